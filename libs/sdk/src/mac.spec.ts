@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { formatMac, isLocallyAdministered, normaliseMac } from './mac.js';
+
+describe(normaliseMac.name, () => {
+  it.each([
+    ['AA:BB:CC:DD:EE:FF', 'aabbccddeeff'],
+    ['aa-bb-cc-dd-ee-ff', 'aabbccddeeff'],
+    ['aabb.ccdd.eeff', 'aabbccddeeff'],
+    ['AABBCCDDEEFF', 'aabbccddeeff'],
+    [' aa:bb:cc:dd:ee:ff ', 'aabbccddeeff'],
+  ])('normalises %s', (input, expected) => {
+    expect(normaliseMac(input)).toBe(expected);
+  });
+
+  it.each(['aa:bb:cc:dd:ee', 'aa:bb-cc:dd:ee:ff', 'zz:bb:cc:dd:ee:ff', '', 'aabbccddeef'])(
+    'rejects %p',
+    (input) => {
+      expect(normaliseMac(input)).toBeNull();
+    },
+  );
+
+  it('gives one form for every notation of the same address', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), (bytes) => {
+        const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0'));
+        const forms = [
+          hex.join(':'),
+          hex.join('-').toUpperCase(),
+          hex.join(''),
+          `${hex[0]}${hex[1]}.${hex[2]}${hex[3]}.${hex[4]}${hex[5]}`,
+        ];
+        return (
+          new Set(forms.map(normaliseMac)).size === 1 && normaliseMac(forms[0]!) === hex.join('')
+        );
+      }),
+    );
+  });
+
+  it('reads the locally-administered bit', () => {
+    expect(isLocallyAdministered('02aabbccddee')).toBe(true);
+    expect(isLocallyAdministered('00aabbccddee')).toBe(false);
+    expect(isLocallyAdministered('daaabbccddee')).toBe(true);
+    expect(formatMac('aabbccddeeff')).toBe('aa:bb:cc:dd:ee:ff');
+  });
+});

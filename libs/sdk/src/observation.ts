@@ -1,0 +1,69 @@
+/**
+ * What drivers emit. Raw identifiers (MAC addresses, BLE addresses, beacon ids, camera track ids)
+ * are allowed here and nowhere else: the ingest gate replaces them by keyed pseudonyms, and after
+ * the gate only {@link Sighting}s exist.
+ */
+export const SENSOR_KINDS = ['wifi', 'ble', 'camera'] as const;
+export type SensorKind = (typeof SENSOR_KINDS)[number];
+
+interface ObservationBase {
+  /** Store the sensor belongs to; filled in by the host from the sensor's configuration. */
+  storeId: string;
+  /** Sensor that saw it; filled in by the host unless a driver serves several sensors. */
+  sensorId: string;
+  /** When it was seen, epoch milliseconds. */
+  at: number;
+}
+
+/** A Wi-Fi frame from a phone (probe request, or any frame a sniffer attributes to a device). */
+export interface WifiObservation extends ObservationBase {
+  kind: 'wifi';
+  /** Raw source MAC, any common notation (aa:bb:.., AA-BB-.., aabb.ccdd.eeff, aabbccddeeff). */
+  mac: string;
+  /** Received signal strength, dBm. */
+  rssi: number;
+  channel?: number;
+  /** 802.11 sequence number, for merging bursts. */
+  seq?: number;
+  /** Hash of information elements, only for merging bursts of one randomised device within minutes. */
+  fingerprint?: string;
+}
+
+/** A BLE advertisement. */
+export interface BleObservation extends ObservationBase {
+  kind: 'ble';
+  /** Raw BLE device address, when the scanner knows it. */
+  address?: string;
+  /** Beacon identity (e.g. `ibeacon:<uuid>:<major>:<minor>`), when the payload carries one. */
+  beaconId?: string;
+  rssi: number;
+  /** Calibrated transmit power at 1 m, dBm, when the advertisement carries it. */
+  txPower?: number;
+  /** `random` for resolvable/non-resolvable private addresses. */
+  addressType?: 'public' | 'random';
+}
+
+/** A people-counter report: counts, never identity, never images. */
+export interface CameraObservation extends ObservationBase {
+  kind: 'camera';
+  /** Counting line (entrance) or zone the figures are for. */
+  lineId?: string;
+  zoneId?: string;
+  /** People crossing in / out during the interval ending at `at`. */
+  entries?: number;
+  exits?: number;
+  /** People currently present in `zoneId`. */
+  occupancy?: number;
+  /** Start of the counting interval, epoch ms (idempotency key with sensorId). */
+  intervalStart?: number;
+  /** Camera track id, if the device sends one; pseudonymised or dropped at the gate. */
+  trackId?: string;
+}
+
+export type Observation = WifiObservation | BleObservation | CameraObservation;
+
+/** What a driver passes to `ctx.emit`: the host fills in store and (by default) sensor. */
+export type DriverObservation =
+  | (Omit<WifiObservation, 'storeId' | 'sensorId'> & { sensorId?: string })
+  | (Omit<BleObservation, 'storeId' | 'sensorId'> & { sensorId?: string })
+  | (Omit<CameraObservation, 'storeId' | 'sensorId'> & { sensorId?: string });

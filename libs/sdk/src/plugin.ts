@@ -1,0 +1,124 @@
+import type { Clock } from './clock.js';
+import type { AisleEvent } from './events.js';
+import type { DriverObservation, Observation } from './observation.js';
+import type { Ports } from './ports.js';
+import type { ClassOf } from './validation.js';
+
+/** Structured logger; the host redacts anything that looks like a MAC address before writing. */
+export interface PluginLogger {
+  debug(message: string, context?: Record<string, unknown>): void;
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+export interface SensorInfo {
+  id: string;
+  storeId: string;
+  /** Position in the store's floor-plan frame, metres. */
+  position: { x: number; y: number; z: number };
+}
+
+/** Reports the driver's health; the hub shows it in /health and `aisle_plugin_status`. */
+export interface AvailabilityReporter {
+  available(): void;
+  unavailable(reason: string): void;
+}
+
+/** Everything a driver gets from the host. Nothing else of the hub is reachable from a plugin. */
+export interface DriverContext<TConfig extends object = object> {
+  /** The sensor this driver instance serves. */
+  sensor: SensorInfo;
+  /** The sensor's plugin configuration, validated against the plugin's `configSchema`. */
+  config: TConfig;
+  /** Hands an observation to the ingest gate. Never throws; invalid input is counted and dropped. */
+  emit(observation: DriverObservation): void;
+  /** Reports a malformed input message (counted by reason, logged once per reason and minute). */
+  reject(reason: string, detail: string): void;
+  logger: PluginLogger;
+  clock: Clock;
+  /** Aborted when the plugin is unloaded or the hub shuts down. */
+  signal: AbortSignal;
+  /** Only the ports declared in the manifest are present. */
+  ports: Ports;
+  status: AvailabilityReporter;
+}
+
+/** One instance per configured sensor. */
+export interface Driver<TConfig extends object = object> {
+  /**
+   * Starts listening. Throw `PluginConfigError` for a hopeless configuration, `PluginNotReadyError`
+   * when the hardware is absent (the host retries with back-off).
+   */
+  setup(ctx: DriverContext<TConfig>): Promise<void> | void;
+  /** Stops everything `setup` started; must be safe to call after a failed setup. */
+  teardown(): Promise<void> | void;
+}
+
+export interface DriverPlugin<TConfig extends object = object> {
+  kind: 'driver';
+  /** class-validator class; property initialisers are the defaults. */
+  configSchema: ClassOf<TConfig>;
+  createDriver(): Driver<TConfig>;
+}
+
+/** What a policy module decides for one observation. */
+export type GateDecision = { accept: true } | { accept: false; reason: string };
+
+export interface PolicyContext<TConfig extends object = object> {
+  storeId: string;
+  config: TConfig;
+  logger: PluginLogger;
+  clock: Clock;
+}
+
+/**
+ * A store policy module. `gate` runs for every observation, synchronously, before
+ * pseudonymisation (so it must not keep or log identifiers, and must not do I/O); `onEvent` sees
+ * events from the internal bus.
+ */
+export interface PolicyModule {
+  gate?(observation: Readonly<Observation>): GateDecision;
+  onEvent?(event: AisleEvent): Promise<void> | void;
+  dispose?(): Promise<void> | void;
+}
+
+export interface PolicyPlugin<TConfig extends object = object> {
+  kind: 'policy';
+  configSchema: ClassOf<TConfig>;
+  createPolicy(ctx: PolicyContext<TConfig>): PolicyModule | Promise<PolicyModule>;
+}
+
+export type AislePlugin = DriverPlugin<object> | PolicyPlugin<object>;
+
+/** Typed helper for a plugin entry: `export default defineDriver({ configSchema, createDriver })`. */
+export function defineDriver<TConfig extends object>(
+  plugin: Omit<DriverPlugin<TConfig>, 'kind'>,
+): DriverPlugin<TConfig> {
+  return { kind: 'driver', ...plugin };
+}
+
+export function definePolicy<TConfig extends object>(
+  plugin: Omit<PolicyPlugin<TConfig>, 'kind'>,
+): PolicyPlugin<TConfig> {
+  return { kind: 'policy', ...plugin };
+}
+
+/** Narrows an unknown module export to a plugin, or explains why it is not one. */
+export function asPlugin(candidate: unknown): AislePlugin | string {
+  if (candidate === null || typeof candidate !== 'object')
+    return 'the entry must export a plugin object as default';
+  const p = candidate as Record<string, unknown>;
+  if (typeof p['configSchema'] !== 'function') return 'plugin.configSchema must be a class';
+  if (p['kind'] === 'driver') {
+    return typeof p['createDriver'] === 'function'
+      ? (candidate as AislePlugin)
+      : 'a driver plugin must have createDriver()';
+  }
+  if (p['kind'] === 'policy') {
+    return typeof p['createPolicy'] === 'function'
+      ? (candidate as AislePlugin)
+      : 'a policy plugin must have createPolicy()';
+  }
+  return `plugin.kind must be "driver" or "policy" (got ${JSON.stringify(p['kind'])})`;
+}

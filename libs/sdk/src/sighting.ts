@@ -1,0 +1,42 @@
+import type { SensorKind } from './observation.js';
+
+/**
+ * What leaves the ingest gate. It holds no raw identifier: `subject` is an HMAC-SHA256 pseudonym
+ * under a per-store key that is destroyed at rotation, so it cannot be linked across periods.
+ */
+interface SightingBase {
+  storeId: string;
+  sensorId: string;
+  at: number;
+  /** Start of the pseudonym key period the subject belongs to, epoch ms. */
+  period: number;
+}
+
+export interface RadioSighting extends SightingBase {
+  kind: Exclude<SensorKind, 'camera'>;
+  /** Keyed pseudonym, hex. */
+  subject: string;
+  rssi: number;
+  /** Locally administered (randomised) MAC, or a BLE random address. */
+  randomized: boolean;
+  /** True when the subject is a beacon identity rather than a device address. */
+  beacon?: boolean;
+  channel?: number;
+  txPower?: number;
+  /** Pseudonymised burst fingerprint (same key), never the raw hash. */
+  fingerprint?: string;
+}
+
+export interface CameraSighting extends SightingBase {
+  kind: 'camera';
+  lineId?: string;
+  zoneId?: string;
+  entries?: number;
+  exits?: number;
+  occupancy?: number;
+  intervalStart?: number;
+  /** Pseudonymised track id, if any. */
+  subject?: string;
+}
+
+export type Sighting = RadioSighting | CameraSighting;

@@ -1,0 +1,57 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { PluginConfigError, type FieldError } from './errors.js';
+
+export type ClassOf<T> = new () => T;
+
+/** Flattens class-validator's nested errors into field paths, every error at once. */
+export function flattenValidationErrors(
+  errors: readonly ValidationError[],
+  prefix = '',
+): FieldError[] {
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const field = /^\d+$/.test(error.property)
+      ? `${prefix}[${error.property}]`
+      : prefix
+        ? `${prefix}.${error.property}`
+        : error.property;
+    for (const message of Object.values(error.constraints ?? {})) {
+      out.push({ field, value: error.value, message });
+    }
+    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+  }
+  return out;
+}
+
+/**
+ * Turns plain input into an instance of a class-validator class whose property initialisers are
+ * the defaults, and validates it. Unknown fields are errors (a typo must not pass silently).
+ */
+export function validatePlain<T extends object>(
+  cls: ClassOf<T>,
+  input: unknown,
+): { value: T; errors: FieldError[] } {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return {
+      value: new cls(),
+      errors: [{ field: '(root)', value: input, message: 'must be an object' }],
+    };
+  }
+  const value = plainToInstance(cls, input, { exposeDefaultValues: true });
+  const errors = flattenValidationErrors(
+    validateSync(value, { whitelist: true, forbidNonWhitelisted: true }),
+  );
+  return { value, errors };
+}
+
+/** Validates plugin configuration, throwing one PluginConfigError that lists every bad field. */
+export function validateConfig<T extends object>(
+  cls: ClassOf<T>,
+  input: unknown,
+  what = 'invalid configuration',
+): T {
+  const { value, errors } = validatePlain(cls, input ?? {});
+  if (errors.length > 0) throw new PluginConfigError(what, errors);
+  return value;
+}
