@@ -106,8 +106,9 @@ export function definePolicy<TConfig extends object>(
 
 /** Narrows an unknown module export to a plugin, or explains why it is not one. */
 export function asPlugin(candidate: unknown): AislePlugin | string {
-  if (candidate === null || typeof candidate !== 'object')
+  if (candidate === null || typeof candidate !== 'object') {
     return 'the entry must export a plugin object as default';
+  }
   const p = candidate as Record<string, unknown>;
   if (typeof p['configSchema'] !== 'function') return 'plugin.configSchema must be a class';
   if (p['kind'] === 'driver') {

@@ -118,8 +118,9 @@ export class FakeBleScanner implements BleScannerPort {
     adapter?: string;
     onAdvertisement: (ad: BleAdvertisement) => void;
   }): Promise<void> {
-    if (!this.adapterPresent)
+    if (!this.adapterPresent) {
       return Promise.reject(new Error(`adapter ${options.adapter ?? 'hci0'} not found`));
+    }
     this.running = true;
     this.listener = options.onAdvertisement;
     return Promise.resolve();

@@ -146,8 +146,9 @@ export async function replayCapture(
 
 function describeMismatch(actual: unknown, expected: unknown, path: string): string | null {
   if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
-    if (actual === null || typeof actual !== 'object')
+    if (actual === null || typeof actual !== 'object') {
       return `${path}: expected an object, got ${JSON.stringify(actual)}`;
+    }
     for (const [key, value] of Object.entries(expected)) {
       const mismatch = describeMismatch(
         (actual as Record<string, unknown>)[key],
