@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { formatMac, isLocallyAdministered, normaliseMac } from './mac.js';
+import { formatMac, isLocallyAdministered, normaliseMac, redactMacs } from './mac.js';
 
 describe(normaliseMac.name, () => {
   it.each([
@@ -41,5 +41,14 @@ describe(normaliseMac.name, () => {
     expect(isLocallyAdministered('00aabbccddee')).toBe(false);
     expect(isLocallyAdministered('daaabbccddee')).toBe(true);
     expect(formatMac('aabbccddeeff')).toBe('aa:bb:cc:dd:ee:ff');
+  });
+});
+
+describe('redactMacs', () => {
+  it('removes every notation from text and keeps the rest', () => {
+    const text = 'saw AA:BB:CC:DD:EE:FF and aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff or aabbccddeeff at -60 dBm';
+    expect(redactMacs(text)).toBe(
+      'saw [redacted-mac] and [redacted-mac], [redacted-mac] or [redacted-mac] at -60 dBm',
+    );
   });
 });

@@ -37,3 +37,14 @@ export function isMulticast(normalisedMac: string): boolean {
 export function formatMac(normalisedMac: string): string {
   return normalisedMac.match(/../g)?.join(':') ?? normalisedMac;
 }
+
+/**
+ * Anything in free text that looks like a MAC address, in any common notation. Used to redact log
+ * lines and error messages: a raw identifier never reaches a log.
+ */
+const MAC_IN_TEXT =
+  /(?<![0-9a-f])(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12})(?![0-9a-f])/gi;
+
+export function redactMacs(text: string): string {
+  return text.replace(MAC_IN_TEXT, '[redacted-mac]');
+}

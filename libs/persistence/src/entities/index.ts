@@ -1,0 +1,15 @@
+export * from './api-key.entity.js';
+export * from './pseudonym-key.entity.js';
+export * from './sensor.entity.js';
+export * from './sighting.entity.js';
+export * from './store.entity.js';
+export * from './zone.entity.js';
+
+import { ApiKeyEntity } from './api-key.entity.js';
+import { PseudonymKeyEntity } from './pseudonym-key.entity.js';
+import { SensorEntity } from './sensor.entity.js';
+import { SightingEntity } from './sighting.entity.js';
+import { StoreEntity } from './store.entity.js';
+import { ZoneEntity } from './zone.entity.js';
+
+export const ENTITIES = [StoreEntity, ZoneEntity, SensorEntity, ApiKeyEntity, SightingEntity, PseudonymKeyEntity];
