@@ -1,0 +1,98 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { PluginConfigError, validatePlain } from '@aisle/sdk';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? !['false', '0', 'no', 'off', ''].includes(value.toLowerCase())
+    : value;
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+
+/**
+ * The hub's environment. Property initialisers are the defaults; `npm start` needs none of these.
+ */
+export class AppConfig {
+  /** HTTP port of the API. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  /** PostgreSQL URL; when absent the embedded PGlite database under AISLE_DATA_DIR is used. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'DATABASE_URL must start with postgres:// or postgresql://',
+  })
+  DATABASE_URL?: string;
+
+  @IsString()
+  AISLE_DATA_DIR = './data';
+
+  /** MQTT broker URL; when absent an embedded broker starts on MQTT_HOST:MQTT_PORT. */
+  @IsOptional()
+  @Matches(/^(mqtts?|wss?|tcp):\/\//, {
+    message: 'MQTT_URL must start with mqtt://, mqtts://, ws:// or wss://',
+  })
+  MQTT_URL?: string;
+
+  @IsString()
+  MQTT_HOST = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  MQTT_PORT = 1883;
+
+  /** Runs the simulated demo store (default on; `AISLE_DEMO=false` turns it off). */
+  @Transform(toBool)
+  @IsBoolean()
+  AISLE_DEMO = true;
+
+  /** Seed of the demo simulator. */
+  @Transform(toInt)
+  @IsInt()
+  AISLE_DEMO_SEED = 1;
+
+  /** Config-as-code YAML file applied at start. */
+  @IsOptional()
+  @IsString()
+  AISLE_CONFIG?: string;
+
+  /** First admin key; when absent and no admin exists, one is generated and printed once. */
+  @IsOptional()
+  @IsString()
+  AISLE_ADMIN_KEY?: string;
+
+  /** Extra plugin folders (colon-separated), each holding `<domain>/aisle-plugin.json` folders. */
+  @IsOptional()
+  @IsString()
+  AISLE_PLUGIN_DIRS?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+/** Reads the hub's configuration from an environment, reporting every bad variable at once. */
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig()).concat([
+    'DATABASE_URL',
+    'MQTT_URL',
+    'AISLE_CONFIG',
+    'AISLE_ADMIN_KEY',
+    'AISLE_PLUGIN_DIRS',
+  ]);
+  const input: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const { value, errors } = validatePlain(AppConfig, input);
+  if (errors.length > 0) throw new PluginConfigError('invalid environment', errors);
+  return value;
+}

@@ -1,0 +1,481 @@
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import {
+  asPlugin,
+  formatFieldErrors,
+  validatePlain,
+  validateConfig,
+  type AislePlugin,
+  type Clock,
+  type Driver,
+  type DriverContext,
+  type DriverObservation,
+  type DriverPlugin,
+  type FieldError,
+  type Observation,
+  type PluginManifest,
+  type Ports,
+  type SensorInfo,
+  type TimerHandle,
+} from '@aisle/sdk';
+import type { EventBus } from '../events/event-bus.js';
+import { pluginLogger } from '../logging/aisle-logger.js';
+import type { HubMetrics } from '../metrics/hub-metrics.js';
+import type { PluginCatalog } from './plugin-catalog.js';
+import type { DiscoveredPlugin } from './plugin-discovery.js';
+
+/** First retry of a "not ready" setup; doubles each time. */
+export const RETRY_INITIAL_MS = 1_000;
+/** Longest wait between retries: five minutes keeps a missing adapter from spamming the log. */
+export const RETRY_MAX_MS = 300_000;
+/** A setup that has not finished by then is abandoned and retried (a hung device must not block). */
+export const SETUP_TIMEOUT_MS = 30_000;
+
+export interface PluginState {
+  domain: string;
+  name: string;
+  version: string;
+  kind: string;
+  dir: string;
+  status: 'loaded' | 'failed';
+  error?: string;
+}
+
+export interface SensorRecord {
+  storeId: string;
+  id: string;
+  domain: string;
+  x: number;
+  y: number;
+  z: number;
+  config: Record<string, unknown>;
+  enabled: boolean;
+}
+
+export interface DriverInstanceState {
+  storeId: string;
+  sensorId: string;
+  domain: string;
+  status: 'starting' | 'running' | 'retrying' | 'failed' | 'stopped';
+  available: boolean | null;
+  reason?: string;
+  error?: string;
+  attempts: number;
+  nextRetryAt?: number;
+}
+
+interface LoadedPlugin {
+  manifest: PluginManifest;
+  dir: string;
+  plugin?: AislePlugin;
+  state: PluginState;
+}
+
+interface Instance {
+  key: string;
+  sensor: SensorRecord;
+  configHash: string;
+  state: DriverInstanceState;
+  driver?: Driver<object>;
+  abort?: AbortController;
+  retryTimer?: TimerHandle;
+  cleanup: (() => Promise<void> | void)[];
+}
+
+export interface PluginHostDeps {
+  logger: Logger;
+  clock: Clock;
+  metrics: HubMetrics;
+  events: EventBus;
+  /** Where every emitted observation goes (the ingest gate). Must not throw. */
+  sink: (observation: Observation) => void;
+  /** Builds the declared ports for one driver instance; returned cleanups run at teardown. */
+  ports: (
+    manifest: PluginManifest,
+    sensor: SensorRecord,
+  ) => { ports: Ports; cleanup: () => Promise<void> | void };
+  /** Load `src/index.ts` instead of the built entry when present (tests run TypeScript directly). */
+  preferSource?: boolean;
+}
+
+function isNamed(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Loads plugins and runs one driver instance per configured sensor. A plugin that fails validation
+ * or loading is marked failed with its error; a driver whose setup throws `PluginConfigError` (or
+ * anything unexpected) is marked failed, one that throws `PluginNotReadyError` is retried with
+ * exponential back-off. Nothing a plugin does can stop the hub.
+ */
+export class PluginHost implements PluginCatalog {
+  private readonly plugins = new Map<string, LoadedPlugin>();
+  private readonly instances = new Map<string, Instance>();
+  private stopping = false;
+
+  constructor(private readonly deps: PluginHostDeps) {}
+
+  async load(discovered: readonly DiscoveredPlugin[]): Promise<void> {
+    for (const found of discovered) {
+      const { manifest } = found;
+      const state: PluginState = {
+        domain: manifest.domain,
+        name: typeof manifest.name === 'string' ? manifest.name : manifest.domain,
+        version: typeof manifest.version === 'string' ? manifest.version : '?',
+        kind: typeof manifest.kind === 'string' ? manifest.kind : '?',
+        dir: found.dir,
+        status: 'failed',
+      };
+      const loaded: LoadedPlugin = { manifest, dir: found.dir, state };
+      this.plugins.set(manifest.domain, loaded);
+      if (found.errors.length > 0) {
+        this.fail(loaded, `invalid manifest: ${formatFieldErrors(found.errors)}`);
+        continue;
+      }
+      try {
+        const entry = await this.entryPath(found);
+        const mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+        const plugin = asPlugin(mod.default);
+        if (typeof plugin === 'string') throw new Error(plugin);
+        if (plugin.kind !== manifest.kind) {
+          throw new Error(
+            `the entry exports a ${plugin.kind} plugin but the manifest says ${manifest.kind}`,
+          );
+        }
+        loaded.plugin = plugin;
+        state.status = 'loaded';
+        this.deps.metrics.pluginStatus.labels(manifest.domain, 'loaded').set(1);
+        this.deps.metrics.pluginStatus.labels(manifest.domain, 'failed').set(0);
+        this.deps.logger.info(
+          { plugin: manifest.domain, version: manifest.version },
+          'plugin loaded',
+        );
+      } catch (error) {
+        this.fail(loaded, `failed to load: ${message(error)}`);
+      }
+    }
+  }
+
+  private async entryPath(found: DiscoveredPlugin): Promise<string> {
+    const source = join(found.dir, 'src', 'index.ts');
+    if (this.deps.preferSource && (await exists(source))) return source;
+    const entry = join(found.dir, found.manifest.entry);
+    if (!(await exists(entry)))
+      throw new Error(`entry ${found.manifest.entry} does not exist (was the plugin built?)`);
+    return entry;
+  }
+
+  private fail(loaded: LoadedPlugin, error: string): void {
+    loaded.state.status = 'failed';
+    loaded.state.error = error;
+    this.deps.metrics.pluginStatus.labels(loaded.manifest.domain, 'loaded').set(0);
+    this.deps.metrics.pluginStatus.labels(loaded.manifest.domain, 'failed').set(1);
+    this.deps.logger.error({ plugin: loaded.manifest.domain }, error);
+    this.deps.events.publish('plugin.failed', null, { domain: loaded.manifest.domain, error });
+  }
+
+  list(): PluginState[] {
+    return [...this.plugins.values()].map((p) => ({ ...p.state }));
+  }
+
+  get(domain: string): PluginState | undefined {
+    const found = this.plugins.get(domain);
+    return found ? { ...found.state } : undefined;
+  }
+
+  driverStates(storeId?: string): DriverInstanceState[] {
+    return [...this.instances.values()]
+      .map((i) => ({ ...i.state }))
+      .filter((s) => storeId === undefined || s.storeId === storeId);
+  }
+
+  // --- PluginCatalog -------------------------------------------------------------------------
+
+  hasDriver(domain: string): boolean {
+    const found = this.plugins.get(domain);
+    return found?.state.status === 'loaded' && found.plugin?.kind === 'driver';
+  }
+
+  driverDomains(): string[] {
+    return [...this.plugins.keys()].filter((d) => this.hasDriver(d)).sort();
+  }
+
+  validateSensorConfig(domain: string, config: unknown): FieldError[] {
+    const plugin = this.plugins.get(domain)?.plugin;
+    if (!plugin) return [];
+    const { errors } = validatePlain(plugin.configSchema, config ?? {});
+    return errors.map((e) => ({
+      ...e,
+      field: e.field === '(root)' ? 'config' : `config.${e.field}`,
+    }));
+  }
+
+  // --- Driver instances ----------------------------------------------------------------------
+
+  /** Makes the running drivers match the configured sensors: starts new, stops removed, restarts changed. */
+  async syncSensors(sensors: readonly SensorRecord[]): Promise<void> {
+    const wanted = new Map(
+      sensors.filter((s) => s.enabled).map((s) => [`${s.storeId}/${s.id}`, s]),
+    );
+    for (const [key, instance] of [...this.instances]) {
+      const next = wanted.get(key);
+      if (!next || hashSensor(next) !== instance.configHash) await this.stopInstance(instance);
+    }
+    for (const [key, sensor] of wanted) {
+      if (!this.instances.has(key)) this.startInstance(sensor);
+    }
+  }
+
+  private startInstance(sensor: SensorRecord): void {
+    const instance: Instance = {
+      key: `${sensor.storeId}/${sensor.id}`,
+      sensor,
+      configHash: hashSensor(sensor),
+      state: {
+        storeId: sensor.storeId,
+        sensorId: sensor.id,
+        domain: sensor.domain,
+        status: 'starting',
+        available: null,
+        attempts: 0,
+      },
+      cleanup: [],
+    };
+    this.instances.set(instance.key, instance);
+    void this.runSetup(instance);
+  }
+
+  private async runSetup(instance: Instance): Promise<void> {
+    const { sensor, state } = instance;
+    const loaded = this.plugins.get(sensor.domain);
+    state.attempts += 1;
+    state.status = 'starting';
+    if (!loaded || loaded.state.status !== 'loaded' || loaded.plugin?.kind !== 'driver') {
+      this.markFailed(
+        instance,
+        loaded
+          ? `plugin ${sensor.domain} is not usable: ${loaded.state.error ?? 'not a driver'}`
+          : `no plugin with domain ${sensor.domain}`,
+      );
+      return;
+    }
+    const plugin = loaded.plugin as DriverPlugin<object>;
+    const log = pluginLogger(this.deps.logger, {
+      plugin: sensor.domain,
+      store: sensor.storeId,
+      sensor: sensor.id,
+    });
+    const abort = new AbortController();
+    instance.abort = abort;
+    try {
+      const config = validateConfig(
+        plugin.configSchema,
+        sensor.config,
+        `invalid configuration of sensor ${sensor.id}`,
+      );
+      const { ports, cleanup } = this.deps.ports(loaded.manifest, sensor);
+      instance.cleanup.push(cleanup);
+      const info: SensorInfo = {
+        id: sensor.id,
+        storeId: sensor.storeId,
+        position: { x: sensor.x, y: sensor.y, z: sensor.z },
+      };
+      const ctx: DriverContext<object> = {
+        sensor: info,
+        config,
+        emit: (o) => this.emit(instance, o),
+        reject: (reason, detail) => this.reject(instance, reason, detail, log),
+        logger: log,
+        clock: this.deps.clock,
+        signal: abort.signal,
+        ports,
+        status: {
+          available: () => this.setAvailable(instance, true),
+          unavailable: (reason) => this.setAvailable(instance, false, reason),
+        },
+      };
+      const driver = plugin.createDriver();
+      instance.driver = driver;
+      await withTimeout(
+        Promise.resolve(driver.setup(ctx)),
+        SETUP_TIMEOUT_MS,
+        `setup did not finish within ${SETUP_TIMEOUT_MS / 1000} s`,
+      );
+      if (abort.signal.aborted) return;
+      state.status = 'running';
+      delete state.error;
+      delete state.nextRetryAt;
+      log.info('driver running');
+    } catch (error) {
+      const stoppedMeanwhile = this.stopping || abort.signal.aborted;
+      await this.teardownDriver(instance);
+      if (stoppedMeanwhile) return;
+      if (isNamed(error, 'PluginNotReadyError') || isNamed(error, 'TimeoutError')) {
+        const delay = Math.min(RETRY_INITIAL_MS * 2 ** (state.attempts - 1), RETRY_MAX_MS);
+        state.status = 'retrying';
+        state.error = message(error);
+        state.nextRetryAt = this.deps.clock.now() + delay;
+        this.deps.metrics.sensorAvailable.labels(sensor.storeId, sensor.id, sensor.domain).set(0);
+        log.warn(`not ready, retrying in ${delay} ms: ${message(error)}`);
+        instance.retryTimer = this.deps.clock.setTimeout(() => {
+          instance.retryTimer = undefined;
+          void this.runSetup(instance);
+        }, delay);
+        return;
+      }
+      this.markFailed(instance, message(error));
+    }
+  }
+
+  private markFailed(instance: Instance, error: string): void {
+    instance.state.status = 'failed';
+    instance.state.error = error;
+    instance.state.available = false;
+    const { sensor } = instance;
+    this.deps.metrics.sensorAvailable.labels(sensor.storeId, sensor.id, sensor.domain).set(0);
+    this.deps.logger.error(
+      { plugin: sensor.domain, store: sensor.storeId, sensor: sensor.id },
+      `driver failed: ${error}`,
+    );
+  }
+
+  private emit(instance: Instance, observation: DriverObservation): void {
+    if (instance.abort?.signal.aborted) return;
+    try {
+      this.deps.sink({
+        ...observation,
+        storeId: instance.sensor.storeId,
+        sensorId: observation.sensorId ?? instance.sensor.id,
+      } as Observation);
+    } catch (error) {
+      this.deps.logger.error(
+        { plugin: instance.sensor.domain },
+        `observation sink failed: ${message(error)}`,
+      );
+    }
+  }
+
+  private readonly lastRejectLog = new Map<string, number>();
+
+  private reject(
+    instance: Instance,
+    reason: string,
+    detail: string,
+    log: ReturnType<typeof pluginLogger>,
+  ): void {
+    this.deps.metrics.rejected.labels(instance.sensor.domain, reason).inc();
+    const key = `${instance.key}|${reason}`;
+    const now = this.deps.clock.now();
+    const last = this.lastRejectLog.get(key) ?? -Infinity;
+    if (now - last >= 60_000) {
+      this.lastRejectLog.set(key, now);
+      log.warn(`rejected input (${reason}): ${detail}`);
+    }
+  }
+
+  private setAvailable(instance: Instance, available: boolean, reason?: string): void {
+    const { state, sensor } = instance;
+    if (state.available === available) return;
+    state.available = available;
+    if (reason === undefined) delete state.reason;
+    else state.reason = reason;
+    this.deps.metrics.sensorAvailable
+      .labels(sensor.storeId, sensor.id, sensor.domain)
+      .set(available ? 1 : 0);
+    if (available)
+      this.deps.events.publish('sensor.online', sensor.storeId, {
+        sensorId: sensor.id,
+        domain: sensor.domain,
+      });
+    else {
+      this.deps.events.publish('sensor.offline', sensor.storeId, {
+        sensorId: sensor.id,
+        domain: sensor.domain,
+        reason: reason ?? 'unavailable',
+      });
+    }
+  }
+
+  private async teardownDriver(instance: Instance): Promise<void> {
+    instance.abort?.abort();
+    const driver = instance.driver;
+    instance.driver = undefined;
+    try {
+      await driver?.teardown();
+    } catch (error) {
+      this.deps.logger.warn(
+        { plugin: instance.sensor.domain, sensor: instance.sensor.id },
+        `teardown failed: ${message(error)}`,
+      );
+    }
+    for (const cleanup of instance.cleanup.splice(0)) {
+      try {
+        await cleanup();
+      } catch (error) {
+        this.deps.logger.warn(
+          { plugin: instance.sensor.domain },
+          `port cleanup failed: ${message(error)}`,
+        );
+      }
+    }
+  }
+
+  private async stopInstance(instance: Instance): Promise<void> {
+    if (instance.retryTimer !== undefined) this.deps.clock.clearTimeout(instance.retryTimer);
+    instance.retryTimer = undefined;
+    this.instances.delete(instance.key);
+    await this.teardownDriver(instance);
+    instance.state.status = 'stopped';
+    this.deps.metrics.sensorAvailable.remove(
+      instance.sensor.storeId,
+      instance.sensor.id,
+      instance.sensor.domain,
+    );
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    for (const instance of [...this.instances.values()]) await this.stopInstance(instance);
+  }
+}
+
+function hashSensor(sensor: SensorRecord): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([sensor.domain, sensor.x, sensor.y, sensor.z, sensor.config, sensor.enabled]),
+    )
+    .digest('hex');
+}
+
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, text: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(text)), ms);
+        timer.unref();
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
