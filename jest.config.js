@@ -22,6 +22,8 @@ export default {
     '^@aisle/sdk/testing$': '<rootDir>/libs/sdk/src/testing/index.ts',
     '^@aisle/(sdk|ingest|persistence)$': '<rootDir>/libs/$1/src/index.ts',
     '^@aisle/hardware$': '<rootDir>/hardware/src/index.ts',
+    '^@aisle/core/plugins$': '<rootDir>/apps/core/src/plugins/index.ts',
+    '^@aisle/core$': '<rootDir>/apps/core/src/bootstrap.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/test/**/*.e2e.ts', '<rootDir>/test/**/*.int.ts'],

@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { PseudonymKeyring } from '@aisle/ingest';
+import type { SightingWriter } from '@aisle/persistence';
+import type { Clock } from '@aisle/sdk';
+import type { AppConfig } from './config/app-config.js';
+import type { StoreConfigEvents } from './config/store-config-events.js';
+import type { EventBus } from './events/event-bus.js';
+import type { BrokerStatus } from './health/broker-status.js';
+import type { HubMetrics } from './metrics/hub-metrics.js';
+import type { IngestPipeline } from './pipeline/ingest-pipeline.js';
+import type { StoreRuntime } from './pipeline/store-runtime.js';
+import type { PluginHost } from './plugins/plugin-host.js';
+import type { PushRegistry } from './push/push-registry.js';
+
+/** The hub's plain parts, built outside Nest and handed to the module for wiring. */
+export interface HubParts {
+  config: AppConfig;
+  logger: Logger;
+  clock: Clock;
+  dataSource: DataSource;
+  metrics: HubMetrics;
+  events: EventBus;
+  host: PluginHost;
+  push: PushRegistry;
+  keyring: PseudonymKeyring;
+  writer: SightingWriter;
+  pipeline: IngestPipeline;
+  runtime: StoreRuntime;
+  configEvents: StoreConfigEvents;
+  brokerStatus: BrokerStatus;
+}

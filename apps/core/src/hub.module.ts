@@ -1,0 +1,64 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ApiModule } from './api/api.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { StoreConfigEvents } from './config/store-config-events.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthController } from './health/health.controller.js';
+import { BROKER_STATUS } from './health/broker-status.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
+import { EventBus } from './events/event-bus.js';
+import { PLUGIN_CATALOG } from './plugins/plugin-catalog.js';
+import { PluginHost } from './plugins/plugin-host.js';
+import { PluginsController } from './plugins/plugins.controller.js';
+import { PushController } from './push/push.controller.js';
+import { PushRegistry } from './push/push-registry.js';
+import { IngestPipeline } from './pipeline/ingest-pipeline.js';
+import { StoreRuntime } from './pipeline/store-runtime.js';
+import type { HubParts } from './hub-parts.js';
+import { HubLifecycle } from './hub-lifecycle.js';
+
+/**
+ * Wiring only: the plain objects built in `createHub` are provided to Nest's controllers. Logic
+ * lives in those objects, not here.
+ */
+@Module({})
+export class HubModule {
+  static forRoot(parts: HubParts): DynamicModule {
+    const providers: Provider[] = [
+      { provide: HubMetrics, useValue: parts.metrics },
+      { provide: EventBus, useValue: parts.events },
+      { provide: PluginHost, useValue: parts.host },
+      { provide: PLUGIN_CATALOG, useValue: parts.host },
+      { provide: PushRegistry, useValue: parts.push },
+      { provide: IngestPipeline, useValue: parts.pipeline },
+      { provide: StoreRuntime, useValue: parts.runtime },
+      { provide: StoreConfigEvents, useValue: parts.configEvents },
+      { provide: BROKER_STATUS, useValue: parts.brokerStatus },
+      { provide: 'HUB_PARTS', useValue: parts },
+      HubLifecycle,
+    ];
+    return {
+      module: HubModule,
+      global: true,
+      imports: [
+        DatabaseModule.forDataSource(parts.dataSource),
+        TerminusModule,
+        AuthModule,
+        ApiModule,
+      ],
+      controllers: [HealthController, MetricsController, PluginsController, PushController],
+      providers,
+      exports: [
+        HubMetrics,
+        EventBus,
+        PluginHost,
+        PLUGIN_CATALOG,
+        StoreConfigEvents,
+        StoreRuntime,
+        IngestPipeline,
+      ],
+    };
+  }
+}

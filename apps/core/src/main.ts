@@ -1,0 +1,43 @@
+import { createHub } from './bootstrap.js';
+
+/** `npm start`: the hub with embedded defaults; prints where the API is. */
+async function main(): Promise<void> {
+  const started = Date.now();
+  const hub = await createHub();
+  const lines = [
+    '',
+    `  Aisle is running (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `  API          ${hub.url}/api`,
+    `  API docs     ${hub.url}/api/docs`,
+    `  Health       ${hub.url}/health`,
+    `  Metrics      ${hub.url}/metrics`,
+    `  MQTT         ${hub.mqttUrl}`,
+  ];
+  if (hub.generatedAdminKey) {
+    lines.push(
+      '',
+      `  Admin API key (shown once, store it now): ${hub.generatedAdminKey}`,
+      `  Use it as: curl -H "Authorization: Bearer ${hub.generatedAdminKey}" ${hub.url}/api/stores`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  let closing = false;
+  const stop = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    process.stderr.write(`\n${signal}: stopping Aisle…\n`);
+    hub.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Aisle failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { parseTrackingPolicy, type PseudonymKeyring, type TrackingPolicy } from '@aisle/ingest';
+import { SensorEntity, StoreEntity } from '@aisle/persistence';
+import type { Clock } from '@aisle/sdk';
+import type { PluginHost } from '../plugins/plugin-host.js';
+
+/** How often keys are rotated/destroyed and the next period's key prepared. */
+export const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
+
+/**
+ * The running view of store configuration: each store's tracking policy (read synchronously by the
+ * gate for every observation: no database round trip), pseudonym keys prepared ahead of time, and
+ * one driver per enabled sensor. `reload()` re-reads the database after any change.
+ */
+export class StoreRuntime {
+  private policies = new Map<string, TrackingPolicy>();
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      dataSource: DataSource;
+      host: PluginHost;
+      keyring: PseudonymKeyring;
+      clock: Clock;
+      logger: Logger;
+    },
+  ) {}
+
+  policyFor(storeId: string): TrackingPolicy | undefined {
+    return this.policies.get(storeId);
+  }
+
+  storeIds(): string[] {
+    return [...this.policies.keys()];
+  }
+
+  /** Serialised: concurrent calls run one after another, the last one sees the latest rows. */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(
+      () => this.doReload(),
+      () => this.doReload(),
+    );
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<void> {
+    const stores = await this.deps.dataSource.getRepository(StoreEntity).find();
+    const sensors = await this.deps.dataSource.getRepository(SensorEntity).find();
+    const policies = new Map<string, TrackingPolicy>();
+    for (const store of stores) {
+      try {
+        policies.set(store.id, parseTrackingPolicy(store.policy ?? {}));
+      } catch (error) {
+        // A policy that does not validate must not track: the store is treated as `off`.
+        this.deps.logger.error(
+          { store: store.id },
+          `invalid tracking policy, tracking is off: ${(error as Error).message}`,
+        );
+        policies.set(store.id, parseTrackingPolicy({ mode: 'off' }));
+      }
+    }
+    this.policies = policies;
+    await this.prepareKeys(this.deps.clock.now());
+    await this.deps.host.syncSensors(
+      sensors.map((s) => ({
+        storeId: s.storeId,
+        id: s.id,
+        domain: s.domain,
+        x: s.x,
+        y: s.y,
+        z: s.z,
+        config: s.config ?? {},
+        enabled: s.enabled && policies.has(s.storeId),
+      })),
+    );
+  }
+
+  /** Prepares keys for now and for the next maintenance tick, so the gate never waits. */
+  async prepareKeys(now: number): Promise<void> {
+    for (const [storeId, policy] of this.policies) {
+      await this.deps.keyring.prepare(storeId, now, policy.rotationHours);
+      await this.deps.keyring.prepare(
+        storeId,
+        now + KEY_MAINTENANCE_INTERVAL_MS,
+        policy.rotationHours,
+      );
+    }
+  }
+
+  /** Destroys keys of ended periods, then prepares upcoming ones. */
+  async maintainKeys(): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.keyring.rotate(now);
+    await this.prepareKeys(now);
+  }
+}

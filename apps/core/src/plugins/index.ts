@@ -1,0 +1,3 @@
+// Host-side plugin tooling shared with the CLI (`aisle plugins check`).
+export * from './plugin-checker.js';
+export * from './plugin-discovery.js';

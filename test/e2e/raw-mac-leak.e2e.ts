@@ -1,0 +1,148 @@
+import mqtt from 'mqtt';
+import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
+import { eventually, startTestHub, type TestHub } from '../support/test-hub.js';
+
+/**
+ * Privacy as a test: raw MAC addresses go in over MQTT, in every common notation, in valid and in
+ * malformed messages; none may come out in the database, a log line, an event or an API response.
+ */
+describe('raw MAC addresses never leave the ingest gate', () => {
+  let sut: TestHub;
+  const storeId = `leak-${process.pid}-${Date.now().toString(36)}`;
+  const validSent: number[] = [];
+
+  beforeAll(async () => {
+    sut = await startTestHub();
+    await sut
+      .post('/api/stores', {
+        id: storeId,
+        name: 'Leak test store',
+        timezone: 'Europe/Berlin',
+        width: 30,
+        height: 20,
+      })
+      .expect(201);
+    await sut
+      .post(`/api/stores/${storeId}/sensors`, {
+        id: 'radio-1',
+        domain: 'aisle-mqtt',
+        x: 5,
+        y: 5,
+        z: 2.5,
+      })
+      .expect(201);
+    await eventually('the radio sensor to subscribe', async () => {
+      const res = await sut.get('/api/plugins/aisle-mqtt');
+      return (res.body.sensors as { sensorId: string; status: string }[] | undefined)?.some(
+        (s) => s.sensorId === 'radio-1' && s.status === 'running',
+      );
+    });
+
+    const client = await mqtt.connectAsync(sut.hub.mqttUrl, {
+      clientId: `leak-test-${process.pid}`,
+    });
+    const topic = `aisle/${storeId}/radio-1/observations`;
+    const now = Date.now();
+    const observations: object[] = [];
+    for (const mac of TEST_MACS) {
+      for (const notation of macNotations(mac)) {
+        observations.push({ kind: 'wifi', mac: notation, rssi: -60, at: now, channel: 6 });
+        observations.push({ kind: 'ble', address: notation, rssi: -70, at: now });
+      }
+    }
+    validSent.push(observations.length);
+    await client.publishAsync(topic, JSON.stringify({ v: 1, observations }));
+    // Malformed input that carries MACs: must be rejected without echoing them.
+    const mac = TEST_MACS[0]!;
+    await client.publishAsync(
+      topic,
+      JSON.stringify({
+        v: 1,
+        observations: [
+          { kind: 'wifi', mac, rssi: 'strong', at: now },
+          { kind: 'wifi', mac: `${mac}:00`, rssi: -50, at: now },
+          { kind: 'radar', mac, rssi: -50, at: now },
+          { kind: 'ble', address: mac, rssi: 99, at: now },
+        ],
+      }),
+    );
+    await client.publishAsync(topic, `{"v":1,"observations":[{"kind":"wifi","mac":"${mac}",`);
+    await client.publishAsync(topic, `not json ${mac.toUpperCase()}`);
+    await client.endAsync();
+
+    await eventually('every valid observation to be written', async () => {
+      await sut.hub.parts.writer.flush();
+      const rows = (await sut.hub.parts.dataSource.query(
+        'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
+        [storeId],
+      )) as {
+        n: number;
+      }[];
+      return (rows[0]?.n ?? 0) >= validSent[0]!;
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  it('stored pseudonymous sightings: one subject per device whatever the notation', async () => {
+    const rows = (await sut.hub.parts.dataSource.query(
+      'SELECT kind, count(DISTINCT subject)::int AS subjects FROM sightings WHERE store_id = $1 GROUP BY kind ORDER BY kind',
+      [storeId],
+    )) as { kind: string; subjects: number }[];
+    expect(rows).toEqual([
+      { kind: 'ble', subjects: TEST_MACS.length },
+      { kind: 'wifi', subjects: TEST_MACS.length },
+    ]);
+  });
+
+  it('no table of the database holds a raw MAC', async () => {
+    const ds = sut.hub.parts.dataSource;
+    const tables = (await ds.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    )) as { table_name: string }[];
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(['sightings', 'stores', 'sensors', 'pseudonym_keys']),
+    );
+    for (const { table_name } of tables) {
+      const rows = (await ds.query(`SELECT * FROM "${table_name}"`)) as object[];
+      expectNoRawMac(
+        JSON.stringify(rows, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)),
+        `table ${table_name}`,
+      );
+    }
+  });
+
+  it('no log line holds a raw MAC, and the rejections were logged', () => {
+    expect(sut.logs.some((line) => line.includes('rejected input'))).toBe(true);
+    for (const line of sut.logs) expectNoRawMac(line, 'log line');
+  });
+
+  it('no event on the bus holds a raw MAC', () => {
+    for (const event of sut.events) expectNoRawMac(JSON.stringify(event), `event ${event.type}`);
+  });
+
+  it('no API response holds a raw MAC', async () => {
+    for (const path of [
+      '/api/stores',
+      `/api/stores/${storeId}`,
+      `/api/stores/${storeId}/sensors`,
+      '/api/plugins',
+      '/api/plugins/aisle-mqtt',
+      '/metrics',
+      '/health',
+    ]) {
+      const res = await sut.get(path);
+      expect(res.status).toBeLessThan(500);
+      expectNoRawMac(res.text, `GET ${path}`);
+    }
+  });
+
+  it('counted the malformed input by reason', async () => {
+    const metrics = (await sut.get('/metrics')).text;
+    expect(metrics).toMatch(
+      /aisle_input_rejected_total\{plugin="aisle-mqtt",reason="[a-z_]+"\} [1-9]/,
+    );
+  });
+});
