@@ -114,8 +114,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     const configEvents = new StoreConfigEvents();
     const keyring = new PseudonymKeyring({
       store: new DbKeyStore(dataSource),
-      onError: (error: unknown) =>
-        logger.error(`saving a pseudonym key failed: ${(error as Error).message}`),
+      clock,
+      onError: (error: unknown, where: { storeId: string; period: number }) =>
+        logger.error({ store: where.storeId }, `saving a pseudonym key failed: ${(error as Error).message}`),
     });
     const writer = new SightingWriter(dataSource, {
       onError: (error: unknown) => {
