@@ -12,4 +12,11 @@ import { SightingEntity } from './sighting.entity.js';
 import { StoreEntity } from './store.entity.js';
 import { ZoneEntity } from './zone.entity.js';
 
-export const ENTITIES = [StoreEntity, ZoneEntity, SensorEntity, ApiKeyEntity, SightingEntity, PseudonymKeyEntity];
+export const ENTITIES = [
+  StoreEntity,
+  ZoneEntity,
+  SensorEntity,
+  ApiKeyEntity,
+  SightingEntity,
+  PseudonymKeyEntity,
+];

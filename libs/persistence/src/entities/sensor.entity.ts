@@ -34,11 +34,11 @@ export class SensorEntity {
   @Column({ type: 'double precision', default: 2.5 })
   z!: number;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   calibration!: SensorCalibration;
 
   /** Plugin configuration, validated by the plugin's config schema on write. */
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   config!: Record<string, unknown>;
 
   @Column({ type: 'boolean', default: true })

@@ -44,6 +44,10 @@ export class SightingEntity {
   @Column({ type: 'smallint', name: 'tx_power', nullable: true })
   txPower!: number | null;
 
+  /** Pseudonymised burst fingerprint (same key as `subject`), radio only. */
+  @Column({ type: 'text', nullable: true })
+  fingerprint!: string | null;
+
   @Column({ type: 'text', name: 'line_id', nullable: true })
   lineId!: string | null;
 
@@ -58,4 +62,8 @@ export class SightingEntity {
 
   @Column({ type: 'integer', nullable: true })
   occupancy!: number | null;
+
+  /** Camera counters: start of the counting interval that ends at `at`. */
+  @Column({ type: 'timestamptz', name: 'interval_start', nullable: true })
+  intervalStart!: Date | null;
 }

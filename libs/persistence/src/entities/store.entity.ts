@@ -23,7 +23,7 @@ export class StoreEntity {
   @Column({ type: 'double precision' })
   height!: number;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   policy!: StorePolicyDocument;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })

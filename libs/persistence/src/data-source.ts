@@ -1,0 +1,205 @@
+import { DataSource, type Migration } from 'typeorm';
+import { ENTITIES } from './entities/index.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { Mutex } from './mutex.js';
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string. Without it, the embedded PGlite database is used. */
+  url?: string;
+  /** PGlite only: directory of the database files; omitted = in memory (lost on close). */
+  dataDir?: string;
+  /** Schema for every table (created by {@link runMigrations}); lower-case identifier. */
+  schema?: string;
+  /** Log every SQL statement (TypeORM's logger). */
+  logging?: boolean;
+  /** PGlite only: start from this dump of a data directory (`PGlite.dumpDataDir()`). */
+  loadDataDir?: Blob;
+}
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+/** Which engine a data source made by {@link createDataSource} talks to. */
+export function databaseKind(dataSource: DataSource): DatabaseKind {
+  return 'driver' in dataSource.options && dataSource.options.driver !== undefined
+    ? 'pglite'
+    : 'postgres';
+}
+
+/**
+ * A TypeORM data source over PostgreSQL (`url`, through `pg`) or the embedded PGlite. Not yet
+ * initialised; {@link openDatabase} also initialises and migrates. Schema changes happen through
+ * migrations only (`synchronize` is always off).
+ */
+export async function createDataSource(options: DatabaseOptions): Promise<DataSource> {
+  const schema = options.schema === undefined ? undefined : checkSchemaName(options.schema);
+  const common = {
+    type: 'postgres' as const,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: options.logging ?? false,
+    ...(schema === undefined ? {} : { schema }),
+  };
+  if (options.url !== undefined) {
+    if (options.dataDir !== undefined || options.loadDataDir !== undefined) {
+      throw new Error('dataDir and loadDataDir apply to PGlite only; do not combine them with url');
+    }
+    return new DataSource({
+      ...common,
+      url: options.url,
+      applicationName: 'aisle',
+      // Unqualified names in raw SQL (migrations, COPY, the CLI) then resolve to the same schema.
+      extra: schema === undefined ? {} : { options: `-c search_path=${schema}` },
+    });
+  }
+  const driver = await serialisedPGliteDriver(
+    {
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+      parsers: PGLITE_PARSERS,
+    },
+    schema,
+  );
+  return new DataSource({ ...common, driver });
+}
+
+/** Runs every pending migration (in one transaction) and returns those it ran. */
+export async function runMigrations(dataSource: DataSource): Promise<Migration[]> {
+  const schema = 'schema' in dataSource.options ? dataSource.options.schema : undefined;
+  if (schema !== undefined) {
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${checkSchemaName(schema)}"`);
+  }
+  return dataSource.runMigrations({ transaction: 'all' });
+}
+
+/** Creates, initialises and migrates a data source: what the hub and the CLI start with. */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  const dataSource = await createDataSource(options);
+  await dataSource.initialize();
+  try {
+    await runMigrations(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+/** Closes the data source (for PGlite: the database itself; an on-disk one is flushed). */
+export async function closeDatabase(dataSource: DataSource): Promise<void> {
+  if (dataSource.isInitialized) await dataSource.destroy();
+}
+
+/**
+ * The PGlite database behind the open PGlite data source. Use it only while holding one of that
+ * data source's query runners (`await queryRunner.connect()`): that is what serialises access.
+ */
+export async function rawPGlite(): Promise<PGlite> {
+  const { getPGliteInstance } = await import('typeorm-pglite');
+  return getPGliteInstance();
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`schema must match ${String(SCHEMA_NAME)} (got ${JSON.stringify(schema)})`);
+  }
+  return schema;
+}
+
+// PGlite's own parsers return bigint as a JS number and bytea as a Uint8Array; `pg` returns a
+// string and a Buffer. Parse like `pg` so code behaves the same on both databases.
+const PG_TYPE_BYTEA = 17; // pg_type oid of bytea
+const PG_TYPE_INT8 = 20; // pg_type oid of bigint
+const PGLITE_PARSERS = {
+  [PG_TYPE_INT8]: (text: string): string => text,
+  [PG_TYPE_BYTEA]: (text: string): Buffer => Buffer.from(text.slice(2), 'hex'), // '\x0a1b…'
+};
+
+/**
+ * typeorm-pglite keeps one PGlite database per process, and every "connection" it hands out is
+ * that database's single session: two TypeORM query runners would share one transaction (a
+ * rolled-back insert stays, reads see uncommitted rows). This pool hands out one connection at a
+ * time: `connect` waits on a mutex that is held until the query runner is released.
+ */
+const pgliteState = { mutex: new Mutex(), live: false };
+
+type PGliteModule = typeof import('typeorm-pglite');
+// Types as typeorm-pglite (CommonJS) sees them: @electric-sql/pglite's ESM typings would differ.
+type PGliteOptions = NonNullable<ConstructorParameters<PGliteModule['PGliteDriver']>[0]>;
+/** The PGlite database class, as typeorm-pglite loads it. */
+export type PGlite = Awaited<ReturnType<PGliteModule['getPGliteInstance']>>;
+type PGlitePool = InstanceType<InstanceType<PGliteModule['PGliteDriver']>['driver']['Pool']>;
+type ConnectCallback = Parameters<PGlitePool['connect']>[0];
+
+async function serialisedPGliteDriver(
+  pgliteOptions: PGliteOptions,
+  schema: string | undefined,
+): Promise<{ Pool: new () => PGlitePool }> {
+  if (pgliteState.live) throw pgliteAlreadyOpen();
+  const { PGliteDriver, getPGliteInstance } = await import('typeorm-pglite');
+  const Base = new PGliteDriver(pgliteOptions).driver.Pool;
+
+  class SerialisedPGlitePool extends Base {
+    private ended = false;
+    private prepared = false;
+
+    constructor() {
+      super();
+      if (pgliteState.live) throw pgliteAlreadyOpen();
+      pgliteState.live = true;
+      // typeorm-pglite keeps its options in a static: set ours again right before the database
+      // is created (another data source may have been constructed since).
+      new PGliteDriver(pgliteOptions);
+    }
+
+    override async connect(callback: ConnectCallback): Promise<void> {
+      const release = await pgliteState.mutex.acquire();
+      let db: PGlite;
+      try {
+        if (this.ended) throw new Error('the PGlite data source is closed');
+        db = await getPGliteInstance();
+        if (!this.prepared && schema !== undefined) {
+          await db.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`);
+        }
+        this.prepared = true;
+      } catch (error) {
+        release();
+        // A database that never opened (bad data dir, …) must not block the next attempt.
+        if (!this.prepared && !this.ended) this.end(() => undefined);
+        callback(error, null, () => undefined);
+        return;
+      }
+      let done = false;
+      callback(null, this, () => {
+        if (done) return;
+        done = true;
+        // A runner released with its transaction still open would hand it to the next holder.
+        if (db.isInTransaction()) {
+          db.exec('ROLLBACK').then(release, release);
+        } else {
+          release();
+        }
+      });
+    }
+
+    override end(errorCallback: (error: unknown) => void): void {
+      this.ended = true;
+      super.end((error: unknown) => {
+        pgliteState.live = false;
+        errorCallback(error);
+      });
+    }
+  }
+  return { Pool: SerialisedPGlitePool };
+}
+
+function pgliteAlreadyOpen(): Error {
+  return new Error(
+    'a PGlite data source is already open in this process (typeorm-pglite keeps one PGlite ' +
+      'database per process); close it before opening another',
+  );
+}

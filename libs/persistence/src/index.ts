@@ -1,0 +1,9 @@
+import 'reflect-metadata';
+
+export * from './data-source.js';
+export * from './entities/index.js';
+export * from './key-store.js';
+export * from './migrations/index.js';
+export * from './sighting-row.js';
+export * from './sighting-writer.js';
+export * from './testing.js';

@@ -1,0 +1,327 @@
+import type { CameraSighting, RadioSighting, Sighting } from '@aisle/sdk';
+import { FakeClock } from '@aisle/sdk/testing';
+import { jest } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import { SightingEntity } from './entities/sighting.entity.js';
+import { toSightingRow, toSightingValues } from './sighting-row.js';
+import {
+  copyText,
+  SightingsDroppedError,
+  SightingWriteError,
+  SightingWriter,
+  type SightingWriterOptions,
+} from './sighting-writer.js';
+import { openTestDatabase, type TestDatabase } from './testing.js';
+
+const T0 = Date.UTC(2026, 0, 1, 9);
+
+function radio(i: number, extra: Partial<RadioSighting> = {}): RadioSighting {
+  return {
+    storeId: 'demo',
+    sensorId: 's1',
+    kind: 'wifi',
+    at: T0 + i,
+    period: T0,
+    subject: `subject-${i}`,
+    rssi: -40 - (i % 50),
+    randomized: i % 2 === 0,
+    ...extra,
+  };
+}
+const radios = (from: number, count: number) =>
+  Array.from({ length: count }, (_, k) => radio(from + k));
+
+async function eventually(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe(SightingWriter.name, () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let clock: FakeClock;
+  let errors: (SightingWriteError | SightingsDroppedError)[];
+  let sut: SightingWriter;
+
+  const writer = (options: SightingWriterOptions = {}) =>
+    new SightingWriter(dataSource, {
+      clock,
+      onError: (error) => errors.push(error),
+      retryDelayMs: 100,
+      maxRetryDelayMs: 100,
+      ...options,
+    });
+  const storedRows = async () =>
+    dataSource.getRepository(SightingEntity).find({ order: { at: 'ASC', id: 'ASC' } });
+  const storedCount = async () => dataSource.getRepository(SightingEntity).count();
+  const breakTable = () => dataSource.query('ALTER TABLE sightings RENAME TO sightings_off');
+  const repairTable = () => dataSource.query('ALTER TABLE sightings_off RENAME TO sightings');
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    dataSource = database.dataSource;
+  });
+  afterAll(() => database.close());
+  beforeEach(() => {
+    clock = new FakeClock(T0);
+    errors = [];
+  });
+  afterEach(async () => {
+    await sut?.close();
+    await dataSource.query('DELETE FROM sightings');
+  });
+
+  describe.each(['insert', 'copy'] as const)('with %s', (method) => {
+    it('writes N rows in ⌈N / batchSize⌉ statements: full batches at once, the rest on the timer', async () => {
+      const query = jest.spyOn(dataSource, 'query');
+      sut = writer({ method, batchSize: 100, flushIntervalMs: 250 });
+
+      sut.enqueue(radios(0, 250));
+      await eventually(() => sut.written === 200);
+      clock.advance(249);
+      expect(sut.buffered).toBe(50);
+      clock.advance(1);
+      await eventually(() => sut.written === 250);
+
+      expect(sut.writes).toBe(3);
+      expect(await storedCount()).toBe(250);
+      const inserts = query.mock.calls.filter(([sql]) => sql.startsWith('INSERT INTO'));
+      expect(inserts).toHaveLength(method === 'insert' ? 3 : 0);
+      expect(errors).toEqual([]);
+      query.mockRestore();
+    });
+
+    it('preserves every field of radio and camera sightings', async () => {
+      const tricky = 'tab\there, newline\nthere, back\\slash, \\N, quote\' "dq", ünïcødé 🛒';
+      const sightings: Sighting[] = [
+        radio(1, {
+          kind: 'ble',
+          beacon: true,
+          channel: 37,
+          txPower: -59,
+          fingerprint: tricky,
+          subject: tricky,
+        }),
+        radio(2),
+        {
+          storeId: 'demo',
+          sensorId: 'cam\r1',
+          kind: 'camera',
+          at: T0 + 3,
+          period: T0,
+          lineId: 'door',
+          zoneId: 'entrance',
+          entries: 2_000_000_000,
+          exits: 0,
+          occupancy: 12,
+          intervalStart: T0 - 60_000,
+          subject: 'track-7',
+        } satisfies CameraSighting,
+        { storeId: 'demo', sensorId: 'cam', kind: 'camera', at: T0 + 4, period: T0 },
+      ];
+      sut = writer({ method });
+
+      sut.enqueue(sightings);
+      await sut.flush();
+
+      const stored = (await storedRows()).map(({ id, ...row }) => {
+        expect(id).toMatch(/^\d+$/);
+        return row;
+      });
+      expect(stored).toEqual(sightings.map(toSightingRow));
+    });
+  });
+
+  it('splits a batch too big for one INSERT (65,535 parameters) inside one transaction', async () => {
+    const query = jest.spyOn(dataSource, 'query');
+    const transaction = jest.spyOn(dataSource, 'transaction');
+    sut = writer({ method: 'insert', batchSize: 4000 });
+
+    sut.enqueue(radios(0, 4000));
+    await sut.flush();
+
+    expect(await storedCount()).toBe(4000);
+    expect(sut.writes).toBe(1);
+    expect(transaction).toHaveBeenCalledTimes(1);
+    const inserts = query.mock.calls.filter(([sql]) => sql.startsWith('INSERT INTO'));
+    expect(inserts.map(([, parameters]) => parameters!.length / 18)).toEqual([3640, 360]);
+    expect(inserts.every(([, , runner]) => runner !== undefined)).toBe(true); // the transaction's
+    query.mockRestore();
+    transaction.mockRestore();
+  });
+
+  it('keeps the rows of a failed write, retries with back-off and loses none', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    sut = writer({ batchSize: 10 });
+    await breakTable();
+
+    sut.enqueue(radios(0, 25)); // two full batches: the first write fails
+    await eventually(() => sut.failedAttempts === 1);
+    clock.advance(100); // retry (back-off capped at 100 ms): fails again
+    await eventually(() => sut.failedAttempts === 2);
+
+    expect(sut.written).toBe(0);
+    expect(sut.buffered).toBe(25);
+    expect(errors.every((e) => e instanceof SightingWriteError)).toBe(true);
+    expect(errors[0]).toMatchObject({ rows: 10, attempt: 1 });
+    expect(errors[1]).toMatchObject({ attempt: 2 });
+    expect(errors[1]!.message).toMatch(/sightings/);
+
+    await repairTable();
+    clock.advance(100);
+    await eventually(() => sut.written === 25);
+
+    expect(await storedCount()).toBe(25);
+    expect((await storedRows()).map((r) => r.subject)).toEqual(radios(0, 25).map((s) => s.subject));
+    expect(sut.dropped).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('waits for the retry timer, not the flush interval, after a failure', async () => {
+    sut = writer({
+      batchSize: 10,
+      flushIntervalMs: 250,
+      retryDelayMs: 1000,
+      maxRetryDelayMs: 1000,
+    });
+    await breakTable();
+    sut.enqueue(radios(0, 5)); // arms the flush timer
+    sut.enqueue(radios(5, 10)); // a full batch: written now, and fails
+    await eventually(() => sut.failedAttempts === 1);
+
+    clock.advance(250);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sut.failedAttempts).toBe(1);
+
+    await repairTable();
+    clock.advance(1000);
+    await eventually(() => sut.written === 15);
+    expect(sut.failedAttempts).toBe(1);
+  });
+
+  it('rejects flush() when the write fails, and a later flush() writes the rows', async () => {
+    sut = writer();
+    await breakTable();
+    sut.enqueue(radios(0, 5));
+
+    await expect(sut.flush()).rejects.toBeInstanceOf(SightingWriteError);
+    await repairTable();
+    await sut.flush();
+
+    expect(await storedCount()).toBe(5);
+  });
+
+  it('drops the oldest rows beyond maxBuffered, counts and reports them', async () => {
+    sut = writer({ batchSize: 10, maxBuffered: 100 });
+    await breakTable();
+    sut.enqueue(radios(0, 10));
+    await expect(sut.flush()).rejects.toBeInstanceOf(SightingWriteError);
+
+    sut.enqueue(radios(10, 140)); // 150 held > 100: the 50 oldest go
+
+    expect(sut.dropped).toBe(50);
+    expect(sut.buffered).toBe(100);
+    await repairTable();
+    await sut.flush();
+
+    expect(sut.written).toBe(100);
+    expect((await storedRows()).map((r) => r.at.getTime())).toEqual(
+      radios(50, 100).map((s) => s.at),
+    );
+    const dropped = errors.filter((e) => e instanceof SightingsDroppedError);
+    expect(dropped).toEqual([expect.objectContaining({ reason: 'overflow', count: 50 })]);
+  });
+
+  it('refuses rows the database would refuse, and writes the rest', async () => {
+    sut = writer();
+
+    sut.enqueue([radio(0), radio(1, { rssi: 99999 }), radio(2)]);
+    await sut.flush();
+
+    expect(sut.rejected).toBe(1);
+    expect(sut.written).toBe(2);
+    expect(errors).toEqual([expect.objectContaining({ reason: 'invalid', count: 1 })]);
+    expect(errors[0]!.message).toMatch(/rssi/);
+  });
+
+  it('writes what is left on close, then counts later rows as dropped', async () => {
+    sut = writer();
+    sut.enqueue(radios(0, 7));
+
+    await sut.close();
+    sut.enqueue(radios(7, 2));
+
+    expect(await storedCount()).toBe(7);
+    expect(sut.dropped).toBe(2);
+    expect(errors).toEqual([expect.objectContaining({ reason: 'closed', count: 2 })]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('gives up on close after closeTimeoutMs, reporting what it could not write', async () => {
+    sut = writer({ closeTimeoutMs: 0 });
+    await breakTable();
+    sut.enqueue(radios(0, 3));
+
+    await sut.close();
+    await eventually(() => sut.dropped === 3); // the write in flight fails after close returned
+    await repairTable();
+
+    expect(sut.buffered).toBe(0);
+    expect(errors.map((e) => e.name)).toEqual(['SightingWriteError', 'SightingsDroppedError']);
+    expect(errors[1]).toMatchObject({ reason: 'closed', count: 3 });
+  });
+
+  it('does not let a hung write hold close() beyond closeTimeoutMs', async () => {
+    sut = writer({ closeTimeoutMs: 1000 });
+    const blocker = dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    if (database.kind === 'postgres') {
+      await blocker.query('LOCK TABLE sightings IN ACCESS EXCLUSIVE MODE'); // the COPY waits
+    } // PGlite: the open transaction holds the only session, so the write waits for it
+    sut.enqueue(radios(0, 4));
+
+    const closed = sut.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(1000);
+    await closed;
+
+    expect(sut.written).toBe(0);
+    await blocker.rollbackTransaction();
+    await blocker.release();
+    await eventually(() => sut.written === 4); // the write in flight still completes
+    expect(sut.dropped).toBe(0);
+  });
+
+  it('flushes nothing when empty, and keeps no timer when idle', async () => {
+    sut = writer();
+
+    await sut.flush();
+
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe(copyText.name, () => {
+  it('writes COPY text format: tabs between cells, \\N for null, escaped specials', () => {
+    const row = toSightingValues(radio(0, { subject: 'a\tb\nc\\d\re', fingerprint: '\\N' }));
+
+    const line = copyText([row]);
+
+    expect(line.endsWith('\n')).toBe(true);
+    const cells = line.slice(0, -1).split('\t');
+    expect(cells).toHaveLength(18);
+    expect(cells[5]).toBe('a\\tb\\nc\\\\d\\re');
+    expect(cells[11]).toBe('\\\\N');
+    expect(cells[9]).toBe('\\N');
+    expect(cells[7]).toBe('t');
+    expect(cells[3]).toBe(new Date(T0).toISOString());
+  });
+});
