@@ -17,6 +17,8 @@ import { PushRegistry } from './push/push-registry.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import { StoreRuntime } from './pipeline/store-runtime.js';
 import type { HubParts } from './hub-parts.js';
+import { STORE_POLICY_VALIDATOR } from './api/common/store-policy-validator.js';
+import { validateTrackingPolicyDocument } from './pipeline/tracking-policy-validator.js';
 import { HubLifecycle } from './hub-lifecycle.js';
 
 /**
@@ -37,6 +39,7 @@ export class HubModule {
       { provide: StoreConfigEvents, useValue: parts.configEvents },
       { provide: BROKER_STATUS, useValue: parts.brokerStatus },
       { provide: 'HUB_PARTS', useValue: parts },
+      { provide: STORE_POLICY_VALIDATOR, useValue: validateTrackingPolicyDocument },
       HubLifecycle,
     ];
     return {
