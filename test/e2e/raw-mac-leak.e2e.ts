@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { REPO_ROOT } from '@aisle/core';
 import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
-import { eventually, startTestHub, type TestHub } from '../support/test-hub.js';
+import { FIXTURE_PLUGINS, eventually, startTestHub, type TestHub } from '../support/test-hub.js';
 
 /**
  * Privacy as a test: raw MAC addresses go in over MQTT, in every common notation, in valid and in
@@ -12,7 +14,9 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   const validSent: number[] = [];
 
   beforeAll(async () => {
-    sut = await startTestHub();
+    sut = await startTestHub({
+      pluginDirs: [join(REPO_ROOT, 'plugins'), join(FIXTURE_PLUGINS, 'ok')],
+    });
     await sut
       .post('/api/stores', {
         id: storeId,
@@ -31,6 +35,29 @@ describe('raw MAC addresses never leave the ingest gate', () => {
         z: 2.5,
       })
       .expect(201);
+    // A careless plugin puts raw MACs in its logs, rejections and setup error: the hub must redact.
+    const careless = TEST_MACS.flatMap((m) => macNotations(m));
+    await sut
+      .post(`/api/stores/${storeId}/sensors`, {
+        id: 'careless-1',
+        domain: 'careless-driver',
+        x: 1,
+        y: 1,
+        z: 2.5,
+        config: {},
+      })
+      .expect(201);
+    await sut
+      .post(`/api/stores/${storeId}/sensors`, {
+        id: 'careless-2',
+        domain: 'careless-driver',
+        x: 2,
+        y: 1,
+        z: 2.5,
+        config: { fail: true },
+      })
+      .expect(201);
+    validSent.push(careless.length * 2);
     await eventually('the radio sensor to subscribe', async () => {
       const res = await sut.get('/api/plugins/aisle-mqtt');
       return (res.body.sensors as { sensorId: string; status: string }[] | undefined)?.some(
@@ -78,7 +105,7 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       )) as {
         n: number;
       }[];
-      return (rows[0]?.n ?? 0) >= validSent[0]!;
+      return (rows[0]?.n ?? 0) >= validSent.reduce((a, b) => a + b, 0);
     });
   }, 60_000);
 
@@ -116,6 +143,7 @@ describe('raw MAC addresses never leave the ingest gate', () => {
 
   it('no log line holds a raw MAC, and the rejections were logged', () => {
     expect(sut.logs.some((line) => line.includes('rejected input'))).toBe(true);
+    expect(sut.logs.some((line) => line.includes('saw device [redacted-mac]'))).toBe(true);
     for (const line of sut.logs) expectNoRawMac(line, 'log line');
   });
 
@@ -137,6 +165,17 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       expect(res.status).toBeLessThan(500);
       expectNoRawMac(res.text, `GET ${path}`);
     }
+  });
+
+  it('shows a failing plugin its own error with the MACs redacted', async () => {
+    const res = await sut.get('/api/plugins/careless-driver').expect(200);
+    const failed = (
+      res.body.sensors as { sensorId: string; status: string; error?: string }[]
+    ).find((s) => s.sensorId === 'careless-2');
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^cannot open capture for \[redacted-mac\]/),
+    });
   });
 
   it('counted the malformed input by reason', async () => {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import {
   asPlugin,
   formatFieldErrors,
+  redactMacs,
   validatePlain,
   validateConfig,
   type AislePlugin,
@@ -33,6 +34,8 @@ export const RETRY_INITIAL_MS = 1_000;
 export const RETRY_MAX_MS = 300_000;
 /** A setup that has not finished by then is abandoned and retried (a hung device must not block). */
 export const SETUP_TIMEOUT_MS = 30_000;
+/** Rejection reasons are metric labels: bounded, snake_case, never free text that could hold an id. */
+const REASON_LABEL = /^[a-z][a-z0-9_]{0,39}$/;
 
 export interface PluginState {
   domain: string;
@@ -105,8 +108,9 @@ function isNamed(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
 }
 
+/** Error text from plugins is shown in the API and logs: raw MACs are redacted first. */
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return redactMacs(error instanceof Error ? error.message : String(error));
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -377,18 +381,21 @@ export class PluginHost implements PluginCatalog {
     detail: string,
     log: ReturnType<typeof pluginLogger>,
   ): void {
-    this.deps.metrics.rejected.labels(instance.sensor.domain, reason).inc();
-    const key = `${instance.key}|${reason}`;
+    // The reason becomes a metric label: only short snake_case words, anything else is `other`.
+    const label = REASON_LABEL.test(reason) ? reason : 'other';
+    this.deps.metrics.rejected.labels(instance.sensor.domain, label).inc();
+    const key = `${instance.key}|${label}`;
     const now = this.deps.clock.now();
     const last = this.lastRejectLog.get(key) ?? -Infinity;
     if (now - last >= 60_000) {
       this.lastRejectLog.set(key, now);
-      log.warn(`rejected input (${reason}): ${detail}`);
+      log.warn(`rejected input (${label}): ${redactMacs(detail)}`);
     }
   }
 
-  private setAvailable(instance: Instance, available: boolean, reason?: string): void {
+  private setAvailable(instance: Instance, available: boolean, rawReason?: string): void {
     const { state, sensor } = instance;
+    const reason = rawReason === undefined ? undefined : redactMacs(rawReason);
     if (state.available === available) return;
     state.available = available;
     if (reason === undefined) delete state.reason;
