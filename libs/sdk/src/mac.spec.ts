@@ -46,9 +46,43 @@ describe(normaliseMac.name, () => {
 
 describe('redactMacs', () => {
   it('removes every notation from text and keeps the rest', () => {
-    const text = 'saw AA:BB:CC:DD:EE:FF and aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff or aabbccddeeff at -60 dBm';
+    const text =
+      'saw AA:BB:CC:DD:EE:FF and aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff or aabbccddeeff at -60 dBm';
     expect(redactMacs(text)).toBe(
       'saw [redacted-mac] and [redacted-mac], [redacted-mac] or [redacted-mac] at -60 dBm',
+    );
+  });
+});
+
+describe('redactMacs edge cases', () => {
+  it('catches MACs glued to other hex and keeps longer hex words', () => {
+    expect(redactMacs('x2b:7eda:a1:19:4c:2b:7e')).not.toMatch(/a1:19:4c/);
+    expect(redactMacs('subject 0123456789abcdef0123456789abcdef')).toBe(
+      'subject 0123456789abcdef0123456789abcdef',
+    );
+    expect(redactMacs('at 1767254400000')).toBe('at 1767254400000');
+    expect(redactMacs('id 001122334455')).toBe('id [redacted-mac]');
+  });
+
+  it('leaves no notation of any MAC behind (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 6, maxLength: 6 }),
+        fc.string(),
+        fc.string(),
+        (bytes, before, after) => {
+          const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0'));
+          for (const form of [
+            hex.join(':'),
+            hex.join('-').toUpperCase(),
+            `${hex[0]}${hex[1]}.${hex[2]}${hex[3]}.${hex[4]}${hex[5]}`,
+          ]) {
+            const out = redactMacs(`${before}${form}${after}`);
+            if (out.toLowerCase().includes(form.toLowerCase())) return false;
+          }
+          return true;
+        },
+      ),
     );
   });
 });

@@ -40,10 +40,12 @@ export function formatMac(normalisedMac: string): string {
 
 /**
  * Anything in free text that looks like a MAC address, in any common notation. Used to redact log
- * lines and error messages: a raw identifier never reaches a log.
+ * lines and error messages: a raw identifier never reaches a log. Separated and dotted forms match anywhere
+ * (also glued to other hex); bare 12-digit forms only as a whole hex word, so longer hex strings
+ * (pseudonyms, hashes) survive. It errs on the side of redacting: a 12-digit number is redacted.
  */
 const MAC_IN_TEXT =
-  /(?<![0-9a-f])(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12})(?![0-9a-f])/gi;
+  /[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])/gi;
 
 export function redactMacs(text: string): string {
   return text.replace(MAC_IN_TEXT, '[redacted-mac]');

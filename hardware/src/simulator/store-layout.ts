@@ -1,0 +1,43 @@
+import type { SensorKind } from '@aisle/sdk';
+import type { Point } from './geometry.js';
+
+/** A store's floor plan, zones and sensors: what the core seeds a store from, and what the simulator simulates. */
+export interface StoreLayout {
+  store: {
+    id: string;
+    name: string;
+    /** IANA time zone. */
+    timezone: string;
+    /** Floor-plan size, metres (x from 0 to width, y from 0 to height). */
+    width: number;
+    height: number;
+  };
+  zones: ZoneLayout[];
+  sensors: SensorLayout[];
+}
+
+export interface ZoneLayout {
+  id: string;
+  name: string;
+  /** Vertices in the floor-plan frame, metres. */
+  polygon: Point[];
+  /** `entrance`, `checkout`, `sensitive`, `storefront`, `aisle`, … */
+  tags: string[];
+}
+
+export interface SensorLayout {
+  id: string;
+  /** Plugin domain that drives the sensor. */
+  domain: string;
+  /** Position, metres (z above the floor). */
+  x: number;
+  y: number;
+  z: number;
+  kinds: SensorKind[];
+  calibration: {
+    /** Expected RSSI of a typical phone's Wi-Fi at 1 m, dBm. */
+    measuredPower: number;
+    /** Log-distance path-loss exponent. */
+    pathLossExponent: number;
+  };
+}

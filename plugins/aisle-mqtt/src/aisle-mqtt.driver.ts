@@ -1,0 +1,147 @@
+import {
+  AvailabilityWatchdog,
+  PluginConfigError,
+  type AvailabilityReporter,
+  type Driver,
+  type DriverContext,
+  type SensorInfo,
+  type Unsubscribe,
+} from '@aisle/sdk';
+import type { AisleMqttConfig } from './config.js';
+import { parseBatch } from './payload.js';
+
+/** Status payloads (Home Assistant's availability convention; `offline` is the sensor's LWT). */
+const ONLINE = 'online';
+const OFFLINE = 'offline';
+
+/**
+ * Driver for sensors that speak Aisle's native MQTT format: one instance per sensor, subscribed
+ * to that sensor's observation topic (and status topic). Every batch is validated by hand; bad
+ * observations are rejected one by one, the good ones of the same batch are emitted.
+ */
+export class AisleMqttDriver implements Driver<AisleMqttConfig> {
+  private ctx: DriverContext<AisleMqttConfig> | undefined;
+  private watchdog: AvailabilityWatchdog | undefined;
+  private status: LatchedStatus | undefined;
+  private readonly unsubscribes: Unsubscribe[] = [];
+  private stopped = false;
+
+  async setup(ctx: DriverContext<AisleMqttConfig>): Promise<void> {
+    this.ctx = ctx;
+    const mqtt = ctx.ports.mqtt;
+    if (!mqtt) {
+      throw new PluginConfigError(
+        'aisle-mqtt needs the mqtt port: its manifest declares "ports": ["mqtt"], so the hub must provide a broker connection',
+      );
+    }
+    const topic = resolveTopic({ template: ctx.config.topic, sensor: ctx.sensor, field: 'topic' });
+    const statusTopic = ctx.config.statusTopic
+      ? resolveTopic({ template: ctx.config.statusTopic, sensor: ctx.sensor, field: 'statusTopic' })
+      : undefined;
+    this.status = new LatchedStatus(ctx.status);
+    this.watchdog = this.newWatchdog();
+    this.watchdog.start();
+    this.unsubscribes.push(await mqtt.subscribe(topic, (_topic, payload) => this.onBatch(payload)));
+    if (statusTopic !== undefined) {
+      this.unsubscribes.push(
+        await mqtt.subscribe(statusTopic, (_topic, payload) => this.onStatus(payload)),
+      );
+    }
+    ctx.logger.debug('subscribed', { topic, ...(statusTopic ? { statusTopic } : {}) });
+  }
+
+  async teardown(): Promise<void> {
+    this.stopped = true;
+    this.watchdog?.stop();
+    this.watchdog = undefined;
+    for (const unsubscribe of this.unsubscribes.splice(0)) {
+      try {
+        await unsubscribe();
+      } catch (error) {
+        this.ctx?.logger.warn('unsubscribing failed', { error: (error as Error).message });
+      }
+    }
+  }
+
+  private onBatch(payload: Buffer): void {
+    const ctx = this.ctx;
+    if (!ctx || this.stopped || ctx.signal.aborted) return;
+    const batch = parseBatch(payload, { maxBatch: ctx.config.maxBatch });
+    for (const rejection of batch.rejections) ctx.reject(rejection.reason, rejection.detail);
+    for (const observation of batch.observations) ctx.emit(observation);
+    if (batch.envelopeOk) this.watchdog?.seen();
+  }
+
+  private onStatus(payload: Buffer): void {
+    const ctx = this.ctx;
+    if (!ctx || this.stopped || ctx.signal.aborted) return;
+    const text = payload.toString('utf8').trim();
+    if (text === OFFLINE) {
+      // The watchdog believes the sensor is up until its timer fires: restart it, so the next
+      // batch reports the sensor available again.
+      this.watchdog?.stop();
+      this.status?.unavailable('the sensor reported offline on its status topic');
+      this.watchdog = this.newWatchdog();
+      this.watchdog.start();
+    } else if (text !== ONLINE && text !== '') {
+      // `online` alone proves nothing (a retained message may be old): the next batch does.
+      ctx.reject(
+        'bad_status',
+        `status: must be "online" or "offline" (got ${payload.length} bytes)`,
+      );
+    }
+  }
+
+  private newWatchdog(): AvailabilityWatchdog {
+    const ctx = this.ctx as DriverContext<AisleMqttConfig>;
+    const seconds = ctx.config.unavailableAfterSeconds;
+    return new AvailabilityWatchdog({
+      clock: ctx.clock,
+      status: this.status as LatchedStatus,
+      timeoutMs: seconds * 1000,
+      reason: `no batch from the sensor for ${seconds} s`,
+    });
+  }
+}
+
+/** Forwards only changes, so a restarted watchdog does not report "unavailable" twice. */
+class LatchedStatus implements AvailabilityReporter {
+  private state: 'unknown' | 'available' | 'unavailable' = 'unknown';
+
+  constructor(private readonly target: AvailabilityReporter) {}
+
+  available(): void {
+    if (this.state === 'available') return;
+    this.state = 'available';
+    this.target.available();
+  }
+
+  unavailable(reason: string): void {
+    if (this.state === 'unavailable') return;
+    this.state = 'unavailable';
+    this.target.unavailable(reason);
+  }
+}
+
+/** Fills `{store}` and `{sensor}`; an id that would turn the topic into a wildcard is refused. */
+export function resolveTopic({
+  template,
+  sensor,
+  field,
+}: {
+  template: string;
+  sensor: SensorInfo;
+  field: string;
+}): string {
+  const topic = template.replaceAll('{store}', sensor.storeId).replaceAll('{sensor}', sensor.id);
+  if (/[+#]/.test(topic) || topic.includes('\u0000')) {
+    throw new PluginConfigError('invalid configuration', [
+      {
+        field,
+        value: topic,
+        message: `the store or sensor id makes ${field} an MQTT wildcard; ids must not contain +, # or NUL`,
+      },
+    ]);
+  }
+  return topic;
+}
