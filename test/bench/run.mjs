@@ -9,7 +9,9 @@ import { transformFile } from '@swc/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const names = (await readdir(here)).filter((f) => f.endsWith('.bench.ts')).map((f) => f.slice(0, -9));
+const names = (await readdir(here))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.slice(0, -9));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 if (wanted.length === 0) {
   console.error(`usage: npm run bench -- <name>   (one of: ${names.join(', ')})`);
@@ -26,12 +28,20 @@ for (const name of wanted) {
     process.exit(2);
   }
   const file = join(here, `${name}.bench.ts`);
-  const { code } = await transformFile(file, { ...swcrc, filename: file, swcrc: false, sourceMaps: false });
+  const { code } = await transformFile(file, {
+    ...swcrc,
+    filename: file,
+    swcrc: false,
+    sourceMaps: false,
+  });
   const out = join(outDir, `${name}.bench.mjs`);
   await writeFile(out, code);
   const mod = await import(pathToFileURL(out).href);
   const started = new Date().toISOString();
   const result = { benchmark: name, started, node: process.version, ...(await mod.default()) };
-  await writeFile(join(root, 'bench-results', `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(
+    join(root, 'bench-results', `${name}.json`),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
   console.log(JSON.stringify(result));
 }

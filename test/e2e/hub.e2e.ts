@@ -91,9 +91,9 @@ describe('hub with the demo store and broken plugins', () => {
 
   it('writes demo sightings to the database in batches', async () => {
     await eventually('sightings in the database', async () => {
-      const rows = (await sut.hub.parts.dataSource.query(
+      const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
         "SELECT count(*)::int AS n FROM sightings WHERE store_id = 'demo'",
-      )) as { n: number }[];
+      );
       return (rows[0]?.n ?? 0) > 0;
     });
   });

@@ -99,12 +99,10 @@ describe('raw MAC addresses never leave the ingest gate', () => {
 
     await eventually('every valid observation to be written', async () => {
       await sut.hub.parts.writer.flush();
-      const rows = (await sut.hub.parts.dataSource.query(
+      const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
         'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
         [storeId],
-      )) as {
-        n: number;
-      }[];
+      );
       return (rows[0]?.n ?? 0) >= validSent.reduce((a, b) => a + b, 0);
     });
   }, 60_000);
@@ -114,10 +112,10 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   });
 
   it('stored pseudonymous sightings: one subject per device whatever the notation', async () => {
-    const rows = (await sut.hub.parts.dataSource.query(
+    const rows = await sut.hub.parts.dataSource.query<{ kind: string; subjects: number }[]>(
       'SELECT kind, count(DISTINCT subject)::int AS subjects FROM sightings WHERE store_id = $1 GROUP BY kind ORDER BY kind',
       [storeId],
-    )) as { kind: string; subjects: number }[];
+    );
     expect(rows).toEqual([
       { kind: 'ble', subjects: TEST_MACS.length },
       { kind: 'wifi', subjects: TEST_MACS.length },
@@ -126,14 +124,14 @@ describe('raw MAC addresses never leave the ingest gate', () => {
 
   it('no table of the database holds a raw MAC', async () => {
     const ds = sut.hub.parts.dataSource;
-    const tables = (await ds.query(
+    const tables = await ds.query<{ table_name: string }[]>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-    )) as { table_name: string }[];
+    );
     expect(tables.map((t) => t.table_name)).toEqual(
       expect.arrayContaining(['sightings', 'stores', 'sensors', 'pseudonym_keys']),
     );
     for (const { table_name } of tables) {
-      const rows = (await ds.query(`SELECT * FROM "${table_name}"`)) as object[];
+      const rows = await ds.query<object[]>(`SELECT * FROM "${table_name}"`);
       expectNoRawMac(
         JSON.stringify(rows, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)),
         `table ${table_name}`,

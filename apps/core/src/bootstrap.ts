@@ -116,7 +116,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       store: new DbKeyStore(dataSource),
       clock,
       onError: (error: unknown, where: { storeId: string; period: number }) =>
-        logger.error({ store: where.storeId }, `saving a pseudonym key failed: ${(error as Error).message}`),
+        logger.error(
+          { store: where.storeId },
+          `saving a pseudonym key failed: ${(error as Error).message}`,
+        ),
     });
     const writer = new SightingWriter(dataSource, {
       onError: (error: unknown) => {
@@ -125,10 +128,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       },
       onWritten: (count: number) => metrics.sightingsWritten.inc(count),
     });
-    let runtime: StoreRuntime | undefined;
     const gate = new IngestGate({
       keyring,
-      policyFor: (storeId: string) => runtime?.policyFor(storeId),
+      policyFor: (storeId: string) => runtime.policyFor(storeId),
       clock,
       metrics: {
         accepted: (storeId, kind) => metrics.observations.labels(storeId, kind).inc(),
@@ -164,7 +166,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         };
       },
     });
-    runtime = new StoreRuntime({ dataSource, host, keyring, clock, logger });
+    const runtime = new StoreRuntime({ dataSource, host, keyring, clock, logger });
 
     const pluginDirs = options.pluginDirs ?? [
       join(REPO_ROOT, 'plugins'),

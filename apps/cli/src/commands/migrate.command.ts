@@ -17,9 +17,9 @@ export function migrateCommand(): Command {
       const url = process.env['DATABASE_URL'];
       const dataSource = await openDatabase(url ? { url } : { dataDir: resolve(options.dataDir) });
       try {
-        const rows = (await dataSource.query('SELECT name FROM migrations ORDER BY id')) as {
-          name: string;
-        }[];
+        const rows = await dataSource.query<{ name: string }[]>(
+          'SELECT name FROM migrations ORDER BY id',
+        );
         process.stdout.write(
           `database is up to date (${url ? 'PostgreSQL' : `PGlite in ${resolve(options.dataDir)}`}); migrations: ${rows.map((r) => r.name).join(', ')}\n`,
         );

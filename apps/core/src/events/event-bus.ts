@@ -24,7 +24,7 @@ export class EventBus {
       at: this.clock.now(),
       data,
     };
-    this.subject.next(event as AisleEvent);
+    this.subject.next(event);
     return event;
   }
 

@@ -52,7 +52,8 @@ export class HubMetrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true)
+    if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: 'aisle_' });
+    }
   }
 }

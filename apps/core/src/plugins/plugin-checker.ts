@@ -69,8 +69,9 @@ export async function checkPlugins(
       report('package.json is missing or not JSON');
       continue;
     }
-    if (!pkg.keywords?.includes(PLUGIN_KEYWORD))
+    if (!pkg.keywords?.includes(PLUGIN_KEYWORD)) {
       report(`package.json keywords must include "${PLUGIN_KEYWORD}"`);
+    }
     const hasSource =
       (await exists(join(plugin.dir, 'src', 'index.ts'))) ||
       (await exists(join(plugin.dir, plugin.manifest.entry)));

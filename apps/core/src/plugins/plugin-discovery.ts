@@ -53,8 +53,9 @@ async function inspect(
     };
   }
   const { manifest, errors } = validateManifest(raw, folder === undefined ? {} : { folder });
-  if (typeof manifest.domain !== 'string' || manifest.domain === '')
+  if (typeof manifest.domain !== 'string' || manifest.domain === '') {
     manifest.domain = basename(dir);
+  }
   return { dir, source, manifest, errors };
 }
 
@@ -68,8 +69,9 @@ export async function discoverFolderPlugins(
     for (const entry of await readdir(parent, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const dir = await realpath(join(parent, entry.name));
-      if (await exists(join(dir, MANIFEST_FILE)))
+      if (await exists(join(dir, MANIFEST_FILE))) {
         found.push(await inspect(dir, 'folder', entry.name));
+      }
     }
   }
   return found;
@@ -83,8 +85,9 @@ export async function discoverPackagePlugins(nodeModules: string): Promise<Disco
     if (entry.name.startsWith('.')) continue;
     const path = join(nodeModules, entry.name);
     if (entry.name.startsWith('@')) {
-      for (const scoped of await readdir(path, { withFileTypes: true }))
+      for (const scoped of await readdir(path, { withFileTypes: true })) {
         candidates.push(join(path, scoped.name));
+      }
     } else candidates.push(path);
   }
   const found: DiscoveredPlugin[] = [];
@@ -116,8 +119,9 @@ export async function discoverPlugins(options: {
   for (const plugin of all) if (!byDir.has(plugin.dir)) byDir.set(plugin.dir, plugin);
   const unique = [...byDir.values()];
   const byDomain = new Map<string, DiscoveredPlugin[]>();
-  for (const plugin of unique)
+  for (const plugin of unique) {
     byDomain.set(plugin.manifest.domain, [...(byDomain.get(plugin.manifest.domain) ?? []), plugin]);
+  }
   for (const [domain, plugins] of byDomain) {
     if (plugins.length < 2) continue;
     for (const plugin of plugins) {

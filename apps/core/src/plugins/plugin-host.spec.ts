@@ -55,7 +55,7 @@ describe(PluginHost.name, () => {
     expect(states['Bad_Manifest']?.error).toMatch(/sdk/);
     expect(states['wrong-export']?.status).toBe('failed');
     expect(states['wrong-export']?.error).toMatch(/configSchema/);
-    expect(sut.driverDomains()).toEqual(['broken-setup', 'flaky-adapter']);
+    expect(sut.driverDomains()).toEqual(['broken-setup', 'careless-driver', 'flaky-adapter']);
   });
 
   it('marks a driver that throws in setup failed, and the others still run', async () => {

@@ -14,7 +14,6 @@ import {
   type Driver,
   type DriverContext,
   type DriverObservation,
-  type DriverPlugin,
   type FieldError,
   type Observation,
   type PluginManifest,
@@ -178,8 +177,9 @@ export class PluginHost implements PluginCatalog {
     const source = join(found.dir, 'src', 'index.ts');
     if (this.deps.preferSource && (await exists(source))) return source;
     const entry = join(found.dir, found.manifest.entry);
-    if (!(await exists(entry)))
+    if (!(await exists(entry))) {
       throw new Error(`entry ${found.manifest.entry} does not exist (was the plugin built?)`);
+    }
     return entry;
   }
 
@@ -277,7 +277,7 @@ export class PluginHost implements PluginCatalog {
       );
       return;
     }
-    const plugin = loaded.plugin as DriverPlugin<object>;
+    const plugin = loaded.plugin;
     const log = pluginLogger(this.deps.logger, {
       plugin: sensor.domain,
       store: sensor.storeId,
@@ -364,7 +364,7 @@ export class PluginHost implements PluginCatalog {
         ...observation,
         storeId: instance.sensor.storeId,
         sensorId: observation.sensorId ?? instance.sensor.id,
-      } as Observation);
+      });
     } catch (error) {
       this.deps.logger.error(
         { plugin: instance.sensor.domain },
@@ -403,12 +403,12 @@ export class PluginHost implements PluginCatalog {
     this.deps.metrics.sensorAvailable
       .labels(sensor.storeId, sensor.id, sensor.domain)
       .set(available ? 1 : 0);
-    if (available)
+    if (available) {
       this.deps.events.publish('sensor.online', sensor.storeId, {
         sensorId: sensor.id,
         domain: sensor.domain,
       });
-    else {
+    } else {
       this.deps.events.publish('sensor.offline', sensor.storeId, {
         sensorId: sensor.id,
         domain: sensor.domain,
