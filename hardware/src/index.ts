@@ -9,3 +9,4 @@ export * from './simulator/simulation-records.js';
 export * from './simulator/simulator-over-mqtt.js';
 export * from './simulator/store-layout.js';
 export * from './simulator/store-simulator.js';
+export * from './simulator/demo-simulator.js';

@@ -10,7 +10,7 @@ import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
 import { DbKeyStore, SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
 import {
   MqttClientPort,
-  StoreSimulator,
+  createDemoSimulator,
   demoStoreLayout,
   runSimulatorOverMqtt,
   startEmbeddedBroker,
@@ -217,7 +217,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     if (config.AISLE_DEMO) {
       const layout = demoStoreLayout();
       await applier.applyStore(layout);
-      const simulator = new StoreSimulator({ seed: config.AISLE_DEMO_SEED, startAt: clock.now() });
+      const simulator = createDemoSimulator({ seed: config.AISLE_DEMO_SEED, now: clock.now() });
       const demo = new AbortController();
       const running = runSimulatorOverMqtt({ simulator, mqtt, signal: demo.signal });
       cleanups.push(async () => {

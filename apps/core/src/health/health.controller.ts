@@ -7,6 +7,7 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { databaseKind } from '@aisle/persistence';
 import { Public } from '../auth/public.decorator.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { BROKER_STATUS, type BrokerStatus } from './broker-status.js';
@@ -33,7 +34,7 @@ export class HealthController {
         const indicator = this.indicators.check('database');
         try {
           await this.dataSource.query('SELECT 1');
-          return indicator.up({ type: this.dataSource.options.type });
+          return indicator.up({ type: databaseKind(this.dataSource) });
         } catch (error) {
           return indicator.down({ message: (error as Error).message });
         }

@@ -1,0 +1,19 @@
+import { createDemoSimulator, DEMO_WARM_UP_MS } from './demo-simulator.js';
+
+describe(createDemoSimulator.name, () => {
+  it('starts with shoppers inside and every radio sensor reporting within seconds', () => {
+    const now = Date.UTC(2026, 0, 1, 15, 0, 0);
+    const sut = createDemoSimulator({ seed: 1, now });
+    expect(sut.time).toBe(now);
+    let inside = 0;
+    const sensors = new Set<string>();
+    for (let i = 0; i < 10; i += 1) {
+      const out = sut.step(1_000);
+      inside = Math.max(inside, out.groundTruth.occupancy);
+      for (const o of out.observations) sensors.add(o.sensorId);
+    }
+    expect(inside).toBeGreaterThan(0);
+    expect(sensors.size).toBeGreaterThanOrEqual(5);
+    expect(DEMO_WARM_UP_MS).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,20 @@
+import { StoreSimulator } from './store-simulator.js';
+
+/** Simulated time run before the demo starts, so the store is already busy when the hub comes up. */
+export const DEMO_WARM_UP_MS = 10 * 60_000;
+/** A busy afternoon: one shopper every ten seconds. */
+export const DEMO_ARRIVALS_PER_MINUTE = 6;
+
+/**
+ * The simulator behind `npm start`'s demo store: started `DEMO_WARM_UP_MS` in the past and run up
+ * to `now` without publishing, so shoppers are already inside and every sensor reports at once.
+ */
+export function createDemoSimulator(params: { seed: number; now: number }): StoreSimulator {
+  const simulator = new StoreSimulator({
+    seed: params.seed,
+    startAt: params.now - DEMO_WARM_UP_MS,
+    arrivalsPerMinute: DEMO_ARRIVALS_PER_MINUTE,
+  });
+  for (let t = 0; t < DEMO_WARM_UP_MS; t += 1_000) simulator.step(1_000);
+  return simulator;
+}
