@@ -32,4 +32,5 @@ export default {
   setupFiles: ['<rootDir>/test/setup/env.mjs'],
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.mjs'],
 };
