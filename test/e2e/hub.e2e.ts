@@ -89,6 +89,18 @@ describe('hub with the demo store and broken plugins', () => {
     });
   });
 
+  it('shows sensor states only for the stores a scoped key may see', async () => {
+    const created = await sut
+      .post('/api/keys', { name: 'manager elsewhere', role: 'store-manager', storeIds: ['elsewhere'] })
+      .expect(201);
+    const scoped = created.body.key as string;
+    const admin = await sut.get('/api/plugins/aisle-mqtt').expect(200);
+    expect(admin.body.sensors.length).toBeGreaterThan(0);
+    const other = await sut.get('/api/plugins/aisle-mqtt', scoped).expect(200);
+    expect(other.body.sensors).toEqual([]);
+    await sut.get('/api/stores/demo/sensors', scoped).expect(403);
+  });
+
   it('writes demo sightings to the database in batches', async () => {
     await eventually('sightings in the database', async () => {
       const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
