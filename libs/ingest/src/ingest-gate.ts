@@ -1,5 +1,13 @@
 import {
   InvalidInputError,
+  MAX_BEACON_ID_LENGTH,
+  MAX_CHANNEL,
+  MAX_COUNT,
+  MAX_ID_LENGTH,
+  MAX_RSSI_DBM,
+  MAX_SEQ,
+  MAX_TOKEN_LENGTH,
+  MIN_RSSI_DBM,
   describeValue,
   isLocallyAdministered,
   isMulticast,
@@ -19,7 +27,7 @@ import {
 } from '@aisle/sdk';
 import type { PseudonymKeyring } from './keyring.js';
 import { pseudonym } from './pseudonymise.js';
-import { MAX_RSSI_DBM, MIN_RSSI_DBM, type TrackingPolicy } from './tracking-policy.js';
+import type { TrackingPolicy } from './tracking-policy.js';
 
 /** Every reason the gate drops an observation for (metric label values, pre-registered). */
 export const DROP_REASONS = [
@@ -80,18 +88,6 @@ export interface IngestGateOptions {
   metrics?: GateMetrics;
 }
 
-/** Longest store, sensor, line and zone id accepted. */
-const MAX_ID_LENGTH = 64;
-/** Longest beacon id (`ibeacon:<36-char uuid>:<major>:<minor>` is ~60; Eddystone ids are shorter). */
-const MAX_BEACON_ID_LENGTH = 256;
-/** Longest camera track id or burst fingerprint. */
-const MAX_TOKEN_LENGTH = 128;
-/** A people counter never reports more than this per interval or zone; more is a broken device. */
-const MAX_COUNT = 100_000;
-/** Highest 802.11 channel number (6 GHz band). */
-const MAX_CHANNEL = 233;
-/** 802.11 sequence numbers are 12 bits. */
-const MAX_SEQ = 4095;
 const MAX_DETAIL_LENGTH = 64;
 
 const INVALID = 'invalid_observation';

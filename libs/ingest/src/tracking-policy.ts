@@ -1,4 +1,6 @@
 import {
+  MAX_RSSI_DBM,
+  MIN_RSSI_DBM,
   SENSOR_KINDS,
   formatFieldErrors,
   validatePlain,
@@ -32,10 +34,6 @@ export const MAX_ROTATION_HOURS = 24;
 
 /** An hour: beyond that a sensor clock is broken, not skewed. */
 export const MAX_CLOCK_SKEW_SECONDS = 3600;
-
-/** Radio RSSI range accepted anywhere in the gate, dBm (802.11 and BLE report within it). */
-export const MIN_RSSI_DBM = -127;
-export const MAX_RSSI_DBM = 20;
 
 /**
  * A store's tracking policy, as far as the ingest gate enforces it. Property initialisers are the

@@ -67,3 +67,23 @@ export type DriverObservation =
   | (Omit<WifiObservation, 'storeId' | 'sensorId'> & { sensorId?: string })
   | (Omit<BleObservation, 'storeId' | 'sensorId'> & { sensorId?: string })
   | (Omit<CameraObservation, 'storeId' | 'sensorId'> & { sensorId?: string });
+
+/**
+ * Bounds every observation must respect; the ingest gate enforces them and drivers use them to
+ * reject device messages early with the same rules.
+ */
+/** Radio RSSI range, dBm (802.11 and BLE report within it). */
+export const MIN_RSSI_DBM = -127;
+export const MAX_RSSI_DBM = 20;
+/** Highest 802.11 channel number (6 GHz band). */
+export const MAX_CHANNEL = 233;
+/** 802.11 sequence numbers are 12 bits. */
+export const MAX_SEQ = 4095;
+/** Longest store, sensor, line and zone id. */
+export const MAX_ID_LENGTH = 64;
+/** Longest beacon id (`ibeacon:<36-char uuid>:<major>:<minor>` is ~60; room for other schemes). */
+export const MAX_BEACON_ID_LENGTH = 256;
+/** Longest camera track id or burst fingerprint (hashes and counters). */
+export const MAX_TOKEN_LENGTH = 128;
+/** A people counter never reports more than this per interval or zone; more is a broken device. */
+export const MAX_COUNT = 100_000;

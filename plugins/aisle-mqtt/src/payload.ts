@@ -1,4 +1,12 @@
 import {
+  MAX_BEACON_ID_LENGTH,
+  MAX_CHANNEL,
+  MAX_COUNT,
+  MAX_ID_LENGTH,
+  MAX_RSSI_DBM,
+  MAX_SEQ,
+  MAX_TOKEN_LENGTH,
+  MIN_RSSI_DBM,
   describeValue,
   isMulticast,
   normaliseMac,
@@ -11,21 +19,6 @@ import {
 
 /** Batch format version this parser reads (`"v": 1`). */
 export const BATCH_VERSION = 1;
-/** Weakest and strongest plausible signal, dBm (the ingest gate's range). */
-export const MIN_RSSI_DBM = -127;
-export const MAX_RSSI_DBM = 20;
-/** Highest 802.11 channel number (6 GHz band goes to 233). */
-const MAX_CHANNEL = 233;
-/** 802.11 sequence numbers are 12 bits. */
-const MAX_SEQ = 4095;
-/** Line, zone ids: configured ids are at most 64 characters. */
-const MAX_ID_LENGTH = 64;
-/** `ibeacon:<uuid>:<major>:<minor>` is ~60 characters; 256 leaves room for other schemes. */
-const MAX_BEACON_ID_LENGTH = 256;
-/** Track ids, fingerprints: hashes and counters, never longer than this. */
-const MAX_TOKEN_LENGTH = 128;
-/** People per interval on one line: far above any door's capacity. */
-const MAX_COUNT = 100_000;
 /** Latest representable epoch ms (ECMAScript Date range). */
 const MAX_EPOCH_MS = 8.64e15;
 /**
