@@ -15,6 +15,7 @@ export interface TestHub {
   /** supertest against the running server, with the admin key. */
   get(path: string, key?: string): request.Test;
   post(path: string, body: object, key?: string): request.Test;
+  patch(path: string, body: object, key?: string): request.Test;
   stop(): Promise<void>;
 }
 
@@ -65,6 +66,8 @@ export async function startTestHub(
     events,
     adminKey,
     get: (path, key = adminKey) => request(hub.url).get(path).set('Authorization', `Bearer ${key}`),
+    patch: (path, body, key = adminKey) =>
+      request(hub.url).patch(path).set('Authorization', `Bearer ${key}`).send(body),
     post: (path, body, key = adminKey) =>
       request(hub.url).post(path).set('Authorization', `Bearer ${key}`).send(body),
     stop: async () => {

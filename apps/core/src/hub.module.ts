@@ -54,6 +54,7 @@ export class HubModule {
       controllers: [HealthController, MetricsController, PluginsController, PushController],
       providers,
       exports: [
+        STORE_POLICY_VALIDATOR,
         HubMetrics,
         EventBus,
         PluginHost,

@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { REPO_ROOT } from '@aisle/core';
+import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+
+const EXAMPLE = join(REPO_ROOT, 'apps', 'core', 'src', 'config-file', 'aisle.example.yaml');
+const STORE = 'berlin-mitte';
+
+/**
+ * Config-as-code at start (AISLE_CONFIG), and a store policy changed through the API taking effect
+ * in the running gate without a restart.
+ */
+describe('store configuration and policy in the running hub', () => {
+  let sut: TestHub;
+  let client: MqttClient;
+  let seq = 0;
+
+  async function publish(count: number): Promise<void> {
+    const at = Date.now();
+    const observations = Array.from({ length: count }, () => {
+      seq += 1;
+      const mac = `02:00:00:00:${Math.floor(seq / 256)
+        .toString(16)
+        .padStart(2, '0')}:${(seq % 256).toString(16).padStart(2, '0')}`;
+      return { kind: 'wifi', mac, rssi: -60, at };
+    });
+    await client.publishAsync(
+      `aisle/${STORE}/radio-1/observations`,
+      JSON.stringify({ v: 1, observations }),
+    );
+  }
+
+  async function metrics(): Promise<string> {
+    return (await sut.get('/metrics').expect(200)).text;
+  }
+
+  async function storedRows(): Promise<number> {
+    await sut.hub.parts.writer.flush();
+    const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
+      [STORE],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  beforeAll(async () => {
+    sut = await startTestHub({ env: { AISLE_CONFIG: EXAMPLE } });
+    client = await mqtt.connectAsync(sut.hub.mqttUrl, { clientId: `policy-test-${process.pid}` });
+    await eventually('the example store sensor to run', async () => {
+      const res = await sut.get('/api/plugins/aisle-mqtt');
+      return (res.body.sensors as { storeId: string; status: string }[]).some(
+        (s) => s.storeId === STORE && s.status === 'running',
+      );
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.endAsync();
+    await sut?.stop();
+  });
+
+  it('applied the YAML file at start: stores, zones and sensors', async () => {
+    const store = await sut.get(`/api/stores/${STORE}`).expect(200);
+    expect(store.body).toMatchObject({
+      id: STORE,
+      timezone: 'Europe/Berlin',
+      policy: { mode: 'count-only' },
+    });
+    const zones = await sut.get(`/api/stores/${STORE}/zones`).expect(200);
+    expect((zones.body as { id: string }[]).map((z) => z.id)).toEqual(
+      expect.arrayContaining(['entrance', 'pharmacy']),
+    );
+  });
+
+  it('count-only: observations are counted but nothing per-device is stored', async () => {
+    const before = metricValue(await metrics(), 'aisle_observations_total', { store: STORE });
+    await publish(5);
+    await eventually(
+      'five accepted observations',
+      async () =>
+        metricValue(await metrics(), 'aisle_observations_total', { store: STORE }) >= before + 5,
+    );
+    expect(await storedRows()).toBe(0);
+  });
+
+  it('refuses a policy that would keep a pseudonym key longer than 24 h, naming the field', async () => {
+    const res = await sut
+      .patch(`/api/stores/${STORE}`, { policy: { mode: 'in-visit', rotationHours: 48 } })
+      .expect(400);
+    expect(res.body.message).toMatch(/policy\.rotationHours/);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'policy.rotationHours', value: 48 }),
+      ]),
+    );
+  });
+
+  it('switching tracking off takes effect at once: observations are dropped as tracking_off', async () => {
+    await sut.patch(`/api/stores/${STORE}`, { policy: { mode: 'off' } }).expect(200);
+    await eventually(
+      'the gate to see mode off',
+      () => sut.hub.parts.runtime.policyFor(STORE)?.mode === 'off',
+    );
+    const before = metricValue(await metrics(), 'aisle_observations_dropped_total', {
+      reason: 'tracking_off',
+    });
+    await publish(3);
+    await eventually(
+      'three tracking_off drops',
+      async () =>
+        metricValue(await metrics(), 'aisle_observations_dropped_total', {
+          reason: 'tracking_off',
+        }) >=
+        before + 3,
+    );
+  });
+
+  it('switching to in-visit stores pseudonymous sightings', async () => {
+    await sut.patch(`/api/stores/${STORE}`, { policy: { mode: 'in-visit' } }).expect(200);
+    await eventually(
+      'the gate to see mode in-visit',
+      () => sut.hub.parts.runtime.policyFor(STORE)?.mode === 'in-visit',
+    );
+    await publish(4);
+    await eventually('four stored sightings', async () => (await storedRows()) >= 4);
+  });
+});
