@@ -91,7 +91,11 @@ describe('hub with the demo store and broken plugins', () => {
 
   it('shows sensor states only for the stores a scoped key may see', async () => {
     const created = await sut
-      .post('/api/keys', { name: 'manager elsewhere', role: 'store-manager', storeIds: ['elsewhere'] })
+      .post('/api/keys', {
+        name: 'manager elsewhere',
+        role: 'store-manager',
+        storeIds: ['elsewhere'],
+      })
       .expect(201);
     const scoped = created.body.key as string;
     const admin = await sut.get('/api/plugins/aisle-mqtt').expect(200);
