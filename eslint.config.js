@@ -67,7 +67,7 @@ export default tseslint.config(
   },
   {
     // Pure maths and the SDK do not depend on Nest or the database.
-    files: ['libs/sdk/**/*.ts', 'libs/ingest/**/*.ts', 'libs/localisation/**/*.ts'],
+    files: ['libs/sdk/**/*.ts', 'libs/ingest/**/*.ts', 'libs/policy/**/*.ts', 'libs/localisation/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { REPO_ROOT } from '@aisle/core';
+import { trackingPolicy } from '../support/policies.js';
 import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
 import { FIXTURE_PLUGINS, eventually, startTestHub, type TestHub } from '../support/test-hub.js';
 
@@ -20,6 +21,7 @@ describe('raw MAC addresses never leave the ingest gate', () => {
     await sut
       .post('/api/stores', {
         id: storeId,
+        policy: trackingPolicy('in-visit'),
         name: 'Leak test store',
         timezone: 'Europe/Berlin',
         width: 30,

@@ -30,6 +30,13 @@ describe('store configuration and policy in the running hub', () => {
     );
   }
 
+  async function currentPolicy(): Promise<Record<string, unknown>> {
+    return (await sut.get(`/api/stores/${STORE}`).expect(200)).body.policy as Record<
+      string,
+      unknown
+    >;
+  }
+
   async function metrics(): Promise<string> {
     return (await sut.get('/metrics').expect(200)).text;
   }
@@ -95,8 +102,25 @@ describe('store configuration and policy in the running hub', () => {
     );
   });
 
+  it('refuses to turn tracking on without a complete notice, naming every missing field', async () => {
+    const res = await sut
+      .patch(`/api/stores/${STORE}`, { policy: { mode: 'in-visit' } })
+      .expect(400);
+    const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'policy.notice.controllerName',
+        'policy.notice.signage.text',
+        'policy.notice.dpiaReference',
+      ]),
+    );
+    expect(res.body.message).toMatch(/before tracking can be "in-visit"/);
+  });
+
   it('switching tracking off takes effect at once: observations are dropped as tracking_off', async () => {
-    await sut.patch(`/api/stores/${STORE}`, { policy: { mode: 'off' } }).expect(200);
+    await sut
+      .patch(`/api/stores/${STORE}`, { policy: { ...(await currentPolicy()), mode: 'off' } })
+      .expect(200);
     await eventually(
       'the gate to see mode off',
       () => sut.hub.parts.runtime.policyFor(STORE)?.mode === 'off',
@@ -116,7 +140,9 @@ describe('store configuration and policy in the running hub', () => {
   });
 
   it('switching to in-visit stores pseudonymous sightings', async () => {
-    await sut.patch(`/api/stores/${STORE}`, { policy: { mode: 'in-visit' } }).expect(200);
+    await sut
+      .patch(`/api/stores/${STORE}`, { policy: { ...(await currentPolicy()), mode: 'in-visit' } })
+      .expect(200);
     await eventually(
       'the gate to see mode in-visit',
       () => sut.hub.parts.runtime.policyFor(STORE)?.mode === 'in-visit',

@@ -18,7 +18,7 @@ import { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import { StoreRuntime } from './pipeline/store-runtime.js';
 import type { HubParts } from './hub-parts.js';
 import { STORE_POLICY_VALIDATOR } from './api/common/store-policy-validator.js';
-import { validateTrackingPolicyDocument } from './pipeline/tracking-policy-validator.js';
+import { validateStorePolicyDocument } from './pipeline/store-policy.validator.js';
 import { HubLifecycle } from './hub-lifecycle.js';
 
 /**
@@ -39,7 +39,7 @@ export class HubModule {
       { provide: StoreConfigEvents, useValue: parts.configEvents },
       { provide: BROKER_STATUS, useValue: parts.brokerStatus },
       { provide: 'HUB_PARTS', useValue: parts },
-      { provide: STORE_POLICY_VALIDATOR, useValue: validateTrackingPolicyDocument },
+      { provide: STORE_POLICY_VALIDATOR, useValue: validateStorePolicyDocument },
       HubLifecycle,
     ];
     return {

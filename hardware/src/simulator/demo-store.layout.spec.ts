@@ -11,6 +11,7 @@ describe(demoStoreLayout.name, () => {
       timezone: 'Europe/Berlin',
       width: 30,
       height: 20,
+      policy: expect.objectContaining({ mode: 'in-visit', notice: expect.objectContaining({ dpiaReference: expect.any(String) }) }),
     });
     const tags = sut.zones.flatMap((z) => z.tags);
     expect(tags).toEqual(

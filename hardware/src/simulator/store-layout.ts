@@ -11,6 +11,8 @@ export interface StoreLayout {
     /** Floor-plan size, metres (x from 0 to width, y from 0 to height). */
     width: number;
     height: number;
+    /** Store policy document (tracking fields + `notice`), as the API and YAML take it. */
+    policy?: Record<string, unknown>;
   };
   zones: ZoneLayout[];
   sensors: SensorLayout[];

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { parseTrackingPolicy, type PseudonymKeyring, type TrackingPolicy } from '@aisle/ingest';
+import type { PseudonymKeyring, TrackingPolicy } from '@aisle/ingest';
+import { parseStorePolicy, trackingOffPolicy, type StorePolicy } from '@aisle/policy';
 import { SensorEntity, StoreEntity } from '@aisle/persistence';
 import type { Clock } from '@aisle/sdk';
 import type { PluginHost } from '../plugins/plugin-host.js';
@@ -14,7 +15,7 @@ export const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
  * one driver per enabled sensor. `reload()` re-reads the database after any change.
  */
 export class StoreRuntime {
-  private policies = new Map<string, TrackingPolicy>();
+  private policies = new Map<string, StorePolicy>();
   private reloading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -27,7 +28,13 @@ export class StoreRuntime {
     },
   ) {}
 
+  /** The tracking policy the gate applies (undefined: not a store of this hub). */
   policyFor(storeId: string): TrackingPolicy | undefined {
+    return this.policies.get(storeId)?.tracking;
+  }
+
+  /** The whole store policy, notice included. */
+  storePolicy(storeId: string): StorePolicy | undefined {
     return this.policies.get(storeId);
   }
 
@@ -47,17 +54,17 @@ export class StoreRuntime {
   private async doReload(): Promise<void> {
     const stores = await this.deps.dataSource.getRepository(StoreEntity).find();
     const sensors = await this.deps.dataSource.getRepository(SensorEntity).find();
-    const policies = new Map<string, TrackingPolicy>();
+    const policies = new Map<string, StorePolicy>();
     for (const store of stores) {
       try {
-        policies.set(store.id, parseTrackingPolicy(store.policy ?? {}));
+        policies.set(store.id, parseStorePolicy(store.policy ?? {}));
       } catch (error) {
         // A policy that does not validate must not track: the store is treated as `off`.
         this.deps.logger.error(
           { store: store.id },
           `invalid tracking policy, tracking is off: ${(error as Error).message}`,
         );
-        policies.set(store.id, parseTrackingPolicy({ mode: 'off' }));
+        policies.set(store.id, trackingOffPolicy());
       }
     }
     this.policies = policies;
@@ -79,11 +86,11 @@ export class StoreRuntime {
   /** Prepares keys for now and for the next maintenance tick, so the gate never waits. */
   async prepareKeys(now: number): Promise<void> {
     for (const [storeId, policy] of this.policies) {
-      await this.deps.keyring.prepare(storeId, now, policy.rotationHours);
+      await this.deps.keyring.prepare(storeId, now, policy.tracking.rotationHours);
       await this.deps.keyring.prepare(
         storeId,
         now + KEY_MAINTENANCE_INTERVAL_MS,
-        policy.rotationHours,
+        policy.tracking.rotationHours,
       );
     }
   }

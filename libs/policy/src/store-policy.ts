@@ -1,0 +1,84 @@
+import { InvalidPolicyError, parseTrackingPolicy, type TrackingPolicy } from '@aisle/ingest';
+import { formatFieldErrors, validatePlain, type FieldError } from '@aisle/sdk';
+import { NoticeDocument, missingNoticeFields } from './notice.js';
+
+/**
+ * A store's policy document as stored and edited (API, YAML): the tracking fields at the top level
+ * (`mode`, `rotationHours`, …) and the shopper notice under `notice`.
+ */
+export interface StorePolicy {
+  tracking: TrackingPolicy;
+  notice: NoticeDocument;
+}
+
+export class InvalidStorePolicyError extends Error {
+  override readonly name = 'InvalidStorePolicyError';
+  constructor(readonly fields: readonly FieldError[]) {
+    super(`invalid store policy: ${formatFieldErrors(fields)}`);
+  }
+}
+
+/**
+ * Validates a store policy document, every error at once. Rules that make a bad configuration
+ * impossible rather than discouraged:
+ * - no `mode` means `off`: a store tracks nobody until it says so;
+ * - any mode but `off` needs a complete notice (each missing field is named);
+ * - the tracking rules of `parseTrackingPolicy` (key rotation ≤ 24 h, …).
+ */
+export function validateStorePolicy(document: unknown): {
+  policy?: StorePolicy;
+  errors: FieldError[];
+} {
+  const input = document ?? {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    return { errors: [{ field: '(root)', value: input, message: 'the policy must be an object' }] };
+  }
+  const { notice: rawNotice, ...rawTracking } = input as Record<string, unknown>;
+  const errors: FieldError[] = [];
+
+  let tracking: TrackingPolicy | undefined;
+  try {
+    tracking = parseTrackingPolicy({ mode: 'off', ...rawTracking });
+  } catch (error) {
+    if (!(error instanceof InvalidPolicyError)) throw error;
+    errors.push(...error.fields);
+  }
+
+  let notice = new NoticeDocument();
+  if (rawNotice !== undefined) {
+    const checked = validatePlain(NoticeDocument, rawNotice);
+    notice = checked.value;
+    errors.push(
+      ...checked.errors.map((e) => ({
+        ...e,
+        field: e.field === '(root)' ? 'notice' : `notice.${e.field}`,
+      })),
+    );
+  }
+
+  const mode =
+    tracking?.mode ?? (typeof rawTracking['mode'] === 'string' ? rawTracking['mode'] : 'off');
+  if (mode !== 'off') {
+    for (const field of missingNoticeFields(notice)) {
+      if (errors.some((e) => e.field === `notice.${field}`)) continue;
+      errors.push({
+        field: `notice.${field}`,
+        value: undefined,
+        message: `is required before tracking can be "${mode}": shoppers get notice before they are tracked`,
+      });
+    }
+  }
+  return errors.length > 0 || !tracking ? { errors } : { policy: { tracking, notice }, errors };
+}
+
+/** Parses a stored policy, throwing one error that lists every problem. */
+export function parseStorePolicy(document: unknown): StorePolicy {
+  const { policy, errors } = validateStorePolicy(document);
+  if (!policy) throw new InvalidStorePolicyError(errors);
+  return policy;
+}
+
+/** The policy of a store whose stored document does not validate: track nobody. */
+export function trackingOffPolicy(): StorePolicy {
+  return { tracking: parseTrackingPolicy({ mode: 'off' }), notice: new NoticeDocument() };
+}
