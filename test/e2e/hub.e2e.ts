@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import request from 'supertest';
 import { REPO_ROOT } from '@aisle/core';
 import {
   FIXTURE_PLUGINS,
@@ -103,6 +104,31 @@ describe('hub with the demo store and broken plugins', () => {
     const other = await sut.get('/api/plugins/aisle-mqtt', scoped).expect(200);
     expect(other.body.sensors).toEqual([]);
     await sut.get('/api/stores/demo/sensors', scoped).expect(403);
+  });
+
+  it('publishes the demo store notice without a key, as JSON and HTML', async () => {
+    const json = await request(sut.hub.url)
+      .get('/notice/demo')
+      .set('Accept', 'application/json')
+      .expect(200);
+    expect(json.body).toMatchObject({
+      store: { id: 'demo' },
+      trackingActive: true,
+      controller: expect.any(String),
+      optOut: { url: '/opt-out' },
+    });
+    expect((json.body.collected as { kind: string }[]).map((c) => c.kind)).toEqual([
+      'ble',
+      'camera',
+      'wifi',
+    ]);
+    const html = await request(sut.hub.url)
+      .get('/notice/demo')
+      .set('Accept', 'text/html')
+      .expect(200);
+    expect(html.text).toContain('Tracking is active now.');
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+    await request(sut.hub.url).get('/notice/no-such-store?format=json').expect(404);
   });
 
   it('writes demo sightings to the database in batches', async () => {

@@ -13,6 +13,7 @@ import { PLUGIN_CATALOG } from './plugins/plugin-catalog.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { PluginsController } from './plugins/plugins.controller.js';
 import { PushController } from './push/push.controller.js';
+import { NoticeController } from './notice/notice.controller.js';
 import { PushRegistry } from './push/push-registry.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import { StoreRuntime } from './pipeline/store-runtime.js';
@@ -51,7 +52,13 @@ export class HubModule {
         AuthModule,
         ApiModule,
       ],
-      controllers: [HealthController, MetricsController, PluginsController, PushController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        PluginsController,
+        PushController,
+        NoticeController,
+      ],
       providers,
       exports: [
         STORE_POLICY_VALIDATOR,

@@ -1,2 +1,3 @@
 export * from './notice.js';
 export * from './store-policy.js';
+export * from './public-notice.js';

@@ -41,7 +41,11 @@ describe('config file', () => {
     expect(sut.stores.map((s) => s.id)).toEqual(['berlin-mitte']);
     expect(sut.stores[0]?.zones.map((z) => z.id)).toEqual(['entrance', 'checkout', 'pharmacy']);
     expect(sut.stores[0]?.sensors[1]).toMatchObject({ id: 'radio-2', enabled: false });
-    expect(sut.stores[0]?.policy).toMatchObject({ mode: 'count-only', rotationHours: 24, notice: { dpiaReference: 'DPIA-2026-014' } });
+    expect(sut.stores[0]?.policy).toMatchObject({
+      mode: 'count-only',
+      rotationHours: 24,
+      notice: { dpiaReference: 'DPIA-2026-014' },
+    });
   });
 
   it('reports every error at once, each with its path in the file', () => {

@@ -41,6 +41,8 @@ export interface PluginState {
   name: string;
   version: string;
   kind: string;
+  /** Kinds of sensors the plugin drives (from its manifest). */
+  sensorKinds: string[];
   dir: string;
   status: 'loaded' | 'failed';
   error?: string;
@@ -140,6 +142,7 @@ export class PluginHost implements PluginCatalog {
         name: typeof manifest.name === 'string' ? manifest.name : manifest.domain,
         version: typeof manifest.version === 'string' ? manifest.version : '?',
         kind: typeof manifest.kind === 'string' ? manifest.kind : '?',
+        sensorKinds: Array.isArray(manifest.sensorKinds) ? [...manifest.sensorKinds] : [],
         dir: found.dir,
         status: 'failed',
       };

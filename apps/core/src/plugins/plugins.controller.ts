@@ -20,7 +20,9 @@ export class PluginsController {
 
   @Get(':domain')
   @Roles('admin', 'integrator', 'store-manager')
-  @ApiOperation({ summary: 'One plugin and the state of each sensor it drives (in the stores the key may see)' })
+  @ApiOperation({
+    summary: 'One plugin and the state of each sensor it drives (in the stores the key may see)',
+  })
   get(
     @Param('domain') domain: string,
     @CurrentPrincipal() principal: Principal,
@@ -29,6 +31,9 @@ export class PluginsController {
     if (!plugin) throw new NotFoundException(`no plugin with domain ${JSON.stringify(domain)}`);
     const visible = (s: DriverInstanceState): boolean =>
       principal.role === 'admin' || principal.storeIds.includes(s.storeId);
-    return { ...plugin, sensors: this.host.driverStates().filter((s) => s.domain === domain && visible(s)) };
+    return {
+      ...plugin,
+      sensors: this.host.driverStates().filter((s) => s.domain === domain && visible(s)),
+    };
   }
 }
