@@ -158,6 +158,9 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       `/api/stores/${storeId}/sensors`,
       '/api/plugins',
       '/api/plugins/aisle-mqtt',
+      '/api/plugins/careless-driver',
+      `/notice/${storeId}?format=json`,
+      `/notice/${storeId}?format=html`,
       '/metrics',
       '/health',
     ]) {
