@@ -1,3 +1,4 @@
+import { MIGRATIONS } from './migrations/index.js';
 import { databaseKind } from './data-source.js';
 import { openTestDatabase } from './testing.js';
 
@@ -27,7 +28,7 @@ describe(openTestDatabase.name, () => {
           name: string;
         }[]
       >('SELECT name FROM migrations');
-      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1763856000000']);
+      expect(rows.map((r) => r.name).sort()).toEqual(MIGRATIONS.map((m) => new m().name).sort());
     } finally {
       await sut.close();
     }

@@ -1,4 +1,6 @@
 export * from './api-key.entity.js';
+export * from './hub-secret.entity.js';
+export * from './opt-out.entity.js';
 export * from './pseudonym-key.entity.js';
 export * from './sensor.entity.js';
 export * from './sighting.entity.js';
@@ -6,6 +8,8 @@ export * from './store.entity.js';
 export * from './zone.entity.js';
 
 import { ApiKeyEntity } from './api-key.entity.js';
+import { HubSecretEntity } from './hub-secret.entity.js';
+import { OptOutEntity } from './opt-out.entity.js';
 import { PseudonymKeyEntity } from './pseudonym-key.entity.js';
 import { SensorEntity } from './sensor.entity.js';
 import { SightingEntity } from './sighting.entity.js';
@@ -19,4 +23,6 @@ export const ENTITIES = [
   ApiKeyEntity,
   SightingEntity,
   PseudonymKeyEntity,
+  OptOutEntity,
+  HubSecretEntity,
 ];

@@ -3,7 +3,16 @@ import { openTestDatabase, type TestDatabase } from '../testing.js';
 import { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 import { MIGRATIONS } from './index.js';
 
-const TABLES = ['api_keys', 'pseudonym_keys', 'sensors', 'sightings', 'stores', 'zones'];
+const TABLES = [
+  'api_keys',
+  'hub_secrets',
+  'opt_outs',
+  'pseudonym_keys',
+  'sensors',
+  'sightings',
+  'stores',
+  'zones',
+];
 
 async function tables(dataSource: DataSource): Promise<string[]> {
   const rows = await dataSource.query<{ name: string }[]>(
@@ -35,9 +44,11 @@ describe(InitialSchema1763856000000.name, () => {
   });
   afterAll(() => database.close());
 
-  it('is the only migration, named with its timestamp', () => {
-    expect(MIGRATIONS).toEqual([InitialSchema1763856000000]);
-    expect(new InitialSchema1763856000000().name).toBe('InitialSchema1763856000000');
+  it('lists the migrations oldest first, each named with its timestamp', () => {
+    expect(MIGRATIONS[0]).toBe(InitialSchema1763856000000);
+    const stamps = MIGRATIONS.map((m) => Number(/(\d{13})$/.exec(new m().name)?.[1]));
+    expect(stamps.every((t) => Number.isFinite(t))).toBe(true);
+    expect([...stamps].sort((a, b) => a - b)).toEqual(stamps);
   });
 
   it('creates exactly the entities’ tables: the schema builder has nothing to change', async () => {
@@ -55,7 +66,8 @@ describe(InitialSchema1763856000000.name, () => {
   });
 
   it('goes down to nothing and up again', async () => {
-    await sut.undoLastMigration({ transaction: 'all' });
+    for (let i = 0; i < MIGRATIONS.length; i += 1)
+      await sut.undoLastMigration({ transaction: 'all' });
 
     expect(await tables(sut)).toEqual([]);
     expect(await indexes(sut)).toEqual(['PK_8c82d7f526340ab734260ea46be']); // the migrations table's
