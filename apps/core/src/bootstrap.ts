@@ -7,6 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
+import { optOutModule } from '@aisle/policy';
 import { DbKeyStore, SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
 import {
   MqttClientPort,
@@ -32,6 +33,7 @@ import { StoreRuntime } from './pipeline/store-runtime.js';
 import { discoverPlugins } from './plugins/plugin-discovery.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { PushRegistry } from './push/push-registry.js';
+import { OptOutService } from './opt-out/opt-out.service.js';
 import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
@@ -128,9 +130,20 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       },
       onWritten: (count: number) => metrics.sightingsWritten.inc(count),
     });
+    const optOut = await OptOutService.open({
+      dataSource,
+      keyring,
+      writer,
+      runtime: () => runtime,
+      clock,
+      logger,
+    });
+    // Built-in policy modules every store gets; opted-out devices are dropped before pseudonymisation.
+    const builtInModules = [optOutModule(optOut.list)];
     const gate = new IngestGate({
       keyring,
       policyFor: (storeId: string) => runtime.policyFor(storeId),
+      modulesFor: () => builtInModules,
       clock,
       metrics: {
         accepted: (storeId, kind) => metrics.observations.labels(storeId, kind).inc(),
@@ -192,6 +205,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       pipeline,
       runtime,
       configEvents,
+      optOut,
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
     };
 

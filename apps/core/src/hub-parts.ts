@@ -12,6 +12,7 @@ import type { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import type { StoreRuntime } from './pipeline/store-runtime.js';
 import type { PluginHost } from './plugins/plugin-host.js';
 import type { PushRegistry } from './push/push-registry.js';
+import type { OptOutService } from './opt-out/opt-out.service.js';
 
 /** The hub's plain parts, built outside Nest and handed to the module for wiring. */
 export interface HubParts {
@@ -28,5 +29,6 @@ export interface HubParts {
   pipeline: IngestPipeline;
   runtime: StoreRuntime;
   configEvents: StoreConfigEvents;
+  optOut: OptOutService;
   brokerStatus: BrokerStatus;
 }

@@ -14,6 +14,8 @@ import { PluginHost } from './plugins/plugin-host.js';
 import { PluginsController } from './plugins/plugins.controller.js';
 import { PushController } from './push/push.controller.js';
 import { NoticeController } from './notice/notice.controller.js';
+import { OptOutController } from './opt-out/opt-out.controller.js';
+import { OptOutService } from './opt-out/opt-out.service.js';
 import { PushRegistry } from './push/push-registry.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import { StoreRuntime } from './pipeline/store-runtime.js';
@@ -38,6 +40,7 @@ export class HubModule {
       { provide: IngestPipeline, useValue: parts.pipeline },
       { provide: StoreRuntime, useValue: parts.runtime },
       { provide: StoreConfigEvents, useValue: parts.configEvents },
+      { provide: OptOutService, useValue: parts.optOut },
       { provide: BROKER_STATUS, useValue: parts.brokerStatus },
       { provide: 'HUB_PARTS', useValue: parts },
       { provide: STORE_POLICY_VALIDATOR, useValue: validateStorePolicyDocument },
@@ -58,6 +61,7 @@ export class HubModule {
         PluginsController,
         PushController,
         NoticeController,
+        OptOutController,
       ],
       providers,
       exports: [

@@ -11,7 +11,10 @@ describe(demoStoreLayout.name, () => {
       timezone: 'Europe/Berlin',
       width: 30,
       height: 20,
-      policy: expect.objectContaining({ mode: 'in-visit', notice: expect.objectContaining({ dpiaReference: expect.any(String) }) }),
+      policy: expect.objectContaining({
+        mode: 'in-visit',
+        notice: expect.objectContaining({ dpiaReference: expect.any(String) }),
+      }),
     });
     const tags = sut.zones.flatMap((z) => z.tags);
     expect(tags).toEqual(

@@ -59,14 +59,17 @@ export function demoStoreLayout(): StoreLayout {
         rotationHours: 24,
         notice: {
           controllerName: 'Aisle Demo Retail (simulated)',
-          purpose: 'to count visitors, measure how long aisles are visited, and improve the store layout',
+          purpose:
+            'to count visitors, measure how long aisles are visited, and improve the store layout',
           signage: {
             text: 'This store counts visitors with Wi-Fi and Bluetooth sensors. No names, no cameras on faces. Opt out at /opt-out.',
             placement: 'on both sides of the entrance door, at eye level, before the first sensor',
           },
           noticeUrl: 'https://example.com/aisle-demo/privacy',
-          optOutInstructions: 'Submit your phone’s Wi-Fi or Bluetooth address at /opt-out, or ask at the checkout.',
-          retentionStatement: 'Device data is pseudonymous, re-keyed every day and deleted after 24 hours; only counts are kept longer.',
+          optOutInstructions:
+            'Submit your phone’s Wi-Fi or Bluetooth address at /opt-out, or ask at the checkout.',
+          retentionStatement:
+            'Device data is pseudonymous, re-keyed every day and deleted after 24 hours; only counts are kept longer.',
           dpiaReference: 'DEMO-DPIA-1',
         },
       },

@@ -66,8 +66,9 @@ describe(InitialSchema1763856000000.name, () => {
   });
 
   it('goes down to nothing and up again', async () => {
-    for (let i = 0; i < MIGRATIONS.length; i += 1)
+    for (let i = 0; i < MIGRATIONS.length; i += 1) {
       await sut.undoLastMigration({ transaction: 'all' });
+    }
 
     expect(await tables(sut)).toEqual([]);
     expect(await indexes(sut)).toEqual(['PK_8c82d7f526340ab734260ea46be']); // the migrations table's

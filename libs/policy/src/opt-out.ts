@@ -1,0 +1,73 @@
+import { createHmac } from 'node:crypto';
+import { normaliseMac, type GateDecision, type Observation, type PolicyModule } from '@aisle/sdk';
+
+/** What a shopper may submit to opt out: a device address (Wi-Fi or BLE), or a beacon id. */
+export type OptOutSubject = { kind: 'device'; address: string } | { kind: 'beacon'; id: string };
+
+/**
+ * The hub-wide opt-out list. It holds only HMAC-SHA256 digests under a long-term key, never an
+ * address. One address covers Wi-Fi and BLE (both use the same 48-bit form).
+ */
+export class OptOutList {
+  private readonly hashes = new Set<string>();
+
+  constructor(private readonly key: Buffer) {
+    if (key.length < 32) throw new Error('the opt-out key must be at least 32 bytes');
+  }
+
+  /** Digest of a subject, or null when the address is not a MAC address. */
+  digest(subject: OptOutSubject): string | null {
+    if (subject.kind === 'device') {
+      const mac = normaliseMac(subject.address);
+      return mac === null ? null : this.hmac(`device:${mac}`);
+    }
+    const id = subject.id.trim().toLowerCase();
+    return id === '' ? null : this.hmac(`beacon:${id}`);
+  }
+
+  private hmac(text: string): string {
+    return createHmac('sha256', this.key).update(text).digest('hex');
+  }
+
+  add(hash: string): void {
+    this.hashes.add(hash);
+  }
+
+  has(hash: string): boolean {
+    return this.hashes.has(hash);
+  }
+
+  get size(): number {
+    return this.hashes.size;
+  }
+
+  /** True when the observation's device or beacon is on the list. Costs nothing while the list is empty. */
+  covers(observation: Readonly<Observation>): boolean {
+    if (this.hashes.size === 0) return false;
+    const candidates: (OptOutSubject | null)[] = [];
+    if (observation.kind === 'wifi') candidates.push({ kind: 'device', address: observation.mac });
+    if (observation.kind === 'ble') {
+      if (observation.address !== undefined) {
+        candidates.push({ kind: 'device', address: observation.address });
+      }
+      if (observation.beaconId !== undefined) {
+        candidates.push({ kind: 'beacon', id: observation.beaconId });
+      }
+    }
+    return candidates.some((c) => {
+      const hash = c ? this.digest(c) : null;
+      return hash !== null && this.hashes.has(hash);
+    });
+  }
+}
+
+/** Gate reason for an opted-out device (shown as detail of `policy_rejected`). */
+export const OPTED_OUT = 'opted_out';
+
+/** The built-in policy module that drops opted-out devices at the gate, before pseudonymisation. */
+export function optOutModule(list: OptOutList): PolicyModule {
+  return {
+    gate: (observation): GateDecision =>
+      list.covers(observation) ? { accept: false, reason: OPTED_OUT } : { accept: true },
+  };
+}

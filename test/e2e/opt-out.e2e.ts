@@ -1,0 +1,140 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import request from 'supertest';
+import { trackingPolicy } from '../support/policies.js';
+import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
+import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+
+/**
+ * The opt-out path end to end: a MAC is submitted (any notation, no account) → the data held for it
+ * in the current window is gone → later observations of it are dropped at the gate; other devices
+ * are untouched, and the list holds no address.
+ */
+describe('public opt-out', () => {
+  let sut: TestHub;
+  let client: MqttClient;
+  const storeId = `optout-${process.pid}-${Date.now().toString(36)}`;
+  const optedOut = TEST_MACS.find((m) => !/^.[2367abef]/i.test(m)) ?? TEST_MACS[1]!;
+  const other = TEST_MACS.find((m) => m !== optedOut)!;
+
+  async function publish(mac: string, count: number): Promise<void> {
+    const observations = Array.from({ length: count }, () => ({
+      kind: 'wifi',
+      mac,
+      rssi: -58,
+      at: Date.now(),
+    }));
+    await client.publishAsync(
+      `aisle/${storeId}/radio-1/observations`,
+      JSON.stringify({ v: 1, observations }),
+    );
+  }
+
+  async function rows(): Promise<number> {
+    await sut.hub.parts.writer.flush();
+    const result = await sut.hub.parts.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
+      [storeId],
+    );
+    return result[0]?.n ?? 0;
+  }
+
+  beforeAll(async () => {
+    sut = await startTestHub();
+    await sut
+      .post('/api/stores', {
+        id: storeId,
+        name: 'Opt-out store',
+        timezone: 'Europe/Berlin',
+        width: 20,
+        height: 10,
+        policy: trackingPolicy(),
+      })
+      .expect(201);
+    await sut
+      .post(`/api/stores/${storeId}/sensors`, { id: 'radio-1', domain: 'aisle-mqtt', x: 5, y: 5 })
+      .expect(201);
+    await eventually('the sensor to run', async () =>
+      (
+        (await sut.get('/api/plugins/aisle-mqtt')).body.sensors as {
+          storeId: string;
+          status: string;
+        }[]
+      ).some((s) => s.storeId === storeId && s.status === 'running'),
+    );
+    client = await mqtt.connectAsync(sut.hub.mqttUrl, { clientId: `optout-test-${process.pid}` });
+    await publish(optedOut, 3);
+    await publish(other, 2);
+    await eventually('five stored sightings', async () => (await rows()) === 5);
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.endAsync();
+    await sut?.stop();
+  });
+
+  it('serves a plain form without a key', async () => {
+    const res = await request(sut.hub.url).get('/opt-out').expect(200);
+    expect(res.text).toContain('<form method="post" action="/opt-out">');
+  });
+
+  it('accepts a MAC in any notation, without an account, and never echoes it', async () => {
+    const notation = macNotations(optedOut).find((n) => n.includes('-') && n === n.toUpperCase())!;
+    const res = await request(sut.hub.url).post('/opt-out').send({ address: notation }).expect(202);
+    expect(res.body).toMatchObject({ status: 'opted-out' });
+    expectNoRawMac(res.text, 'opt-out response');
+  });
+
+  it('deleted what was held for the device in the current window, and only that', async () => {
+    expect(await rows()).toBe(2);
+  });
+
+  it('drops the device at the gate from then on; other devices still count', async () => {
+    const metrics = async (): Promise<string> => (await sut.get('/metrics')).text;
+    const before = metricValue(await metrics(), 'aisle_observations_dropped_total', {
+      reason: 'policy_rejected',
+    });
+    await publish(optedOut, 2);
+    await publish(other, 1);
+    await eventually(
+      'two policy drops',
+      async () =>
+        metricValue(await metrics(), 'aisle_observations_dropped_total', {
+          reason: 'policy_rejected',
+        }) >=
+        before + 2,
+    );
+    await eventually('the other device stored', async () => (await rows()) === 3);
+  });
+
+  it('keeps only a keyed digest: no notation of the address is in the database', async () => {
+    const list = await sut.hub.parts.dataSource.query<object[]>('SELECT * FROM opt_outs');
+    expect(list).toHaveLength(1);
+    expectNoRawMac(JSON.stringify(list), 'opt_outs');
+    const secrets = await sut.hub.parts.dataSource.query<{ name: string }[]>(
+      'SELECT name FROM hub_secrets',
+    );
+    expect(secrets.map((s) => s.name)).toEqual(['opt-out-key']);
+  });
+
+  it('refuses input that is not an address, without echoing it', async () => {
+    const res = await request(sut.hub.url)
+      .post('/opt-out')
+      .send({ address: 'my phone da:a1' })
+      .expect(400);
+    expect(res.body.message).toMatch(/MAC address/);
+    expect(res.text).not.toContain('my phone');
+    await request(sut.hub.url).post('/opt-out').send({}).expect(400);
+  });
+
+  it('is rate limited per client', async () => {
+    let status = 0;
+    for (let i = 0; i < 12 && status !== 429; i += 1) {
+      status = (
+        await request(sut.hub.url)
+          .post('/opt-out')
+          .send({ beaconId: `beacon-${i}` })
+      ).status;
+    }
+    expect(status).toBe(429);
+  });
+});
