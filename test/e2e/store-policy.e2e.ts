@@ -150,4 +150,23 @@ describe('store configuration and policy in the running hub', () => {
     await publish(4);
     await eventually('four stored sightings', async () => (await storedRows()) >= 4);
   });
+
+  it('the maintenance job deletes data past retention and everything of deleted stores', async () => {
+    const old = new Date(Date.now() - 2 * 24 * 3_600_000);
+    const insert = (storeId: string, subject: string | null): Promise<unknown> =>
+      sut.hub.parts.dataSource.query(
+        `INSERT INTO sightings (store_id, sensor_id, kind, at, period, subject) VALUES ($1, 'radio-1', 'wifi', $2, $2, $3)`,
+        [storeId, old, subject],
+      );
+    await insert(STORE, 'a-pseudonym-from-two-days-ago');
+    await insert('a-deleted-store', 'x');
+    const before = await storedRows();
+    await sut.hub.parts.runtime.maintain();
+    expect(await storedRows()).toBe(before - 1);
+    const orphans = await sut.hub.parts.dataSource.query<{ n: number }[]>(
+      "SELECT count(*)::int AS n FROM sightings WHERE store_id = 'a-deleted-store'",
+    );
+    expect(orphans[0]?.n).toBe(0);
+    expect(metricValue(await metrics(), 'aisle_sightings_purged_total')).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -179,7 +179,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         };
       },
     });
-    const runtime = new StoreRuntime({ dataSource, host, keyring, clock, logger });
+    const runtime = new StoreRuntime({
+      dataSource,
+      host,
+      keyring,
+      clock,
+      logger,
+      onPurged: (count) => metrics.purged.inc(count),
+    });
 
     const pluginDirs = options.pluginDirs ?? [
       join(REPO_ROOT, 'plugins'),

@@ -26,11 +26,12 @@ export class HubLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
         );
     });
     await runtime.reload();
+    await runtime.maintain();
     this.keyTimer = setInterval(() => {
       runtime
-        .maintainKeys()
+        .maintain()
         .catch((error: unknown) =>
-          logger.error(`key maintenance failed: ${(error as Error).message}`),
+          logger.error(`maintenance (keys, retention) failed: ${(error as Error).message}`),
         );
     }, KEY_MAINTENANCE_INTERVAL_MS);
     this.keyTimer.unref();

@@ -7,3 +7,4 @@ export * from './migrations/index.js';
 export * from './sighting-row.js';
 export * from './sighting-writer.js';
 export * from './testing.js';
+export * from './purge.js';

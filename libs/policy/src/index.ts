@@ -2,3 +2,4 @@ export * from './notice.js';
 export * from './store-policy.js';
 export * from './public-notice.js';
 export * from './opt-out.js';
+export * from './retention.js';

@@ -60,3 +60,19 @@ describe(validateStorePolicy.name, () => {
     expect(validateStorePolicy([]).errors[0]?.field).toBe('(root)');
   });
 });
+
+describe('retention', () => {
+  it('defaults to a day of device data and 400 days of counts', () => {
+    expect(parseStorePolicy({}).retention).toEqual({ deviceSightingsHours: 24, countsDays: 400 });
+  });
+
+  it('refuses keeping device data longer than a week, naming the field', () => {
+    const { errors } = validateStorePolicy({
+      retention: { deviceSightingsHours: 169, countsDays: 0 },
+    });
+    expect(errors.map((e) => e.field).sort()).toEqual([
+      'retention.countsDays',
+      'retention.deviceSightingsHours',
+    ]);
+  });
+});

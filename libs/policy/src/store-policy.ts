@@ -1,6 +1,7 @@
 import { InvalidPolicyError, parseTrackingPolicy, type TrackingPolicy } from '@aisle/ingest';
 import { formatFieldErrors, validatePlain, type FieldError } from '@aisle/sdk';
 import { NoticeDocument, missingNoticeFields } from './notice.js';
+import { RetentionPolicy } from './retention.js';
 
 /**
  * A store's policy document as stored and edited (API, YAML): the tracking fields at the top level
@@ -9,6 +10,7 @@ import { NoticeDocument, missingNoticeFields } from './notice.js';
 export interface StorePolicy {
   tracking: TrackingPolicy;
   notice: NoticeDocument;
+  retention: RetentionPolicy;
 }
 
 export class InvalidStorePolicyError extends Error {
@@ -33,7 +35,11 @@ export function validateStorePolicy(document: unknown): {
   if (typeof input !== 'object' || Array.isArray(input)) {
     return { errors: [{ field: '(root)', value: input, message: 'the policy must be an object' }] };
   }
-  const { notice: rawNotice, ...rawTracking } = input as Record<string, unknown>;
+  const {
+    notice: rawNotice,
+    retention: rawRetention,
+    ...rawTracking
+  } = input as Record<string, unknown>;
   const errors: FieldError[] = [];
 
   let tracking: TrackingPolicy | undefined;
@@ -56,6 +62,18 @@ export function validateStorePolicy(document: unknown): {
     );
   }
 
+  let retention = new RetentionPolicy();
+  if (rawRetention !== undefined) {
+    const checked = validatePlain(RetentionPolicy, rawRetention);
+    retention = checked.value;
+    errors.push(
+      ...checked.errors.map((e) => ({
+        ...e,
+        field: e.field === '(root)' ? 'retention' : `retention.${e.field}`,
+      })),
+    );
+  }
+
   const mode =
     tracking?.mode ?? (typeof rawTracking['mode'] === 'string' ? rawTracking['mode'] : 'off');
   if (mode !== 'off') {
@@ -68,7 +86,9 @@ export function validateStorePolicy(document: unknown): {
       });
     }
   }
-  return errors.length > 0 || !tracking ? { errors } : { policy: { tracking, notice }, errors };
+  return errors.length > 0 || !tracking
+    ? { errors }
+    : { policy: { tracking, notice, retention }, errors };
 }
 
 /** Parses a stored policy, throwing one error that lists every problem. */
@@ -80,5 +100,9 @@ export function parseStorePolicy(document: unknown): StorePolicy {
 
 /** The policy of a store whose stored document does not validate: track nobody. */
 export function trackingOffPolicy(): StorePolicy {
-  return { tracking: parseTrackingPolicy({ mode: 'off' }), notice: new NoticeDocument() };
+  return {
+    tracking: parseTrackingPolicy({ mode: 'off' }),
+    notice: new NoticeDocument(),
+    retention: new RetentionPolicy(),
+  };
 }

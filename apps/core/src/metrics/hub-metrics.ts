@@ -45,6 +45,12 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly purged = new Counter({
+    name: 'aisle_sightings_purged_total',
+    help: 'Sightings deleted by the retention purge (past retention, or of deleted stores)',
+    registers: [this.registry],
+  });
+
   readonly sightingWriteErrors = new Counter({
     name: 'aisle_sighting_write_errors_total',
     help: 'Failed sighting batch writes (retried)',

@@ -2,7 +2,12 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { PseudonymKeyring, TrackingPolicy } from '@aisle/ingest';
 import { parseStorePolicy, trackingOffPolicy, type StorePolicy } from '@aisle/policy';
-import { SensorEntity, StoreEntity } from '@aisle/persistence';
+import {
+  SensorEntity,
+  StoreEntity,
+  purgeOrphanSightings,
+  purgeSightings,
+} from '@aisle/persistence';
 import type { Clock } from '@aisle/sdk';
 import type { PluginHost } from '../plugins/plugin-host.js';
 
@@ -25,6 +30,8 @@ export class StoreRuntime {
       keyring: PseudonymKeyring;
       clock: Clock;
       logger: Logger;
+      /** Called with the number of rows the retention purge deleted. */
+      onPurged?: (count: number) => void;
     },
   ) {}
 
@@ -95,10 +102,25 @@ export class StoreRuntime {
     }
   }
 
-  /** Destroys keys of ended periods, then prepares upcoming ones. */
-  async maintainKeys(): Promise<void> {
+  /**
+   * The per-minute maintenance: destroys keys of ended periods, prepares upcoming ones, and deletes
+   * data past each store's retention (and everything of deleted stores).
+   */
+  async maintain(): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.keyring.rotate(now);
     await this.prepareKeys(now);
+    let purged = await purgeOrphanSightings(this.deps.dataSource);
+    for (const [storeId, policy] of this.policies) {
+      purged += await purgeSightings(this.deps.dataSource, {
+        storeId,
+        deviceBefore: now - policy.retention.deviceSightingsHours * 3_600_000,
+        countsBefore: now - policy.retention.countsDays * 86_400_000,
+      });
+    }
+    if (purged > 0) {
+      this.deps.onPurged?.(purged);
+      this.deps.logger.info({ purged }, 'retention purge deleted sightings');
+    }
   }
 }
