@@ -169,4 +169,20 @@ describe('store configuration and policy in the running hub', () => {
     expect(orphans[0]?.n).toBe(0);
     expect(metricValue(await metrics(), 'aisle_sightings_purged_total')).toBeGreaterThanOrEqual(2);
   });
+
+  it('keeps every policy version with who changed it and when', async () => {
+    const res = await sut.get(`/api/stores/${STORE}/policy/versions`).expect(200);
+    const versions = res.body as {
+      version: number;
+      changedBy: string;
+      document: { mode?: string };
+      changedAt: string;
+    }[];
+    // YAML at start, then off, then in-visit through the API (refused changes leave no version).
+    expect(versions.map((v) => v.version)).toEqual([3, 2, 1]);
+    expect(versions.map((v) => v.document.mode)).toEqual(['in-visit', 'off', 'count-only']);
+    expect(versions[2]?.changedBy).toBe('config-file');
+    expect(versions[0]?.changedBy).toBe(`key:${sut.adminKey.slice(3, sut.adminKey.indexOf('.'))}`);
+    expect(Date.parse(versions[0]!.changedAt)).toBeGreaterThan(0);
+  });
 });

@@ -8,3 +8,4 @@ export * from './sighting-row.js';
 export * from './sighting-writer.js';
 export * from './testing.js';
 export * from './purge.js';
+export * from './policy-versions.js';

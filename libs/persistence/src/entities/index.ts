@@ -5,6 +5,7 @@ export * from './pseudonym-key.entity.js';
 export * from './sensor.entity.js';
 export * from './sighting.entity.js';
 export * from './store.entity.js';
+export * from './store-policy-version.entity.js';
 export * from './zone.entity.js';
 
 import { ApiKeyEntity } from './api-key.entity.js';
@@ -14,6 +15,7 @@ import { PseudonymKeyEntity } from './pseudonym-key.entity.js';
 import { SensorEntity } from './sensor.entity.js';
 import { SightingEntity } from './sighting.entity.js';
 import { StoreEntity } from './store.entity.js';
+import { StorePolicyVersionEntity } from './store-policy-version.entity.js';
 import { ZoneEntity } from './zone.entity.js';
 
 export const ENTITIES = [
@@ -25,4 +27,5 @@ export const ENTITIES = [
   PseudonymKeyEntity,
   OptOutEntity,
   HubSecretEntity,
+  StorePolicyVersionEntity,
 ];

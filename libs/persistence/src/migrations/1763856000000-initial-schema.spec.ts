@@ -10,6 +10,7 @@ const TABLES = [
   'pseudonym_keys',
   'sensors',
   'sightings',
+  'store_policy_versions',
   'stores',
   'zones',
 ];

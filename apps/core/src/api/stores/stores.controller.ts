@@ -27,7 +27,7 @@ import { CreateStoreDto } from './dto/create-store.dto.js';
 import { PatchStoreDto } from './dto/patch-store.dto.js';
 import { ReplaceStoreDto } from './dto/replace-store.dto.js';
 import { StoreView } from './dto/store.view.js';
-import { StoresService } from './stores.service.js';
+import { StoresService, type PolicyVersionView } from './stores.service.js';
 
 @ApiTags('stores')
 @ApiStoreScopedErrors()
@@ -49,8 +49,11 @@ export class StoresController {
   @ApiCreatedResponse({ type: StoreView })
   @ApiConflictResponse({ description: 'A store with this id exists' })
   @ApiValidationErrors()
-  create(@Body() body: CreateStoreDto): Promise<StoreView> {
-    return this.stores.create(body);
+  create(
+    @Body() body: CreateStoreDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StoreView> {
+    return this.stores.create(body, `key:${principal.keyId}`);
   }
 
   @Get(':storeId')
@@ -66,8 +69,12 @@ export class StoresController {
   @ApiOperation({ summary: 'Replace a store’s fields (not its id); a missing policy becomes {}' })
   @ApiOkResponse({ type: StoreView })
   @ApiValidationErrors()
-  replace(@Param('storeId') storeId: string, @Body() body: ReplaceStoreDto): Promise<StoreView> {
-    return this.stores.replace(storeId, body);
+  replace(
+    @Param('storeId') storeId: string,
+    @Body() body: ReplaceStoreDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StoreView> {
+    return this.stores.replace(storeId, body, `key:${principal.keyId}`);
   }
 
   @Patch(':storeId')
@@ -75,8 +82,21 @@ export class StoresController {
   @ApiOperation({ summary: 'Change some fields of a store (policy is replaced as a whole)' })
   @ApiOkResponse({ type: StoreView })
   @ApiValidationErrors()
-  patch(@Param('storeId') storeId: string, @Body() body: PatchStoreDto): Promise<StoreView> {
-    return this.stores.patch(storeId, body);
+  patch(
+    @Param('storeId') storeId: string,
+    @Body() body: PatchStoreDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StoreView> {
+    return this.stores.patch(storeId, body, `key:${principal.keyId}`);
+  }
+
+  @Get(':storeId/policy/versions')
+  @Roles('store-manager')
+  @ApiOperation({
+    summary: 'Every version of the store’s policy, newest first, with who changed it and when',
+  })
+  policyVersions(@Param('storeId') storeId: string): Promise<PolicyVersionView[]> {
+    return this.stores.policyVersions(storeId);
   }
 
   @Delete(':storeId')

@@ -1,6 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { SensorEntity, StoreEntity, ZoneEntity } from '@aisle/persistence';
+import {
+  StorePolicyVersionEntity,
+  recordPolicyVersion,
+  SensorEntity,
+  StoreEntity,
+  ZoneEntity,
+} from '@aisle/persistence';
 import type { FieldError } from '@aisle/sdk';
 import { StoreConfigEvents } from '../../config/store-config-events.js';
 import { ConflictError, DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
@@ -26,6 +32,15 @@ export interface StoreUpsertResult {
  * Stores: validation beyond the DTO, persistence, and a `StoreConfigEvents` change after every
  * successful write. Used by the REST API and the config-file applier.
  */
+/** One version of a store's policy document. */
+export interface PolicyVersionView {
+  version: number;
+  document: Record<string, unknown>;
+  /** `key:<api key id>`, `config-file`, … */
+  changedBy: string;
+  changedAt: string;
+}
+
 @Injectable()
 export class StoresService {
   constructor(
@@ -52,12 +67,27 @@ export class StoresService {
     return toStoreView(store);
   }
 
+  /** The store's policy history, newest first. */
+  async policyVersions(storeId: string): Promise<PolicyVersionView[]> {
+    await this.get(storeId);
+    const rows = await this.dataSource
+      .getRepository(StorePolicyVersionEntity)
+      .find({ where: { storeId }, order: { version: 'DESC' } });
+    return rows.map((r) => ({
+      version: r.version,
+      document: r.document,
+      changedBy: r.changedBy,
+      changedAt: r.changedAt.toISOString(),
+    }));
+  }
+
   /** Errors of rules the DTO cannot check (the policy document). */
   validate(store: Pick<StoreInput, 'policy'>): FieldError[] {
     return storeErrors(store, this.validatePolicy);
   }
 
-  async create(input: StoreInput): Promise<StoreView> {
+  /** Creates a store; `actor` is recorded with the first policy version (`key:<id>`, …). */
+  async create(input: StoreInput, actor = 'api'): Promise<StoreView> {
     const store = normalise(input);
     this.assertValid(store);
     const view = await this.dataSource.transaction(async (manager) => {
@@ -68,6 +98,11 @@ export class StoresService {
       } catch (error) {
         throw isUniqueViolation(error) ? duplicate(store.id) : error;
       }
+      await recordPolicyVersion(manager, {
+        storeId: store.id,
+        document: store.policy ?? {},
+        changedBy: actor,
+      });
       return toStoreView(await repo.findOneByOrFail({ id: store.id }));
     });
     this.events.emit({ storeId: view.id, what: 'store' });
@@ -75,19 +110,23 @@ export class StoresService {
   }
 
   /** PUT: replaces every field; a missing policy becomes `{}`. The store must exist. */
-  replace(id: string, fields: StoreFields): Promise<StoreView> {
-    return this.update(id, () => ({ ...fields, policy: fields.policy ?? {} }));
+  replace(id: string, fields: StoreFields, actor = 'api'): Promise<StoreView> {
+    return this.update(id, () => ({ ...fields, policy: fields.policy ?? {} }), actor);
   }
 
   /** PATCH: changes the given fields only (`policy` as a whole). */
-  patch(id: string, fields: Partial<StoreFields>): Promise<StoreView> {
-    return this.update(id, (current) => ({
-      name: fields.name ?? current.name,
-      timezone: fields.timezone ?? current.timezone,
-      width: fields.width ?? current.width,
-      height: fields.height ?? current.height,
-      policy: fields.policy ?? current.policy,
-    }));
+  patch(id: string, fields: Partial<StoreFields>, actor = 'api'): Promise<StoreView> {
+    return this.update(
+      id,
+      (current) => ({
+        name: fields.name ?? current.name,
+        timezone: fields.timezone ?? current.timezone,
+        width: fields.width ?? current.width,
+        height: fields.height ?? current.height,
+        policy: fields.policy ?? current.policy,
+      }),
+      actor,
+    );
   }
 
   /** Deletes the store with its zones and sensors (sightings and rollups stay). */
@@ -108,12 +147,21 @@ export class StoresService {
    * `policy` keeps the stored one (`{}` for a new store). Emits nothing: the caller emits after
    * its transaction commits. Validation is the caller's (it reports every error of the file).
    */
-  async upsert(input: StoreInput, manager: EntityManager): Promise<StoreUpsertResult> {
+  async upsert(
+    input: StoreInput,
+    manager: EntityManager,
+    actor = 'config-file',
+  ): Promise<StoreUpsertResult> {
     const store = normalise(input);
     const repo = manager.getRepository(StoreEntity);
     const existing = await repo.findOneBy({ id: store.id });
     if (!existing) {
       await insertEntity(repo, newStore(store));
+      await recordPolicyVersion(manager, {
+        storeId: store.id,
+        document: store.policy ?? {},
+        changedBy: actor,
+      });
       const created = toStoreView(await repo.findOneByOrFail({ id: store.id }));
       return { store: created, created: true, changed: true, policyChanged: true };
     }
@@ -127,12 +175,20 @@ export class StoresService {
       existing.height !== next.height;
     if (!changed) return { store: toStoreView(existing), created: false, changed, policyChanged };
     const saved = await repo.save(repo.merge(existing, next));
+    if (policyChanged) {
+      await recordPolicyVersion(manager, {
+        storeId: store.id,
+        document: next.policy,
+        changedBy: actor,
+      });
+    }
     return { store: toStoreView(saved), created: false, changed, policyChanged };
   }
 
   private async update(
     id: string,
     next: (current: StoreEntity) => StoreFields,
+    actor: string,
   ): Promise<StoreView> {
     const result = await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(StoreEntity);
@@ -148,6 +204,13 @@ export class StoresService {
       if (errors.length > 0) throw new DomainValidationError(errors);
       const policyChanged = !sameJson(current.policy, fields.policy);
       const saved = await repo.save(repo.merge(current, fields));
+      if (policyChanged) {
+        await recordPolicyVersion(manager, {
+          storeId: id,
+          document: fields.policy ?? {},
+          changedBy: actor,
+        });
+      }
       return { view: toStoreView(saved), policyChanged };
     });
     this.events.emit({ storeId: id, what: 'store' });
