@@ -185,4 +185,35 @@ describe('store configuration and policy in the running hub', () => {
     expect(versions[0]?.changedBy).toBe(`key:${sut.adminKey.slice(3, sut.adminKey.indexOf('.'))}`);
     expect(Date.parse(versions[0]!.changedAt)).toBeGreaterThan(0);
   });
+
+  it('outside its tracking hours the store collects nothing, and its notice says so', async () => {
+    const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+    const notToday = days[(new Date().getUTCDay() + 3) % 7]; // Berlin's today is within a day of UTC's
+    await sut
+      .patch(`/api/stores/${STORE}`, {
+        policy: {
+          ...(await currentPolicy()),
+          hours: [{ days: [notToday], from: '00:00', to: '24:00' }],
+        },
+      })
+      .expect(200);
+    await eventually('the hours to apply', () => !sut.hub.parts.runtime.isOpen(STORE, Date.now()));
+    const before = metricValue(await metrics(), 'aisle_observations_dropped_total', {
+      reason: 'policy_rejected',
+    });
+    await publish(2);
+    await eventually(
+      'two drops outside hours',
+      async () =>
+        metricValue(await metrics(), 'aisle_observations_dropped_total', {
+          reason: 'policy_rejected',
+        }) >=
+        before + 2,
+    );
+    const notice = await sut.get(`/notice/${STORE}?format=json`).expect(200);
+    expect(notice.body).toMatchObject({
+      trackingActive: false,
+      status: expect.stringMatching(/^Outside tracking hours/),
+    });
+  });
 });

@@ -143,7 +143,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     const gate = new IngestGate({
       keyring,
       policyFor: (storeId: string) => runtime.policyFor(storeId),
-      modulesFor: () => builtInModules,
+      modulesFor: (storeId: string) => [...builtInModules, ...runtime.modulesFor(storeId)],
       clock,
       metrics: {
         accepted: (storeId, kind) => metrics.observations.labels(storeId, kind).inc(),

@@ -3,3 +3,4 @@ export * from './store-policy.js';
 export * from './public-notice.js';
 export * from './opt-out.js';
 export * from './retention.js';
+export * from './tracking-hours.js';

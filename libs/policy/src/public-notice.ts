@@ -42,6 +42,8 @@ export function buildPublicNotice(params: {
   policy: StorePolicy;
   sensorKinds: readonly SensorKind[];
   optOutUrl: string;
+  /** Within the store's tracking hours now (default true). */
+  withinHours?: boolean;
 }): PublicNotice {
   const { tracking, notice } = params.policy;
   const kinds = [...new Set(params.sensorKinds)]
@@ -49,8 +51,11 @@ export function buildPublicNotice(params: {
     .sort();
   return {
     store: params.store,
-    trackingActive: tracking.mode !== 'off' && kinds.length > 0,
-    status: MODE_TEXT[tracking.mode],
+    trackingActive: tracking.mode !== 'off' && kinds.length > 0 && (params.withinHours ?? true),
+    status:
+      tracking.mode !== 'off' && params.withinHours === false
+        ? `Outside tracking hours now: nothing is collected. ${MODE_TEXT[tracking.mode]}`
+        : MODE_TEXT[tracking.mode],
     controller: notice.controllerName ?? null,
     purpose: notice.purpose ?? null,
     collected: kinds.map((kind) => ({ kind, what: WHAT_IS_COLLECTED[kind] })),

@@ -2,6 +2,7 @@ import { InvalidPolicyError, parseTrackingPolicy, type TrackingPolicy } from '@a
 import { formatFieldErrors, validatePlain, type FieldError } from '@aisle/sdk';
 import { NoticeDocument, missingNoticeFields } from './notice.js';
 import { RetentionPolicy } from './retention.js';
+import { TrackingWindow, windowErrors } from './tracking-hours.js';
 
 /**
  * A store's policy document as stored and edited (API, YAML): the tracking fields at the top level
@@ -11,6 +12,8 @@ export interface StorePolicy {
   tracking: TrackingPolicy;
   notice: NoticeDocument;
   retention: RetentionPolicy;
+  /** Local-time windows when tracking may happen; empty = whenever the mode allows. */
+  hours: TrackingWindow[];
 }
 
 export class InvalidStorePolicyError extends Error {
@@ -38,6 +41,7 @@ export function validateStorePolicy(document: unknown): {
   const {
     notice: rawNotice,
     retention: rawRetention,
+    hours: rawHours,
     ...rawTracking
   } = input as Record<string, unknown>;
   const errors: FieldError[] = [];
@@ -74,6 +78,25 @@ export function validateStorePolicy(document: unknown): {
     );
   }
 
+  let hours: TrackingWindow[] = [];
+  if (rawHours !== undefined) {
+    if (!Array.isArray(rawHours)) {
+      errors.push({
+        field: 'hours',
+        value: rawHours,
+        message: 'hours must be a list of { days, from, to }',
+      });
+    } else {
+      rawHours.forEach((raw, i) => {
+        const checked = validatePlain(TrackingWindow, raw);
+        errors.push(...checked.errors.map((e) => ({ ...e, field: `hours[${i}].${e.field}` })));
+        hours.push(checked.value);
+      });
+      errors.push(...windowErrors(hours));
+    }
+  }
+  if (errors.some((e) => e.field.startsWith('hours'))) hours = [];
+
   const mode =
     tracking?.mode ?? (typeof rawTracking['mode'] === 'string' ? rawTracking['mode'] : 'off');
   if (mode !== 'off') {
@@ -88,7 +111,7 @@ export function validateStorePolicy(document: unknown): {
   }
   return errors.length > 0 || !tracking
     ? { errors }
-    : { policy: { tracking, notice, retention }, errors };
+    : { policy: { tracking, notice, retention, hours }, errors };
 }
 
 /** Parses a stored policy, throwing one error that lists every problem. */
@@ -104,5 +127,6 @@ export function trackingOffPolicy(): StorePolicy {
     tracking: parseTrackingPolicy({ mode: 'off' }),
     notice: new NoticeDocument(),
     retention: new RetentionPolicy(),
+    hours: [],
   };
 }

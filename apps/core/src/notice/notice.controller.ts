@@ -64,6 +64,7 @@ export class NoticeController {
       policy,
       sensorKinds: [...kinds],
       optOutUrl: OPT_OUT_PATH,
+      withinHours: this.runtime.isOpen(storeId, Date.now()),
     });
   }
 }

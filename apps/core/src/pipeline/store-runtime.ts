@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { PseudonymKeyring, TrackingPolicy } from '@aisle/ingest';
-import { parseStorePolicy, trackingOffPolicy, type StorePolicy } from '@aisle/policy';
+import {
+  TrackingHours,
+  parseStorePolicy,
+  trackingHoursModule,
+  trackingOffPolicy,
+  type StorePolicy,
+} from '@aisle/policy';
+import type { PolicyModule } from '@aisle/sdk';
 import {
   SensorEntity,
   StoreEntity,
@@ -21,6 +28,8 @@ export const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
  */
 export class StoreRuntime {
   private policies = new Map<string, StorePolicy>();
+  private hours = new Map<string, TrackingHours>();
+  private modules = new Map<string, readonly PolicyModule[]>();
   private reloading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -38,6 +47,16 @@ export class StoreRuntime {
   /** The tracking policy the gate applies (undefined: not a store of this hub). */
   policyFor(storeId: string): TrackingPolicy | undefined {
     return this.policies.get(storeId)?.tracking;
+  }
+
+  /** The store's own built-in policy modules (tracking hours), consulted by the gate. */
+  modulesFor(storeId: string): readonly PolicyModule[] {
+    return this.modules.get(storeId) ?? [];
+  }
+
+  /** Whether the store's tracking hours include `at` (true when it sets none). */
+  isOpen(storeId: string, at: number): boolean {
+    return this.hours.get(storeId)?.isOpen(at) ?? true;
   }
 
   /** The whole store policy, notice included. */
@@ -74,7 +93,18 @@ export class StoreRuntime {
         policies.set(store.id, trackingOffPolicy());
       }
     }
+    const hours = new Map<string, TrackingHours>();
+    const modules = new Map<string, readonly PolicyModule[]>();
+    for (const store of stores) {
+      const policy = policies.get(store.id);
+      if (!policy || policy.hours.length === 0) continue;
+      const windows = new TrackingHours(policy.hours, store.timezone);
+      hours.set(store.id, windows);
+      modules.set(store.id, [trackingHoursModule(windows)]);
+    }
     this.policies = policies;
+    this.hours = hours;
+    this.modules = modules;
     await this.prepareKeys(this.deps.clock.now());
     await this.deps.host.syncSensors(
       sensors.map((s) => ({
