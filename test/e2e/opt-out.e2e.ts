@@ -137,4 +137,30 @@ describe('public opt-out', () => {
     }
     expect(status).toBe(429);
   });
+
+  it('excludes the store’s own devices at the gate, keeping only a per-store digest', async () => {
+    const printer = TEST_MACS.find((m) => m !== optedOut && m !== other)!;
+    const added = await sut
+      .post(`/api/stores/${storeId}/fixed-devices`, {
+        address: printer.toUpperCase(),
+        label: 'back-office printer',
+      })
+      .expect(201);
+    expect(added.body).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f]{64}$/),
+      label: 'back-office printer',
+    });
+    const list = await sut.get(`/api/stores/${storeId}/fixed-devices`).expect(200);
+    expectNoRawMac(list.text, 'fixed-devices list');
+    await eventually(
+      'the store modules to reload',
+      () => sut.hub.parts.runtime.modulesFor(storeId).length > 0,
+    );
+    const before = await rows();
+    await publish(printer, 3);
+    await publish(other, 1);
+    await eventually('only the shopper stored', async () => (await rows()) === before + 1);
+    await sut.post(`/api/stores/${storeId}/fixed-devices`, { address: 'printer' }).expect(400);
+    await sut.delete(`/api/stores/${storeId}/fixed-devices/${added.body.id as string}`).expect(204);
+  });
 });

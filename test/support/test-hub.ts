@@ -16,6 +16,7 @@ export interface TestHub {
   get(path: string, key?: string): request.Test;
   post(path: string, body: object, key?: string): request.Test;
   patch(path: string, body: object, key?: string): request.Test;
+  delete(path: string, key?: string): request.Test;
   stop(): Promise<void>;
 }
 
@@ -66,6 +67,8 @@ export async function startTestHub(
     events,
     adminKey,
     get: (path, key = adminKey) => request(hub.url).get(path).set('Authorization', `Bearer ${key}`),
+    delete: (path, key = adminKey) =>
+      request(hub.url).delete(path).set('Authorization', `Bearer ${key}`),
     patch: (path, body, key = adminKey) =>
       request(hub.url).patch(path).set('Authorization', `Bearer ${key}`).send(body),
     post: (path, body, key = adminKey) =>

@@ -186,6 +186,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       clock,
       logger,
       onPurged: (count) => metrics.purged.inc(count),
+      storeDeviceList: (storeId) => optOut.storeDeviceList(storeId),
     });
 
     const pluginDirs = options.pluginDirs ?? [

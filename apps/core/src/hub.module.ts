@@ -15,6 +15,8 @@ import { PluginsController } from './plugins/plugins.controller.js';
 import { PushController } from './push/push.controller.js';
 import { NoticeController } from './notice/notice.controller.js';
 import { OptOutController } from './opt-out/opt-out.controller.js';
+import { FixedDevicesController } from './fixed-devices/fixed-devices.controller.js';
+import { FixedDevicesService } from './fixed-devices/fixed-devices.service.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
 import { PushRegistry } from './push/push-registry.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
@@ -41,6 +43,14 @@ export class HubModule {
       { provide: StoreRuntime, useValue: parts.runtime },
       { provide: StoreConfigEvents, useValue: parts.configEvents },
       { provide: OptOutService, useValue: parts.optOut },
+      {
+        provide: FixedDevicesService,
+        useValue: new FixedDevicesService({
+          dataSource: parts.dataSource,
+          optOut: parts.optOut,
+          configEvents: parts.configEvents,
+        }),
+      },
       { provide: BROKER_STATUS, useValue: parts.brokerStatus },
       { provide: 'HUB_PARTS', useValue: parts },
       { provide: STORE_POLICY_VALIDATOR, useValue: validateStorePolicyDocument },
@@ -62,6 +72,7 @@ export class HubModule {
         PushController,
         NoticeController,
         OptOutController,
+        FixedDevicesController,
       ],
       providers,
       exports: [

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { Observation } from '@aisle/sdk';
-import { OptOutList, optOutModule } from './opt-out.js';
+import { OptOutList, deriveStoreDeviceKey, fixedDeviceModule, optOutModule } from './opt-out.js';
 
 const base = { storeId: 's', sensorId: 'r', at: 0, rssi: -60 };
 
@@ -50,5 +50,24 @@ describe(OptOutList.name, () => {
     sut.add(sut.digest({ kind: 'beacon', id: 'iBeacon:ABC:1:2' })!);
     expect(sut.covers({ ...base, kind: 'ble', beaconId: 'ibeacon:abc:1:2' })).toBe(true);
     expect(sut.covers({ ...base, kind: 'camera', entries: 1 })).toBe(false);
+  });
+});
+
+describe(deriveStoreDeviceKey.name, () => {
+  it('gives each store its own digests, unlinkable to the opt-out list', () => {
+    const hubKey = Buffer.alloc(32, 9);
+    const subject = { kind: 'device', address: 'aa:bb:cc:dd:ee:ff' } as const;
+    const optOut = new OptOutList(hubKey).digest(subject);
+    const a = new OptOutList(deriveStoreDeviceKey(hubKey, 'a')).digest(subject);
+    const b = new OptOutList(deriveStoreDeviceKey(hubKey, 'b')).digest(subject);
+    expect(new Set([optOut, a, b]).size).toBe(3);
+    const list = new OptOutList(deriveStoreDeviceKey(hubKey, 'a'));
+    list.add(a!);
+    expect(
+      fixedDeviceModule(list).gate?.({ ...base, kind: 'wifi', mac: 'AA-BB-CC-DD-EE-FF' }),
+    ).toEqual({
+      accept: false,
+      reason: 'fixed_device',
+    });
   });
 });

@@ -5,8 +5,9 @@ import { normaliseMac, type GateDecision, type Observation, type PolicyModule } 
 export type OptOutSubject = { kind: 'device'; address: string } | { kind: 'beacon'; id: string };
 
 /**
- * The hub-wide opt-out list. It holds only HMAC-SHA256 digests under a long-term key, never an
- * address. One address covers Wi-Fi and BLE (both use the same 48-bit form).
+ * A list of devices held only as HMAC-SHA256 digests under a key, never as addresses: the hub-wide
+ * opt-out list, and each store's fixed-device list (under a key derived per store). One address
+ * covers Wi-Fi and BLE (both use the same 48-bit form).
  */
 export class OptOutList {
   private readonly hashes = new Set<string>();
@@ -69,5 +70,24 @@ export function optOutModule(list: OptOutList): PolicyModule {
   return {
     gate: (observation): GateDecision =>
       list.covers(observation) ? { accept: false, reason: OPTED_OUT } : { accept: true },
+  };
+}
+
+/**
+ * The key of a store's fixed-device list, derived from the hub's opt-out key: digests of one store
+ * cannot be matched against another store's or against the opt-out list.
+ */
+export function deriveStoreDeviceKey(hubKey: Buffer, storeId: string): Buffer {
+  return createHmac('sha256', hubKey).update(`fixed-devices:${storeId}`).digest();
+}
+
+/** Gate reason for a store's own devices (staff PCs, printers): never counted as shoppers. */
+export const FIXED_DEVICE = 'fixed_device';
+
+/** Drops a store's fixed devices at the gate. `list` holds digests under the store's derived key. */
+export function fixedDeviceModule(list: OptOutList): PolicyModule {
+  return {
+    gate: (observation): GateDecision =>
+      list.covers(observation) ? { accept: false, reason: FIXED_DEVICE } : { accept: true },
   };
 }

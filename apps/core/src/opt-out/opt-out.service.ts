@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { pseudonym, type PseudonymKeyring } from '@aisle/ingest';
 import { HubSecretEntity, OptOutEntity, type SightingWriter } from '@aisle/persistence';
-import { OptOutList, type OptOutSubject } from '@aisle/policy';
+import { OptOutList, deriveStoreDeviceKey, type OptOutSubject } from '@aisle/policy';
 import { isLocallyAdministered, normaliseMac, type Clock } from '@aisle/sdk';
 import type { StoreRuntime } from '../pipeline/store-runtime.js';
 
@@ -31,6 +31,7 @@ export interface OptOutResult {
 export class OptOutService {
   private constructor(
     readonly list: OptOutList,
+    private readonly hubKey: Buffer,
     private readonly deps: {
       dataSource: DataSource;
       keyring: PseudonymKeyring;
@@ -53,13 +54,19 @@ export class OptOutService {
         .execute();
       secret = await secrets.findOneByOrFail({ name: OPT_OUT_KEY });
     }
-    const list = new OptOutList(Buffer.from(secret.value));
+    const hubKey = Buffer.from(secret.value);
+    const list = new OptOutList(hubKey);
     for (const row of await deps.dataSource
       .getRepository(OptOutEntity)
       .find({ select: { hash: true } })) {
       list.add(row.hash);
     }
-    return new OptOutService(list, deps);
+    return new OptOutService(list, hubKey, deps);
+  }
+
+  /** An empty device list under the store's derived key (for its fixed devices). */
+  storeDeviceList(storeId: string): OptOutList {
+    return new OptOutList(deriveStoreDeviceKey(this.hubKey, storeId));
   }
 
   async optOut(subject: OptOutSubject): Promise<OptOutResult> {

@@ -3,13 +3,16 @@ import type { DataSource } from 'typeorm';
 import type { PseudonymKeyring, TrackingPolicy } from '@aisle/ingest';
 import {
   TrackingHours,
+  fixedDeviceModule,
   parseStorePolicy,
+  type OptOutList,
   trackingHoursModule,
   trackingOffPolicy,
   type StorePolicy,
 } from '@aisle/policy';
 import type { PolicyModule } from '@aisle/sdk';
 import {
+  FixedDeviceEntity,
   SensorEntity,
   StoreEntity,
   purgeOrphanSightings,
@@ -39,6 +42,8 @@ export class StoreRuntime {
       keyring: PseudonymKeyring;
       clock: Clock;
       logger: Logger;
+      /** An empty device list under a store's derived key (for its fixed devices). */
+      storeDeviceList?: (storeId: string) => OptOutList;
       /** Called with the number of rows the retention purge deleted. */
       onPurged?: (count: number) => void;
     },
@@ -93,14 +98,24 @@ export class StoreRuntime {
         policies.set(store.id, trackingOffPolicy());
       }
     }
+    const fixed = await this.deps.dataSource.getRepository(FixedDeviceEntity).find();
     const hours = new Map<string, TrackingHours>();
     const modules = new Map<string, readonly PolicyModule[]>();
     for (const store of stores) {
       const policy = policies.get(store.id);
-      if (!policy || policy.hours.length === 0) continue;
-      const windows = new TrackingHours(policy.hours, store.timezone);
-      hours.set(store.id, windows);
-      modules.set(store.id, [trackingHoursModule(windows)]);
+      const own: PolicyModule[] = [];
+      const devices = fixed.filter((d) => d.storeId === store.id);
+      if (devices.length > 0 && this.deps.storeDeviceList) {
+        const list = this.deps.storeDeviceList(store.id);
+        for (const device of devices) list.add(device.hash);
+        own.push(fixedDeviceModule(list));
+      }
+      if (policy && policy.hours.length > 0) {
+        const windows = new TrackingHours(policy.hours, store.timezone);
+        hours.set(store.id, windows);
+        own.push(trackingHoursModule(windows));
+      }
+      if (own.length > 0) modules.set(store.id, own);
     }
     this.policies = policies;
     this.hours = hours;

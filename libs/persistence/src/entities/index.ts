@@ -1,4 +1,5 @@
 export * from './api-key.entity.js';
+export * from './fixed-device.entity.js';
 export * from './hub-secret.entity.js';
 export * from './opt-out.entity.js';
 export * from './pseudonym-key.entity.js';
@@ -9,6 +10,7 @@ export * from './store-policy-version.entity.js';
 export * from './zone.entity.js';
 
 import { ApiKeyEntity } from './api-key.entity.js';
+import { FixedDeviceEntity } from './fixed-device.entity.js';
 import { HubSecretEntity } from './hub-secret.entity.js';
 import { OptOutEntity } from './opt-out.entity.js';
 import { PseudonymKeyEntity } from './pseudonym-key.entity.js';
@@ -28,4 +30,5 @@ export const ENTITIES = [
   OptOutEntity,
   HubSecretEntity,
   StorePolicyVersionEntity,
+  FixedDeviceEntity,
 ];

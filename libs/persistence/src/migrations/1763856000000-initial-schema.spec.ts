@@ -5,6 +5,7 @@ import { MIGRATIONS } from './index.js';
 
 const TABLES = [
   'api_keys',
+  'fixed_devices',
   'hub_secrets',
   'opt_outs',
   'pseudonym_keys',

@@ -1,14 +1,17 @@
 import { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 import { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
 import { PolicyVersions1764028800000 } from './1764028800000-policy-versions.js';
+import { FixedDevices1764115200000 } from './1764115200000-fixed-devices.js';
 
 export { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 export { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
 export { PolicyVersions1764028800000 } from './1764028800000-policy-versions.js';
+export { FixedDevices1764115200000 } from './1764115200000-fixed-devices.js';
 
 /** Every migration, oldest first. A new one is appended here (never edit a released one). */
 export const MIGRATIONS = [
   InitialSchema1763856000000,
   OptOuts1763942400000,
   PolicyVersions1764028800000,
+  FixedDevices1764115200000,
 ];
