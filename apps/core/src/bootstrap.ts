@@ -34,6 +34,7 @@ import { discoverPlugins } from './plugins/plugin-discovery.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { PushRegistry } from './push/push-registry.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
+import { MembersService } from './members/members.service.js';
 import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
@@ -138,6 +139,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       clock,
       logger,
     });
+    const members = await MembersService.open({ dataSource, clock });
     // Built-in policy modules every store gets; opted-out devices are dropped before pseudonymisation.
     const builtInModules = [optOutModule(optOut.list)];
     const gate = new IngestGate({
@@ -214,6 +216,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       runtime,
       configEvents,
       optOut,
+      members,
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
     };
 

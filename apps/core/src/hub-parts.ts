@@ -13,6 +13,7 @@ import type { StoreRuntime } from './pipeline/store-runtime.js';
 import type { PluginHost } from './plugins/plugin-host.js';
 import type { PushRegistry } from './push/push-registry.js';
 import type { OptOutService } from './opt-out/opt-out.service.js';
+import type { MembersService } from './members/members.service.js';
 
 /** The hub's plain parts, built outside Nest and handed to the module for wiring. */
 export interface HubParts {
@@ -30,5 +31,6 @@ export interface HubParts {
   runtime: StoreRuntime;
   configEvents: StoreConfigEvents;
   optOut: OptOutService;
+  members: MembersService;
   brokerStatus: BrokerStatus;
 }

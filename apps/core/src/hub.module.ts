@@ -17,6 +17,8 @@ import { NoticeController } from './notice/notice.controller.js';
 import { OptOutController } from './opt-out/opt-out.controller.js';
 import { FixedDevicesController } from './fixed-devices/fixed-devices.controller.js';
 import { FixedDevicesService } from './fixed-devices/fixed-devices.service.js';
+import { MembersController } from './members/members.controller.js';
+import { MembersService } from './members/members.service.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
 import { PushRegistry } from './push/push-registry.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
@@ -43,6 +45,7 @@ export class HubModule {
       { provide: StoreRuntime, useValue: parts.runtime },
       { provide: StoreConfigEvents, useValue: parts.configEvents },
       { provide: OptOutService, useValue: parts.optOut },
+      { provide: MembersService, useValue: parts.members },
       {
         provide: FixedDevicesService,
         useValue: new FixedDevicesService({
@@ -73,6 +76,7 @@ export class HubModule {
         NoticeController,
         OptOutController,
         FixedDevicesController,
+        MembersController,
       ],
       providers,
       exports: [

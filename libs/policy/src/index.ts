@@ -4,3 +4,4 @@ export * from './public-notice.js';
 export * from './opt-out.js';
 export * from './retention.js';
 export * from './tracking-hours.js';
+export * from './consent.js';

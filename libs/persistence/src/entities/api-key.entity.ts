@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export const API_ROLES = ['admin', 'store-manager', 'integrator', 'subscriber'] as const;
+/** `loyalty`: the loyalty provider, who registers members and their consent (not store-scoped). */
+export const API_ROLES = ['admin', 'store-manager', 'integrator', 'subscriber', 'loyalty'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 
 /** An API key; only its SHA-256 hash is stored, the secret is shown once. */

@@ -1,6 +1,8 @@
 export * from './api-key.entity.js';
 export * from './fixed-device.entity.js';
 export * from './hub-secret.entity.js';
+export * from './member.entity.js';
+export * from './member-consent.entity.js';
 export * from './opt-out.entity.js';
 export * from './pseudonym-key.entity.js';
 export * from './sensor.entity.js';
@@ -12,6 +14,8 @@ export * from './zone.entity.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { FixedDeviceEntity } from './fixed-device.entity.js';
 import { HubSecretEntity } from './hub-secret.entity.js';
+import { MemberEntity } from './member.entity.js';
+import { MemberConsentEntity } from './member-consent.entity.js';
 import { OptOutEntity } from './opt-out.entity.js';
 import { PseudonymKeyEntity } from './pseudonym-key.entity.js';
 import { SensorEntity } from './sensor.entity.js';
@@ -31,4 +35,6 @@ export const ENTITIES = [
   HubSecretEntity,
   StorePolicyVersionEntity,
   FixedDeviceEntity,
+  MemberEntity,
+  MemberConsentEntity,
 ];

@@ -7,6 +7,8 @@ const TABLES = [
   'api_keys',
   'fixed_devices',
   'hub_secrets',
+  'member_consents',
+  'members',
   'opt_outs',
   'pseudonym_keys',
   'sensors',

@@ -2,11 +2,13 @@ import { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 import { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
 import { PolicyVersions1764028800000 } from './1764028800000-policy-versions.js';
 import { FixedDevices1764115200000 } from './1764115200000-fixed-devices.js';
+import { Members1764201600000 } from './1764201600000-members.js';
 
 export { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 export { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
 export { PolicyVersions1764028800000 } from './1764028800000-policy-versions.js';
 export { FixedDevices1764115200000 } from './1764115200000-fixed-devices.js';
+export { Members1764201600000 } from './1764201600000-members.js';
 
 /** Every migration, oldest first. A new one is appended here (never edit a released one). */
 export const MIGRATIONS = [
@@ -14,4 +16,5 @@ export const MIGRATIONS = [
   OptOuts1763942400000,
   PolicyVersions1764028800000,
   FixedDevices1764115200000,
+  Members1764201600000,
 ];

@@ -1,0 +1,82 @@
+import { startTestHub, type TestHub } from '../support/test-hub.js';
+
+/** The loyalty provider's member API: consent with timestamps, immediate withdrawal, export, erasure. */
+describe('members and consent', () => {
+  let sut: TestHub;
+  let loyalty: string;
+  let manager: string;
+
+  beforeAll(async () => {
+    sut = await startTestHub();
+    loyalty = (
+      await sut.post('/api/keys', { name: 'loyalty provider', role: 'loyalty' }).expect(201)
+    ).body.key as string;
+    manager = (
+      await sut
+        .post('/api/keys', { name: 'manager', role: 'store-manager', storeIds: ['x'] })
+        .expect(201)
+    ).body.key as string;
+  }, 60_000);
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  it('only the loyalty provider (and admins) reach members', async () => {
+    await sut.post('/api/members', { appIdentity: 'nope' }, manager).expect(403);
+  });
+
+  it('registers a member with consent scopes and timestamps; withdrawal takes effect at once', async () => {
+    const created = await sut
+      .post('/api/members', { appIdentity: 'app-user-1', consents: ['marketing'] }, loyalty)
+      .expect(201);
+    const id = created.body.id as string;
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^mem_/),
+      consents: ['marketing'],
+    });
+    expect(Date.parse(created.body.history[0].grantedAt as string)).toBeGreaterThan(0);
+    expect(sut.hub.parts.members.hasConsent(id, 'marketing')).toBe(true);
+
+    const withdrawn = await sut
+      .delete(`/api/members/${id}/consents/marketing`, loyalty)
+      .expect(200);
+    expect(withdrawn.body.consents).toEqual([]);
+    expect(withdrawn.body.history[0].withdrawnAt).toEqual(expect.any(String));
+    expect(sut.hub.parts.members.hasConsent(id, 'marketing')).toBe(false);
+
+    await sut
+      .post(`/api/members/${id}/consents`, { scope: 'analytics-linking' }, loyalty)
+      .expect(201);
+    expect(sut.hub.parts.members.hasConsent(id, 'analytics-linking')).toBe(true);
+  });
+
+  it('names the bad field and refuses duplicates', async () => {
+    const bad = await sut
+      .post('/api/members', { appIdentity: '', consents: ['spam'] }, loyalty)
+      .expect(400);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
+      'appIdentity',
+      'consents',
+    ]);
+    await sut.post('/api/members', { appIdentity: 'app-user-1' }, loyalty).expect(409);
+  });
+
+  it('exports everything held, then erases it all', async () => {
+    const id = (
+      await sut
+        .post('/api/members', { appIdentity: 'app-user-2', consents: ['marketing'] }, loyalty)
+        .expect(201)
+    ).body.id as string;
+    const exported = await sut.get(`/api/members/${id}/export`, loyalty).expect(200);
+    expect(exported.body.member).toMatchObject({ id, appIdentity: 'app-user-2' });
+    await sut.delete(`/api/members/${id}`, loyalty).expect(204);
+    await sut.get(`/api/members/${id}`, loyalty).expect(404);
+    expect(sut.hub.parts.members.hasConsent(id, 'marketing')).toBe(false);
+    const left = await sut.hub.parts.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM member_consents WHERE member_id = $1',
+      [id],
+    );
+    expect(left[0]?.n).toBe(0);
+  });
+});
