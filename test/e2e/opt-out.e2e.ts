@@ -29,14 +29,7 @@ describe('public opt-out', () => {
     );
   }
 
-  async function rows(): Promise<number> {
-    await sut.hub.parts.writer.flush();
-    const result = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
-      [storeId],
-    );
-    return result[0]?.n ?? 0;
-  }
+  const rows = (): Promise<number> => sut.storedRows(storeId);
 
   beforeAll(async () => {
     sut = await startTestHub();

@@ -37,18 +37,9 @@ describe('store configuration and policy in the running hub', () => {
     >;
   }
 
-  async function metrics(): Promise<string> {
-    return (await sut.get('/metrics').expect(200)).text;
-  }
+  const metrics = (): Promise<string> => sut.metrics();
 
-  async function storedRows(): Promise<number> {
-    await sut.hub.parts.writer.flush();
-    const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
-      [STORE],
-    );
-    return rows[0]?.n ?? 0;
-  }
+  const storedRows = (): Promise<number> => sut.storedRows(STORE);
 
   beforeAll(async () => {
     sut = await startTestHub({ env: { AISLE_CONFIG: EXAMPLE } });

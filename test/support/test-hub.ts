@@ -12,6 +12,10 @@ export interface TestHub {
   /** Every event published on the internal bus. */
   events: AisleEvent[];
   adminKey: string;
+  /** Sightings of a store in the database, after flushing the writer. */
+  storedRows(storeId: string): Promise<number>;
+  /** The Prometheus text of /metrics. */
+  metrics(): Promise<string>;
   /** supertest against the running server, with the admin key. */
   get(path: string, key?: string): request.Test;
   post(path: string, body: object, key?: string): request.Test;
@@ -66,6 +70,15 @@ export async function startTestHub(
     logs,
     events,
     adminKey,
+    storedRows: async (storeId) => {
+      await hub.parts.writer.flush();
+      const rows = await hub.parts.dataSource.query<{ n: number }[]>(
+        'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
+        [storeId],
+      );
+      return rows[0]?.n ?? 0;
+    },
+    metrics: async () => (await request(hub.url).get('/metrics')).text,
     get: (path, key = adminKey) => request(hub.url).get(path).set('Authorization', `Bearer ${key}`),
     delete: (path, key = adminKey) =>
       request(hub.url).delete(path).set('Authorization', `Bearer ${key}`),

@@ -54,29 +54,8 @@ export function validateStorePolicy(document: unknown): {
     errors.push(...error.fields);
   }
 
-  let notice = new NoticeDocument();
-  if (rawNotice !== undefined) {
-    const checked = validatePlain(NoticeDocument, rawNotice);
-    notice = checked.value;
-    errors.push(
-      ...checked.errors.map((e) => ({
-        ...e,
-        field: e.field === '(root)' ? 'notice' : `notice.${e.field}`,
-      })),
-    );
-  }
-
-  let retention = new RetentionPolicy();
-  if (rawRetention !== undefined) {
-    const checked = validatePlain(RetentionPolicy, rawRetention);
-    retention = checked.value;
-    errors.push(
-      ...checked.errors.map((e) => ({
-        ...e,
-        field: e.field === '(root)' ? 'retention' : `retention.${e.field}`,
-      })),
-    );
-  }
+  const notice = section(NoticeDocument, rawNotice, 'notice', errors);
+  const retention = section(RetentionPolicy, rawRetention, 'retention', errors);
 
   let hours: TrackingWindow[] = [];
   if (rawHours !== undefined) {
@@ -88,9 +67,7 @@ export function validateStorePolicy(document: unknown): {
       });
     } else {
       rawHours.forEach((raw, i) => {
-        const checked = validatePlain(TrackingWindow, raw);
-        errors.push(...checked.errors.map((e) => ({ ...e, field: `hours[${i}].${e.field}` })));
-        hours.push(checked.value);
+        hours.push(section(TrackingWindow, raw, `hours[${i}]`, errors));
       });
       errors.push(...windowErrors(hours));
     }
@@ -112,6 +89,24 @@ export function validateStorePolicy(document: unknown): {
   return errors.length > 0 || !tracking
     ? { errors }
     : { policy: { tracking, notice, retention, hours }, errors };
+}
+
+/** Validates one nested part of the document (defaults when absent), errors prefixed with its path. */
+function section<T extends object>(
+  cls: new () => T,
+  raw: unknown,
+  path: string,
+  errors: FieldError[],
+): T {
+  if (raw === undefined) return new cls();
+  const checked = validatePlain(cls, raw);
+  errors.push(
+    ...checked.errors.map((e) => ({
+      ...e,
+      field: e.field === '(root)' ? path : `${path}.${e.field}`,
+    })),
+  );
+  return checked.value;
 }
 
 /** Parses a stored policy, throwing one error that lists every problem. */
