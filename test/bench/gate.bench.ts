@@ -1,5 +1,7 @@
 // Ingest gate throughput on one core: validation, policy, keyed pseudonymisation, sighting build.
 // A busy store is ~10,000 observations/s (ARCHITECTURE.md, "Scale"); this shows the headroom.
+import { randomBytes } from 'node:crypto';
+import { OptOutList, optOutModule } from '@aisle/policy';
 import {
   IngestGate,
   InMemoryKeyStore,
@@ -165,7 +167,31 @@ export default async function run(): Promise<Record<string, unknown>> {
     throw new Error('nothing processed');
   }
   const median = [...timings].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+
+  // The same stream with the built-in opt-out module holding 1,000 digests (none of these devices):
+  // every radio observation then costs one more HMAC.
+  const optOuts = new OptOutList(randomBytes(32));
+  for (let i = 0; i < 1000; i += 1) {
+    optOuts.add(optOuts.digest({ kind: 'device', address: randomBytes(6).toString('hex') })!);
+  }
+  const modules = [optOutModule(optOuts)];
+  const withOptOuts = new IngestGate({
+    keyring,
+    clock,
+    policyFor: (storeId) => (storeId === 'store-1' ? policy : undefined),
+    modulesFor: () => modules,
+  });
+  for (let i = 0; i < WARM_UP; i += 1) sink = withOptOuts.process(observations[i % OBSERVATIONS]);
+  const optOutTimings: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const started = process.hrtime.bigint();
+    for (const observation of observations) sink = withOptOuts.process(observation);
+    optOutTimings.push(Number(process.hrtime.bigint() - started));
+  }
+  const optOutMedian = [...optOutTimings].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
   return {
+    observationsPerSecondWithOptOutList: Math.round((OBSERVATIONS * 1e9) / optOutMedian),
+    optOutListCost: Number((optOutMedian / median).toFixed(2)),
     observationsPerSecond: Math.round((OBSERVATIONS * 1e9) / median),
     observations: OBSERVATIONS,
     accepted,
