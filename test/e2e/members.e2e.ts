@@ -79,4 +79,23 @@ describe('members and consent', () => {
     );
     expect(left[0]?.n).toBe(0);
   });
+
+  it('audits every consent change and data-subject request, with who', async () => {
+    const res = await sut.get('/api/audit').expect(200);
+    const actions = (res.body as { action: string; actor: string }[]).map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'member.registered',
+        'consent.granted',
+        'consent.withdrawn',
+        'member.exported',
+        'member.erased',
+      ]),
+    );
+    expect((res.body as { actor: string }[]).every((e) => e.actor.startsWith('key:'))).toBe(true);
+    const withdrawn = await sut.get('/api/audit?action=consent.withdrawn').expect(200);
+    expect(withdrawn.body).toHaveLength(1);
+    await sut.get('/api/audit?since=yesterday').expect(400);
+    await sut.get('/api/audit', loyalty).expect(403);
+  });
 });

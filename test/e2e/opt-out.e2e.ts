@@ -107,6 +107,13 @@ describe('public opt-out', () => {
       'SELECT name FROM hub_secrets',
     );
     expect(secrets.map((s) => s.name)).toEqual(['opt-out-key']);
+    const audit = await sut.hub.parts.dataSource.query<object[]>(
+      "SELECT * FROM audit_log WHERE action = 'optout.recorded'",
+    );
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: 'public', detail: { added: true, deleted: 3 } }),
+    ]);
+    expectNoRawMac(JSON.stringify(audit), 'audit_log');
   });
 
   it('refuses input that is not an address, without echoing it', async () => {

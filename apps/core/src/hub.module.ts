@@ -18,6 +18,7 @@ import { OptOutController } from './opt-out/opt-out.controller.js';
 import { FixedDevicesController } from './fixed-devices/fixed-devices.controller.js';
 import { FixedDevicesService } from './fixed-devices/fixed-devices.service.js';
 import { MembersController } from './members/members.controller.js';
+import { AuditController } from './audit/audit.controller.js';
 import { MembersService } from './members/members.service.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
 import { PushRegistry } from './push/push-registry.js';
@@ -77,6 +78,7 @@ export class HubModule {
         OptOutController,
         FixedDevicesController,
         MembersController,
+        AuditController,
       ],
       providers,
       exports: [

@@ -9,3 +9,4 @@ export * from './sighting-writer.js';
 export * from './testing.js';
 export * from './purge.js';
 export * from './policy-versions.js';
+export * from './audit.js';

@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CONSENT_SCOPES } from '@aisle/policy';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { MembersService, type MemberView } from './members.service.js';
 
@@ -23,12 +25,12 @@ export class MembersController {
       },
     },
   })
-  register(@Body() body: unknown): Promise<MemberView> {
+  register(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<MemberView> {
     const input = (body ?? {}) as Record<string, unknown>;
-    return this.members.register({
-      appIdentity: input['appIdentity'],
-      consents: input['consents'],
-    });
+    return this.members.register(
+      { appIdentity: input['appIdentity'], consents: input['consents'] },
+      `key:${principal.keyId}`,
+    );
   }
 
   @Get(':memberId')
@@ -48,8 +50,13 @@ export class MembersController {
       properties: { scope: { type: 'string', enum: [...CONSENT_SCOPES] } },
     },
   })
-  grant(@Param('memberId') memberId: string, @Body() body: unknown): Promise<MemberView> {
-    return this.members.grant(memberId, ((body ?? {}) as Record<string, unknown>)['scope']);
+  grant(
+    @Param('memberId') memberId: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<MemberView> {
+    const scope = ((body ?? {}) as Record<string, unknown>)['scope'];
+    return this.members.grant(memberId, scope, `key:${principal.keyId}`);
   }
 
   @Delete(':memberId/consents/:scope')
@@ -58,8 +65,9 @@ export class MembersController {
   withdraw(
     @Param('memberId') memberId: string,
     @Param('scope') scope: string,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<MemberView> {
-    return this.members.withdraw(memberId, scope);
+    return this.members.withdraw(memberId, scope, `key:${principal.keyId}`);
   }
 
   @Get(':memberId/export')
@@ -67,8 +75,9 @@ export class MembersController {
   @ApiOperation({ summary: 'Data-subject access: everything held about the member (JSON)' })
   export(
     @Param('memberId') memberId: string,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<{ exportedAt: string; member: MemberView; note: string }> {
-    return this.members.export(memberId);
+    return this.members.export(memberId, `key:${principal.keyId}`);
   }
 
   @Delete(':memberId')
@@ -77,7 +86,10 @@ export class MembersController {
   @ApiOperation({
     summary: 'Data-subject erasure: delete the member and everything held, across stores',
   })
-  erase(@Param('memberId') memberId: string): Promise<void> {
-    return this.members.erase(memberId);
+  erase(
+    @Param('memberId') memberId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    return this.members.erase(memberId, `key:${principal.keyId}`);
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { IsNull, type DataSource } from 'typeorm';
-import { MemberConsentEntity, MemberEntity } from '@aisle/persistence';
+import { MemberConsentEntity, MemberEntity, audit } from '@aisle/persistence';
 import { CONSENT_SCOPES, isConsentScope, type ConsentScope } from '@aisle/policy';
 import type { Clock, FieldError } from '@aisle/sdk';
 import { ConflictError, DomainValidationError, NotFoundError } from '../http/domain-errors.js';
@@ -44,7 +44,10 @@ export class MembersService {
     return this.inForce.get(memberId)?.has(scope) ?? false;
   }
 
-  async register(input: { appIdentity: unknown; consents: unknown }): Promise<MemberView> {
+  async register(
+    input: { appIdentity: unknown; consents: unknown },
+    actor = 'api',
+  ): Promise<MemberView> {
     const errors: FieldError[] = [];
     const appIdentity = typeof input.appIdentity === 'string' ? input.appIdentity.trim() : '';
     if (appIdentity.length < 1 || appIdentity.length > 200) {
@@ -69,7 +72,12 @@ export class MembersService {
     }
     const id = `mem_${randomBytes(9).toString('base64url')}`;
     await repo.insert({ id, appIdentity });
-    for (const scope of new Set(consents as ConsentScope[])) await this.grant(id, scope);
+    await audit(this.deps.dataSource, {
+      actor,
+      action: 'member.registered',
+      subject: `member:${id}`,
+    });
+    for (const scope of new Set(consents as ConsentScope[])) await this.grant(id, scope, actor);
     return this.get(id);
   }
 
@@ -92,7 +100,7 @@ export class MembersService {
     };
   }
 
-  async grant(id: string, scope: unknown): Promise<MemberView> {
+  async grant(id: string, scope: unknown, actor = 'api'): Promise<MemberView> {
     const valid = this.scopeOf(scope);
     await this.assertExists(id);
     if (!this.hasConsent(id, valid)) {
@@ -103,12 +111,18 @@ export class MembersService {
         withdrawnAt: null,
       });
       this.scopes(id).add(valid);
+      await audit(this.deps.dataSource, {
+        actor,
+        action: 'consent.granted',
+        subject: `member:${id}`,
+        detail: { scope: valid },
+      });
     }
     return this.get(id);
   }
 
   /** Withdrawal takes effect at once: in memory first, then in the database. */
-  async withdraw(id: string, scope: unknown): Promise<MemberView> {
+  async withdraw(id: string, scope: unknown, actor = 'api'): Promise<MemberView> {
     const valid = this.scopeOf(scope);
     await this.assertExists(id);
     this.inForce.get(id)?.delete(valid);
@@ -118,25 +132,41 @@ export class MembersService {
         { memberId: id, scope: valid, withdrawnAt: IsNull() },
         { withdrawnAt: new Date(this.deps.clock.now()) },
       );
+    await audit(this.deps.dataSource, {
+      actor,
+      action: 'consent.withdrawn',
+      subject: `member:${id}`,
+      detail: { scope: valid },
+    });
     return this.get(id);
   }
 
   /** Data-subject access: everything held about the member, as JSON. */
-  async export(id: string): Promise<{ exportedAt: string; member: MemberView; note: string }> {
+  async export(
+    id: string,
+    actor = 'api',
+  ): Promise<{ exportedAt: string; member: MemberView; note: string }> {
+    const member = await this.get(id);
+    await audit(this.deps.dataSource, {
+      actor,
+      action: 'member.exported',
+      subject: `member:${id}`,
+    });
     return {
       exportedAt: new Date(this.deps.clock.now()).toISOString(),
-      member: await this.get(id),
+      member,
       note: 'Aisle keeps no sightings linked to members: device data is pseudonymous, re-keyed at least daily and never joined to a member identity.',
     };
   }
 
   /** Data-subject erasure: the member and every consent record, across stores. */
-  async erase(id: string): Promise<void> {
+  async erase(id: string, actor = 'api'): Promise<void> {
     await this.assertExists(id);
     this.inForce.delete(id);
     await this.deps.dataSource.transaction(async (manager) => {
       await manager.getRepository(MemberConsentEntity).delete({ memberId: id });
       await manager.getRepository(MemberEntity).delete({ id });
+      await audit(manager, { actor, action: 'member.erased', subject: `member:${id}` });
     });
   }
 

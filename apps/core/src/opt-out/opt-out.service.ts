@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { pseudonym, type PseudonymKeyring } from '@aisle/ingest';
-import { HubSecretEntity, OptOutEntity, type SightingWriter } from '@aisle/persistence';
+import { HubSecretEntity, OptOutEntity, audit, type SightingWriter } from '@aisle/persistence';
 import { OptOutList, deriveStoreDeviceKey, type OptOutSubject } from '@aisle/policy';
 import { isLocallyAdministered, normaliseMac, type Clock } from '@aisle/sdk';
 import type { StoreRuntime } from '../pipeline/store-runtime.js';
@@ -89,6 +89,11 @@ export class OptOutService {
     this.list.add(hash);
     const deleted = await this.deleteCurrentWindow(subject);
     this.deps.logger.info({ added, deleted }, 'opt-out recorded');
+    await audit(this.deps.dataSource, {
+      actor: 'public',
+      action: 'optout.recorded',
+      detail: { added, deleted },
+    });
     const mac = subject.kind === 'device' ? normaliseMac(subject.address) : null;
     return { added, deleted, randomized: mac !== null && isLocallyAdministered(mac) };
   }

@@ -1,4 +1,5 @@
 export * from './api-key.entity.js';
+export * from './audit-entry.entity.js';
 export * from './fixed-device.entity.js';
 export * from './hub-secret.entity.js';
 export * from './member.entity.js';
@@ -12,6 +13,7 @@ export * from './store-policy-version.entity.js';
 export * from './zone.entity.js';
 
 import { ApiKeyEntity } from './api-key.entity.js';
+import { AuditEntryEntity } from './audit-entry.entity.js';
 import { FixedDeviceEntity } from './fixed-device.entity.js';
 import { HubSecretEntity } from './hub-secret.entity.js';
 import { MemberEntity } from './member.entity.js';
@@ -37,4 +39,5 @@ export const ENTITIES = [
   FixedDeviceEntity,
   MemberEntity,
   MemberConsentEntity,
+  AuditEntryEntity,
 ];

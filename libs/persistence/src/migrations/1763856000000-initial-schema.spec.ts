@@ -5,6 +5,7 @@ import { MIGRATIONS } from './index.js';
 
 const TABLES = [
   'api_keys',
+  'audit_log',
   'fixed_devices',
   'hub_secrets',
   'member_consents',

@@ -1,0 +1,17 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditEntryEntity } from './entities/audit-entry.entity.js';
+
+export interface AuditRecord {
+  actor: string;
+  action: string;
+  subject?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Appends to the audit log (in the caller's transaction when a manager is given). */
+export async function audit(target: DataSource | EntityManager, record: AuditRecord): Promise<void> {
+  const repo = target.getRepository(AuditEntryEntity);
+  const entry = repo.create({ actor: record.actor, action: record.action, subject: record.subject ?? null });
+  entry.detail = record.detail ?? {};
+  await repo.save(entry);
+}
