@@ -10,3 +10,4 @@ export * from './simulator/simulator-over-mqtt.js';
 export * from './simulator/store-layout.js';
 export * from './simulator/store-simulator.js';
 export * from './simulator/demo-simulator.js';
+export * from './frames/pcap-file.source.js';

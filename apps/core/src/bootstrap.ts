@@ -10,6 +10,7 @@ import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
 import { optOutModule } from '@aisle/policy';
 import { DbKeyStore, SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
 import {
+  CaptureFileFrameSource,
   MqttClientPort,
   createDemoSimulator,
   demoStoreLayout,
@@ -153,6 +154,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       },
     });
     const pipeline = new IngestPipeline({ gate, writer });
+    const frameSource = new CaptureFileFrameSource();
     const host = new PluginHost({
       logger,
       clock,
@@ -168,6 +170,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
           ports.mqtt = scoped.port;
           cleanup.push(scoped.cleanup);
         }
+        if (manifest.ports.includes('frames')) ports.frames = frameSource;
         if (manifest.ports.includes('http')) {
           const scoped = push.portFor(manifest.domain, sensor.storeId, sensor.id);
           ports.http = scoped.port;
