@@ -1,4 +1,5 @@
 import {
+  isValidRssi,
   InvalidInputError,
   MAX_BEACON_ID_LENGTH,
   MAX_CHANNEL,
@@ -603,12 +604,7 @@ function signal(
   if (value === undefined && !required) {
     return undefined;
   }
-  if (
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    value >= MIN_RSSI_DBM &&
-    value <= MAX_RSSI_DBM
-  ) {
+  if (isValidRssi(value)) {
     return value;
   }
   problems.push({

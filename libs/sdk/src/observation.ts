@@ -87,3 +87,13 @@ export const MAX_BEACON_ID_LENGTH = 256;
 export const MAX_TOKEN_LENGTH = 128;
 /** A people counter never reports more than this per interval or zone; more is a broken device. */
 export const MAX_COUNT = 100_000;
+
+/** A radio signal level the platform accepts: a finite number of dBm within the bounds above. */
+export function isValidRssi(value: unknown): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= MIN_RSSI_DBM &&
+    value <= MAX_RSSI_DBM
+  );
+}

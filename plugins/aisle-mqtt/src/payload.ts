@@ -1,4 +1,5 @@
 import {
+  isValidRssi,
   MAX_BEACON_ID_LENGTH,
   MAX_CHANNEL,
   MAX_COUNT,
@@ -322,12 +323,7 @@ class FieldReader {
   signal(field: string, rules: { required: boolean }): number | undefined {
     const value = this.raw[field];
     if (value === undefined && !rules.required) return undefined;
-    if (
-      typeof value === 'number' &&
-      Number.isFinite(value) &&
-      value >= MIN_RSSI_DBM &&
-      value <= MAX_RSSI_DBM
-    ) {
+    if (isValidRssi(value)) {
       return value;
     }
     this.problem({
