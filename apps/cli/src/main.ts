@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
+import { decodeCommand } from './commands/decode.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
 import { pluginsCommand } from './commands/plugins.command.js';
 import { simulateCommand } from './commands/simulate.command.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  program.addCommand(decodeCommand(ROOT));
   program.addCommand(migrateCommand());
   program.addCommand(pluginsCommand(ROOT));
   program.addCommand(simulateCommand());

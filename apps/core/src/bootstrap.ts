@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
+import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
 import { optOutModule } from '@aisle/policy';
@@ -17,7 +18,7 @@ import {
   runSimulatorOverMqtt,
   startEmbeddedBroker,
 } from '@aisle/hardware';
-import { systemClock, type Clock, type Ports } from '@aisle/sdk';
+import { systemClock, type Clock, type Ports, type PositionUpdate } from '@aisle/sdk';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
 import { StoreConfigEvents } from './config/store-config-events.js';
@@ -221,6 +222,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       optOut,
       members,
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
+      positions: new Subject<PositionUpdate>(),
     };
 
     const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { PseudonymKeyring } from '@aisle/ingest';
 import type { SightingWriter } from '@aisle/persistence';
-import type { Clock } from '@aisle/sdk';
+import type { Subject } from 'rxjs';
+import type { Clock, PositionUpdate } from '@aisle/sdk';
 import type { AppConfig } from './config/app-config.js';
 import type { StoreConfigEvents } from './config/store-config-events.js';
 import type { EventBus } from './events/event-bus.js';
@@ -33,4 +34,9 @@ export interface HubParts {
   optOut: OptOutService;
   members: MembersService;
   brokerStatus: BrokerStatus;
+  /**
+   * Positions out of localisation, for aggregation, the positions API and policy modules. The
+   * localisation engine publishes into it; nothing else does.
+   */
+  positions: Subject<PositionUpdate>;
 }

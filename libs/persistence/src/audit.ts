@@ -9,9 +9,16 @@ export interface AuditRecord {
 }
 
 /** Appends to the audit log (in the caller's transaction when a manager is given). */
-export async function audit(target: DataSource | EntityManager, record: AuditRecord): Promise<void> {
+export async function audit(
+  target: DataSource | EntityManager,
+  record: AuditRecord,
+): Promise<void> {
   const repo = target.getRepository(AuditEntryEntity);
-  const entry = repo.create({ actor: record.actor, action: record.action, subject: record.subject ?? null });
+  const entry = repo.create({
+    actor: record.actor,
+    action: record.action,
+    subject: record.subject ?? null,
+  });
   entry.detail = record.detail ?? {};
   await repo.save(entry);
 }

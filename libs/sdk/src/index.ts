@@ -6,6 +6,7 @@ export * from './mac.js';
 export * from './manifest.js';
 export * from './observation.js';
 export * from './plugin.js';
+export * from './position.js';
 export * from './ports.js';
 export * from './sighting.js';
 export * from './validation.js';

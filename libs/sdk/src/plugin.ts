@@ -55,11 +55,35 @@ export interface Driver<TConfig extends object = object> {
   teardown(): Promise<void> | void;
 }
 
+/** What an offline decoder gets: the same ports a driver would, a way to report bad input, progress. */
+export interface DecodeContext {
+  /** The hub's hardware adapters (`frames` reads capture files). */
+  ports: Ports;
+  /** Reports a malformed record; decoding goes on with the next one. */
+  reject(reason: string, detail: string): void;
+  /** Reports how far the decoder is through its input (bytes or records), for a progress bar. */
+  progress(done: number, total: number): void;
+  signal: AbortSignal;
+}
+
+/**
+ * An offline decoder of a recorded input (`aisle decode --format <name> <file>`): the plugin's own
+ * parser applied to a file, yielding what the live driver would emit. Observations keep `at` from
+ * the recording; `sensorId` is set when the recording names its sensor.
+ */
+export interface FileDecoder {
+  /** One line for `aisle decode --help`. */
+  description: string;
+  decode(file: string, ctx: DecodeContext): AsyncIterable<DriverObservation>;
+}
+
 export interface DriverPlugin<TConfig extends object = object> {
   kind: 'driver';
   /** class-validator class; property initialisers are the defaults. */
   configSchema: ClassOf<TConfig>;
   createDriver(): Driver<TConfig>;
+  /** Offline decoders by format name (`pcap`, `esp32`, `frigate`…), unique across plugins. */
+  decoders?: Readonly<Record<string, FileDecoder>>;
 }
 
 /** What a policy module decides for one observation. */

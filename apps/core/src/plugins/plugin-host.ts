@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import {
-  asPlugin,
   formatFieldErrors,
   redactMacs,
   validatePlain,
@@ -26,6 +22,7 @@ import { pluginLogger } from '../logging/aisle-logger.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { PluginCatalog } from './plugin-catalog.js';
 import type { DiscoveredPlugin } from './plugin-discovery.js';
+import { loadPlugin } from './plugin-loader.js';
 
 /** First retry of a "not ready" setup; doubles each time. */
 export const RETRY_INITIAL_MS = 1_000;
@@ -114,13 +111,6 @@ function message(error: unknown): string {
   return redactMacs(error instanceof Error ? error.message : String(error));
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Loads plugins and runs one driver instance per configured sensor. A plugin that fails validation
  * or loading is marked failed with its error; a driver whose setup throws `PluginConfigError` (or
@@ -153,15 +143,7 @@ export class PluginHost implements PluginCatalog {
         continue;
       }
       try {
-        const entry = await this.entryPath(found);
-        const mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
-        const plugin = asPlugin(mod.default);
-        if (typeof plugin === 'string') throw new Error(plugin);
-        if (plugin.kind !== manifest.kind) {
-          throw new Error(
-            `the entry exports a ${plugin.kind} plugin but the manifest says ${manifest.kind}`,
-          );
-        }
+        const plugin = await loadPlugin(found, { preferSource: this.deps.preferSource ?? false });
         loaded.plugin = plugin;
         state.status = 'loaded';
         this.deps.metrics.pluginStatus.labels(manifest.domain, 'loaded').set(1);
@@ -174,16 +156,6 @@ export class PluginHost implements PluginCatalog {
         this.fail(loaded, `failed to load: ${message(error)}`);
       }
     }
-  }
-
-  private async entryPath(found: DiscoveredPlugin): Promise<string> {
-    const source = join(found.dir, 'src', 'index.ts');
-    if (this.deps.preferSource && (await exists(source))) return source;
-    const entry = join(found.dir, found.manifest.entry);
-    if (!(await exists(entry))) {
-      throw new Error(`entry ${found.manifest.entry} does not exist (was the plugin built?)`);
-    }
-    return entry;
   }
 
   private fail(loaded: LoadedPlugin, error: string): void {
