@@ -1,12 +1,55 @@
 /**
  * Events on the internal bus (`<area>.<event>`). Policy modules and the webhook outbox subscribe;
  * nothing calls them directly. Later areas extend {@link AisleEventMap} by declaration merging.
+ *
+ * Per-subject events carry the gate's pseudonym (`subject`), never a raw identifier; the webhook
+ * outbox re-keys it per subscription. Counts that leave the store obey small-cell suppression.
  */
 export interface AisleEventMap {
   'sensor.online': { sensorId: string; domain: string };
   'sensor.offline': { sensorId: string; domain: string; reason: string };
   'plugin.failed': { domain: string; error: string };
   'observation.dropped': { reason: string; sensorId?: string };
+  /** A pseudonymous subject's visit began (first reliable position inside the store). */
+  'visit.started': { subject: string; visitId: string; startedAt: number };
+  /** A visit closed after the configured gap; dwell per zone in seconds. */
+  'visit.ended': {
+    subject: string;
+    visitId: string;
+    startedAt: number;
+    endedAt: number;
+    dwellSeconds: number;
+    zones: { zoneId: string; dwellSeconds: number }[];
+    /** Passer-by: never inside the store polygon long enough to count as a visitor. */
+    passerBy: boolean;
+  };
+  'zone.entered': { subject: string; visitId: string; zoneId: string; enteredAt: number };
+  'zone.exited': {
+    subject: string;
+    visitId: string;
+    zoneId: string;
+    enteredAt: number;
+    exitedAt: number;
+    dwellSeconds: number;
+  };
+  /** Occupancy crossed a configured threshold (store when `zoneId` is null). */
+  'occupancy.changed': {
+    zoneId: string | null;
+    occupancy: number;
+    previous: number;
+    threshold: number;
+    direction: 'up' | 'down';
+  };
+  /** One closed hour of a store's figures; `null` where small-cell suppression applies. */
+  'aggregate.hourly': {
+    hourStart: number;
+    footfallIn: number | null;
+    footfallOut: number | null;
+    visits: number | null;
+    passersBy: number | null;
+    medianDwellSeconds: number | null;
+    zones: { zoneId: string; visits: number | null; medianDwellSeconds: number | null }[];
+  };
 }
 
 export type AisleEventType = Extract<keyof AisleEventMap, string>;
