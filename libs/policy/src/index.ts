@@ -5,3 +5,5 @@ export * from './opt-out.js';
 export * from './retention.js';
 export * from './tracking-hours.js';
 export * from './consent.js';
+export * from './coupon-policy.js';
+export * from './coupon-engine.js';

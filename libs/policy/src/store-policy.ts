@@ -1,7 +1,14 @@
 import { InvalidPolicyError, parseTrackingPolicy, type TrackingPolicy } from '@aisle/ingest';
-import { formatFieldErrors, validatePlain, type FieldError } from '@aisle/sdk';
+import { formatFieldErrors, type FieldError } from '@aisle/sdk';
+import {
+  defaultCouponPolicy,
+  validateCouponPolicy,
+  type CouponPolicy,
+  type ZoneRef,
+} from './coupon-policy.js';
 import { NoticeDocument, missingNoticeFields } from './notice.js';
 import { RetentionPolicy } from './retention.js';
+import { section } from './section.js';
 import { TrackingWindow, windowErrors } from './tracking-hours.js';
 
 /**
@@ -14,6 +21,8 @@ export interface StorePolicy {
   retention: RetentionPolicy;
   /** Local-time windows when tracking may happen; empty = whenever the mode allows. */
   hours: TrackingWindow[];
+  /** Offers to loyalty members with marketing consent; off by default. */
+  coupons: CouponPolicy;
 }
 
 export class InvalidStorePolicyError extends Error {
@@ -28,9 +37,14 @@ export class InvalidStorePolicyError extends Error {
  * impossible rather than discouraged:
  * - no `mode` means `off`: a store tracks nobody until it says so;
  * - any mode but `off` needs a complete notice (each missing field is named);
- * - the tracking rules of `parseTrackingPolicy` (key rotation ≤ 24 h, …).
+ * - the tracking rules of `parseTrackingPolicy` (key rotation ≤ 24 h, …);
+ * - coupon caps may be lowered, never raised; a coupon rule may not name a sensitive zone (checked
+ *   when `context.zones`, the store's zones after the write, is given).
  */
-export function validateStorePolicy(document: unknown): {
+export function validateStorePolicy(
+  document: unknown,
+  context: { zones?: readonly ZoneRef[] } = {},
+): {
   policy?: StorePolicy;
   errors: FieldError[];
 } {
@@ -42,6 +56,7 @@ export function validateStorePolicy(document: unknown): {
     notice: rawNotice,
     retention: rawRetention,
     hours: rawHours,
+    coupons: rawCoupons,
     ...rawTracking
   } = input as Record<string, unknown>;
   const errors: FieldError[] = [];
@@ -74,39 +89,28 @@ export function validateStorePolicy(document: unknown): {
   }
   if (errors.some((e) => e.field.startsWith('hours'))) hours = [];
 
+  const { coupons, errors: couponErrors } = validateCouponPolicy(rawCoupons, context.zones);
+  errors.push(...couponErrors);
+
   const mode =
     tracking?.mode ?? (typeof rawTracking['mode'] === 'string' ? rawTracking['mode'] : 'off');
-  if (mode !== 'off') {
+  if (mode !== 'off' || coupons.enabled) {
+    const why =
+      mode !== 'off'
+        ? `before tracking can be "${mode}"`
+        : 'before offers can be enabled (coupons.enabled)';
     for (const field of missingNoticeFields(notice)) {
       if (errors.some((e) => e.field === `notice.${field}`)) continue;
       errors.push({
         field: `notice.${field}`,
         value: undefined,
-        message: `is required before tracking can be "${mode}": shoppers get notice before they are tracked`,
+        message: `is required ${why}: shoppers get notice before they are tracked`,
       });
     }
   }
   return errors.length > 0 || !tracking
     ? { errors }
-    : { policy: { tracking, notice, retention, hours }, errors };
-}
-
-/** Validates one nested part of the document (defaults when absent), errors prefixed with its path. */
-function section<T extends object>(
-  cls: new () => T,
-  raw: unknown,
-  path: string,
-  errors: FieldError[],
-): T {
-  if (raw === undefined) return new cls();
-  const checked = validatePlain(cls, raw);
-  errors.push(
-    ...checked.errors.map((e) => ({
-      ...e,
-      field: e.field === '(root)' ? path : `${path}.${e.field}`,
-    })),
-  );
-  return checked.value;
+    : { policy: { tracking, notice, retention, hours, coupons }, errors };
 }
 
 /** Parses a stored policy, throwing one error that lists every problem. */
@@ -123,5 +127,6 @@ export function trackingOffPolicy(): StorePolicy {
     notice: new NoticeDocument(),
     retention: new RetentionPolicy(),
     hours: [],
+    coupons: defaultCouponPolicy(),
   };
 }
