@@ -42,8 +42,15 @@ export function validateConfigFile(
     const at = `stores[${i}]`;
     const policy =
       isObject(store.policy) && !Array.isArray(store.policy) ? store.policy : undefined;
+    const zoneRefs = (Array.isArray(store.zones) ? store.zones : []).filter(isObject).map((z) => ({
+      id: String(z.id),
+      tags: Array.isArray(z.tags) ? z.tags.map(String) : [],
+    }));
     domain.push(
-      ...prefixed(at, storeErrors({ ...(policy ? { policy } : {}) }, deps.validatePolicy)),
+      ...prefixed(
+        at,
+        storeErrors({ ...(policy ? { policy } : {}) }, deps.validatePolicy, { zones: zoneRefs }),
+      ),
     );
     const floor = { width: store.width, height: store.height };
     const floorOk =

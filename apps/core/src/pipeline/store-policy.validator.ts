@@ -6,5 +6,5 @@ import type { StorePolicyValidator } from '../api/common/store-policy-validator.
  * Store policies are validated on write (API and YAML) with the same rules the running gate
  * applies: tracking stays off until the notice is complete, keys rotate at least daily, …
  */
-export const validateStorePolicyDocument: StorePolicyValidator = (doc): FieldError[] =>
-  validateStorePolicy(doc).errors;
+export const validateStorePolicyDocument: StorePolicyValidator = (doc, context): FieldError[] =>
+  validateStorePolicy(doc, context?.zones ? { zones: context.zones } : {}).errors;

@@ -2,7 +2,7 @@ import type { Point, StorePolicyDocument } from '@aisle/persistence';
 import type { FieldError } from '@aisle/sdk';
 import { ensurePrefixed } from '../common/field-prefix.js';
 import type { FloorPlan } from '../common/floor-plan.js';
-import type { StorePolicyValidator } from '../common/store-policy-validator.js';
+import type { StorePolicyContext, StorePolicyValidator } from '../common/store-policy-validator.js';
 
 /** Largest floor-plan side, metres: 10 km covers any mall; larger is a unit mistake (mm?). */
 export const MAX_FLOOR_SIZE_M = 10_000;
@@ -22,9 +22,10 @@ export type StoreFields = Omit<StoreInput, 'id'>;
 export function storeErrors(
   store: Pick<StoreInput, 'policy'>,
   validatePolicy: StorePolicyValidator | undefined,
+  context: StorePolicyContext = {},
 ): FieldError[] {
   if (!validatePolicy || store.policy === undefined) return [];
-  return ensurePrefixed('policy', validatePolicy(store.policy));
+  return ensurePrefixed('policy', validatePolicy(store.policy, context));
 }
 
 /**

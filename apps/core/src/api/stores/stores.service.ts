@@ -81,9 +81,12 @@ export class StoresService {
     }));
   }
 
-  /** Errors of rules the DTO cannot check (the policy document). */
-  validate(store: Pick<StoreInput, 'policy'>): FieldError[] {
-    return storeErrors(store, this.validatePolicy);
+  /** Errors of rules the DTO cannot check (the policy document, against the store's zones). */
+  validate(
+    store: Pick<StoreInput, 'policy'>,
+    zones: readonly { id: string; tags: readonly string[] }[] = [],
+  ): FieldError[] {
+    return storeErrors(store, this.validatePolicy, { zones });
   }
 
   /** Creates a store; `actor` is recorded with the first policy version (`key:<id>`, …). */
@@ -195,9 +198,9 @@ export class StoresService {
       const current = await repo.findOneBy({ id });
       if (!current) throw new NotFoundError('store', id);
       const fields = normalise({ id, ...next(current) });
-      const errors = this.validate(fields);
+      const zones = await manager.getRepository(ZoneEntity).findBy({ storeId: id });
+      const errors = this.validate(fields, zones);
       if (fields.width < current.width || fields.height < current.height) {
-        const zones = await manager.getRepository(ZoneEntity).findBy({ storeId: id });
         const sensors = await manager.getRepository(SensorEntity).findBy({ storeId: id });
         errors.push(...floorFitErrors(fields, zones, sensors));
       }

@@ -1,9 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { StoreEntity, ZoneEntity } from '@aisle/persistence';
 import { StoreConfigEvents } from '../../config/store-config-events.js';
 import { ConflictError, DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
 import { sameJson } from '../common/same-json.js';
+import {
+  STORE_POLICY_VALIDATOR,
+  type StorePolicyValidator,
+} from '../common/store-policy-validator.js';
 import { insertEntity, isUniqueViolation } from '../common/repository-helpers.js';
 import type { ZoneView } from './dto/zone.view.js';
 import { zoneErrors, type ZoneFields, type ZoneInput } from './zone.rules.js';
@@ -24,6 +28,9 @@ export class ZonesService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(StoreConfigEvents) private readonly events: StoreConfigEvents,
+    @Optional()
+    @Inject(STORE_POLICY_VALIDATOR)
+    private readonly validatePolicy?: StorePolicyValidator,
   ) {}
 
   async list(storeId: string): Promise<ZoneView[]> {
@@ -48,6 +55,7 @@ export class ZonesService {
       assertValid(zone, store);
       const repo = manager.getRepository(ZoneEntity);
       if (await repo.existsBy({ storeId, id: zone.id })) throw duplicate(storeId, zone.id);
+      await this.assertPolicyAllows(manager, store, { put: zone });
       try {
         await insertEntity(repo, zone);
       } catch (error) {
@@ -67,6 +75,7 @@ export class ZonesService {
       if (!(await repo.existsBy({ storeId, id: zoneId }))) throw notFound(storeId, zoneId);
       const zone = normalise(storeId, { ...fields, id: zoneId });
       assertValid(zone, store);
+      await this.assertPolicyAllows(manager, store, { put: zone });
       await repo.save(zone);
       return toZoneView(zone);
     });
@@ -76,7 +85,8 @@ export class ZonesService {
 
   async remove(storeId: string, zoneId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await this.requireStore(manager, storeId);
+      const store = await this.requireStore(manager, storeId);
+      await this.assertPolicyAllows(manager, store, { remove: zoneId });
       const result = await manager.getRepository(ZoneEntity).delete({ storeId, id: zoneId });
       if (!result.affected) throw notFound(storeId, zoneId);
     });
@@ -113,6 +123,39 @@ export class ZonesService {
       result.deleted.push(id);
     }
     return result;
+  }
+
+  /**
+   * The store's policy must stay valid with the zones after this change: a zone that a coupon rule
+   * names cannot become sensitive or disappear (remove the rule first).
+   */
+  private async assertPolicyAllows(
+    manager: EntityManager,
+    store: StoreEntity,
+    change: { put: ZoneEntity } | { remove: string },
+  ): Promise<void> {
+    if (!this.validatePolicy) return;
+    const current = (await manager.getRepository(ZoneEntity).findBy({ storeId: store.id })).map(
+      (z) => ({ id: z.id, tags: z.tags }),
+    );
+    const changedId = 'put' in change ? change.put.id : change.remove;
+    const zones = current.filter((z) => z.id !== changedId);
+    if ('put' in change) zones.push({ id: change.put.id, tags: change.put.tags });
+    // Only what this change breaks: a policy already invalid for other reasons is not its fault.
+    const before = new Set(
+      this.validatePolicy(store.policy ?? {}, { zones: current }).map((e) => e.field),
+    );
+    const broken = this.validatePolicy(store.policy ?? {}, { zones }).filter(
+      (e) => !before.has(e.field),
+    );
+    if (broken.length === 0) return;
+    throw new DomainValidationError(
+      broken.map((e) => ({
+        field: 'put' in change ? 'tags' : 'zoneId',
+        value: 'put' in change ? change.put.tags : change.remove,
+        message: `the store policy's ${e.field} ${e.message}: change the coupon rule first`,
+      })),
+    );
   }
 
   private async requireStore(manager: EntityManager, storeId: string): Promise<StoreEntity> {
