@@ -50,6 +50,34 @@ export interface AisleEventMap {
     medianDwellSeconds: number | null;
     zones: { zoneId: string; visits: number | null; medianDwellSeconds: number | null }[];
   };
+  /**
+   * A registered member's app reported entering a store: the store's notice for the app to show
+   * (what is collected, why, how to opt out), and whether tracking is active now.
+   */
+  'notice.entry': {
+    memberId: string;
+    noticeUrl: string;
+    optOutUrl: string;
+    controllerName: string | null;
+    purpose: string | null;
+    trackingMode: string;
+    trackingActive: boolean;
+  };
+  /**
+   * An offer for a loyalty member with marketing consent (for the loyalty provider's webhook).
+   * Never caused by an anonymous sighting: only by the member's own app reporting presence.
+   */
+  'coupon.issued': {
+    memberId: string;
+    couponId: string;
+    ruleId: string;
+    offer: { title: string; description?: string; code?: string };
+    /** Epoch ms. */
+    expiresAt: number;
+    /** Plain-language "why you got this". */
+    why: string;
+    unsubscribeUrl: string;
+  };
 }
 
 export type AisleEventType = Extract<keyof AisleEventMap, string>;

@@ -1,9 +1,11 @@
 export * from './api-key.entity.js';
 export * from './audit-entry.entity.js';
+export * from './coupon-issue.entity.js';
 export * from './fixed-device.entity.js';
 export * from './hub-secret.entity.js';
 export * from './member.entity.js';
 export * from './member-consent.entity.js';
+export * from './member-visit.entity.js';
 export * from './opt-out.entity.js';
 export * from './pseudonym-key.entity.js';
 export * from './sensor.entity.js';
@@ -14,10 +16,12 @@ export * from './zone.entity.js';
 
 import { ApiKeyEntity } from './api-key.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
+import { CouponIssueEntity } from './coupon-issue.entity.js';
 import { FixedDeviceEntity } from './fixed-device.entity.js';
 import { HubSecretEntity } from './hub-secret.entity.js';
 import { MemberEntity } from './member.entity.js';
 import { MemberConsentEntity } from './member-consent.entity.js';
+import { MemberVisitEntity } from './member-visit.entity.js';
 import { OptOutEntity } from './opt-out.entity.js';
 import { PseudonymKeyEntity } from './pseudonym-key.entity.js';
 import { SensorEntity } from './sensor.entity.js';
@@ -40,4 +44,6 @@ export const ENTITIES = [
   MemberEntity,
   MemberConsentEntity,
   AuditEntryEntity,
+  MemberVisitEntity,
+  CouponIssueEntity,
 ];

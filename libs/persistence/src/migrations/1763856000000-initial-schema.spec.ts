@@ -6,9 +6,11 @@ import { MIGRATIONS } from './index.js';
 const TABLES = [
   'api_keys',
   'audit_log',
+  'coupon_issues',
   'fixed_devices',
   'hub_secrets',
   'member_consents',
+  'member_visits',
   'members',
   'opt_outs',
   'pseudonym_keys',
