@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { openTestDatabase } from '@aisle/persistence';
-import type { AisleEvent } from '@aisle/sdk';
+import type { AisleEvent, Clock } from '@aisle/sdk';
 import { createHub, REPO_ROOT, type Hub } from '@aisle/core';
 
 export interface TestHub {
@@ -20,6 +20,7 @@ export interface TestHub {
   get(path: string, key?: string): request.Test;
   post(path: string, body: object, key?: string): request.Test;
   patch(path: string, body: object, key?: string): request.Test;
+  put(path: string, body: object, key?: string): request.Test;
   delete(path: string, key?: string): request.Test;
   stop(): Promise<void>;
 }
@@ -31,7 +32,12 @@ export const FIXTURE_PLUGINS = join(REPO_ROOT, 'test', 'fixtures', 'plugins');
  * broker from MQTT_URL or an embedded one on a free port, plugins from source, logs captured.
  */
 export async function startTestHub(
-  options: { demo?: boolean; pluginDirs?: string[]; env?: Record<string, string> } = {},
+  options: {
+    demo?: boolean;
+    pluginDirs?: string[];
+    env?: Record<string, string>;
+    clock?: Clock;
+  } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase();
   const logs: string[] = [];
@@ -57,6 +63,7 @@ export async function startTestHub(
       logDestination: { write: (line: string) => destination.write(line) },
       pluginDirs: options.pluginDirs ?? [join(REPO_ROOT, 'plugins')],
       preferSource: true,
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {
     await database.close();
@@ -84,6 +91,8 @@ export async function startTestHub(
       request(hub.url).delete(path).set('Authorization', `Bearer ${key}`),
     patch: (path, body, key = adminKey) =>
       request(hub.url).patch(path).set('Authorization', `Bearer ${key}`).send(body),
+    put: (path, body, key = adminKey) =>
+      request(hub.url).put(path).set('Authorization', `Bearer ${key}`).send(body),
     post: (path, body, key = adminKey) =>
       request(hub.url).post(path).set('Authorization', `Bearer ${key}`).send(body),
     stop: async () => {

@@ -37,6 +37,7 @@ import { PluginHost } from './plugins/plugin-host.js';
 import { PushRegistry } from './push/push-registry.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
 import { MembersService } from './members/members.service.js';
+import { MemberPresenceService } from './members/member-presence.service.js';
 import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
@@ -195,6 +196,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       storeDeviceList: (storeId) => optOut.storeDeviceList(storeId),
     });
 
+    const presence = new MemberPresenceService({
+      dataSource,
+      clock,
+      events,
+      members,
+      runtime,
+      logger: logger.child({ context: 'presence' }),
+    });
+    members.onForget((memberId) => presence.forget(memberId));
+
     const pluginDirs = options.pluginDirs ?? [
       join(REPO_ROOT, 'plugins'),
       ...(config.AISLE_PLUGIN_DIRS?.split(':')
@@ -221,6 +232,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       configEvents,
       optOut,
       members,
+      presence,
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
       positions: new Subject<PositionUpdate>(),
     };

@@ -27,6 +27,7 @@ export class HubLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
     });
     await runtime.reload();
     await runtime.maintain();
+    this.parts.presence.start();
     this.keyTimer = setInterval(() => {
       runtime
         .maintain()
@@ -40,6 +41,7 @@ export class HubLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     this.subscription?.unsubscribe();
     if (this.keyTimer) clearInterval(this.keyTimer);
+    await this.parts.presence.stop();
     await this.parts.host.stopAll();
     await this.parts.writer.close();
     this.parts.pipeline.complete();

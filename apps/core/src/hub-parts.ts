@@ -15,6 +15,7 @@ import type { PluginHost } from './plugins/plugin-host.js';
 import type { PushRegistry } from './push/push-registry.js';
 import type { OptOutService } from './opt-out/opt-out.service.js';
 import type { MembersService } from './members/members.service.js';
+import type { MemberPresenceService } from './members/member-presence.service.js';
 
 /** The hub's plain parts, built outside Nest and handed to the module for wiring. */
 export interface HubParts {
@@ -33,6 +34,8 @@ export interface HubParts {
   configEvents: StoreConfigEvents;
   optOut: OptOutService;
   members: MembersService;
+  /** Members' own presence reports and the coupon decisions they lead to. */
+  presence: MemberPresenceService;
   brokerStatus: BrokerStatus;
   /**
    * Positions out of localisation, for aggregation, the positions API and policy modules. The

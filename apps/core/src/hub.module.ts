@@ -20,6 +20,7 @@ import { FixedDevicesService } from './fixed-devices/fixed-devices.service.js';
 import { MembersController } from './members/members.controller.js';
 import { AuditController } from './audit/audit.controller.js';
 import { MembersService } from './members/members.service.js';
+import { MemberPresenceService } from './members/member-presence.service.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
 import { PushRegistry } from './push/push-registry.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
@@ -47,6 +48,7 @@ export class HubModule {
       { provide: StoreConfigEvents, useValue: parts.configEvents },
       { provide: OptOutService, useValue: parts.optOut },
       { provide: MembersService, useValue: parts.members },
+      { provide: MemberPresenceService, useValue: parts.presence },
       {
         provide: FixedDevicesService,
         useValue: new FixedDevicesService({

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { IsNull, type DataSource } from 'typeorm';
-import { MemberConsentEntity, MemberEntity, audit } from '@aisle/persistence';
+import {
+  CouponIssueEntity,
+  MemberConsentEntity,
+  MemberEntity,
+  MemberVisitEntity,
+  audit,
+} from '@aisle/persistence';
 import { CONSENT_SCOPES, isConsentScope, type ConsentScope } from '@aisle/policy';
 import type { Clock, FieldError } from '@aisle/sdk';
 import { ConflictError, DomainValidationError, NotFoundError } from '../http/domain-errors.js';
@@ -21,12 +27,30 @@ export interface MemberView {
   history: ConsentRecord[];
 }
 
+/** Everything held about a member (data-subject access). */
+export interface MemberExport {
+  exportedAt: string;
+  member: MemberView;
+  /** Visits the member's app reported, kept only with analytics-linking consent. */
+  visits: { storeId: string; startedAt: string }[];
+  coupons: {
+    id: string;
+    storeId: string;
+    ruleId: string;
+    issuedAt: string;
+    expiresAt: string;
+    dismissedAt: string | null;
+  }[];
+  note: string;
+}
+
 /**
  * Members registered by the loyalty provider, with consent scopes. Consent in force is also held in
  * memory so checks cost nothing; withdrawal takes effect there before the database is written.
  */
 export class MembersService {
   private readonly inForce = new Map<string, Set<ConsentScope>>();
+  private readonly forgetListeners: ((memberId: string) => void)[] = [];
 
   private constructor(private readonly deps: { dataSource: DataSource; clock: Clock }) {}
 
@@ -37,6 +61,11 @@ export class MembersService {
       .findBy({ withdrawnAt: IsNull() });
     for (const row of rows) if (isConsentScope(row.scope)) sut.scopes(row.memberId).add(row.scope);
     return sut;
+  }
+
+  /** Called when a member's linked data must go (erasure, withdrawn linking consent). */
+  onForget(listener: (memberId: string) => void): void {
+    this.forgetListeners.push(listener);
   }
 
   /** Whether the member has this consent now (synchronous, for the event path). */
@@ -132,6 +161,11 @@ export class MembersService {
         { memberId: id, scope: valid, withdrawnAt: IsNull() },
         { withdrawnAt: new Date(this.deps.clock.now()) },
       );
+    if (valid === 'analytics-linking') {
+      // Without linking consent, visits may no longer be linked: the linked history goes.
+      for (const listener of this.forgetListeners) listener(id);
+      await this.deps.dataSource.getRepository(MemberVisitEntity).delete({ memberId: id });
+    }
     await audit(this.deps.dataSource, {
       actor,
       action: 'consent.withdrawn',
@@ -142,11 +176,14 @@ export class MembersService {
   }
 
   /** Data-subject access: everything held about the member, as JSON. */
-  async export(
-    id: string,
-    actor = 'api',
-  ): Promise<{ exportedAt: string; member: MemberView; note: string }> {
+  async export(id: string, actor = 'api'): Promise<MemberExport> {
     const member = await this.get(id);
+    const visits = await this.deps.dataSource
+      .getRepository(MemberVisitEntity)
+      .find({ where: { memberId: id }, order: { startedAt: 'ASC' } });
+    const coupons = await this.deps.dataSource
+      .getRepository(CouponIssueEntity)
+      .find({ where: { memberId: id }, order: { issuedAt: 'ASC' } });
     await audit(this.deps.dataSource, {
       actor,
       action: 'member.exported',
@@ -155,7 +192,16 @@ export class MembersService {
     return {
       exportedAt: new Date(this.deps.clock.now()).toISOString(),
       member,
-      note: 'Aisle keeps no sightings linked to members: device data is pseudonymous, re-keyed at least daily and never joined to a member identity.',
+      visits: visits.map((v) => ({ storeId: v.storeId, startedAt: v.startedAt.toISOString() })),
+      coupons: coupons.map((c) => ({
+        id: c.id,
+        storeId: c.storeId,
+        ruleId: c.ruleId,
+        issuedAt: c.issuedAt.toISOString(),
+        expiresAt: c.expiresAt.toISOString(),
+        dismissedAt: c.dismissedAt?.toISOString() ?? null,
+      })),
+      note: 'Aisle keeps no sightings linked to members: device data is pseudonymous, re-keyed at least daily and never joined to a member identity. Listed above: the visits your app reported (kept only while you allow linking visits) and the offers you were sent.',
     };
   }
 
@@ -163,7 +209,10 @@ export class MembersService {
   async erase(id: string, actor = 'api'): Promise<void> {
     await this.assertExists(id);
     this.inForce.delete(id);
+    for (const listener of this.forgetListeners) listener(id);
     await this.deps.dataSource.transaction(async (manager) => {
+      await manager.getRepository(MemberVisitEntity).delete({ memberId: id });
+      await manager.getRepository(CouponIssueEntity).delete({ memberId: id });
       await manager.getRepository(MemberConsentEntity).delete({ memberId: id });
       await manager.getRepository(MemberEntity).delete({ id });
       await audit(manager, { actor, action: 'member.erased', subject: `member:${id}` });
