@@ -272,6 +272,60 @@ describe('coupons for loyalty members', () => {
       .expect(403);
   });
 
+  it('links visits only with analytics-linking consent: an n-th visit offer, forgotten on withdrawal', async () => {
+    await sut
+      .patch(`/api/stores/${STORE}`, {
+        policy: policy([
+          coffeeRule,
+          {
+            id: 'second-visit',
+            why: 'This is your second visit: welcome back',
+            trigger: { type: 'nth-visit', visit: 2 },
+            offer: { title: 'Free espresso' },
+          },
+        ]),
+      })
+      .expect(200);
+    await sut.hub.parts.runtime.reload();
+    const linked = (
+      await sut
+        .post(
+          '/api/members',
+          { appIdentity: 'app-3', consents: ['marketing', 'analytics-linking'] },
+          loyalty,
+        )
+        .expect(201)
+    ).body.id as string;
+    await presence(linked, { type: 'store-entered' });
+    await presence(linked, { type: 'store-left' });
+    expect(issued(linked)).toEqual([]);
+    clock.advance(3 * 24 * 3_600_000);
+    const second = await presence(linked, { type: 'store-entered' });
+    expect(second.body.decisions).toEqual([
+      {
+        ruleId: 'second-visit',
+        outcome: 'issued',
+        reason: 'This is your second visit: welcome back',
+      },
+    ]);
+    expect(issued(linked)).toHaveLength(1);
+    const exported = await sut.get(`/api/members/${linked}/export`, loyalty).expect(200);
+    expect(exported.body.visits).toHaveLength(2);
+
+    await sut.delete(`/api/members/${linked}/consents/analytics-linking`, loyalty).expect(200);
+    const after = await sut.get(`/api/members/${linked}/export`, loyalty).expect(200);
+    expect(after.body.visits).toEqual([]);
+    clock.advance(3 * 24 * 3_600_000);
+    const third = await presence(linked, { type: 'store-entered' });
+    expect(third.body.decisions).toEqual([
+      expect.objectContaining({
+        ruleId: 'second-visit',
+        outcome: 'denied',
+        reason: expect.stringMatching(/analytics-linking consent/),
+      }),
+    ]);
+  });
+
   it('exports the offers with the member and erases them with the member', async () => {
     const exported = await sut.get(`/api/members/${marketingMember}/export`, loyalty).expect(200);
     expect(exported.body.coupons).toHaveLength(2);

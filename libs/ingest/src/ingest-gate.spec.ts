@@ -180,6 +180,17 @@ describe(IngestGate.name, () => {
       expect(result.ok && result.retainDevice).toBe(retain);
     });
 
+    it.each(['count-only', 'consented'])(
+      'in %s mode keeps camera counts but not their track pseudonym',
+      (mode) => {
+        const { sut } = setup({ policy: { mode } });
+        const result = sut.process(camera);
+        expect(result.ok && result.retainDevice).toBe(true);
+        expect(sightingOf(result)).toMatchObject({ entries: 3, exits: 1 });
+        expect(sightingOf(result).subject).toBeUndefined();
+      },
+    );
+
     it('copies nothing it does not know', () => {
       const { sut } = setup();
       const sighting = sightingOf(sut.process({ ...wifi, ssid: 'HomeWifi', mac2: wifi.mac }));

@@ -61,7 +61,12 @@ export type GateResult =
   | {
       ok: true;
       sighting: Sighting;
-      /** False in `count-only` (and, until consent exists, `consented`) mode: keep nothing per device. */
+      /**
+       * Whether the sighting may be stored. False for radio sightings in `count-only` and
+       * `consented` mode (anonymous devices are never linked there: only members, through their
+       * own app, are). Camera counts are kept in every mode, without a track pseudonym outside
+       * `in-visit`.
+       */
       retainDevice: boolean;
     }
   | {
@@ -161,7 +166,11 @@ export class IngestGate {
       }
       const sighting = toSighting(parsed, key.key, key.period);
       this.count(() => this.options.metrics?.accepted(storeId, observation.kind));
-      return { ok: true, sighting, retainDevice: policy.mode === 'in-visit' };
+      if (policy.mode === 'in-visit') return { ok: true, sighting, retainDevice: true };
+      if (sighting.kind !== 'camera') return { ok: true, sighting, retainDevice: false };
+      // A count is not per-device data; the track pseudonym is, and it goes.
+      delete sighting.subject;
+      return { ok: true, sighting, retainDevice: true };
     } catch {
       // Never echo the caught error: it may quote the input.
       return this.drop('internal_error', storeLabel);

@@ -23,8 +23,10 @@ import {
  * - `off`: nothing passes the gate.
  * - `count-only`: sightings pass (for counting and localisation) but nothing per device is kept.
  * - `in-visit`: pseudonymous per-device data, linkable within one key period only.
- * - `consented`: per-device data only for people who consented. The gate cannot know consent yet,
- *   so until the consent mechanism exists it treats this mode like `count-only`.
+ * - `consented`: anonymous devices are handled as in `count-only` (nothing per device is kept, so
+ *   nothing links across visits); only loyalty members who gave `analytics-linking` consent have
+ *   their visits linked, through their own app's presence reports (keyed to the member, never to a
+ *   device pseudonym).
  */
 export const TRACKING_MODES = ['off', 'count-only', 'in-visit', 'consented'] as const;
 export type TrackingMode = (typeof TRACKING_MODES)[number];

@@ -220,3 +220,51 @@ describe(decideCoupons.name, () => {
     );
   });
 });
+
+describe('coupon decisions: zone tags × consent × triggers', () => {
+  const TAGS: [string, string[], boolean][] = [
+    ['untagged', [], false],
+    ['aisle', ['aisle'], false],
+    ['checkout', ['checkout'], false],
+    ['sensitive', ['sensitive'], true],
+    ['pharmacy', ['pharmacy'], true],
+    ['fitting-room', ['fitting-room'], true],
+    ['aisle+pharmacy', ['aisle', 'pharmacy'], true],
+  ];
+  const rules = [
+    {
+      id: 'enter',
+      why: 'You came into this part of the store',
+      trigger: { type: 'zone-entered', zoneId: 'z' },
+      offer: { title: 'x' },
+    },
+    {
+      id: 'dwell',
+      why: 'You spent a while in this part of the store',
+      trigger: { type: 'zone-dwell', zoneId: 'z', minDwellSeconds: 30 },
+      offer: { title: 'y' },
+    },
+  ];
+  for (const [name, tags, sensitive] of TAGS) {
+    for (const marketing of [true, false]) {
+      for (const trigger of [
+        { type: 'zone-entered', zoneId: 'z' } as const,
+        { type: 'zone-dwell', zoneId: 'z', dwellSeconds: 45 } as const,
+      ]) {
+        const want = sensitive ? 'nothing' : marketing ? 'issued' : 'denied';
+        it(`${name} zone × ${marketing ? 'marketing consent' : 'no consent'} × ${trigger.type}: ${want}`, () => {
+          const decisions = decideCoupons(
+            input({
+              policy: policy({}, rules),
+              trigger,
+              zoneTags: new Map([['z', tags]]),
+              consent: { marketing },
+            }),
+          );
+          if (want === 'nothing') expect(decisions).toEqual([]);
+          else expect(decisions.map((d) => d.outcome)).toEqual([want]);
+        });
+      }
+    }
+  }
+});
