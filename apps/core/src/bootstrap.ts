@@ -32,6 +32,7 @@ import { AisleNestLogger, createRootLogger } from './logging/aisle-logger.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import { StoreRuntime } from './pipeline/store-runtime.js';
+import { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
 import { discoverPlugins } from './plugins/plugin-discovery.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { PushRegistry } from './push/push-registry.js';
@@ -216,6 +217,19 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       await discoverPlugins({ pluginDirs, nodeModules: join(REPO_ROOT, 'node_modules') }),
     );
 
+    const positions = new Subject<PositionUpdate>();
+    const sensitiveZones = new SensitiveZoneScrubber({
+      dataSource,
+      writer,
+      clock,
+      logger: logger.child({ context: 'sensitive-zones' }),
+      positions,
+      configChanges: configEvents.changes,
+      onScrubbed: (rows) => metrics.sensitiveScrubbed.inc(rows),
+    });
+    await sensitiveZones.start();
+    cleanups.push(() => sensitiveZones.stop());
+
     const parts: HubParts = {
       config,
       logger,
@@ -234,7 +248,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       members,
       presence,
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
-      positions: new Subject<PositionUpdate>(),
+      positions,
+      sensitiveZones,
     };
 
     const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {

@@ -16,6 +16,7 @@ import type { PushRegistry } from './push/push-registry.js';
 import type { OptOutService } from './opt-out/opt-out.service.js';
 import type { MembersService } from './members/members.service.js';
 import type { MemberPresenceService } from './members/member-presence.service.js';
+import type { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
 
 /** The hub's plain parts, built outside Nest and handed to the module for wiring. */
 export interface HubParts {
@@ -36,6 +37,8 @@ export interface HubParts {
   members: MembersService;
   /** Members' own presence reports and the coupon decisions they lead to. */
   presence: MemberPresenceService;
+  /** Deletes the sightings behind positions in sensitive zones; knows which zones are sensitive. */
+  sensitiveZones: SensitiveZoneScrubber;
   brokerStatus: BrokerStatus;
   /**
    * Positions out of localisation, for aggregation, the positions API and policy modules. The

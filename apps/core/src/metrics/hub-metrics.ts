@@ -51,6 +51,12 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly sensitiveScrubbed = new Counter({
+    name: 'aisle_sensitive_zone_sightings_deleted_total',
+    help: 'Sightings deleted because the position they gave was in a sensitive zone',
+    registers: [this.registry],
+  });
+
   readonly sightingWriteErrors = new Counter({
     name: 'aisle_sighting_write_errors_total',
     help: 'Failed sighting batch writes (retried)',

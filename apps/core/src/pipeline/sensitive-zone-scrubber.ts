@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import type { Observable, Subscription } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { ZoneEntity, type SightingWriter } from '@aisle/persistence';
+import { isSensitiveZone } from '@aisle/policy';
+import type { Clock, PositionUpdate, TimerHandle } from '@aisle/sdk';
+import type { StoreConfigChange } from '../config/store-config-events.js';
+
+/**
+ * How far back a position's evidence reaches: the sightings the localisation window used. A fix in
+ * a sensitive zone takes the sightings of this span with it.
+ */
+export const SENSITIVE_LOOKBACK_MS = 30_000;
+/** Deletions are batched: at most this long between a fix in a sensitive zone and the delete. */
+export const SCRUB_INTERVAL_MS = 2_000;
+
+interface Span {
+  storeId: string;
+  subject: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * Sensitive zones (health, fitting rooms, toilets) keep no per-device data: whenever a subject's
+ * position falls in one, the sightings behind that position are deleted from the database, and
+ * the position itself is never stored or shown individually (the positions API and aggregation
+ * see it only as a count). Zones are re-read whenever a store's zones change.
+ */
+export class SensitiveZoneScrubber {
+  private sensitive = new Map<string, Set<string>>();
+  private pending = new Map<string, Span>();
+  private subscriptions: Subscription[] = [];
+  private timer: TimerHandle | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      dataSource: DataSource;
+      writer: SightingWriter;
+      clock: Clock;
+      logger: Logger;
+      positions: Observable<PositionUpdate>;
+      configChanges: Observable<StoreConfigChange>;
+      onScrubbed?: (rows: number) => void;
+    },
+  ) {}
+
+  /** Whether a zone of a store is sensitive (synchronous, for the positions API and aggregation). */
+  isSensitive(storeId: string, zoneId: string | null): boolean {
+    return zoneId !== null && (this.sensitive.get(storeId)?.has(zoneId) ?? false);
+  }
+
+  async start(): Promise<void> {
+    await this.reloadZones();
+    this.subscriptions.push(
+      this.deps.positions.subscribe((position) => this.observe(position)),
+      this.deps.configChanges.subscribe((change) => {
+        if (change.what === 'zones' || change.what === 'deleted') {
+          this.reloadZones().catch((error: unknown) =>
+            this.deps.logger.error(`reloading sensitive zones failed: ${(error as Error).message}`),
+          );
+        }
+      }),
+    );
+    this.timer = this.deps.clock.setInterval(() => {
+      this.running = this.running
+        .then(async () => {
+          await this.flush();
+        })
+        .catch((error: unknown) => {
+          this.deps.logger.error(
+            `deleting sensitive-zone sightings failed: ${(error as Error).message}`,
+          );
+        });
+    }, SCRUB_INTERVAL_MS);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    if (this.timer) this.deps.clock.clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    await this.flush();
+  }
+
+  observe(position: PositionUpdate): void {
+    if (!this.isSensitive(position.storeId, position.zoneId)) return;
+    const key = `${position.storeId}\u0000${position.subject}`;
+    const span = this.pending.get(key);
+    const from = position.at - SENSITIVE_LOOKBACK_MS;
+    if (span) {
+      span.from = Math.min(span.from, from);
+      span.to = Math.max(span.to, position.at);
+    } else {
+      this.pending.set(key, {
+        storeId: position.storeId,
+        subject: position.subject,
+        from,
+        to: position.at,
+      });
+    }
+  }
+
+  /** Deletes the sightings behind every fix in a sensitive zone seen since the last flush. */
+  async flush(): Promise<number> {
+    if (this.pending.size === 0) return 0;
+    const spans = [...this.pending.values()];
+    this.pending.clear();
+    // Rows still in the writer's buffer must reach the table first, or they would survive.
+    await this.deps.writer.flush();
+    let deleted = 0;
+    for (const span of spans) {
+      const result = await this.deps.dataSource
+        .createQueryBuilder()
+        .delete()
+        .from('sightings')
+        .where('store_id = :storeId AND subject = :subject AND at >= :from AND at <= :to', {
+          storeId: span.storeId,
+          subject: span.subject,
+          from: new Date(span.from),
+          to: new Date(span.to),
+        })
+        .returning('id')
+        .execute();
+      deleted += Array.isArray(result.raw) ? result.raw.length : (result.affected ?? 0);
+    }
+    if (deleted > 0) this.deps.onScrubbed?.(deleted);
+    return deleted;
+  }
+
+  private async reloadZones(): Promise<void> {
+    const zones = await this.deps.dataSource.getRepository(ZoneEntity).find();
+    const sensitive = new Map<string, Set<string>>();
+    for (const zone of zones) {
+      if (!isSensitiveZone(zone.tags)) continue;
+      let set = sensitive.get(zone.storeId);
+      if (!set) sensitive.set(zone.storeId, (set = new Set()));
+      set.add(zone.id);
+    }
+    this.sensitive = sensitive;
+  }
+}
