@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -104,7 +105,8 @@ describe('camera people counters through the hub', () => {
     });
     await sensor('cam-push', {
       source: 'push',
-      pushToken: TOKEN,
+      // The digest only: the token itself is then not kept in (or shown with) the configuration.
+      pushTokenSha256: createHash('sha256').update(TOKEN).digest('hex'),
       lineId: 'entrance',
       serial: 'ACCC8E0000C1',
     });
@@ -289,6 +291,8 @@ describe('camera people counters through the hub', () => {
       expectNoRawMac(text, what);
       expect(text).not.toContain(TRACK_ID);
     }
+    const sensors = await sut.get(`/api/stores/${storeId}/sensors`).expect(200);
+    expect(sensors.text).not.toContain(TOKEN);
     const status = await sut.get('/api/plugins/camera-counter').expect(200);
     expect(
       (status.body.sensors as { sensorId: string; status: string }[]).map((s) => s.status),

@@ -151,7 +151,10 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
       );
     }
     this.ledger = new IntervalLedger(ctx.config.maxReportAgeHours * 3_600_000);
-    const expected = digest(ctx.config.pushToken);
+    const expected =
+      ctx.config.pushTokenSha256 !== ''
+        ? Buffer.from(ctx.config.pushTokenSha256, 'hex')
+        : digest(ctx.config.pushToken);
     const { path, unregister } = http.route({
       method: 'POST',
       path: PUSH_PATH,
@@ -406,12 +409,20 @@ export function checkConfig(config: CameraCounterConfig): void {
       }
     }
   }
-  if (config.source === 'push' && config.pushToken.length < MIN_TOKEN_LENGTH) {
-    fields.push({
-      field: 'pushToken',
-      value: `${config.pushToken.length} characters`,
-      message: `must be a shared secret of at least ${MIN_TOKEN_LENGTH} characters (source "push")`,
-    });
+  if (config.source === 'push') {
+    if (config.pushToken !== '' && config.pushTokenSha256 !== '') {
+      fields.push({
+        field: 'pushTokenSha256',
+        value: 'both set',
+        message: 'give either pushToken or pushTokenSha256, not both',
+      });
+    } else if (config.pushTokenSha256 === '' && config.pushToken.length < MIN_TOKEN_LENGTH) {
+      fields.push({
+        field: 'pushToken',
+        value: `${config.pushToken.length} characters`,
+        message: `must be a shared secret of at least ${MIN_TOKEN_LENGTH} characters, or give pushTokenSha256 (source "push")`,
+      });
+    }
   }
   if (config.source === 'poll') {
     let url: URL | undefined;

@@ -100,6 +100,16 @@ export class CameraCounterConfig {
   @MaxLength(256)
   pushToken = '';
 
+  /**
+   * Push: instead of `pushToken`, the SHA-256 of the token as 64 hex digits, so that the secret
+   * itself is not kept in (and shown with) the sensor's configuration.
+   */
+  @IsString()
+  @Matches(/^(?:[0-9a-fA-F]{64})?$/, {
+    message: 'pushTokenSha256 must be empty or 64 hex digits (the SHA-256 of the push token)',
+  })
+  pushTokenSha256 = '';
+
   /** Push: length of a counting interval when a report does not give its own `interval`, s. */
   @IsInt()
   @Min(1)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -336,6 +337,16 @@ describe(CameraCounterDriver.name, () => {
       await sut.stop();
     });
 
+    it('accepts the token given as its SHA-256 in the configuration', async () => {
+      const sha = createHash('sha256').update(TOKEN).digest('hex');
+      const { sut, push } = await startPush({ pushToken: '', pushTokenSha256: sha });
+      expect((await push({ timestamp: axisTime(START), in: 1, out: 0 })).status).toBe(202);
+      expect((await push({ timestamp: axisTime(START), in: 1, out: 0 }, `${TOKEN}x`)).status).toBe(
+        401,
+      );
+      await sut.stop();
+    });
+
     it('unregisters its route on unload', async () => {
       const { sut, http } = await startPush();
       expect(http.routeCount).toBe(1);
@@ -549,6 +560,15 @@ describe(CameraCounterDriver.name, () => {
       /zones\.yard: must be an Aisle zone id/,
     ],
     [{ source: 'push', pushToken: 'short' }, /pushToken: must be a shared secret of at least 16/],
+    [
+      {
+        source: 'push',
+        pushToken: 'a-long-random-shared-secret',
+        pushTokenSha256: 'ab'.repeat(32),
+      },
+      /pushTokenSha256: give either pushToken or pushTokenSha256, not both/,
+    ],
+    [{ source: 'push', pushTokenSha256: 'xyz' }, /pushTokenSha256 must be empty or 64 hex digits/],
     [{ source: 'poll', pollUrl: 'ftp://x' }, /pollUrl: must be an http/],
     [
       { source: 'poll', pollUrl: 'http://admin:pw@127.0.0.1/x' },
