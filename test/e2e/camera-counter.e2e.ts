@@ -98,6 +98,19 @@ describe('camera people counters through the hub', () => {
           config,
         })
         .expect(201);
+    // The API refuses a configuration its source cannot run with, naming the field.
+    const refused = await sut
+      .post(`/api/stores/${storeId}/sensors`, {
+        id: 'cam-bad',
+        domain: 'camera-counter',
+        x: 1,
+        y: 1,
+        z: 3,
+        config: { source: 'push', pushToken: 'short-secret' },
+      })
+      .expect(400);
+    expect(refused.text).toContain('config.source');
+    expect(refused.text).not.toContain('short-secret');
     await sensor('cam-frigate', {
       source: 'frigate',
       frigateTopicPrefix: prefix,

@@ -6,12 +6,11 @@ import {
   type AvailabilityReporter,
   type Driver,
   type DriverContext,
-  type FieldError,
   type PushRequest,
   type PushResponse,
   type Unsubscribe,
 } from '@aisle/sdk';
-import { ID_PATTERN, MIN_TOKEN_LENGTH, type CameraCounterConfig } from './config.js';
+import { sourceProblems, zoneProblems, type CameraCounterConfig } from './config.js';
 import { FrigateTracker, type CameraCount } from './frigate.js';
 import { IntervalLedger, LiveSumTracker, parseReport } from './line-counter.js';
 import { Poller } from './poller.js';
@@ -380,72 +379,15 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
   }
 }
 
-/** Mode-specific rules class-validator cannot express; every bad field at once. */
+/**
+ * The source's requirements again at setup (the host validates the schema first; this keeps a
+ * driver created by other means from running half-configured).
+ */
 export function checkConfig(config: CameraCounterConfig): void {
-  const fields: FieldError[] = [];
-  if (config.source === 'frigate') {
-    const entries = Object.entries(config.zones);
-    if (entries.length === 0) {
-      fields.push({
-        field: 'zones',
-        value: config.zones,
-        message: 'must map at least one Frigate zone to an Aisle zone (source "frigate")',
-      });
-    }
-    for (const [frigate, zone] of entries) {
-      if (!/^[^+#/\s]{1,64}$/.test(frigate)) {
-        fields.push({
-          field: `zones.${frigate}`,
-          value: frigate,
-          message: 'a Frigate zone name must be 1-64 characters without /, +, # or spaces',
-        });
-      }
-      if (typeof zone !== 'string' || !ID_PATTERN.test(zone)) {
-        fields.push({
-          field: `zones.${frigate}`,
-          value: zone,
-          message: 'must be an Aisle zone id: 1-64 letters, digits, -, _, . or :',
-        });
-      }
-    }
+  const problems = [...sourceProblems(config), ...zoneProblems(config.zones)];
+  if (problems.length > 0) {
+    throw new PluginConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  if (config.source === 'push') {
-    if (config.pushToken !== '' && config.pushTokenSha256 !== '') {
-      fields.push({
-        field: 'pushTokenSha256',
-        value: 'both set',
-        message: 'give either pushToken or pushTokenSha256, not both',
-      });
-    } else if (config.pushTokenSha256 === '' && config.pushToken.length < MIN_TOKEN_LENGTH) {
-      fields.push({
-        field: 'pushToken',
-        value: `${config.pushToken.length} characters`,
-        message: `must be a shared secret of at least ${MIN_TOKEN_LENGTH} characters, or give pushTokenSha256 (source "push")`,
-      });
-    }
-  }
-  if (config.source === 'poll') {
-    let url: URL | undefined;
-    try {
-      url = new URL(config.pollUrl);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      fields.push({
-        field: 'pollUrl',
-        value: url ? url.protocol : 'not a URL',
-        message: 'must be an http:// or https:// URL of the live-sum endpoint (source "poll")',
-      });
-    } else if (url.username !== '' || url.password !== '') {
-      fields.push({
-        field: 'pollUrl',
-        value: 'a URL with credentials',
-        message: 'must not hold credentials: use pollUsername and pollPassword',
-      });
-    }
-  }
-  if (fields.length > 0) throw new PluginConfigError('invalid configuration', fields);
 }
 
 function digest(secret: string): Buffer {

@@ -8,6 +8,10 @@ import {
   Max,
   MaxLength,
   Min,
+  Validate,
+  ValidatorConstraint,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
 
 /** Where one sensor's counts come from. */
@@ -18,6 +22,108 @@ export type CounterSource = (typeof SOURCES)[number];
 const TOPIC_PREFIX = /^[^+#/\s]+(?:\/[^+#/\s]+)*$/;
 /** An Aisle line or zone id as the gate accepts it (letters, digits, `-`, `_`, `.`, `:`). */
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** A Frigate zone name as a topic level: no MQTT wildcards, separators or spaces. */
+const FRIGATE_ZONE = /^[^+#/\s]{1,64}$/;
+
+/** Shortest accepted push token: 16 characters of a random secret. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * What the chosen source needs (zones, a token, a URL), checked with the rest of the
+ * configuration so that the API refuses it up front. Reported on `source` so that a secret (a
+ * token, a URL with credentials) is never quoted back.
+ */
+@ValidatorConstraint({ name: 'sourceRequirements' })
+class SourceRequirements implements ValidatorConstraintInterface {
+  validate(_value: unknown, args: ValidationArguments): boolean {
+    return sourceProblems(args.object as CameraCounterConfig).length === 0;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return sourceProblems(args.object as CameraCounterConfig).join('; ');
+  }
+}
+
+/** Each Frigate zone name and Aisle zone id of `zones` well-formed. */
+@ValidatorConstraint({ name: 'zoneMap' })
+class ZoneMap implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return zoneProblems(value).length === 0;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return zoneProblems(args.value).join('; ');
+  }
+}
+
+/** Problems of `zones` (an object already): names and ids. */
+export function zoneProblems(value: unknown): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  const problems: string[] = [];
+  for (const [frigate, zone] of Object.entries(value as Record<string, unknown>)) {
+    if (!FRIGATE_ZONE.test(frigate)) {
+      problems.push(
+        `zones: Frigate zone names must be 1-64 characters without /, +, # or spaces (got ${JSON.stringify(frigate.slice(0, 70))})`,
+      );
+    } else if (typeof zone !== 'string' || !ID.test(zone)) {
+      problems.push(
+        `zones.${frigate} must be an Aisle zone id: 1-64 letters, digits, -, _, . or :`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** What the configured source lacks, in words that quote no secret. */
+export function sourceProblems(config: CameraCounterConfig): string[] {
+  const problems: string[] = [];
+  switch (config.source) {
+    case 'frigate':
+      if (
+        config.zones === null ||
+        typeof config.zones !== 'object' ||
+        Object.keys(config.zones).length === 0
+      ) {
+        problems.push(
+          'source "frigate" needs zones: map at least one Frigate zone to an Aisle zone',
+        );
+      }
+      break;
+    case 'push': {
+      const token = typeof config.pushToken === 'string' ? config.pushToken : '';
+      const digest = typeof config.pushTokenSha256 === 'string' ? config.pushTokenSha256 : '';
+      if (token !== '' && digest !== '') {
+        problems.push('source "push" takes either pushToken or pushTokenSha256, not both');
+      } else if (digest === '' && token.length < MIN_TOKEN_LENGTH) {
+        problems.push(
+          `source "push" needs pushToken, a shared secret of at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}), or pushTokenSha256`,
+        );
+      }
+      break;
+    }
+    case 'poll': {
+      let url: URL | undefined;
+      try {
+        url = new URL(String(config.pollUrl));
+      } catch {
+        url = undefined;
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        problems.push(
+          'source "poll" needs pollUrl, an http:// or https:// URL of the live-sum endpoint',
+        );
+      } else if (url.username !== '' || url.password !== '') {
+        problems.push(
+          'source "poll": pollUrl must not hold credentials; use pollUsername and pollPassword',
+        );
+      }
+      break;
+    }
+    default:
+      break; // an unknown source is @IsIn's to report
+  }
+  return problems;
+}
 
 /** Configuration of one camera-counter sensor. Property initialisers are the defaults. */
 export class CameraCounterConfig {
@@ -27,6 +133,7 @@ export class CameraCounterConfig {
    * live-sum endpoint.
    */
   @IsIn(SOURCES, { message: 'source must be one of frigate, push, poll' })
+  @Validate(SourceRequirements)
   source: CounterSource = 'frigate';
 
   /**
@@ -69,6 +176,7 @@ export class CameraCounterConfig {
    * one Aisle zone (a person moving between them neither enters nor leaves it).
    */
   @IsObject()
+  @Validate(ZoneMap)
   zones: Record<string, string> = {};
 
   // --- line counters (push and poll) -----------------------------------------------------------
@@ -161,8 +269,5 @@ export class CameraCounterConfig {
   @MaxLength(256)
   pollPassword = '';
 }
-
-/** Shortest accepted push token: 16 characters of a random secret. */
-export const MIN_TOKEN_LENGTH = 16;
 
 export const ID_PATTERN = ID;

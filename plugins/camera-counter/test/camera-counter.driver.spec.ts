@@ -554,25 +554,28 @@ describe(CameraCounterDriver.name, () => {
   });
 
   it.each([
-    [{ source: 'frigate' }, /zones: must map at least one Frigate zone/],
+    [{ source: 'frigate' }, /source: source "frigate" needs zones: map at least one Frigate zone/],
     [
       { source: 'frigate', zones: { yard: 'front yard!' } },
-      /zones\.yard: must be an Aisle zone id/,
+      /zones: zones\.yard must be an Aisle zone id/,
     ],
-    [{ source: 'push', pushToken: 'short' }, /pushToken: must be a shared secret of at least 16/],
+    [
+      { source: 'push', pushToken: 'short' },
+      /source: source "push" needs pushToken, a shared secret of at least 16 characters \(got 5\)/,
+    ],
     [
       {
         source: 'push',
         pushToken: 'a-long-random-shared-secret',
         pushTokenSha256: 'ab'.repeat(32),
       },
-      /pushTokenSha256: give either pushToken or pushTokenSha256, not both/,
+      /takes either pushToken or pushTokenSha256, not both/,
     ],
     [{ source: 'push', pushTokenSha256: 'xyz' }, /pushTokenSha256 must be empty or 64 hex digits/],
-    [{ source: 'poll', pollUrl: 'ftp://x' }, /pollUrl: must be an http/],
+    [{ source: 'poll', pollUrl: 'ftp://x' }, /needs pollUrl, an http:\/\/ or https:\/\/ URL/],
     [
       { source: 'poll', pollUrl: 'http://admin:pw@127.0.0.1/x' },
-      /pollUrl: must not hold credentials/,
+      /pollUrl must not hold credentials/,
     ],
     [
       { source: 'camera', frigateTopicPrefix: 'a/#', extra: 1 },
@@ -587,6 +590,19 @@ describe(CameraCounterDriver.name, () => {
     });
     await expect(attempt).rejects.toBeInstanceOf(PluginConfigError);
     await expect(attempt).rejects.toThrow(message);
+  });
+
+  it('never quotes a secret of the configuration in its error', async () => {
+    for (const config of [
+      { source: 'push', pushToken: 'hunter2' },
+      { source: 'poll', pollUrl: 'http://admin:hunter2@127.0.0.1/x' },
+    ]) {
+      const error = (await startDriver(plugin, { clock: new FakeClock(START), config }).catch(
+        (e: unknown) => e,
+      )) as Error;
+      expect(error).toBeInstanceOf(PluginConfigError);
+      expect(error.message).not.toContain('hunter2');
+    }
   });
 
   it('fails setup with a config error when the port its source needs is missing', async () => {
