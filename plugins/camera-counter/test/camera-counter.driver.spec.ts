@@ -397,6 +397,7 @@ describe(CameraCounterDriver.name, () => {
 
       async close(): Promise<void> {
         for (const res of this.hanging.splice(0)) res.destroy();
+        this.server.closeAllConnections();
         await new Promise<void>((resolve) => this.server.close(() => resolve()));
       }
     }
