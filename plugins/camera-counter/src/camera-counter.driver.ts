@@ -243,7 +243,7 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
     if (accepted + duplicates > 0) this.watchdog?.seen();
     const body = { accepted, duplicates, rejected };
     if (accepted > 0) return { status: 202, body };
-    if (duplicates > 0 && rejected.length === 0) return { status: 200, body };
+    if (rejected.length === 0) return { status: 200, body }; // duplicates only, or an empty backlog
     if (conflicts > 0 && conflicts === rejected.length) return { status: 409, body };
     return { status: 400, body };
   }

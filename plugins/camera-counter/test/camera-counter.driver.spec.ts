@@ -244,6 +244,7 @@ describe(CameraCounterDriver.name, () => {
       expect(sut.observations.map((o) => (o.kind === 'camera' ? o.entries : 0))).toEqual([
         10, 11, 12,
       ]);
+      expect(await push([])).toMatchObject({ status: 200, body: { accepted: 0, rejected: [] } });
       expect(sut.observations.every((o) => o.kind === 'camera' && o.lineId === 'door-north')).toBe(
         true,
       );
