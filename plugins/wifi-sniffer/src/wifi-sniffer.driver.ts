@@ -1,5 +1,6 @@
 import {
   PluginConfigError,
+  type CapturedFrame,
   type Driver,
   type DriverContext,
   type PushRequest,
@@ -16,6 +17,26 @@ import { parseMerakiBody, secretMatches } from './meraki/meraki-scanning.js';
  * MQTT batches, or Meraki Scanning API pushes. Bad input is rejected item by item and counted;
  * nothing stops the stream.
  */
+/** Live-capture restart back-off: 1 s doubling to 1 min (tcpdump restarts cost little). */
+const RESTART_MIN_MS = 1000;
+const RESTART_MAX_MS = 60_000;
+
+function sleep(
+  ctx: DriverContext<WifiSnifferConfig>,
+  ms: number,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = ctx.clock.setTimeout(done, ms);
+    function done(): void {
+      ctx.clock.clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export class WifiSnifferDriver implements Driver<WifiSnifferConfig> {
   private ctx: DriverContext<WifiSnifferConfig> | undefined;
   private readonly cleanups: Unsubscribe[] = [];
@@ -68,31 +89,53 @@ export class WifiSnifferDriver implements Driver<WifiSnifferConfig> {
     const spec = file !== undefined ? { file } : { interface: iface as string };
     const signal = this.abort.signal;
     this.capture = (async () => {
-      let announced = false;
-      try {
-        for await (const frame of frames.open(spec, signal)) {
-          if (signal.aborted) return;
-          if (!announced) {
-            ctx.status.available();
-            announced = true;
-          }
-          const outcome = frameToObservation(frame);
-          if (outcome.kind === 'observation') {
-            if (outcome.warning) ctx.reject(outcome.warning.reason, outcome.warning.detail);
-            ctx.emit(outcome.observation);
-          } else if (outcome.kind === 'rejected') ctx.reject(outcome.reason, outcome.detail);
-        }
-        if (file !== undefined && !signal.aborted) {
-          ctx.logger.info('capture file replayed');
-          ctx.status.unavailable('the capture file has been replayed to its end');
-        }
-      } catch (error) {
+      let backoff = RESTART_MIN_MS;
+      while (!signal.aborted) {
+        const { frames: seen, error } = await this.runCapture(ctx, frames.open(spec, signal));
         if (signal.aborted) return;
-        const text = (error as Error).message;
-        ctx.reject('capture_error', text);
-        ctx.status.unavailable(`capture stopped: ${text}`);
+        if (file !== undefined) {
+          if (error === undefined) {
+            ctx.logger.info('capture file replayed');
+            ctx.status.unavailable('the capture file has been replayed to its end');
+          } else {
+            ctx.reject('capture_error', error);
+            ctx.status.unavailable(`capture file unreadable: ${error}`);
+          }
+          return;
+        }
+        // Live capture: the child died or the interface is missing. Say why, retry with back-off
+        // (reset once a run delivered frames, so a flapping interface does not wait minutes).
+        if (seen > 0) backoff = RESTART_MIN_MS;
+        const why = error ?? 'the capture ended';
+        ctx.status.unavailable(`${why}; restarting in ${Math.round(backoff / 1000)} s`);
+        ctx.logger.warn('live capture stopped', { reason: why, restartInMs: backoff });
+        await sleep(ctx, backoff, signal);
+        backoff = Math.min(backoff * 2, RESTART_MAX_MS);
       }
     })();
+  }
+
+  /** Emits the probe requests of one capture run; returns how many frames came and why it ended. */
+  private async runCapture(
+    ctx: DriverContext<WifiSnifferConfig>,
+    frames: AsyncIterable<CapturedFrame>,
+  ): Promise<{ frames: number; error?: string }> {
+    let count = 0;
+    try {
+      for await (const frame of frames) {
+        if (this.abort.signal.aborted) break;
+        if (count === 0) ctx.status.available();
+        count += 1;
+        const outcome = frameToObservation(frame);
+        if (outcome.kind === 'observation') {
+          if (outcome.warning) ctx.reject(outcome.warning.reason, outcome.warning.detail);
+          ctx.emit(outcome.observation);
+        } else if (outcome.kind === 'rejected') ctx.reject(outcome.reason, outcome.detail);
+      }
+      return { frames: count };
+    } catch (error) {
+      return { frames: count, error: (error as Error).message };
+    }
   }
 
   private async startEsp32(ctx: DriverContext<WifiSnifferConfig>): Promise<void> {
