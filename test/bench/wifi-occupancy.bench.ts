@@ -30,8 +30,9 @@ async function loadDay(day: string): Promise<Day> {
   const samples: ProbeSample[] = [];
   for await (const frame of readPcapFile(join(DATA, 'pcap', `sc6-61_${day}_anonymized.pcap`))) {
     const r = decodeFrame(frame.linkType, frame.data);
-    if (r.kind !== 'probe' || r.probe.rssi === undefined)
+    if (r.kind !== 'probe' || r.probe.rssi === undefined) {
       throw new Error('frame without probe/RSSI');
+    }
     const s: ProbeSample = {
       at: frame.at,
       mac: r.probe.source,
@@ -131,10 +132,10 @@ const roundObj = (o: object) =>
 /** Picks the estimator's parameters by calibrated MAE on the training part only. */
 function tuneEstimator(train: Day, exclude: Set<string>): Partial<OccupancyOptions> {
   let best: { mae: number; options: Partial<OccupancyOptions> } | undefined;
-  for (const minRssi of [-127, -95, -90, -85, -80, -75, -70])
-    for (const mergeWindowMs of [60_000, 120_000, 300_000])
-      for (const seqGap of [64, 512, Number.POSITIVE_INFINITY])
-        for (const minProbes of [1, 2, 3])
+  for (const minRssi of [-127, -95, -90, -85, -80, -75, -70]) {
+    for (const mergeWindowMs of [60_000, 120_000, 300_000]) {
+      for (const seqGap of [64, 512, Number.POSITIVE_INFINITY]) {
+        for (const minProbes of [1, 2, 3]) {
           for (const autoFixedShare of [0.5, 0.8, 2]) {
             const options = {
               intervalMs: INTERVAL_MS,
@@ -155,6 +156,10 @@ function tuneEstimator(train: Day, exclude: Set<string>): Partial<OccupancyOptio
             ).mae;
             if (!best || mae < best.mae - 1e-9) best = { mae, options };
           }
+        }
+      }
+    }
+  }
   return best!.options;
 }
 

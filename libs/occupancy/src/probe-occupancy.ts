@@ -45,15 +45,24 @@ export interface Calibration {
   offset: number;
 }
 
+/**
+ * Defaults: the parameters selected on the even hours of the 2024-03-14 lab capture alone
+ * (test/bench/wifi-occupancy.bench.ts), with the identity calibration, so nothing room-specific
+ * (no scale, no offset) is built in. -75 dBm keeps a room of ~10 m; fingerprint-only merging within
+ * 2 min (a finite `seqGap` split too many bursts: a channel-hopping sniffer misses many frames).
+ */
 export const DEFAULT_OCCUPANCY_OPTIONS: OccupancyOptions = {
   intervalMs: 300_000,
-  minRssi: -127,
+  minRssi: -75,
   mergeWindowMs: 120_000,
-  seqGap: 256,
+  seqGap: Number.POSITIVE_INFINITY,
   minProbes: 1,
-  autoFixedShare: 2,
+  autoFixedShare: 0.5,
   calibration: { devices: 1, bursts: 1, offset: 0 },
 };
+
+/** Fewest intervals before devices present in most of them are taken for fixed ones (2 h at 5 min). */
+export const MIN_INTERVALS_FOR_AUTO_FIXED = 24;
 
 export interface IntervalCount {
   /** Epoch ms, inclusive. */
@@ -94,7 +103,7 @@ export function countOccupancy(
   const first = interval(samples[0]!.at);
   const last = interval(samples[samples.length - 1]!.at);
   const fixed = new Set(exclude);
-  if (o.autoFixedShare <= 1) {
+  if (o.autoFixedShare <= 1 && last - first + 1 >= MIN_INTERVALS_FOR_AUTO_FIXED) {
     for (const mac of autoFixed(samples, o, last - first + 1)) fixed.add(mac);
   }
 
