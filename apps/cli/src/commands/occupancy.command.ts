@@ -49,6 +49,13 @@ export function occupancyCommand(root: string): Command {
       const abort = new AbortController();
       const onSigint = (): void => abort.abort();
       process.once('SIGINT', onSigint);
+      // A closed pipe (`| head`) ends the run quietly, like other line-printing tools.
+      let closed = false;
+      const onStdoutError = (): void => {
+        closed = true;
+        abort.abort();
+      };
+      process.stdout.once('error', onStdoutError);
       try {
         await runOccupancy({
           file: resolve(options.pcap),
@@ -60,12 +67,14 @@ export function occupancyCommand(root: string): Command {
             ...(options.minRssi !== undefined ? { minRssi: options.minRssi } : {}),
           },
           writeLine: async (line) => {
+            if (closed) return;
             if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');
           },
           warn: (text) => void process.stderr.write(`aisle occupancy: ${text}\n`),
           signal: abort.signal,
         });
       } catch (error) {
+        if (closed) return;
         if (error instanceof CliError) throw error;
         throw new CliError(
           `occupancy of ${options.pcap} failed: ${redactMacs((error as Error).message)}`,
@@ -73,6 +82,7 @@ export function occupancyCommand(root: string): Command {
         );
       } finally {
         process.off('SIGINT', onSigint);
+        process.stdout.off('error', onStdoutError);
       }
     });
 }
