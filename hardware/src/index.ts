@@ -11,3 +11,5 @@ export * from './simulator/store-layout.js';
 export * from './simulator/store-simulator.js';
 export * from './simulator/demo-simulator.js';
 export * from './frames/pcap-file.source.js';
+export * from './frames/capture-stream.reader.js';
+export * from './frames/live-capture.js';

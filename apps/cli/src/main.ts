@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { decodeCommand } from './commands/decode.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
+import { occupancyCommand } from './commands/occupancy.command.js';
 import { pluginsCommand } from './commands/plugins.command.js';
 import { simulateCommand } from './commands/simulate.command.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.addCommand(decodeCommand(ROOT));
   program.addCommand(migrateCommand());
+  program.addCommand(occupancyCommand(ROOT));
   program.addCommand(pluginsCommand(ROOT));
   program.addCommand(simulateCommand());
   for (const command of program.commands) command.exitOverride();

@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { accuracy, countOccupancy, fitCalibration, type ProbeSample } from './probe-occupancy.js';
+
+const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+const MIN = 60_000;
+const probe = (at: number, mac: string, extra: Partial<ProbeSample> = {}): ProbeSample => ({
+  at,
+  mac,
+  rssi: -60,
+  ...extra,
+});
+const options = { intervalMs: 5 * MIN, autoFixedShare: 2, minRssi: -127 };
+
+describe(countOccupancy.name, () => {
+  it('counts globally administered devices once per interval, leaving out the fixed ones', () => {
+    const sut = countOccupancy(
+      [
+        probe(T0, '001122334455'),
+        probe(T0 + MIN, '001122334455'),
+        probe(T0 + 2 * MIN, 'dcfb4868bee4'),
+        probe(T0 + 6 * MIN, '001122334456'),
+      ],
+      options,
+      new Set(['dcfb4868bee4']),
+    );
+    expect(sut).toEqual([
+      { start: T0, end: T0 + 5 * MIN, devices: 1, bursts: 0, estimate: 1 },
+      { start: T0 + 5 * MIN, end: T0 + 10 * MIN, devices: 1, bursts: 0, estimate: 1 },
+    ]);
+  });
+
+  it('merges randomised addresses of one burst by fingerprint within the window, never beyond it', () => {
+    const samples = [
+      probe(T0, 'da0000000001', { fingerprint: 'f1', seq: 10 }),
+      probe(T0 + 30_000, 'da0000000002', { fingerprint: 'f1', seq: 20 }), // same device, new MAC
+      probe(T0 + 40_000, 'da0000000003', { fingerprint: 'f2', seq: 21 }), // another model
+      probe(T0 + 10 * MIN, 'da0000000004', { fingerprint: 'f1', seq: 30 }), // 10 min later: a new burst
+    ];
+    const sut = countOccupancy(samples, { ...options, mergeWindowMs: 2 * MIN, seqGap: 64 });
+    expect(sut.map((c) => c.bursts)).toEqual([2, 0, 1]);
+  });
+
+  it('requires sequence continuity when seqGap is finite', () => {
+    const samples = [
+      probe(T0, 'da0000000001', { fingerprint: 'f1', seq: 10 }),
+      probe(T0 + 1000, 'da0000000002', { fingerprint: 'f1', seq: 4000 }),
+    ];
+    expect(countOccupancy(samples, { ...options, seqGap: 64 })[0]!.bursts).toBe(2);
+    expect(countOccupancy(samples, { ...options, seqGap: Infinity })[0]!.bursts).toBe(1);
+  });
+
+  it('drops weak probes and applies the calibration', () => {
+    const samples = [probe(T0, '001122334455', { rssi: -90 }), probe(T0, '001122334466')];
+    const sut = countOccupancy(samples, {
+      ...options,
+      minRssi: -80,
+      calibration: { devices: 2, bursts: 1, offset: 0.5 },
+    });
+    expect(sut[0]).toMatchObject({ devices: 1, estimate: 2.5 });
+  });
+
+  it('takes devices present in most intervals of a long capture for fixed ones', () => {
+    const samples: ProbeSample[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      samples.push(probe(T0 + i * 5 * MIN, '00aabbccddee'));
+      if (i === 3) samples.push(probe(T0 + i * 5 * MIN + 1, '001122334455'));
+    }
+    const sut = countOccupancy(samples, { ...options, autoFixedShare: 0.5 });
+    expect(sut.reduce((s, c) => s + c.devices, 0)).toBe(1);
+  });
+
+  it('never counts more units than addresses, and never goes negative (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 3_600_000 }),
+            mac: fc.constantFrom('001122334455', 'da0000000001', 'da0000000002', '02aabbccddee'),
+            rssi: fc.integer({ min: -100, max: -30 }),
+            seq: fc.integer({ min: 0, max: 4095 }),
+            fingerprint: fc.constantFrom('a', 'b'),
+          }),
+        ),
+        (raw) => {
+          const samples = raw.sort((a, b) => a.at - b.at).map((s) => ({ ...s, at: T0 + s.at }));
+          return countOccupancy(samples, options).every(
+            (c) => c.devices + c.bursts <= 4 && c.estimate >= 0 && c.end - c.start === 5 * MIN,
+          );
+        },
+      ),
+    );
+  });
+});
+
+describe(fitCalibration.name, () => {
+  it('recovers an exact linear relation and falls back on degenerate input', () => {
+    const counts = [
+      { devices: 1, bursts: 0 },
+      { devices: 2, bursts: 3 },
+      { devices: 0, bursts: 5 },
+      { devices: 4, bursts: 1 },
+    ];
+    const truth = counts.map((c) => 2 * c.devices + 0.5 * c.bursts + 1);
+    const sut = fitCalibration(counts, truth);
+    expect(sut.devices).toBeCloseTo(2);
+    expect(sut.bursts).toBeCloseTo(0.5);
+    expect(sut.offset).toBeCloseTo(1);
+    expect(fitCalibration([{ devices: 0, bursts: 0 }], [3])).toEqual({
+      devices: 0,
+      bursts: 0,
+      offset: 3,
+    });
+  });
+});
+
+describe(accuracy.name, () => {
+  it('computes MAE and Pearson, null for a constant side', () => {
+    expect(accuracy([1, 2, 3], [2, 4, 6])).toEqual({ mae: 2, pearson: 1, n: 3 });
+    expect(accuracy([1, 2, 3], [0, 0, 0]).pearson).toBeNull();
+  });
+});
