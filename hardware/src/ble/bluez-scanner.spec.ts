@@ -157,6 +157,19 @@ describe(BluezScanner.name, () => {
     expect(again).toMatchObject({ address: 'DD:88:00:00:37:77', rssi: -66 });
   }, 20_000);
 
+  it('reports a removed adapter unavailable (the fake keeps no adapter afterwards)', async () => {
+    await start();
+    await bluez.removeAdapter();
+    const lost = await until('unavailable', () => statuses[0]);
+    expect(lost).toMatchObject({ available: false });
+    expect((lost as { reason: string }).reason).toMatch(/^BlueZ adapter hci0: /);
+    await new Promise((resolve) => setTimeout(resolve, 5 * POLL_MS));
+    expect(statuses).toHaveLength(1); // retried quietly until it is back
+    await expect(
+      new BluezScanner({ callTimeoutMs: 500 }).start({ onAdvertisement: () => undefined }),
+    ).rejects.toThrow('BlueZ adapter hci0 not found (adapters: none)');
+  });
+
   it('is not ready when there is no D-Bus at all', async () => {
     process.env['DBUS_SYSTEM_BUS_ADDRESS'] = 'unix:path=/nonexistent/aisle-test-bus';
     try {
