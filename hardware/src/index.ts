@@ -13,3 +13,4 @@ export * from './simulator/demo-simulator.js';
 export * from './frames/pcap-file.source.js';
 export * from './frames/capture-stream.reader.js';
 export * from './frames/live-capture.js';
+export * from './ble/bluez-scanner.js';

@@ -13,6 +13,8 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   let sut: TestHub;
   const storeId = `leak-${process.pid}-${Date.now().toString(36)}`;
   const validSent: number[] = [];
+  const espresensePrefix = `leak-esp-${process.pid}-${Date.now().toString(36)}`;
+  const theengsGateway = `leak-gw-${process.pid}-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
     sut = await startTestHub({
@@ -60,6 +62,33 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       })
       .expect(201);
     validSent.push(careless.length * 2);
+    // BLE addresses through the ble-beacon driver: an ESPresense node and a Theengs gateway.
+    await sut
+      .post(`/api/stores/${storeId}/sensors`, {
+        id: 'esp-1',
+        domain: 'ble-beacon',
+        x: 8,
+        y: 5,
+        config: { source: 'espresense', espresensePrefix, room: 'esp-1' },
+      })
+      .expect(201);
+    await sut
+      .post(`/api/stores/${storeId}/sensors`, {
+        id: 'gw-1',
+        domain: 'ble-beacon',
+        x: 12,
+        y: 5,
+        config: { source: 'theengs', theengsTopic: `home/${theengsGateway}/BTtoMQTT/+` },
+      })
+      .expect(201);
+    await eventually('the BLE sensors to subscribe', async () => {
+      const res = await sut.get('/api/plugins/ble-beacon');
+      return (
+        (res.body.sensors as { storeId: string; status: string }[] | undefined)?.filter(
+          (s) => s.storeId === storeId && s.status === 'running',
+        ).length === 2
+      );
+    });
     await eventually('the radio sensor to subscribe', async () => {
       const res = await sut.get('/api/plugins/aisle-mqtt');
       return (res.body.sensors as { sensorId: string; status: string }[] | undefined)?.some(
@@ -97,6 +126,29 @@ describe('raw MAC addresses never leave the ingest gate', () => {
     );
     await client.publishAsync(topic, `{"v":1,"observations":[{"kind":"wifi","mac":"${mac}",`);
     await client.publishAsync(topic, `not json ${mac.toUpperCase()}`);
+    // The same devices as ESPresense and Theengs messages, the address in the topic and payload.
+    for (const device of TEST_MACS) {
+      const bare = macNotations(device)[6]!;
+      for (const notation of macNotations(device)) {
+        await client.publishAsync(
+          `${espresensePrefix}/devices/known:${bare}/esp-1`,
+          JSON.stringify({ id: `known:${bare}`, mac: notation, rssi: -66, 'rssi@1m': -59 }),
+        );
+        await client.publishAsync(
+          `home/${theengsGateway}/BTtoMQTT/${bare.toUpperCase()}`,
+          JSON.stringify({ id: notation, rssi: -72, manufacturerdata: '4c001005031c6f1e2b' }),
+        );
+        validSent.push(2);
+      }
+    }
+    await client.publishAsync(
+      `${espresensePrefix}/devices/known:${mac}/esp-1`,
+      JSON.stringify({ mac: `${mac}:00`, rssi: -60 }),
+    );
+    await client.publishAsync(
+      `home/${theengsGateway}/BTtoMQTT/${mac}`,
+      `{"id":"${mac.toUpperCase()}","rssi":`,
+    );
     await client.endAsync();
 
     await eventually('every valid observation to be written', async () => {
@@ -159,6 +211,7 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       '/api/plugins',
       '/api/plugins/aisle-mqtt',
       '/api/plugins/careless-driver',
+      '/api/plugins/ble-beacon',
       `/notice/${storeId}?format=json`,
       `/notice/${storeId}?format=html`,
       '/metrics',
@@ -185,6 +238,12 @@ describe('raw MAC addresses never leave the ingest gate', () => {
     const metrics = (await sut.get('/metrics')).text;
     expect(metrics).toMatch(
       /aisle_input_rejected_total\{plugin="aisle-mqtt",reason="[a-z_]+"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /aisle_input_rejected_total\{plugin="ble-beacon",reason="bad_address"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /aisle_input_rejected_total\{plugin="ble-beacon",reason="bad_json"\} 1/,
     );
   });
 });

@@ -11,6 +11,7 @@ import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
 import { optOutModule } from '@aisle/policy';
 import { DbKeyStore, SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
 import {
+  BluezScanner,
   CaptureFileFrameSource,
   MqttClientPort,
   createDemoSimulator,
@@ -174,6 +175,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
           cleanup.push(scoped.cleanup);
         }
         if (manifest.ports.includes('frames')) ports.frames = frameSource;
+        if (manifest.ports.includes('ble')) {
+          // One scanner per sensor; it opens D-Bus only when a driver starts it.
+          const scanner = new BluezScanner();
+          ports.ble = scanner;
+          cleanup.push(() => scanner.stop());
+        }
         if (manifest.ports.includes('http')) {
           const scoped = push.portFor(manifest.domain, sensor.storeId, sensor.id);
           ports.http = scoped.port;

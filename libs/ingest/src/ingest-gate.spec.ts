@@ -148,6 +148,22 @@ describe(IngestGate.name, () => {
       expect(subjectOf(sut.process({ ...beacon, beaconId: undefined }))).not.toBe(subjectOf(again));
     });
 
+    it('marks a reference beacon with its known position, only with a beacon id', () => {
+      const { sut } = setup();
+      const reference = { x: 3, y: 4.5, z: 2 };
+      expect(sightingOf(sut.process({ ...beacon, reference }))).toMatchObject({
+        beacon: true,
+        reference,
+      });
+      expect(sightingOf(sut.process(beacon))).not.toHaveProperty('reference');
+      const bad = sut.process({ ...beacon, reference: { x: 1, y: Number.NaN, z: 0 } });
+      expect(bad).toMatchObject({ ok: false, reason: 'invalid_observation' });
+      const noBeacon = sut.process({ ...ble, reference });
+      expect(noBeacon.ok ? '' : noBeacon.error?.message).toContain(
+        'reference: is only allowed with a beaconId',
+      );
+    });
+
     it('passes camera counts and pseudonymises the track id per camera', () => {
       const { sut } = setup();
       const sighting = sightingOf(sut.process(camera));

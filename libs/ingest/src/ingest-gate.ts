@@ -328,6 +328,9 @@ function toSighting(parsed: Parsed, key: Buffer, period: number): Sighting {
     if (o.txPower !== undefined) {
       sighting.txPower = o.txPower;
     }
+    if (o.reference !== undefined) {
+      sighting.reference = o.reference;
+    }
   }
   return sighting;
 }
@@ -460,6 +463,7 @@ function parseBle(raw: Record<string, unknown>, problems: Problem[]): Parsed | n
       message: 'must be public or random',
     });
   }
+  const reference = referencePosition(raw, beaconId, problems);
   const subject = beaconId ?? address;
   if (subject === undefined || rssi === undefined) {
     return null;
@@ -477,6 +481,9 @@ function parseBle(raw: Record<string, unknown>, problems: Problem[]): Parsed | n
   if (addressType === 'public' || addressType === 'random') {
     observation.addressType = addressType;
   }
+  if (reference !== undefined) {
+    observation.reference = reference;
+  }
   return {
     radio: true,
     observation,
@@ -486,6 +493,36 @@ function parseBle(raw: Record<string, unknown>, problems: Problem[]): Parsed | n
     randomized:
       addressType === 'random' || (address !== undefined && isLocallyAdministered(address)),
   };
+}
+
+/** A reference beacon's known position: only with a beaconId, three finite coordinates. */
+function referencePosition(
+  raw: Record<string, unknown>,
+  beaconId: string | undefined,
+  problems: Problem[],
+): { x: number; y: number; z: number } | undefined {
+  const value = raw['reference'];
+  if (value === undefined) {
+    return undefined;
+  }
+  const position = value as Record<string, unknown> | null;
+  const coordinates = ['x', 'y', 'z'].map((axis) =>
+    position !== null && typeof position === 'object' ? position[axis] : undefined,
+  );
+  if (!coordinates.every((c) => typeof c === 'number' && Number.isFinite(c))) {
+    problems.push({
+      field: 'reference',
+      value,
+      message: 'must be a position {x, y, z} of finite numbers (metres)',
+    });
+    return undefined;
+  }
+  if (beaconId === undefined) {
+    problems.push({ field: 'reference', value, message: 'is only allowed with a beaconId' });
+    return undefined;
+  }
+  const [x, y, z] = coordinates as [number, number, number];
+  return { x, y, z };
 }
 
 function parseCamera(raw: Record<string, unknown>, problems: Problem[]): Parsed | null {

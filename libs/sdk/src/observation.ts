@@ -41,6 +41,11 @@ export interface BleObservation extends ObservationBase {
   txPower?: number;
   /** `random` for resolvable/non-resolvable private addresses. */
   addressType?: 'public' | 'random';
+  /**
+   * Set when the beacon is one of the store's reference beacons at this known position
+   * (floor-plan metres): its sightings calibrate the radio model and are never counted as shoppers.
+   */
+  reference?: { x: number; y: number; z: number };
 }
 
 /** A people-counter report: counts, never identity, never images. */

@@ -62,9 +62,16 @@ export interface BleScannerPort {
   start(options: {
     adapter?: string;
     onAdvertisement: (ad: BleAdvertisement) => void;
+    /**
+     * The scanner lost the adapter (powered off, removed, D-Bus disconnected) or got it back
+     * (discovery running again); it recovers by itself.
+     */
+    onStatus?: (status: BleScannerStatus) => void;
   }): Promise<void>;
   stop(): Promise<void>;
 }
+
+export type BleScannerStatus = { available: true } | { available: false; reason: string };
 
 export interface CapturedFrame {
   /** Epoch ms (fractional for sub-ms capture timestamps). */

@@ -21,6 +21,11 @@ export interface RadioSighting extends SightingBase {
   randomized: boolean;
   /** True when the subject is a beacon identity rather than a device address. */
   beacon?: boolean;
+  /**
+   * A store reference beacon at this known position (metres): for calibration only, never a
+   * shopper (not stored, not counted).
+   */
+  reference?: { x: number; y: number; z: number };
   channel?: number;
   txPower?: number;
   /** Pseudonymised burst fingerprint (same key), never the raw hash. */

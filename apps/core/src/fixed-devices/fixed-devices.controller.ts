@@ -36,14 +36,19 @@ export class FixedDevicesController {
   @Post()
   @Roles('store-manager', 'integrator')
   @ApiOperation({
-    summary: 'Exclude one of the store’s own devices (staff PC, printer) from counting',
+    summary:
+      'Exclude one of the store’s own devices (staff PC, printer, staff badge beacon) from counting',
   })
   @ApiBody({
     schema: {
       type: 'object',
-      required: ['address'],
       properties: {
         address: { type: 'string', example: 'aa:bb:cc:dd:ee:ff' },
+        beaconId: {
+          type: 'string',
+          description: 'instead of address: a store-owned beacon (staff badge)',
+          example: 'ibeacon:426c7565-4368-6172-6d42-6561636f6e73:3838:4949',
+        },
         label: { type: 'string', example: 'till 2 PC' },
       },
     },
@@ -51,7 +56,11 @@ export class FixedDevicesController {
   async add(@Param('storeId') storeId: string, @Body() body: unknown): Promise<FixedDeviceView> {
     const input = (body ?? {}) as Record<string, unknown>;
     try {
-      return await this.devices.add(storeId, { address: input['address'], label: input['label'] });
+      return await this.devices.add(storeId, {
+        address: input['address'],
+        label: input['label'],
+        ...(input['beaconId'] !== undefined ? { beaconId: input['beaconId'] } : {}),
+      });
     } catch (error) {
       if (error instanceof InvalidFixedDeviceError) {
         throw new HttpException(

@@ -36,12 +36,28 @@ export class FixedDevicesService {
 
   async add(
     storeId: string,
-    input: { address: unknown; label: unknown },
+    input: { address: unknown; label: unknown; beaconId?: unknown },
   ): Promise<FixedDeviceView> {
-    const address = typeof input.address === 'string' ? input.address : '';
-    const hash = this.deps.optOut.storeDeviceList(storeId).digest({ kind: 'device', address });
-    if (hash === null) {
-      throw new InvalidFixedDeviceError('address must be a MAC address like aa:bb:cc:dd:ee:ff');
+    const list = this.deps.optOut.storeDeviceList(storeId);
+    let hash: string | null;
+    if (input.beaconId !== undefined) {
+      // A store-owned beacon (staff badge): its beacon id, as the BLE driver writes it.
+      const id = input.beaconId;
+      if (typeof id !== 'string' || id.length > 256 || input.address !== undefined) {
+        throw new InvalidFixedDeviceError(
+          'beaconId must be a beacon id of at most 256 characters like ibeacon:<uuid>:<major>:<minor>, without address',
+        );
+      }
+      hash = list.digest({ kind: 'beacon', id });
+      if (hash === null) throw new InvalidFixedDeviceError('beaconId must not be empty');
+    } else {
+      const address = typeof input.address === 'string' ? input.address : '';
+      hash = list.digest({ kind: 'device', address });
+      if (hash === null) {
+        throw new InvalidFixedDeviceError(
+          'address must be a MAC address like aa:bb:cc:dd:ee:ff (or give beaconId for a beacon)',
+        );
+      }
     }
     if (
       input.label !== undefined &&

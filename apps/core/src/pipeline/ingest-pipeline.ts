@@ -21,7 +21,9 @@ export class IngestPipeline {
     const result = this.deps.gate.process(observation);
     if (!result.ok) return;
     // In count-only mode nothing per-device is stored: the sighting only feeds in-memory counts.
-    if (result.retainDevice) this.deps.writer.enqueue([result.sighting]);
+    // Reference beacons only calibrate localisation: never stored, so never counted as shoppers.
+    const reference = result.sighting.kind !== 'camera' && result.sighting.reference !== undefined;
+    if (result.retainDevice && !reference) this.deps.writer.enqueue([result.sighting]);
     this.subject.next(result.sighting);
   }
 

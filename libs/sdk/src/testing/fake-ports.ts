@@ -1,6 +1,7 @@
 import type {
   BleAdvertisement,
   BleScannerPort,
+  BleScannerStatus,
   CapturedFrame,
   FrameSourcePort,
   HttpPushPort,
@@ -112,24 +113,36 @@ export class FakeHttpPushPort implements HttpPushPort {
 export class FakeBleScanner implements BleScannerPort {
   running = false;
   adapterPresent = true;
+  /** Adapter of the last start(). */
+  adapter: string | undefined;
   private listener: ((ad: BleAdvertisement) => void) | undefined;
+  private statusListener: ((status: BleScannerStatus) => void) | undefined;
 
   start(options: {
     adapter?: string;
     onAdvertisement: (ad: BleAdvertisement) => void;
+    onStatus?: (status: BleScannerStatus) => void;
   }): Promise<void> {
     if (!this.adapterPresent) {
       return Promise.reject(new Error(`adapter ${options.adapter ?? 'hci0'} not found`));
     }
     this.running = true;
+    this.adapter = options.adapter;
     this.listener = options.onAdvertisement;
+    this.statusListener = options.onStatus;
     return Promise.resolve();
   }
 
   stop(): Promise<void> {
     this.running = false;
     this.listener = undefined;
+    this.statusListener = undefined;
     return Promise.resolve();
+  }
+
+  /** Plays the adapter going away (`available: false`) or coming back. */
+  reportStatus(status: BleScannerStatus): void {
+    if (this.running) this.statusListener?.(status);
   }
 
   advertise(ad: BleAdvertisement): void {

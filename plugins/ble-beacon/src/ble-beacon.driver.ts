@@ -1,0 +1,230 @@
+import {
+  AvailabilityWatchdog,
+  PluginConfigError,
+  PluginNotReadyError,
+  redactMacs,
+  type AvailabilityReporter,
+  type BleAdvertisement,
+  type BleScannerPort,
+  type BleScannerStatus,
+  type Driver,
+  type DriverContext,
+  type MqttPort,
+  type SensorInfo,
+  type Unsubscribe,
+} from '@aisle/sdk';
+import { decodeAdvertisement, type Decoded } from './ble-observation.js';
+import type { BleBeaconConfig } from './config.js';
+import { parseEspresenseMessage, parseTheengsMessage } from './gateway-messages.js';
+
+/**
+ * One instance per BLE sensor: a BlueZ adapter on this host, one ESPresense node (room) or one
+ * Theengs / OpenMQTTGateway gateway. Every advertisement is decoded (iBeacon, Eddystone,
+ * AltBeacon); malformed input is rejected and counted, the rest emitted.
+ */
+export class BleBeaconDriver implements Driver<BleBeaconConfig> {
+  private ctx: DriverContext<BleBeaconConfig> | undefined;
+  private watchdog: AvailabilityWatchdog | undefined;
+  private status: LatchedStatus | undefined;
+  private scanner: BleScannerPort | undefined;
+  private readonly unsubscribes: Unsubscribe[] = [];
+  private references = new Map<string, { x: number; y: number; z: number }>();
+  private stopped = false;
+
+  async setup(ctx: DriverContext<BleBeaconConfig>): Promise<void> {
+    this.ctx = ctx;
+    const config = ctx.config;
+    this.references = referenceMap(config);
+    this.status = new LatchedStatus(ctx.status);
+    this.watchdog = this.newWatchdog();
+    switch (config.source) {
+      case 'bluez':
+        await this.startBluez(requirePort(ctx.ports.ble, 'ble', config.source));
+        break;
+      case 'espresense': {
+        const room = fill(config.room, ctx.sensor, 'room');
+        const prefix = fill(config.espresensePrefix, ctx.sensor, 'espresensePrefix');
+        await this.subscribe(
+          requirePort(ctx.ports.mqtt, 'mqtt', config.source),
+          `${prefix}/devices/+/${room}`,
+          (_topic, payload) => parseEspresenseMessage(payload, ctx.clock.now()),
+        );
+        break;
+      }
+      case 'theengs':
+        await this.subscribe(
+          requirePort(ctx.ports.mqtt, 'mqtt', config.source),
+          fill(config.theengsTopic, ctx.sensor, 'theengsTopic'),
+          (topic, payload) =>
+            parseTheengsMessage(payload, ctx.clock.now(), topic.split('/').at(-1)),
+        );
+        break;
+    }
+    this.watchdog.start();
+  }
+
+  async teardown(): Promise<void> {
+    this.stopped = true;
+    this.watchdog?.stop();
+    this.watchdog = undefined;
+    const scanner = this.scanner;
+    this.scanner = undefined;
+    if (scanner) {
+      try {
+        await scanner.stop();
+      } catch (error) {
+        this.ctx?.logger.warn('stopping BLE discovery failed', {
+          error: redactMacs((error as Error).message),
+        });
+      }
+    }
+    for (const unsubscribe of this.unsubscribes.splice(0)) {
+      try {
+        await unsubscribe();
+      } catch (error) {
+        this.ctx?.logger.warn('unsubscribing failed', { error: (error as Error).message });
+      }
+    }
+  }
+
+  private async startBluez(scanner: BleScannerPort): Promise<void> {
+    const ctx = this.ctx as DriverContext<BleBeaconConfig>;
+    try {
+      await scanner.start({
+        adapter: ctx.config.adapter,
+        onAdvertisement: (ad) => this.onAdvertisement(ad),
+        onStatus: (status) => this.onScannerStatus(status),
+      });
+    } catch (error) {
+      if (error instanceof PluginNotReadyError || error instanceof PluginConfigError) throw error;
+      throw new PluginNotReadyError(
+        `BLE adapter ${ctx.config.adapter}: ${redactMacs((error as Error).message)}`,
+      );
+    }
+    this.scanner = scanner;
+    ctx.logger.debug('BLE discovery started', { adapter: ctx.config.adapter });
+  }
+
+  private async subscribe(
+    mqtt: MqttPort,
+    topic: string,
+    parse: (topic: string, payload: Buffer) => Decoded,
+  ): Promise<void> {
+    this.unsubscribes.push(
+      await mqtt.subscribe(topic, (received, payload) => {
+        if (this.live()) this.handle(parse(received, payload));
+      }),
+    );
+    this.ctx?.logger.debug('subscribed', { topic });
+  }
+
+  private onAdvertisement(ad: BleAdvertisement): void {
+    if (this.live()) this.handle(decodeAdvertisement(ad));
+  }
+
+  private handle(decoded: Decoded): void {
+    const ctx = this.ctx as DriverContext<BleBeaconConfig>;
+    for (const rejection of decoded.rejections) ctx.reject(rejection.reason, rejection.detail);
+    const observation = decoded.observation;
+    if (observation === null) return;
+    const reference =
+      observation.beaconId !== undefined ? this.references.get(observation.beaconId) : undefined;
+    ctx.emit(reference ? { ...observation, reference } : observation);
+    this.watchdog?.seen();
+  }
+
+  private onScannerStatus(status: BleScannerStatus): void {
+    if (!this.live()) return;
+    if (status.available) {
+      // Discovery runs again: the next advertisement proves it (the watchdog reports available).
+      this.ctx?.logger.info('BLE adapter back, discovery restarted');
+      return;
+    }
+    this.watchdog?.stop();
+    this.status?.unavailable(redactMacs(status.reason));
+    this.watchdog = this.newWatchdog();
+    this.watchdog.start();
+  }
+
+  private live(): boolean {
+    return this.ctx !== undefined && !this.stopped && !this.ctx.signal.aborted;
+  }
+
+  private newWatchdog(): AvailabilityWatchdog {
+    const ctx = this.ctx as DriverContext<BleBeaconConfig>;
+    const seconds = ctx.config.unavailableAfterSeconds;
+    return new AvailabilityWatchdog({
+      clock: ctx.clock,
+      status: this.status as LatchedStatus,
+      timeoutMs: seconds * 1000,
+      reason: `no BLE advertisement for ${seconds} s`,
+    });
+  }
+}
+
+/** Beacon ids are compared lower-case, as the gate keys them. */
+function referenceMap(config: BleBeaconConfig): Map<string, { x: number; y: number; z: number }> {
+  const map = new Map<string, { x: number; y: number; z: number }>();
+  config.referenceBeacons.forEach((beacon, index) => {
+    const id = beacon.beaconId.trim().toLowerCase();
+    if (map.has(id)) {
+      throw new PluginConfigError('invalid configuration', [
+        {
+          field: `referenceBeacons[${index}].beaconId`,
+          value: `entry ${index}`,
+          message: 'is listed twice',
+        },
+      ]);
+    }
+    map.set(id, { x: beacon.x, y: beacon.y, z: beacon.z });
+  });
+  return map;
+}
+
+function requirePort<T>(port: T | undefined, name: string, source: string): T {
+  if (port === undefined) {
+    throw new PluginConfigError(
+      `ble-beacon with source ${source} needs the ${name} port: its manifest declares it, so the hub must provide it`,
+    );
+  }
+  return port;
+}
+
+/** Fills `{store}` and `{sensor}`; an id that would add a wildcard is refused. */
+function fill(template: string, sensor: SensorInfo, field: string): string {
+  const value = template.replaceAll('{store}', sensor.storeId).replaceAll('{sensor}', sensor.id);
+  const withoutLastPlus = field === 'theengsTopic' ? value.replace(/\/\+$/, '') : value;
+  if (
+    /[+#]/.test(withoutLastPlus) ||
+    value.includes('\u0000') ||
+    (field === 'room' && value.includes('/'))
+  ) {
+    throw new PluginConfigError('invalid configuration', [
+      {
+        field,
+        value,
+        message: `the store or sensor id makes ${field} hold an MQTT wildcard or separator; ids must not contain +, #, / or NUL`,
+      },
+    ]);
+  }
+  return value;
+}
+
+/** Forwards only changes, so a restarted watchdog does not report "unavailable" twice. */
+class LatchedStatus implements AvailabilityReporter {
+  private state: 'unknown' | 'available' | 'unavailable' = 'unknown';
+
+  constructor(private readonly target: AvailabilityReporter) {}
+
+  available(): void {
+    if (this.state === 'available') return;
+    this.state = 'available';
+    this.target.available();
+  }
+
+  unavailable(reason: string): void {
+    if (this.state === 'unavailable') return;
+    this.state = 'unavailable';
+    this.target.unavailable(reason);
+  }
+}
