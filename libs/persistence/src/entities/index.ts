@@ -1,3 +1,4 @@
+export * from './aggregate.entity.js';
 export * from './api-key.entity.js';
 export * from './audit-entry.entity.js';
 export * from './fixed-device.entity.js';
@@ -12,6 +13,7 @@ export * from './store.entity.js';
 export * from './store-policy-version.entity.js';
 export * from './zone.entity.js';
 
+import { AggCountEntity, AggVisitEntity, MetricRollupEntity } from './aggregate.entity.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 import { FixedDeviceEntity } from './fixed-device.entity.js';
@@ -40,4 +42,7 @@ export const ENTITIES = [
   MemberEntity,
   MemberConsentEntity,
   AuditEntryEntity,
+  AggVisitEntity,
+  AggCountEntity,
+  MetricRollupEntity,
 ];

@@ -4,12 +4,15 @@ import { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 import { MIGRATIONS } from './index.js';
 
 const TABLES = [
+  'agg_counts',
+  'agg_visits',
   'api_keys',
   'audit_log',
   'fixed_devices',
   'hub_secrets',
   'member_consents',
   'members',
+  'metric_rollups',
   'opt_outs',
   'pseudonym_keys',
   'sensors',
