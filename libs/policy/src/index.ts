@@ -5,3 +5,4 @@ export * from './opt-out.js';
 export * from './retention.js';
 export * from './tracking-hours.js';
 export * from './consent.js';
+export * from './analytics.js';

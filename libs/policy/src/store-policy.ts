@@ -1,5 +1,6 @@
 import { InvalidPolicyError, parseTrackingPolicy, type TrackingPolicy } from '@aisle/ingest';
 import { formatFieldErrors, validatePlain, type FieldError } from '@aisle/sdk';
+import { AnalyticsPolicy, SuppressionPolicy } from './analytics.js';
 import { NoticeDocument, missingNoticeFields } from './notice.js';
 import { RetentionPolicy } from './retention.js';
 import { TrackingWindow, windowErrors } from './tracking-hours.js';
@@ -14,6 +15,10 @@ export interface StorePolicy {
   retention: RetentionPolicy;
   /** Local-time windows when tracking may happen; empty = whenever the mode allows. */
   hours: TrackingWindow[];
+  /** Small-cell suppression (k). */
+  suppression: SuppressionPolicy;
+  /** Visit sessionisation and occupancy thresholds. */
+  analytics: AnalyticsPolicy;
 }
 
 export class InvalidStorePolicyError extends Error {
@@ -42,6 +47,8 @@ export function validateStorePolicy(document: unknown): {
     notice: rawNotice,
     retention: rawRetention,
     hours: rawHours,
+    suppression: rawSuppression,
+    analytics: rawAnalytics,
     ...rawTracking
   } = input as Record<string, unknown>;
   const errors: FieldError[] = [];
@@ -56,6 +63,8 @@ export function validateStorePolicy(document: unknown): {
 
   const notice = section(NoticeDocument, rawNotice, 'notice', errors);
   const retention = section(RetentionPolicy, rawRetention, 'retention', errors);
+  const suppression = section(SuppressionPolicy, rawSuppression, 'suppression', errors);
+  const analytics = section(AnalyticsPolicy, rawAnalytics, 'analytics', errors);
 
   let hours: TrackingWindow[] = [];
   if (rawHours !== undefined) {
@@ -88,7 +97,7 @@ export function validateStorePolicy(document: unknown): {
   }
   return errors.length > 0 || !tracking
     ? { errors }
-    : { policy: { tracking, notice, retention, hours }, errors };
+    : { policy: { tracking, notice, retention, hours, suppression, analytics }, errors };
 }
 
 /** Validates one nested part of the document (defaults when absent), errors prefixed with its path. */
@@ -123,5 +132,7 @@ export function trackingOffPolicy(): StorePolicy {
     notice: new NoticeDocument(),
     retention: new RetentionPolicy(),
     hours: [],
+    suppression: new SuppressionPolicy(),
+    analytics: new AnalyticsPolicy(),
   };
 }
