@@ -38,6 +38,7 @@ import { PushRegistry } from './push/push-registry.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
 import { MembersService } from './members/members.service.js';
 import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
+import { AggregationService } from './aggregation/aggregation.service.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -205,6 +206,18 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       await discoverPlugins({ pluginDirs, nodeModules: join(REPO_ROOT, 'node_modules') }),
     );
 
+    const positions = new Subject<PositionUpdate>();
+    const aggregation = new AggregationService({
+      dataSource,
+      positions,
+      sightings: pipeline.sightings,
+      events,
+      clock,
+      logger: logger.child({ context: 'aggregation' }),
+      policyFor: (storeId) => runtime.storePolicy(storeId),
+      registry: metrics.registry,
+    });
+
     const parts: HubParts = {
       config,
       logger,
@@ -222,7 +235,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       optOut,
       members,
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
-      positions: new Subject<PositionUpdate>(),
+      positions,
+      aggregation,
     };
 
     const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {

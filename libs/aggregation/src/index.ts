@@ -9,3 +9,4 @@ export * from './suppression.js';
 export * from './time-buckets.js';
 export * from './transitions.js';
 export * from './visit.js';
+export * from './query.js';
