@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { openTestDatabase } from '@aisle/persistence';
-import type { AisleEvent } from '@aisle/sdk';
+import type { AisleEvent, Clock } from '@aisle/sdk';
 import { createHub, REPO_ROOT, type Hub } from '@aisle/core';
 
 export interface TestHub {
@@ -31,7 +31,12 @@ export const FIXTURE_PLUGINS = join(REPO_ROOT, 'test', 'fixtures', 'plugins');
  * broker from MQTT_URL or an embedded one on a free port, plugins from source, logs captured.
  */
 export async function startTestHub(
-  options: { demo?: boolean; pluginDirs?: string[]; env?: Record<string, string> } = {},
+  options: {
+    demo?: boolean;
+    pluginDirs?: string[];
+    env?: Record<string, string>;
+    clock?: Clock;
+  } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase();
   const logs: string[] = [];
@@ -57,6 +62,7 @@ export async function startTestHub(
       logDestination: { write: (line: string) => destination.write(line) },
       pluginDirs: options.pluginDirs ?? [join(REPO_ROOT, 'plugins')],
       preferSource: true,
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {
     await database.close();

@@ -1,4 +1,14 @@
-import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Param,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -179,7 +189,6 @@ export class AggregationController {
     @Query() query: Record<string, unknown>,
     @CurrentPrincipal() principal: Principal,
     @Req() req: { headers: Record<string, string | string[] | undefined> },
-    @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const store = await this.store(storeId);
     const { from, to, format } = this.range({ ...query, bucket: '1h' }, req.headers['accept']);
@@ -201,8 +210,7 @@ export class AggregationController {
       k,
     });
     if (format === 'png') {
-      res.setHeader('content-type', 'image/png');
-      return heatmapPng(grid);
+      return new StreamableFile(heatmapPng(grid), { type: 'image/png' });
     }
     return {
       storeId,
