@@ -11,3 +11,4 @@ export * from './simulator/store-layout.js';
 export * from './simulator/store-simulator.js';
 export * from './simulator/demo-simulator.js';
 export * from './frames/pcap-file.source.js';
+export * from './simulator/truth-positions.js';
