@@ -173,11 +173,13 @@ export class RollupStore {
       for (let m = hour, end = nextBucket(hour, '1h', timeZone); m < end; m += 60_000) {
         minutes.push(m);
       }
+      // Only the facts of this hour: computing 60 minutes over a month of facts would be quadratic.
+      const hourEnd = nextBucket(hour, '1h', timeZone);
       const base = {
         storeId,
         timeZone,
-        visits: facts.visits,
-        counts: facts.counts,
+        visits: facts.visits.filter((v) => v.startedAt < hourEnd && v.endedAt >= hour),
+        counts: facts.counts.filter((c) => c.intervalStart >= hour && c.intervalStart < hourEnd),
         ...(only ? { only } : {}),
       };
       const hourRows = computeBucket({
