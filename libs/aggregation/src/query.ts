@@ -65,22 +65,23 @@ export function metricSeries(params: {
 }): SeriesPoint[] {
   const { metric, bucket, timeZone, k } = params;
   const zone = params.zoneId ?? STORE_ZONE;
-  const byStart = new Map<number, Map<RollupMetric, RollupRow>>();
+  const byStart = new Map<number, Map<RollupMetric | 'zone-visits', RollupRow>>();
+  const calibration = metric === 'device-share' || metric === 'people-estimate';
   for (const row of params.rows) {
-    if (row.zoneId !== zone && !(metric === 'device-share' || metric === 'people-estimate')) {
-      continue;
+    // Calibration needs the store's visits and footfall, and the zone's visits for estimates.
+    let key: RollupMetric | 'zone-visits' | undefined;
+    if (row.zoneId === zone) key = row.metric;
+    if (calibration) {
+      if (row.zoneId === STORE_ZONE) key = row.metric;
+      else if (row.zoneId === zone && row.metric === 'visits') key = 'zone-visits';
     }
+    if (key === undefined) continue;
     let rows = byStart.get(row.bucketStart);
     if (!rows) {
-      rows = new Map<RollupMetric, RollupRow>();
+      rows = new Map<RollupMetric | 'zone-visits', RollupRow>();
       byStart.set(row.bucketStart, rows);
     }
-    // Calibration needs the store's visits and footfall, and the zone's visits for estimates.
-    const key =
-      row.metric === 'visits' && row.zoneId === zone && zone !== STORE_ZONE
-        ? ('zone-visits' as RollupMetric)
-        : row.metric;
-    if (row.zoneId === STORE_ZONE || row.zoneId === zone) rows.set(key, row);
+    rows.set(key, row);
   }
   const starts = [...byStart.keys()].sort((a, b) => a - b);
   const out: SeriesPoint[] = [];
@@ -95,8 +96,8 @@ export function metricSeries(params: {
     rangeShare = deviceShare({ people, devices });
   }
   for (const start of starts) {
-    const rows = byStart.get(start) as Map<RollupMetric, RollupRow>;
-    const get = (m: RollupMetric): RollupRow | undefined => rows.get(m);
+    const rows = byStart.get(start) as Map<RollupMetric | 'zone-visits', RollupRow>;
+    const get = (m: RollupMetric | 'zone-visits'): RollupRow | undefined => rows.get(m);
     switch (metric) {
       case 'capture-rate': {
         const visits = get('visits')?.value ?? 0;
@@ -158,7 +159,7 @@ export function metricSeries(params: {
         break;
       }
       case 'people-estimate': {
-        const row = zone === STORE_ZONE ? get('visits') : get('zone-visits' as RollupMetric);
+        const row = zone === STORE_ZONE ? get('visits') : get('zone-visits');
         const devices = row?.value ?? 0;
         const hidden = isSuppressed(row?.subjects ?? 0, k);
         const estimate = rangeShare ? peopleEstimate({ devices, share: rangeShare }) : undefined;
