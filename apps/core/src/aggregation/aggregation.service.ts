@@ -136,7 +136,11 @@ export class AggregationService {
   private onSighting(sighting: Sighting): void {
     if (sighting.kind !== 'camera') return;
     if (sighting.entries === undefined && sighting.exits === undefined) return;
-    const count = this.stores.has(sighting.storeId) ? countFromSighting(sighting) : undefined;
+    if (!this.stores.has(sighting.storeId)) {
+      this.inputs.labels('camera', 'unknown-store').inc();
+      return;
+    }
+    const count = countFromSighting(sighting);
     this.inputs.labels('camera', count ? 'accepted' : 'invalid').inc();
     if (count) this.counts.push(count);
   }
