@@ -67,7 +67,12 @@ export default tseslint.config(
   },
   {
     // Pure maths and the SDK do not depend on Nest or the database.
-    files: ['libs/sdk/**/*.ts', 'libs/ingest/**/*.ts', 'libs/policy/**/*.ts', 'libs/localisation/**/*.ts'],
+    files: [
+      'libs/sdk/**/*.ts',
+      'libs/ingest/**/*.ts',
+      'libs/policy/**/*.ts',
+      'libs/localisation/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -76,6 +81,23 @@ export default tseslint.config(
             {
               regex: '^(@nestjs/|typeorm|pg$|@aisle/(core|persistence|hardware))',
               message: 'Keep this lib free of Nest, the database and hardware.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The aggregation maths: no Nest, no database, no hardware (time is an argument).
+    files: ['libs/aggregation/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@nestjs/|typeorm|pg$|@aisle/(core|persistence|hardware))',
+              message: 'Keep the aggregation maths free of Nest, the database and hardware.',
             },
           ],
         },

@@ -14,3 +14,4 @@ export * from './frames/pcap-file.source.js';
 export * from './frames/capture-stream.reader.js';
 export * from './frames/live-capture.js';
 export * from './ble/bluez-scanner.js';
+export * from './simulator/truth-positions.js';

@@ -216,6 +216,9 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       `/notice/${storeId}?format=html`,
       '/metrics',
       '/health',
+      `/api/stores/${storeId}/metrics/visits`,
+      `/api/stores/${storeId}/metrics/transitions`,
+      `/api/stores/${storeId}/heatmap`,
     ]) {
       const res = await sut.get(path);
       expect(res.status).toBeLessThan(500);

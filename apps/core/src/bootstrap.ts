@@ -41,6 +41,7 @@ import { OptOutService } from './opt-out/opt-out.service.js';
 import { MembersService } from './members/members.service.js';
 import { MemberPresenceService } from './members/member-presence.service.js';
 import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
+import { AggregationService } from './aggregation/aggregation.service.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -236,6 +237,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     });
     await sensitiveZones.start();
     cleanups.push(() => sensitiveZones.stop());
+    const aggregation = new AggregationService({
+      dataSource,
+      positions,
+      sightings: pipeline.sightings,
+      events,
+      clock,
+      logger: logger.child({ context: 'aggregation' }),
+      policyFor: (storeId) => runtime.storePolicy(storeId),
+      registry: metrics.registry,
+    });
 
     const parts: HubParts = {
       config,
@@ -257,6 +268,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
       positions,
       sensitiveZones,
+      aggregation,
     };
 
     const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {

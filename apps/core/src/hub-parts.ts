@@ -17,6 +17,7 @@ import type { OptOutService } from './opt-out/opt-out.service.js';
 import type { MembersService } from './members/members.service.js';
 import type { MemberPresenceService } from './members/member-presence.service.js';
 import type { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
+import type { AggregationService } from './aggregation/aggregation.service.js';
 
 /** The hub's plain parts, built outside Nest and handed to the module for wiring. */
 export interface HubParts {
@@ -45,4 +46,6 @@ export interface HubParts {
    * localisation engine publishes into it; nothing else does.
    */
   positions: Subject<PositionUpdate>;
+  /** Visits, dwell, footfall, occupancy and rollups from positions and camera counts. */
+  aggregation: AggregationService;
 }

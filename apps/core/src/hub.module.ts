@@ -29,6 +29,8 @@ import type { HubParts } from './hub-parts.js';
 import { STORE_POLICY_VALIDATOR } from './api/common/store-policy-validator.js';
 import { validateStorePolicyDocument } from './pipeline/store-policy.validator.js';
 import { HubLifecycle } from './hub-lifecycle.js';
+import { AggregationLifecycle } from './aggregation/aggregation.lifecycle.js';
+import { AggregationController } from './aggregation/aggregation.controller.js';
 
 /**
  * Wiring only: the plain objects built in `createHub` are provided to Nest's controllers. Logic
@@ -61,6 +63,7 @@ export class HubModule {
       { provide: 'HUB_PARTS', useValue: parts },
       { provide: STORE_POLICY_VALIDATOR, useValue: validateStorePolicyDocument },
       HubLifecycle,
+      AggregationLifecycle,
     ];
     return {
       module: HubModule,
@@ -81,6 +84,7 @@ export class HubModule {
         FixedDevicesController,
         MembersController,
         AuditController,
+        AggregationController,
       ],
       providers,
       exports: [

@@ -10,3 +10,4 @@ export * from './testing.js';
 export * from './purge.js';
 export * from './policy-versions.js';
 export * from './audit.js';
+export * from './rollup-store.js';

@@ -7,3 +7,4 @@ export * from './tracking-hours.js';
 export * from './consent.js';
 export * from './coupon-policy.js';
 export * from './coupon-engine.js';
+export * from './analytics.js';

@@ -76,3 +76,37 @@ describe('retention', () => {
     ]);
   });
 });
+
+describe('suppression and analytics', () => {
+  it('defaults to k = 5, a 5-minute visit gap and no occupancy thresholds', () => {
+    const policy = parseStorePolicy({});
+    expect(policy.suppression).toEqual({ minSubjects: 5 });
+    expect(policy.analytics).toEqual({
+      visitGapSeconds: 300,
+      minVisitSeconds: 60,
+      occupancyThresholds: [],
+      zoneOccupancyThresholds: [],
+    });
+  });
+
+  it('refuses a k below 2 and bad thresholds, naming the fields', () => {
+    const { errors } = validateStorePolicy({
+      suppression: { minSubjects: 1 },
+      analytics: { visitGapSeconds: 5, occupancyThresholds: [10, -1] },
+    });
+    expect(errors.map((e) => e.field).sort()).toEqual([
+      'analytics.occupancyThresholds',
+      'analytics.visitGapSeconds',
+      'suppression.minSubjects',
+    ]);
+  });
+
+  it('keeps chosen values', () => {
+    const policy = parseStorePolicy({
+      suppression: { minSubjects: 10 },
+      analytics: { occupancyThresholds: [20, 40] },
+    });
+    expect(policy.suppression.minSubjects).toBe(10);
+    expect(policy.analytics.occupancyThresholds).toEqual([20, 40]);
+  });
+});

@@ -6,6 +6,7 @@ import {
   type CouponPolicy,
   type ZoneRef,
 } from './coupon-policy.js';
+import { AnalyticsPolicy, SuppressionPolicy } from './analytics.js';
 import { NoticeDocument, missingNoticeFields } from './notice.js';
 import { RetentionPolicy } from './retention.js';
 import { section } from './section.js';
@@ -23,6 +24,10 @@ export interface StorePolicy {
   hours: TrackingWindow[];
   /** Offers to loyalty members with marketing consent; off by default. */
   coupons: CouponPolicy;
+  /** Small-cell suppression (k). */
+  suppression: SuppressionPolicy;
+  /** Visit sessionisation and occupancy thresholds. */
+  analytics: AnalyticsPolicy;
 }
 
 export class InvalidStorePolicyError extends Error {
@@ -57,6 +62,8 @@ export function validateStorePolicy(
     retention: rawRetention,
     hours: rawHours,
     coupons: rawCoupons,
+    suppression: rawSuppression,
+    analytics: rawAnalytics,
     ...rawTracking
   } = input as Record<string, unknown>;
   const errors: FieldError[] = [];
@@ -71,6 +78,8 @@ export function validateStorePolicy(
 
   const notice = section(NoticeDocument, rawNotice, 'notice', errors);
   const retention = section(RetentionPolicy, rawRetention, 'retention', errors);
+  const suppression = section(SuppressionPolicy, rawSuppression, 'suppression', errors);
+  const analytics = section(AnalyticsPolicy, rawAnalytics, 'analytics', errors);
 
   let hours: TrackingWindow[] = [];
   if (rawHours !== undefined) {
@@ -110,7 +119,7 @@ export function validateStorePolicy(
   }
   return errors.length > 0 || !tracking
     ? { errors }
-    : { policy: { tracking, notice, retention, hours, coupons }, errors };
+    : { policy: { tracking, notice, retention, hours, coupons, suppression, analytics }, errors };
 }
 
 /** Parses a stored policy, throwing one error that lists every problem. */
@@ -128,5 +137,7 @@ export function trackingOffPolicy(): StorePolicy {
     retention: new RetentionPolicy(),
     hours: [],
     coupons: defaultCouponPolicy(),
+    suppression: new SuppressionPolicy(),
+    analytics: new AnalyticsPolicy(),
   };
 }

@@ -15,6 +15,8 @@ import {
   FixedDeviceEntity,
   SensorEntity,
   StoreEntity,
+  purgeAggregates,
+  purgeOrphanAggregates,
   purgeOrphanSightings,
   purgeSightings,
 } from '@aisle/persistence';
@@ -156,12 +158,16 @@ export class StoreRuntime {
     await this.deps.keyring.rotate(now);
     await this.prepareKeys(now);
     let purged = await purgeOrphanSightings(this.deps.dataSource);
+    purged += await purgeOrphanAggregates(this.deps.dataSource);
     for (const [storeId, policy] of this.policies) {
-      purged += await purgeSightings(this.deps.dataSource, {
+      const horizon = {
         storeId,
         deviceBefore: now - policy.retention.deviceSightingsHours * 3_600_000,
         countsBefore: now - policy.retention.countsDays * 86_400_000,
-      });
+      };
+      purged += await purgeSightings(this.deps.dataSource, horizon);
+      // Visit facts are device data; counter facts and rollups are counts.
+      purged += await purgeAggregates(this.deps.dataSource, horizon);
     }
     if (purged > 0) {
       this.deps.onPurged?.(purged);

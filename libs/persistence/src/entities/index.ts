@@ -1,3 +1,4 @@
+export * from './aggregate.entity.js';
 export * from './api-key.entity.js';
 export * from './audit-entry.entity.js';
 export * from './coupon-issue.entity.js';
@@ -14,6 +15,7 @@ export * from './store.entity.js';
 export * from './store-policy-version.entity.js';
 export * from './zone.entity.js';
 
+import { AggCountEntity, AggVisitEntity, MetricRollupEntity } from './aggregate.entity.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 import { CouponIssueEntity } from './coupon-issue.entity.js';
@@ -46,4 +48,7 @@ export const ENTITIES = [
   AuditEntryEntity,
   MemberVisitEntity,
   CouponIssueEntity,
+  AggVisitEntity,
+  AggCountEntity,
+  MetricRollupEntity,
 ];

@@ -4,6 +4,8 @@ import { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 import { MIGRATIONS } from './index.js';
 
 const TABLES = [
+  'agg_counts',
+  'agg_visits',
   'api_keys',
   'audit_log',
   'coupon_issues',
@@ -12,6 +14,7 @@ const TABLES = [
   'member_consents',
   'member_visits',
   'members',
+  'metric_rollups',
   'opt_outs',
   'pseudonym_keys',
   'sensors',

@@ -1,0 +1,348 @@
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { Observable, Subscription } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import {
+  DEFAULT_HEAT_CELL_M,
+  STORE_ZONE,
+  Sessioniser,
+  bucketStart,
+  countFromSighting,
+  isSuppressed,
+  nextBucket,
+  occupancyCrossings,
+  summariseDwell,
+  type CountRecord,
+  type SessionEvent,
+  type SessioniserOptions,
+  type VisitRecord,
+} from '@aisle/aggregation';
+import { RollupStore, StoreEntity, ZoneEntity } from '@aisle/persistence';
+import type { Clock, PositionUpdate, Sighting, TimerHandle } from '@aisle/sdk';
+import type { StorePolicy } from '@aisle/policy';
+import type { EventBus } from '../events/event-bus.js';
+
+/** How often visits are advanced and rollups flushed: 10 s keeps the API within a minute. */
+export const AGGREGATION_FLUSH_MS = 10_000;
+/** Zone tags meaning "outside the store" (the pavement in front of the window). */
+export const OUTSIDE_ZONE_TAGS = ['storefront', 'outside'];
+
+interface StoreInfo {
+  timeZone: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * Wiring of the aggregation engine: positions (from localisation) and camera counts (from the
+ * pipeline) into the pure sessioniser and rollup maths, facts and rollups into the database, and
+ * visit/zone/occupancy/hourly events onto the bus. The maths lives in @aisle/aggregation, the
+ * SQL in @aisle/persistence; this class only moves data between them on a timer.
+ */
+export class AggregationService {
+  readonly rollups: RollupStore;
+  private readonly sessioniser: Sessioniser;
+  private readonly stores = new Map<string, StoreInfo>();
+  private visits: VisitRecord[] = [];
+  private counts: CountRecord[] = [];
+  private readonly occupancy = new Map<string, number>();
+  private readonly lastHourly = new Map<string, number>();
+  private subscriptions: Subscription[] = [];
+  private timer?: TimerHandle;
+  private running: Promise<void> = Promise.resolve();
+  private readonly inputs: Counter<'kind' | 'result'>;
+
+  constructor(
+    private readonly deps: {
+      dataSource: DataSource;
+      positions: Observable<PositionUpdate>;
+      sightings: Observable<Sighting>;
+      events: EventBus;
+      clock: Clock;
+      logger: Logger;
+      policyFor: (storeId: string) => StorePolicy | undefined;
+      registry?: Registry;
+      sessioniser?: SessioniserOptions;
+      flushMs?: number;
+    },
+  ) {
+    this.rollups = new RollupStore(deps.dataSource);
+    this.sessioniser = new Sessioniser(deps.sessioniser);
+    this.inputs = new Counter({
+      name: 'aisle_aggregation_inputs_total',
+      help: 'Positions and camera counts into aggregation, by result (accepted, late, duplicate, …)',
+      labelNames: ['kind', 'result'] as const,
+      registers: deps.registry ? [deps.registry] : [],
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    this.subscriptions.push(
+      this.deps.positions.subscribe((p) => this.onPosition(p)),
+      this.deps.sightings.subscribe((s) => this.onSighting(s)),
+    );
+    const now = this.deps.clock.now();
+    for (const storeId of this.stores.keys()) {
+      this.lastHourly.set(storeId, this.hourOf(storeId, now));
+    }
+    this.timer = this.deps.clock.setInterval(() => {
+      this.tick().catch((error: unknown) =>
+        this.deps.logger.error(
+          `aggregation flush failed (will retry): ${(error as Error).message}`,
+        ),
+      );
+    }, this.deps.flushMs ?? AGGREGATION_FLUSH_MS);
+  }
+
+  /** Re-reads stores and zones (call after configuration changes). */
+  async reload(): Promise<void> {
+    const stores = await this.deps.dataSource.getRepository(StoreEntity).find();
+    const zones = await this.deps.dataSource.getRepository(ZoneEntity).find();
+    for (const store of stores) {
+      const analytics = this.deps.policyFor(store.id)?.analytics;
+      this.stores.set(store.id, {
+        timeZone: store.timezone,
+        width: store.width,
+        height: store.height,
+      });
+      this.sessioniser.configureStore(store.id, {
+        outsideZoneIds: zones
+          .filter(
+            (z) => z.storeId === store.id && z.tags.some((t) => OUTSIDE_ZONE_TAGS.includes(t)),
+          )
+          .map((z) => z.id),
+        width: store.width,
+        height: store.height,
+        heatCellM: DEFAULT_HEAT_CELL_M,
+        ...(analytics
+          ? {
+              visitGapMs: analytics.visitGapSeconds * 1000,
+              minVisitMs: analytics.minVisitSeconds * 1000,
+            }
+          : {}),
+      });
+      if (!this.lastHourly.has(store.id)) {
+        this.lastHourly.set(store.id, this.hourOf(store.id, this.deps.clock.now()));
+      }
+    }
+  }
+
+  private onPosition(position: PositionUpdate): void {
+    const result = this.sessioniser.ingest(position);
+    this.inputs.labels('position', result).inc();
+  }
+
+  private onSighting(sighting: Sighting): void {
+    if (sighting.kind !== 'camera') return;
+    if (sighting.entries === undefined && sighting.exits === undefined) return;
+    if (!this.stores.has(sighting.storeId)) {
+      this.inputs.labels('camera', 'unknown-store').inc();
+      return;
+    }
+    const count = countFromSighting(sighting);
+    this.inputs.labels('camera', count ? 'accepted' : 'invalid').inc();
+    if (count) this.counts.push(count);
+  }
+
+  /**
+   * One cycle: advance visits to now, publish their events and occupancy crossings, write facts
+   * and rollups, and publish `aggregate.hourly` for hours that closed. Cycles never overlap.
+   */
+  tick(): Promise<void> {
+    this.running = this.running.then(
+      () => this.cycle(),
+      () => this.cycle(),
+    );
+    return this.running;
+  }
+
+  private async cycle(): Promise<void> {
+    // Cheap (two small queries) and keeps zones, floor plans and policies current.
+    await this.reload();
+    const now = this.deps.clock.now();
+    this.publishSessionEvents(this.sessioniser.advance(now));
+    this.publishOccupancy();
+    await this.flush(now);
+    await this.publishHourly(now);
+  }
+
+  /** Writes buffered facts and refreshes the rollups they touch (kept for retry on failure). */
+  private async flush(now: number): Promise<void> {
+    const visits = this.visits;
+    const counts = this.counts;
+    if (visits.length === 0 && counts.length === 0) return;
+    this.visits = [];
+    this.counts = [];
+    try {
+      await this.rollups.saveVisits(visits);
+      await this.rollups.saveCounts(counts);
+      const storeIds = new Set([...visits.map((v) => v.storeId), ...counts.map((c) => c.storeId)]);
+      for (const storeId of storeIds) {
+        const info = this.stores.get(storeId);
+        if (!info) continue;
+        const retention = this.deps.policyFor(storeId)?.retention.deviceSightingsHours ?? 24;
+        await this.rollups.refresh({
+          storeId,
+          timeZone: info.timeZone,
+          visits: visits.filter((v) => v.storeId === storeId),
+          counts: counts.filter((c) => c.storeId === storeId),
+          grid: { width: info.width, height: info.height, cellM: DEFAULT_HEAT_CELL_M },
+          visitFactsSince: now - retention * 3_600_000,
+        });
+      }
+    } catch (error) {
+      // Facts are idempotent: writing them again next cycle is safe.
+      this.visits = [...visits, ...this.visits];
+      this.counts = [...counts, ...this.counts];
+      throw error;
+    }
+  }
+
+  /** Closes every open visit and writes everything (shutdown). */
+  async stop(): Promise<void> {
+    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    if (this.timer) this.deps.clock.clearInterval(this.timer);
+    await this.running.catch(() => undefined);
+    this.publishSessionEvents(this.sessioniser.closeAll());
+    await this.flush(this.deps.clock.now());
+  }
+
+  private publishSessionEvents(events: readonly SessionEvent[]): void {
+    const bus = this.deps.events;
+    for (const e of events) {
+      switch (e.type) {
+        case 'visit.started':
+          bus.publish('visit.started', e.storeId, {
+            subject: e.subject,
+            visitId: e.visitId,
+            startedAt: e.startedAt,
+          });
+          break;
+        case 'zone.entered':
+          bus.publish('zone.entered', e.storeId, {
+            subject: e.subject,
+            visitId: e.visitId,
+            zoneId: e.zoneId,
+            enteredAt: e.enteredAt,
+          });
+          break;
+        case 'zone.exited':
+          bus.publish('zone.exited', e.storeId, {
+            subject: e.subject,
+            visitId: e.visitId,
+            zoneId: e.zoneId,
+            enteredAt: e.enteredAt,
+            exitedAt: e.exitedAt,
+            dwellSeconds: (e.exitedAt - e.enteredAt) / 1000,
+          });
+          break;
+        case 'visit.ended': {
+          const v = e.visit;
+          this.visits.push(v);
+          const dwell = new Map<string, number>();
+          for (const z of v.zones) {
+            dwell.set(z.zoneId, (dwell.get(z.zoneId) ?? 0) + z.exitedAt - z.enteredAt);
+          }
+          bus.publish('visit.ended', e.storeId, {
+            subject: v.subject,
+            visitId: v.visitId,
+            startedAt: v.startedAt,
+            endedAt: v.endedAt,
+            dwellSeconds: (v.endedAt - v.startedAt) / 1000,
+            zones: [...dwell].map(([zoneId, ms]) => ({ zoneId, dwellSeconds: ms / 1000 })),
+            passerBy: v.passerBy,
+          });
+          break;
+        }
+      }
+    }
+  }
+
+  private publishOccupancy(): void {
+    for (const storeId of this.stores.keys()) {
+      const analytics = this.deps.policyFor(storeId)?.analytics;
+      const current = this.sessioniser.occupancy(storeId);
+      const readings: [string | null, number, readonly number[]][] = [
+        [null, current.store, analytics?.occupancyThresholds ?? []],
+      ];
+      const zoneIds = new Set([
+        ...current.zones.keys(),
+        ...[...this.occupancy.keys()]
+          .filter((k) => k.startsWith(`${storeId}\u0000`) && k !== `${storeId}\u0000`)
+          .map((k) => k.slice(storeId.length + 1)),
+      ]);
+      for (const zoneId of zoneIds) {
+        readings.push([
+          zoneId,
+          current.zones.get(zoneId) ?? 0,
+          analytics?.zoneOccupancyThresholds ?? [],
+        ]);
+      }
+      for (const [zoneId, occupancy, thresholds] of readings) {
+        const key = `${storeId}\u0000${zoneId ?? ''}`;
+        const previous = this.occupancy.get(key) ?? 0;
+        this.occupancy.set(key, occupancy);
+        for (const crossing of occupancyCrossings({ zoneId, previous, occupancy, thresholds })) {
+          this.deps.events.publish('occupancy.changed', storeId, crossing);
+        }
+      }
+    }
+  }
+
+  /**
+   * `aggregate.hourly` once an hour is closed for good: its end plus the store's visit gap and the
+   * lateness allowance has passed (visits started in it have ended or are open long stays).
+   * Suppressed at the store's k: the event is for consumers outside the store scope.
+   */
+  private async publishHourly(now: number): Promise<void> {
+    for (const [storeId, info] of this.stores) {
+      const policy = this.deps.policyFor(storeId);
+      const gapMs = (policy?.analytics.visitGapSeconds ?? 300) * 1000 + 60_000;
+      const k = policy?.suppression.minSubjects ?? 5;
+      let hour = this.lastHourly.get(storeId) ?? this.hourOf(storeId, now);
+      for (;;) {
+        const end = nextBucket(hour, '1h', info.timeZone);
+        if (end + gapMs > now) break;
+        const rows = await this.rollups.rows({ storeId, bucket: '1h', from: hour, to: end });
+        const find = (metric: string, zoneId = STORE_ZONE) =>
+          rows.find((r) => r.metric === metric && r.zoneId === zoneId);
+        const figure = (metric: string, zoneId = STORE_ZONE): number | null => {
+          const row = find(metric, zoneId);
+          return row && isSuppressed(row.subjects, k) ? null : (row?.value ?? 0);
+        };
+        const medianOf = (zoneId: string): number | null => {
+          const row = find('dwell', zoneId);
+          if (!row || isSuppressed(row.subjects, k)) return null;
+          return summariseDwell(row.detail?.values ?? []).medianSeconds;
+        };
+        const zoneIds = [
+          ...new Set(
+            rows
+              .filter((r) => r.metric === 'visits' && r.zoneId !== STORE_ZONE)
+              .map((r) => r.zoneId),
+          ),
+        ];
+        this.deps.events.publish('aggregate.hourly', storeId, {
+          hourStart: hour,
+          footfallIn: figure('footfall-in'),
+          footfallOut: figure('footfall-out'),
+          visits: figure('visits'),
+          passersBy: figure('passers-by'),
+          medianDwellSeconds: medianOf(STORE_ZONE),
+          zones: zoneIds.sort().map((zoneId) => ({
+            zoneId,
+            visits: figure('visits', zoneId),
+            medianDwellSeconds: medianOf(zoneId),
+          })),
+        });
+        hour = end;
+        this.lastHourly.set(storeId, hour);
+      }
+    }
+  }
+
+  private hourOf(storeId: string, at: number): number {
+    return bucketStart(at, '1h', this.stores.get(storeId)?.timeZone ?? 'UTC');
+  }
+}

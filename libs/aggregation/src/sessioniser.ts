@@ -1,0 +1,425 @@
+import { createHash } from 'node:crypto';
+import type { PositionUpdate } from '@aisle/sdk';
+import type { VisitRecord, ZoneStay } from './visit.js';
+
+/** A visit closes after this long without a position: 5 min covers phones idling between probes. */
+export const DEFAULT_VISIT_GAP_MS = 5 * 60_000;
+/** Inside the store for less than this: a passer-by (a glance through the door is not a visit). */
+export const DEFAULT_MIN_VISIT_MS = 60_000;
+/** Positions may arrive this much out of order (localisation windows, broker delays). */
+export const DEFAULT_ALLOWED_LATENESS_MS = 60_000;
+/** Heat-grid cell edge, metres: about one shelf bay. */
+export const DEFAULT_HEAT_CELL_M = 1;
+
+/** What the sessioniser needs to know about a store. */
+export interface StoreGeometry {
+  /** Zones outside the store proper (tagged `storefront` or `outside`). */
+  outsideZoneIds: readonly string[];
+  /** Floor-plan size, metres (the heat grid covers it). */
+  width: number;
+  height: number;
+  heatCellM?: number;
+  visitGapMs?: number;
+  minVisitMs?: number;
+}
+
+export interface SessioniserOptions {
+  allowedLatenessMs?: number;
+  /**
+   * Hook for the member registry (owned by the policy area): true when the pseudonymous visit
+   * belongs to a loyalty member who consented to analytics linking and visited before. This is the
+   * only way visits are linked across pseudonym periods; the default links nothing.
+   */
+  returningMember?: (visit: {
+    storeId: string;
+    subject: string;
+    period: number;
+    startedAt: number;
+  }) => boolean;
+}
+
+export type SessionEvent =
+  | { type: 'visit.started'; storeId: string; subject: string; visitId: string; startedAt: number }
+  | {
+      type: 'zone.entered';
+      storeId: string;
+      subject: string;
+      visitId: string;
+      zoneId: string;
+      enteredAt: number;
+    }
+  | {
+      type: 'zone.exited';
+      storeId: string;
+      subject: string;
+      visitId: string;
+      zoneId: string;
+      enteredAt: number;
+      exitedAt: number;
+    }
+  | { type: 'visit.ended'; storeId: string; visit: VisitRecord };
+
+export type IngestResult = 'accepted' | 'duplicate' | 'late' | 'unknown-store' | 'invalid';
+
+interface Point {
+  at: number;
+  x: number;
+  y: number;
+  zoneId: string | null;
+}
+
+interface OpenVisit {
+  visitId: string;
+  startedAt: number;
+  lastAt: number;
+  last: Point;
+  insideMs: number;
+  started: boolean;
+  zones: ZoneStay[];
+  /** Zone of the last position and when it was entered. */
+  current: { zoneId: string; enteredAt: number } | null;
+  heat: Map<number, number>;
+}
+
+interface SubjectState {
+  storeId: string;
+  subject: string;
+  period: number;
+  /** Accepted positions not yet past the watermark, sorted by time. */
+  pending: Point[];
+  lastProcessedAt: number;
+  visit: OpenVisit | null;
+}
+
+interface StoreState {
+  geometry: Required<StoreGeometry>;
+  outside: Set<string>;
+  watermark: number;
+  maxSeenAt: number;
+  /** Visitor visits so far per `period|subject` (for repeat visitors within the period). */
+  visitCounts: Map<string, number>;
+}
+
+/** Deterministic visit id: the store, pseudonym period, subject and first position's time. */
+export function visitIdOf(v: {
+  storeId: string;
+  period: number;
+  subject: string;
+  startedAt: number;
+}): string {
+  return `v_${createHash('sha256')
+    .update(`${v.storeId}\u0000${v.period}\u0000${v.subject}\u0000${v.startedAt}`)
+    .digest('hex')
+    .slice(0, 24)}`;
+}
+
+/**
+ * Turns each subject's positions into visits. Pure: no clock (time is an argument of `advance`),
+ * no I/O, deterministic.
+ *
+ * Ordering and lateness: per store, a watermark = max(latest position time, `now`) − allowed
+ * lateness. Positions newer than the watermark are buffered and may arrive in any order; those at or
+ * before it are `late` and dropped (counted by the caller). When the watermark passes a position it
+ * is processed in time order, so the same set of positions yields the same visits, events and ids
+ * whatever order or duplication they arrived with (a second position with the same time is a
+ * `duplicate`).
+ *
+ * A visit (session) is a subject's run of positions with no gap longer than `visitGapMs`; it closes
+ * when the watermark is `visitGapMs` past its last position. Pseudonyms change at key rotation, so
+ * a stay across a rotation (midnight for daily keys) is two visits: linking them is impossible by
+ * design. `visit.started` is emitted at the first position inside the store (not in an outside
+ * zone); a session never inside for `minVisitMs` is a passer-by.
+ */
+export class Sessioniser {
+  private readonly stores = new Map<string, StoreState>();
+  private readonly subjects = new Map<string, SubjectState>();
+  private readonly lateness: number;
+
+  constructor(private readonly options: SessioniserOptions = {}) {
+    this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
+  }
+
+  /** Adds or updates a store (zones, floor plan, thresholds); positions of unknown stores are refused. */
+  configureStore(storeId: string, geometry: StoreGeometry): void {
+    const full: Required<StoreGeometry> = {
+      heatCellM: DEFAULT_HEAT_CELL_M,
+      visitGapMs: DEFAULT_VISIT_GAP_MS,
+      minVisitMs: DEFAULT_MIN_VISIT_MS,
+      ...geometry,
+    };
+    const existing = this.stores.get(storeId);
+    if (existing) {
+      existing.geometry = full;
+      existing.outside = new Set(full.outsideZoneIds);
+      return;
+    }
+    this.stores.set(storeId, {
+      geometry: full,
+      outside: new Set(full.outsideZoneIds),
+      watermark: Number.NEGATIVE_INFINITY,
+      maxSeenAt: Number.NEGATIVE_INFINITY,
+      visitCounts: new Map(),
+    });
+  }
+
+  hasStore(storeId: string): boolean {
+    return this.stores.has(storeId);
+  }
+
+  ingest(position: PositionUpdate): IngestResult {
+    const store = this.stores.get(position.storeId);
+    if (!store) return 'unknown-store';
+    if (
+      !Number.isFinite(position.at) ||
+      !Number.isFinite(position.x) ||
+      !Number.isFinite(position.y) ||
+      !Number.isFinite(position.period) ||
+      typeof position.subject !== 'string' ||
+      position.subject === ''
+    ) {
+      return 'invalid';
+    }
+    if (position.at <= store.watermark) return 'late';
+    const key = `${position.storeId}\u0000${position.period}\u0000${position.subject}`;
+    let state = this.subjects.get(key);
+    if (!state) {
+      state = {
+        storeId: position.storeId,
+        subject: position.subject,
+        period: position.period,
+        pending: [],
+        lastProcessedAt: Number.NEGATIVE_INFINITY,
+        visit: null,
+      };
+      this.subjects.set(key, state);
+    }
+    if (position.at === state.lastProcessedAt) return 'duplicate';
+    const point: Point = { at: position.at, x: position.x, y: position.y, zoneId: position.zoneId };
+    const pending = state.pending;
+    let i = pending.length;
+    while (i > 0 && (pending[i - 1] as Point).at > point.at) i -= 1;
+    if (i > 0 && (pending[i - 1] as Point).at === point.at) return 'duplicate';
+    pending.splice(i, 0, point);
+    if (position.at > store.maxSeenAt) store.maxSeenAt = position.at;
+    return 'accepted';
+  }
+
+  /**
+   * Moves every store's watermark to max(latest position, `now`) − lateness and processes what it
+   * passed: returns the events in time order per subject, closed visits included (`visit.ended`).
+   */
+  advance(now: number): SessionEvent[] {
+    const events: SessionEvent[] = [];
+    for (const store of this.stores.values()) {
+      const target = Math.max(store.maxSeenAt, now) - this.lateness;
+      if (target > store.watermark) store.watermark = target;
+    }
+    for (const [key, state] of this.subjects) {
+      const store = this.stores.get(state.storeId);
+      if (!store) {
+        this.subjects.delete(key);
+        continue;
+      }
+      this.processSubject(state, store, events);
+      if (!state.visit && state.pending.length === 0) this.subjects.delete(key);
+    }
+    for (const store of this.stores.values()) this.pruneCounts(store);
+    return events;
+  }
+
+  /** Closes every open visit now, whatever the watermark (shutdown). */
+  closeAll(): SessionEvent[] {
+    const events: SessionEvent[] = [];
+    for (const store of this.stores.values()) store.watermark = Number.POSITIVE_INFINITY;
+    for (const [key, state] of this.subjects) {
+      const store = this.stores.get(state.storeId);
+      if (store) this.processSubject(state, store, events);
+      this.subjects.delete(key);
+    }
+    // Anything not newer than what was seen is late from now on.
+    for (const store of this.stores.values()) store.watermark = store.maxSeenAt;
+    return events;
+  }
+
+  /** People currently in each zone and in the store (open visits, as of the watermark). */
+  occupancy(storeId: string): { store: number; zones: Map<string, number> } {
+    const zones = new Map<string, number>();
+    let inside = 0;
+    const store = this.stores.get(storeId);
+    for (const state of this.subjects.values()) {
+      if (state.storeId !== storeId || !state.visit?.current) continue;
+      const zoneId = state.visit.current.zoneId;
+      zones.set(zoneId, (zones.get(zoneId) ?? 0) + 1);
+      if (store && !store.outside.has(zoneId)) inside += 1;
+    }
+    return { store: inside, zones };
+  }
+
+  /** Positions waiting for the watermark (for metrics). */
+  get pendingCount(): number {
+    let n = 0;
+    for (const state of this.subjects.values()) n += state.pending.length;
+    return n;
+  }
+
+  private processSubject(state: SubjectState, store: StoreState, events: SessionEvent[]): void {
+    const { geometry } = store;
+    let consumed = 0;
+    for (const point of state.pending) {
+      if (point.at > store.watermark) break;
+      consumed += 1;
+      if (state.visit && point.at - state.visit.lastAt > geometry.visitGapMs) {
+        this.close(state, store, events);
+      }
+      if (!state.visit) state.visit = this.open(state, point);
+      this.step(state, store, point, events);
+      state.lastProcessedAt = point.at;
+    }
+    if (consumed > 0) state.pending.splice(0, consumed);
+    if (state.visit && store.watermark - state.visit.lastAt > geometry.visitGapMs) {
+      this.close(state, store, events);
+    }
+  }
+
+  private open(state: SubjectState, point: Point): OpenVisit {
+    return {
+      visitId: visitIdOf({
+        storeId: state.storeId,
+        period: state.period,
+        subject: state.subject,
+        startedAt: point.at,
+      }),
+      startedAt: point.at,
+      lastAt: point.at,
+      last: point,
+      insideMs: 0,
+      started: false,
+      zones: [],
+      current: null,
+      heat: new Map(),
+    };
+  }
+
+  private step(state: SubjectState, store: StoreState, point: Point, events: SessionEvent[]): void {
+    const visit = state.visit as OpenVisit;
+    const { storeId, subject } = state;
+    const previous = visit.last;
+    const dt = point.at - previous.at;
+    if (dt > 0) {
+      if (isInside(previous.zoneId, store.outside)) visit.insideMs += dt;
+      const cell = heatCell(previous, store.geometry);
+      if (cell !== undefined) visit.heat.set(cell, (visit.heat.get(cell) ?? 0) + dt);
+    }
+    if (!visit.started && isInside(point.zoneId, store.outside)) {
+      visit.started = true;
+      events.push({
+        type: 'visit.started',
+        storeId,
+        subject,
+        visitId: visit.visitId,
+        startedAt: visit.startedAt,
+      });
+    }
+    if ((visit.current?.zoneId ?? null) !== point.zoneId) {
+      if (visit.current) {
+        visit.zones.push({ ...visit.current, exitedAt: point.at });
+        events.push({
+          type: 'zone.exited',
+          storeId,
+          subject,
+          visitId: visit.visitId,
+          zoneId: visit.current.zoneId,
+          enteredAt: visit.current.enteredAt,
+          exitedAt: point.at,
+        });
+      }
+      visit.current = point.zoneId === null ? null : { zoneId: point.zoneId, enteredAt: point.at };
+      if (point.zoneId !== null) {
+        events.push({
+          type: 'zone.entered',
+          storeId,
+          subject,
+          visitId: visit.visitId,
+          zoneId: point.zoneId,
+          enteredAt: point.at,
+        });
+      }
+    }
+    visit.last = point;
+    visit.lastAt = point.at;
+  }
+
+  private close(state: SubjectState, store: StoreState, events: SessionEvent[]): void {
+    const visit = state.visit as OpenVisit;
+    state.visit = null;
+    const { storeId, subject, period } = state;
+    if (visit.current) {
+      visit.zones.push({ ...visit.current, exitedAt: visit.lastAt });
+      events.push({
+        type: 'zone.exited',
+        storeId,
+        subject,
+        visitId: visit.visitId,
+        zoneId: visit.current.zoneId,
+        enteredAt: visit.current.enteredAt,
+        exitedAt: visit.lastAt,
+      });
+    }
+    const passerBy = !visit.started || visit.insideMs < store.geometry.minVisitMs;
+    let ordinal = 0;
+    if (!passerBy) {
+      const countKey = `${period}\u0000${subject}`;
+      ordinal = (store.visitCounts.get(countKey) ?? 0) + 1;
+      store.visitCounts.set(countKey, ordinal);
+    }
+    const path: string[] = [];
+    for (const stay of visit.zones) {
+      if (path[path.length - 1] !== stay.zoneId) path.push(stay.zoneId);
+    }
+    const record: VisitRecord = {
+      storeId,
+      visitId: visit.visitId,
+      subject,
+      period,
+      startedAt: visit.startedAt,
+      endedAt: visit.lastAt,
+      insideMs: visit.insideMs,
+      passerBy,
+      ordinal,
+      returningMember:
+        !passerBy &&
+        (this.options.returningMember?.({ storeId, subject, period, startedAt: visit.startedAt }) ??
+          false),
+      zones: visit.zones,
+      path,
+      heat: [...visit.heat.entries()].sort((a, b) => a[0] - b[0]),
+    };
+    events.push({ type: 'visit.ended', storeId, visit: record });
+  }
+
+  /** Forgets visit counts of periods no open subject can still be in (keys rotate at most daily). */
+  private pruneCounts(store: StoreState): void {
+    const horizon = store.watermark - 2 * 86_400_000;
+    for (const key of store.visitCounts.keys()) {
+      const period = Number(key.slice(0, key.indexOf('\u0000')));
+      if (period < horizon) store.visitCounts.delete(key);
+    }
+  }
+}
+
+function isInside(zoneId: string | null, outside: ReadonlySet<string>): boolean {
+  return zoneId !== null && !outside.has(zoneId);
+}
+
+/** Grid cell index of a point, or undefined off the floor plan. */
+export function heatCell(
+  point: { x: number; y: number },
+  grid: { width: number; height: number; heatCellM: number },
+): number | undefined {
+  if (point.x < 0 || point.y < 0 || point.x > grid.width || point.y > grid.height) return undefined;
+  const cols = Math.max(1, Math.ceil(grid.width / grid.heatCellM));
+  const rows = Math.max(1, Math.ceil(grid.height / grid.heatCellM));
+  const col = Math.min(cols - 1, Math.floor(point.x / grid.heatCellM));
+  const row = Math.min(rows - 1, Math.floor(point.y / grid.heatCellM));
+  return row * cols + col;
+}

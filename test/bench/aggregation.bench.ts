@@ -1,0 +1,226 @@
+// `npm run bench -- aggregation`: (a) positions/s through the sessioniser alone (pure maths), and
+// ingest-to-rollup (sessioniser + visit facts + rollup refresh) with positions from the demo
+// simulator's ground truth; (b) camera counts → rollups for a synthetic history of 10 stores × 30
+// days; (c) query latency of 30 days of hourly footfall per store (the API's store query + series
+// maths, without HTTP). PostgreSQL when DATABASE_URL is set (fresh schema, dropped at the end),
+// else in-memory PGlite (the result says which).
+import { randomBytes } from 'node:crypto';
+import {
+  Sessioniser,
+  bucketStart,
+  metricSeries,
+  type CountRecord,
+  type VisitRecord,
+} from '@aisle/aggregation';
+import type { PositionUpdate } from '@aisle/sdk';
+import { StoreSimulator, demoStoreLayout, truthPositions } from '@aisle/hardware';
+import { RollupStore, closeDatabase, databaseKind, openDatabase } from '@aisle/persistence';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const STORES = 10;
+const DAYS = 30;
+/** Counter reports per hour per store in the synthetic history (one per 10 min). */
+const REPORTS_PER_HOUR = 6;
+const QUERY_ROUNDS = 20;
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export default async function run() {
+  const url = process.env.DATABASE_URL;
+  const schema = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const dataSource = await openDatabase(url ? { url, schema } : {});
+  const database = databaseKind(dataSource);
+  const store = new RollupStore(dataSource);
+  try {
+    // --- (a) positions from the simulator's truth: 1 simulated hour, a position per phone per 2 s.
+    const layout = demoStoreLayout();
+    const simulatedMinutes = Number(process.env.BENCH_MINUTES ?? 60);
+    const start = Date.UTC(2026, 0, 5, 9);
+    const simulator = new StoreSimulator({ seed: 3, startAt: start, layout, arrivalsPerMinute: 4 });
+    const steps: { at: number; positions: PositionUpdate[] }[] = [];
+    for (let t = 0; t < simulatedMinutes * 30; t += 1) {
+      const { groundTruth } = simulator.step(2_000);
+      steps.push({
+        at: groundTruth.at,
+        positions: truthPositions({ storeId: 'demo', truth: groundTruth }),
+      });
+    }
+    const positions = steps.reduce((n, s) => n + s.positions.length, 0);
+    const geometry = {
+      outsideZoneIds: ['storefront'],
+      width: layout.store.width,
+      height: layout.store.height,
+    };
+
+    const pure = new Sessioniser();
+    pure.configureStore('demo', geometry);
+    const pureStarted = performance.now();
+    let pureVisits = 0;
+    for (const step of steps) {
+      for (const p of step.positions) pure.ingest(p);
+      for (const e of pure.advance(step.at)) if (e.type === 'visit.ended') pureVisits += 1;
+    }
+    const pureSeconds = (performance.now() - pureStarted) / 1000;
+
+    const sut = new Sessioniser();
+    sut.configureStore('demo', geometry);
+    let pending: VisitRecord[] = [];
+    let visits = 0;
+    const flush = async (now: number) => {
+      if (pending.length === 0) return;
+      await store.saveVisits(pending);
+      await store.refresh({
+        storeId: 'demo',
+        timeZone: layout.store.timezone,
+        visits: pending,
+        counts: [],
+        grid: { width: layout.store.width, height: layout.store.height, cellM: 1 },
+        visitFactsSince: now - DAY,
+      });
+      visits += pending.length;
+      pending = [];
+    };
+    const e2eStarted = performance.now();
+    let lastFlush = start;
+    let flushes = 0;
+    for (const step of steps) {
+      for (const p of step.positions) sut.ingest(p);
+      for (const e of sut.advance(step.at)) if (e.type === 'visit.ended') pending.push(e.visit);
+      // one flush per simulated 30 s (the service flushes every 10 s of wall time)
+      if (step.at - lastFlush >= 30_000) {
+        await flush(step.at);
+        flushes += 1;
+        lastFlush = step.at;
+      }
+    }
+    for (const e of sut.closeAll()) if (e.type === 'visit.ended') pending.push(e.visit);
+    await flush(start + simulatedMinutes * 60_000);
+    const e2eSeconds = (performance.now() - e2eStarted) / 1000;
+
+    // --- (b) synthetic history: 30 days of entrance counts per store. Store 0 goes through the
+    // whole path (count facts → hour and minute recompute → day merge) and is timed; stores 1–9
+    // get the same hourly footfall rows written directly (keeps the benchmark under 2 minutes).
+    const historyStart = bucketStart(Date.UTC(2026, 1, 1), '1d', 'Europe/Berlin');
+    const historyCounts = (storeId: string, s: number): CountRecord[] => {
+      const counts: CountRecord[] = [];
+      for (let h = 0; h < DAYS * 24; h += 1) {
+        const hourOfDay = h % 24;
+        const open = hourOfDay >= 7 && hourOfDay < 21;
+        for (let r = 0; r < REPORTS_PER_HOUR; r += 1) {
+          const intervalStart = historyStart + h * HOUR + r * (HOUR / REPORTS_PER_HOUR);
+          const entries = open ? 5 + ((h * 7 + r * 3 + s) % 17) : (h + r) % 2;
+          counts.push({
+            storeId,
+            sensorId: 'cam-entrance',
+            lineId: 'entrance',
+            intervalStart,
+            at: intervalStart + HOUR / REPORTS_PER_HOUR,
+            entries,
+            exits: entries,
+          });
+        }
+      }
+      return counts;
+    };
+    const timedCounts = historyCounts('store-0', 0);
+    const countsStarted = performance.now();
+    await store.saveCounts(timedCounts);
+    const refreshed = await store.refresh({
+      storeId: 'store-0',
+      timeZone: 'Europe/Berlin',
+      visits: [],
+      counts: timedCounts,
+      visitFactsSince: historyStart,
+    });
+    const countsSeconds = (performance.now() - countsStarted) / 1000;
+    const reports = timedCounts.length;
+    const rollupRows = refreshed.rows;
+    const template = await store.rows({
+      storeId: 'store-0',
+      bucket: '1h',
+      from: historyStart,
+      to: historyStart + DAYS * DAY,
+    });
+    for (let s = 1; s < STORES; s += 1) {
+      await store.putRows(template.map((r) => ({ ...r, storeId: `store-${s}` })));
+    }
+
+    // --- (c) query: 30 days of hourly footfall for each store, as the API does it.
+    const latencies: number[] = [];
+    let points = 0;
+    for (let round_ = 0; round_ < QUERY_ROUNDS; round_ += 1) {
+      for (let s = 0; s < STORES; s += 1) {
+        const t0 = performance.now();
+        const rows = await store.rows({
+          storeId: `store-${s}`,
+          bucket: '1h',
+          from: historyStart,
+          to: historyStart + DAYS * DAY,
+          metrics: ['footfall-in'],
+        });
+        const series = metricSeries({
+          metric: 'footfall-in',
+          rows,
+          bucket: '1h',
+          timeZone: 'Europe/Berlin',
+          k: 5,
+        });
+        latencies.push(performance.now() - t0);
+        points = series.length;
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    const warm = latencies; // every query counted, the first (cold) ones included
+
+    return {
+      database,
+      ...(database === 'pglite'
+        ? { note: 'DATABASE_URL not set: embedded PGlite, not PostgreSQL' }
+        : {}),
+      sessioniser: {
+        simulatedMinutes,
+        positions,
+        visits: pureVisits,
+        seconds: round(pureSeconds, 3),
+        positionsPerSecond: Math.round(positions / pureSeconds),
+      },
+      ingestToRollup: {
+        positions,
+        visits,
+        seconds: round(e2eSeconds, 2),
+        positionsPerSecond: Math.round(positions / e2eSeconds),
+        visitsPerSecond: round(visits / e2eSeconds),
+        flushes,
+        msPerFlush: round((e2eSeconds * 1000) / Math.max(1, flushes)),
+      },
+      countsToRollup: {
+        stores: 1,
+        days: DAYS,
+        hoursRefreshed: refreshed.hours,
+        reports,
+        rollupRows,
+        seconds: round(countsSeconds, 2),
+        reportsPerSecond: Math.round(reports / countsSeconds),
+        rollupRowsPerSecond: Math.round(rollupRows / countsSeconds),
+        msPerHourRefreshed: round((countsSeconds * 1000) / refreshed.hours, 2),
+      },
+      query30DaysHourlyFootfall: {
+        stores: STORES,
+        queries: warm.length,
+        pointsPerQuery: points,
+        p50Ms: round(percentile(warm, 0.5), 2),
+        p95Ms: round(percentile(warm, 0.95), 2),
+        maxMs: round(warm[warm.length - 1] ?? Number.NaN, 2),
+        goalMs: 50,
+      },
+    };
+  } finally {
+    if (url) await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await closeDatabase(dataSource);
+  }
+}

@@ -1,0 +1,236 @@
+import { inflateSync } from 'node:zlib';
+import type { CameraObservation, PositionUpdate } from '@aisle/sdk';
+import { FakeClock } from '@aisle/sdk/testing';
+import { trackingPolicy } from '../support/policies.js';
+import { startTestHub, type TestHub } from '../support/test-hub.js';
+
+const STORE = 'agg-e2e';
+const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+const PERIOD = Date.UTC(2026, 0, 1);
+const HOUR = { from: new Date(T0).toISOString(), to: new Date(T0 + 3_600_000).toISOString() };
+
+const rect = (minX: number, minY: number, maxX: number, maxY: number) => [
+  { x: minX, y: minY },
+  { x: maxX, y: minY },
+  { x: maxX, y: maxY },
+  { x: minX, y: maxY },
+];
+
+function position(subject: string, at: number, zoneId: string): PositionUpdate {
+  const y = zoneId === 'storefront' ? 1 : zoneId === 'entrance' ? 3 : 7;
+  return {
+    storeId: STORE,
+    subject,
+    period: PERIOD,
+    kind: 'wifi',
+    at,
+    x: 5,
+    y,
+    uncertainty: 1,
+    zoneId,
+    method: 'multilateration',
+    sensorCount: 3,
+  };
+}
+
+/** Shoppers: pavement → entrance → 2 min in the aisle → out, a position every 10 s. */
+function shopper(subject: string, start: number): PositionUpdate[] {
+  const plan: [string, number][] = [
+    ['storefront', 1],
+    ['entrance', 2],
+    ['aisle', 12],
+    ['entrance', 1],
+    ['storefront', 1],
+  ];
+  const out: PositionUpdate[] = [];
+  let t = start;
+  for (const [zone, n] of plan) {
+    for (let i = 0; i < n; i += 1, t += 10_000) out.push(position(subject, t, zone));
+  }
+  return out;
+}
+
+const passerBy = (subject: string, start: number): PositionUpdate[] =>
+  [0, 1, 2].map((i) => position(subject, start + i * 10_000, 'storefront'));
+
+describe('aggregation through the hub: positions and camera counts → events, rollups, API', () => {
+  let sut: TestHub;
+  const clock = new FakeClock(T0);
+  let managerKey: string;
+
+  beforeAll(async () => {
+    sut = await startTestHub({ clock });
+    await sut
+      .post('/api/stores', {
+        id: STORE,
+        name: 'Aggregation store',
+        timezone: 'Europe/Berlin',
+        width: 10,
+        height: 10,
+        policy: trackingPolicy('in-visit', {
+          analytics: { visitGapSeconds: 60, minVisitSeconds: 30, occupancyThresholds: [5] },
+        }),
+      })
+      .expect(201);
+    for (const [id, polygon, tags] of [
+      ['storefront', rect(0, 0, 10, 2), ['storefront']],
+      ['entrance', rect(0, 2, 10, 4), ['entrance']],
+      ['aisle', rect(0, 4, 10, 10), ['aisle']],
+    ] as const) {
+      await sut.post(`/api/stores/${STORE}/zones`, { id, name: id, polygon, tags }).expect(201);
+    }
+    const created = await sut
+      .post('/api/keys', { name: 'manager', role: 'store-manager', storeIds: [STORE] })
+      .expect(201);
+    managerKey = created.body.key as string;
+    await sut.hub.parts.runtime.reload();
+    await sut.hub.parts.aggregation.reload();
+
+    // Six shoppers (one of them sent twice, and out of order) and two passers-by.
+    const positions = [
+      ...['s1', 's2', 's3', 's4', 's5', 's6'].flatMap((s, i) => shopper(s, T0 + i * 5_000)),
+      ...passerBy('p1', T0),
+      ...passerBy('p2', T0 + 20_000),
+    ];
+    const duplicate = shopper('s1', T0).reverse();
+    for (const p of [...positions, ...duplicate]) sut.hub.parts.positions.next(p);
+    // The entrance counter: 7 people in (one without a detectable phone), 7 out; one report twice.
+    const camera = (intervalStart: number, entries: number, exits: number): CameraObservation => ({
+      storeId: STORE,
+      sensorId: 'cam-door',
+      kind: 'camera',
+      lineId: 'door',
+      entries,
+      exits,
+      intervalStart,
+      at: intervalStart + 10_000,
+    });
+    for (const o of [
+      camera(T0, 4, 0),
+      camera(T0 + 10_000, 3, 0),
+      camera(T0 + 10_000, 3, 0),
+      camera(T0 + 170_000, 0, 7),
+    ]) {
+      sut.hub.parts.pipeline.ingest(o);
+    }
+    clock.advance(2 * 60_000); // everyone inside (the watermark lags a minute)
+    await sut.hub.parts.aggregation.tick();
+    clock.advance(8 * 60_000); // all visits closed
+    await sut.hub.parts.aggregation.tick();
+  }, 90_000);
+
+  afterAll(async () => {
+    await sut?.stop();
+  });
+
+  it('publishes visit and zone events, passers-by marked, with deterministic visit ids', () => {
+    const started = sut.events.filter((e) => e.type === 'visit.started');
+    const ended = sut.events.filter((e) => e.type === 'visit.ended');
+    expect(started).toHaveLength(6);
+    expect(ended).toHaveLength(8);
+    const passers = ended.filter((e) => (e.data as { passerBy: boolean }).passerBy);
+    expect(passers).toHaveLength(2);
+    expect(sut.events.some((e) => e.type === 'zone.entered' && e.storeId === STORE)).toBe(true);
+    const crossings = sut.events.filter(
+      (e) => e.type === 'occupancy.changed' && (e.data as { zoneId: unknown }).zoneId === null,
+    );
+    expect(crossings.map((e) => e.data)).toEqual([
+      expect.objectContaining({ threshold: 5, direction: 'up', occupancy: 6 }),
+      expect.objectContaining({ threshold: 5, direction: 'down', occupancy: 0 }),
+    ]);
+    const ids = new Set(
+      sut.events
+        .filter((e) => e.type === 'visit.ended')
+        .map((e) => (e.data as { visitId: string }).visitId),
+    );
+    expect(ids.size).toBe(8);
+  });
+
+  it('serves the metrics to an admin unsuppressed', async () => {
+    const q = `from=${HOUR.from}&to=${HOUR.to}&bucket=1h`;
+    const visits = await sut.get(`/api/stores/${STORE}/metrics/visits?${q}`).expect(200);
+    expect(visits.body).toMatchObject({ storeId: STORE, metric: 'visits', bucket: '1h', k: null });
+    expect(visits.body.series).toEqual([{ start: HOUR.from, value: 6, suppressed: false }]);
+    const passers = await sut.get(`/api/stores/${STORE}/metrics/passers-by?${q}`).expect(200);
+    expect(passers.body.series[0].value).toBe(2);
+    const capture = await sut.get(`/api/stores/${STORE}/metrics/capture-rate?${q}`).expect(200);
+    expect(capture.body.series[0].value).toBe(0.75);
+    const footfall = await sut.get(`/api/stores/${STORE}/metrics/footfall-in?${q}`).expect(200);
+    expect(footfall.body.series[0].value).toBe(7);
+    const dwell = await sut.get(`/api/stores/${STORE}/metrics/dwell?${q}&zone=aisle`).expect(200);
+    expect(dwell.body.series[0]).toMatchObject({ count: 6, medianSeconds: 120, p90Seconds: 120 });
+    const share = await sut.get(`/api/stores/${STORE}/metrics/device-share?${q}`).expect(200);
+    expect(share.body.series[0]).toMatchObject({ people: 7, devices: 6 });
+    expect(share.body.series[0].lower).toBeLessThan(6 / 7);
+    expect(share.body.series[0].upper).toBeGreaterThan(6 / 7);
+    const transitions = await sut.get(`/api/stores/${STORE}/metrics/transitions?${q}`).expect(200);
+    expect(transitions.body.figure.cells).toEqual(
+      expect.arrayContaining([{ from: 'entrance', to: 'aisle', count: 6 }]),
+    );
+    const minutes = await sut
+      .get(`/api/stores/${STORE}/metrics/occupancy?${q.replace('1h', '1m')}&zone=aisle`)
+      .expect(200);
+    expect(minutes.body.series.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('suppresses small cells for a store manager, and refuses other stores', async () => {
+    const q = `from=${HOUR.from}&to=${HOUR.to}&bucket=1h`;
+    const visits = await sut
+      .get(`/api/stores/${STORE}/metrics/visits?${q}`, managerKey)
+      .expect(200);
+    expect(visits.body.k).toBe(5);
+    expect(visits.body.series[0]).toMatchObject({ value: 6, suppressed: false });
+    const passers = await sut
+      .get(`/api/stores/${STORE}/metrics/passers-by?${q}`, managerKey)
+      .expect(200);
+    expect(passers.body.series[0]).toMatchObject({ value: null, suppressed: true });
+    const csv = await sut
+      .get(`/api/stores/${STORE}/metrics/passers-by?${q}`, managerKey)
+      .set('Accept', 'text/csv')
+      .expect(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.text).toBe(`start,value,suppressed\r\n${HOUR.from},,true\r\n`);
+    await sut.get(`/api/stores/demo/metrics/visits?${q}`, managerKey).expect(403);
+    const bad = await sut
+      .get(`/api/stores/${STORE}/metrics/nonsense?bucket=2h`, managerKey)
+      .expect(400);
+    expect(JSON.stringify(bad.body)).toMatch(/bucket/);
+  });
+
+  it('draws the heatmap as a JSON grid and a PNG', async () => {
+    const q = `from=${HOUR.from}&to=${HOUR.to}`;
+    const grid = await sut.get(`/api/stores/${STORE}/heatmap?${q}`).expect(200);
+    expect(grid.body).toMatchObject({ cols: 10, rows: 10, cellM: 1 });
+    // the aisle positions are at (5, 7): 6 shoppers × 2 min there
+    expect(grid.body.dwellSeconds[7 * 10 + 5]).toBeGreaterThanOrEqual(6 * 110);
+    const png = await sut
+      .get(`/api/stores/${STORE}/heatmap?${q}&format=png`, managerKey)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    const body = png.body as Buffer;
+    expect(png.headers['content-type']).toBe('image/png');
+    expect(body.subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect(body.readUInt32BE(16)).toBe(100);
+    const idatLength = body.readUInt32BE(33);
+    expect(inflateSync(body.subarray(41, 41 + idatLength)).length).toBe((100 * 3 + 1) * 100);
+  });
+
+  it('publishes aggregate.hourly after the hour closed, suppressed at k', async () => {
+    clock.advance(60 * 60_000);
+    await sut.hub.parts.aggregation.tick();
+    const hourly = sut.events.find((e) => e.type === 'aggregate.hourly' && e.storeId === STORE);
+    expect(hourly?.data).toMatchObject({
+      hourStart: T0,
+      visits: 6,
+      passersBy: null,
+      footfallIn: 7,
+      footfallOut: 7,
+      medianDwellSeconds: 160,
+    });
+  });
+});
