@@ -49,6 +49,7 @@ describe('coupons for loyalty members', () => {
     sut = await startTestHub({ clock });
     // The test drives the dwell evaluation itself (tick), so jumping days ahead queues nothing.
     await sut.hub.parts.presence.stop();
+    await sut.hub.parts.aggregation.stop(); // nor does it queue days of rollup flushes
     await sut
       .post('/api/stores', {
         id: STORE,
