@@ -11,6 +11,9 @@ export * from './sighting.entity.js';
 export * from './store.entity.js';
 export * from './store-policy-version.entity.js';
 export * from './zone.entity.js';
+export * from './webhook-attempt.entity.js';
+export * from './webhook-message.entity.js';
+export * from './webhook-subscription.entity.js';
 
 import { ApiKeyEntity } from './api-key.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
@@ -25,6 +28,9 @@ import { SightingEntity } from './sighting.entity.js';
 import { StoreEntity } from './store.entity.js';
 import { StorePolicyVersionEntity } from './store-policy-version.entity.js';
 import { ZoneEntity } from './zone.entity.js';
+import { WebhookAttemptEntity } from './webhook-attempt.entity.js';
+import { WebhookMessageEntity } from './webhook-message.entity.js';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity.js';
 
 export const ENTITIES = [
   StoreEntity,
@@ -40,4 +46,7 @@ export const ENTITIES = [
   MemberEntity,
   MemberConsentEntity,
   AuditEntryEntity,
+  WebhookSubscriptionEntity,
+  WebhookMessageEntity,
+  WebhookAttemptEntity,
 ];

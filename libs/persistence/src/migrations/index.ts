@@ -4,6 +4,7 @@ import { PolicyVersions1764028800000 } from './1764028800000-policy-versions.js'
 import { FixedDevices1764115200000 } from './1764115200000-fixed-devices.js';
 import { Members1764201600000 } from './1764201600000-members.js';
 import { AuditLog1764288000000 } from './1764288000000-audit-log.js';
+import { Webhooks1764900000000 } from './1764900000000-webhooks.js';
 
 export { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 export { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
@@ -11,6 +12,7 @@ export { PolicyVersions1764028800000 } from './1764028800000-policy-versions.js'
 export { FixedDevices1764115200000 } from './1764115200000-fixed-devices.js';
 export { Members1764201600000 } from './1764201600000-members.js';
 export { AuditLog1764288000000 } from './1764288000000-audit-log.js';
+export { Webhooks1764900000000 } from './1764900000000-webhooks.js';
 
 /** Every migration, oldest first. A new one is appended here (never edit a released one). */
 export const MIGRATIONS = [
@@ -20,4 +22,5 @@ export const MIGRATIONS = [
   FixedDevices1764115200000,
   Members1764201600000,
   AuditLog1764288000000,
+  Webhooks1764900000000,
 ];
