@@ -50,6 +50,8 @@ export interface AisleEventMap {
     medianDwellSeconds: number | null;
     zones: { zoneId: string; visits: number | null; medianDwellSeconds: number | null }[];
   };
+  /** A webhook subscription was disabled by the hub (endpoint gone, or failing for 5 days). */
+  'endpoint.disabled': { subscriptionId: string; reason: string; failingSince: number | null };
 }
 
 export type AisleEventType = Extract<keyof AisleEventMap, string>;
