@@ -110,8 +110,9 @@ export async function endpointUrlProblem(
   if (parsed.username || parsed.password) return 'must not contain credentials';
   const host = normaliseHost(parsed.hostname);
   if (options.allow.has(host)) return null;
-  if (parsed.protocol !== 'https:')
+  if (parsed.protocol !== 'https:') {
     return 'must be an https:// URL (http is only for allow-listed hosts)';
+  }
   let addresses: string[];
   if (isIP(host) !== 0) addresses = [host];
   else {

@@ -226,8 +226,9 @@ export class WebhookSubscriptions {
       .where('a.subscription_id = :id', { id })
       .orderBy('a.id', 'DESC')
       .limit(MAX_PAGE);
-    if (filter.messageId)
+    if (filter.messageId) {
       query.andWhere('a.message_id = :messageId', { messageId: filter.messageId });
+    }
     if (filter.since !== undefined) {
       query.andWhere('a.at >= :since', { since: new Date(filter.since).toISOString() });
     }
