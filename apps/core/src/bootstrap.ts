@@ -38,6 +38,7 @@ import { PushRegistry } from './push/push-registry.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
 import { MembersService } from './members/members.service.js';
 import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
+import { createHubWebhooks } from './webhooks/hub-webhooks.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -115,6 +116,15 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
     const metrics = new HubMetrics();
     const events = new EventBus(clock);
+    const webhooks = createHubWebhooks({
+      dataSource,
+      clock,
+      events,
+      logger,
+      allowHosts: config.AISLE_WEBHOOK_ALLOW_HOSTS,
+    });
+    cleanups.push(() => webhooks.close());
+
     const push = new PushRegistry();
     const configEvents = new StoreConfigEvents();
     const keyring = new PseudonymKeyring({
@@ -223,6 +233,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       members,
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
       positions: new Subject<PositionUpdate>(),
+      webhooks,
     };
 
     const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {

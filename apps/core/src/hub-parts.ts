@@ -15,6 +15,7 @@ import type { PluginHost } from './plugins/plugin-host.js';
 import type { PushRegistry } from './push/push-registry.js';
 import type { OptOutService } from './opt-out/opt-out.service.js';
 import type { MembersService } from './members/members.service.js';
+import type { HubWebhooks } from './webhooks/hub-webhooks.js';
 
 /** The hub's plain parts, built outside Nest and handed to the module for wiring. */
 export interface HubParts {
@@ -39,4 +40,6 @@ export interface HubParts {
    * localisation engine publishes into it; nothing else does.
    */
   positions: Subject<PositionUpdate>;
+  /** Webhook subscriptions, outbox and dispatcher. */
+  webhooks: HubWebhooks;
 }

@@ -28,6 +28,8 @@ import type { HubParts } from './hub-parts.js';
 import { STORE_POLICY_VALIDATOR } from './api/common/store-policy-validator.js';
 import { validateStorePolicyDocument } from './pipeline/store-policy.validator.js';
 import { HubLifecycle } from './hub-lifecycle.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { HUB_WEBHOOKS } from './webhooks/webhooks.tokens.js';
 
 /**
  * Wiring only: the plain objects built in `createHub` are provided to Nest's controllers. Logic
@@ -59,6 +61,7 @@ export class HubModule {
       { provide: 'HUB_PARTS', useValue: parts },
       { provide: STORE_POLICY_VALIDATOR, useValue: validateStorePolicyDocument },
       HubLifecycle,
+      { provide: HUB_WEBHOOKS, useValue: parts.webhooks },
     ];
     return {
       module: HubModule,
@@ -79,6 +82,7 @@ export class HubModule {
         FixedDevicesController,
         MembersController,
         AuditController,
+        WebhooksController,
       ],
       providers,
       exports: [
