@@ -224,7 +224,8 @@ export class WebhookDispatcher {
          JOIN webhook_subscriptions s ON s.id = w.subscription_id AND s.enabled
          LEFT JOIN unnest($3::text[], $4::int[]) AS f(sub, n) ON f.sub = w.subscription_id
          WHERE w.status = 'pending' AND w.next_attempt_at <= $1::timestamptz
-       ), picked AS (
+       ),
+       picked AS (
          SELECT m.id FROM webhook_messages m
          WHERE m.id IN (SELECT id FROM ranked WHERE slot <= $5)
            AND m.status = 'pending' AND m.next_attempt_at <= $1::timestamptz
@@ -232,12 +233,15 @@ export class WebhookDispatcher {
          LIMIT $6
          FOR UPDATE OF m SKIP LOCKED
        )
-       UPDATE webhook_messages m
-         SET attempts = m.attempts + 1, next_attempt_at = $2::timestamptz
-       FROM picked, webhook_subscriptions s
-       WHERE m.id = picked.id AND s.id = m.subscription_id
-       RETURNING m.id, m.subscription_id, m.body, m.attempts,
-                 s.url, s.secret, s.previous_secret, s.previous_secret_until`,
+       , claimed AS (
+         UPDATE webhook_messages m
+           SET attempts = m.attempts + 1, next_attempt_at = $2::timestamptz
+         FROM picked, webhook_subscriptions s
+         WHERE m.id = picked.id AND s.id = m.subscription_id
+         RETURNING m.id, m.subscription_id, m.body, m.attempts,
+                   s.url, s.secret, s.previous_secret, s.previous_secret_until
+       )
+       SELECT * FROM claimed`,
       [
         new Date(now).toISOString(),
         new Date(now + CLAIM_LEASE_MS).toISOString(),
@@ -349,8 +353,11 @@ export class WebhookDispatcher {
         ],
       );
       const [sub] = await manager.query<{ failing_since: Date | string; enabled: boolean }[]>(
-        `UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, $2::timestamptz)
-         WHERE id = $1 RETURNING failing_since, enabled`,
+        `WITH updated AS (
+           UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, $2::timestamptz)
+           WHERE id = $1 RETURNING failing_since, enabled
+         )
+         SELECT * FROM updated`,
         [message.subscriptionId, atIso],
       );
       if (!sub?.enabled) return;

@@ -260,9 +260,12 @@ export class WebhookSubscriptions {
   async replayFailedSince(id: string, since: number, owner: WebhookOwner): Promise<number> {
     await this.entity(id, owner);
     const rows = await this.options.dataSource.query<{ id: string }[]>(
-      `UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = $3::timestamptz
-       WHERE subscription_id = $1 AND status = 'failed' AND created_at >= $2::timestamptz
-       RETURNING id`,
+      `WITH replayed AS (
+         UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = $3::timestamptz
+         WHERE subscription_id = $1 AND status = 'failed' AND created_at >= $2::timestamptz
+         RETURNING id
+       )
+       SELECT id FROM replayed`,
       [id, new Date(since).toISOString(), new Date(this.options.clock.now()).toISOString()],
     );
     return rows.length;
