@@ -70,6 +70,9 @@ export class WebhookDispatcher {
   private stopped = false;
   private killed = false;
   private poll: NodeJS.Timeout | null = null;
+  private delivered: { finished: Finished; resolve: () => void; reject: (e: unknown) => void }[] =
+    [];
+  private flushing = false;
 
   constructor(private readonly options: WebhookDispatcherOptions) {}
 
@@ -190,7 +193,8 @@ export class WebhookDispatcher {
         for (const message of claimed) {
           const run = this.deliver(message).finally(() => {
             this.running.delete(run);
-            this.wake();
+            // Claim in batches: once half the slots are free (or nothing is left in flight).
+            if (this.total <= this.maxInFlight() / 2) this.wake();
           });
           this.running.add(run);
         }
@@ -271,7 +275,10 @@ export class WebhookDispatcher {
     }
     if (this.killed) return; // a crashed process records nothing
     try {
-      await this.record({ message, result, at: this.options.clock.now() });
+      const finished = { message, result, at: this.options.clock.now() };
+      await (result.outcome === 'delivered'
+        ? this.recordDelivered(finished)
+        : this.record(finished));
       this.options.onAttempt?.({ messageId: message.id, result });
     } catch (error) {
       // Unrecorded: the lease runs out and the message is delivered again (same webhook-id).
@@ -295,6 +302,66 @@ export class WebhookDispatcher {
       secrets,
     });
     return this.options.deliverer.deliver({ url: message.url, headers, body: message.body });
+  }
+
+  /** Successes are recorded in batches: one transaction for all that finished meanwhile. */
+  private recordDelivered(finished: Finished): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.delivered.push({ finished, resolve, reject });
+      if (!this.flushing) void this.flushDelivered();
+    });
+  }
+
+  private async flushDelivered(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.delivered.length > 0) {
+        const batch = this.delivered.splice(0);
+        try {
+          await this.writeDelivered(batch.map((b) => b.finished));
+          for (const b of batch) b.resolve();
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async writeDelivered(batch: Finished[]): Promise<void> {
+    const col = <T>(f: (b: Finished) => T): T[] => batch.map(f);
+    await this.options.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::int[], $8::text[])`,
+        [
+          col((b) => b.message.id),
+          col((b) => b.message.subscriptionId),
+          col((b) => b.message.attempts),
+          col((b) => new Date(b.at).toISOString()),
+          col((b) => b.result.outcome),
+          col((b) => b.result.statusCode),
+          col((b) => b.result.latencyMs),
+          col((b) => b.result.excerpt),
+        ],
+      );
+      await manager.query(
+        `UPDATE webhook_messages m SET status = 'delivered', delivered_at = v.at, last_error = NULL
+         FROM unnest($1::text[], $2::int[], $3::timestamptz[]) AS v(id, attempts, at)
+         WHERE m.id = v.id AND m.attempts = v.attempts AND m.status = 'pending'`,
+        [
+          col((b) => b.message.id),
+          col((b) => b.message.attempts),
+          col((b) => new Date(b.at).toISOString()),
+        ],
+      );
+      await manager.query(
+        `UPDATE webhook_subscriptions SET failing_since = NULL
+         WHERE id = ANY($1::text[]) AND failing_since IS NOT NULL`,
+        [[...new Set(col((b) => b.message.subscriptionId))]],
+      );
+    });
   }
 
   /** Attempt log, then the message's and the subscription's new state, in one transaction. */

@@ -21,7 +21,7 @@ export interface WebhookOutboxOptions {
   onWritten?: (count: number) => void;
   /** A write or payload problem; the event is not retried by the outbox itself. */
   onError?: (error: unknown) => void;
-  /** Buffer window before writing (default 2 ms): batches the bus's bursts into one INSERT. */
+  /** Buffer window before writing (default 10 ms): batches the bus's bursts into one INSERT. */
   flushDelayMs?: number;
 }
 
@@ -52,7 +52,7 @@ export class WebhookOutbox {
     if (this.closed || !isWebhookEventType(event.type)) return;
     this.buffer.push(event);
     if (this.buffer.length >= FLUSH_EVENTS) this.flushSoon(0);
-    else this.flushSoon(this.options.flushDelayMs ?? 2);
+    else this.flushSoon(this.options.flushDelayMs ?? 10);
   }
 
   /** Writes what is buffered; resolves when it is committed (or reported as an error). */
