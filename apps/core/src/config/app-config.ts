@@ -79,7 +79,7 @@ export class AppConfig {
    * (comma-separated names or IP literals, e.g. `127.0.0.1,localhost`). Empty in production.
    */
   @IsOptional()
-  @Matches(/^[A-Za-z0-9.:_\-\[\]]+(,[A-Za-z0-9.:_\-\[\]]+)*$/, {
+  @Matches(/^[A-Za-z0-9.:_\-[\]]+(,[A-Za-z0-9.:_\-[\]]+)*$/, {
     message: 'AISLE_WEBHOOK_ALLOW_HOSTS must be comma-separated host names or IP addresses',
   })
   AISLE_WEBHOOK_ALLOW_HOSTS?: string;
