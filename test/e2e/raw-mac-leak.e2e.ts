@@ -4,6 +4,7 @@ import { REPO_ROOT } from '@aisle/core';
 import { trackingPolicy } from '../support/policies.js';
 import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
 import { FIXTURE_PLUGINS, eventually, startTestHub, type TestHub } from '../support/test-hub.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * Privacy as a test: raw MAC addresses go in over MQTT, in every common notation, in valid and in
@@ -11,15 +12,25 @@ import { FIXTURE_PLUGINS, eventually, startTestHub, type TestHub } from '../supp
  */
 describe('raw MAC addresses never leave the ingest gate', () => {
   let sut: TestHub;
+  let receiver: WebhookReceiver;
   const storeId = `leak-${process.pid}-${Date.now().toString(36)}`;
   const validSent: number[] = [];
   const espresensePrefix = `leak-esp-${process.pid}-${Date.now().toString(36)}`;
   const theengsGateway = `leak-gw-${process.pid}-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
+    receiver = await startWebhookReceiver();
     sut = await startTestHub({
       pluginDirs: [join(REPO_ROOT, 'plugins'), join(FIXTURE_PLUGINS, 'ok')],
+      env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' },
     });
+    // Every event type to a local receiver: webhook bodies are checked for raw MACs too.
+    const eventTypes = (await sut.get('/api/webhooks/event-types').expect(200)).body as {
+      type: string;
+    }[];
+    await sut
+      .post('/api/webhooks', { url: receiver.url, eventTypes: eventTypes.map((t) => t.type) })
+      .expect(201);
     await sut
       .post('/api/stores', {
         id: storeId,
@@ -163,6 +174,7 @@ describe('raw MAC addresses never leave the ingest gate', () => {
 
   afterAll(async () => {
     await sut?.stop();
+    await receiver?.close();
   });
 
   it('stored pseudonymous sightings: one subject per device whatever the notation', async () => {
@@ -203,6 +215,16 @@ describe('raw MAC addresses never leave the ingest gate', () => {
     for (const event of sut.events) expectNoRawMac(JSON.stringify(event), `event ${event.type}`);
   });
 
+  it('no webhook body holds a raw MAC', async () => {
+    await eventually('webhooks from the leak store', () =>
+      receiver.received.some((r) => r.body.includes(storeId)),
+    );
+    for (const r of receiver.received) {
+      expectNoRawMac(r.body, 'webhook body');
+      expectNoRawMac(JSON.stringify(r.headers), 'webhook headers');
+    }
+  });
+
   it('no API response holds a raw MAC', async () => {
     for (const path of [
       '/api/stores',
@@ -219,6 +241,7 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       `/api/stores/${storeId}/metrics/visits`,
       `/api/stores/${storeId}/metrics/transitions`,
       `/api/stores/${storeId}/heatmap`,
+      '/api/webhooks',
     ]) {
       const res = await sut.get(path);
       expect(res.status).toBeLessThan(500);

@@ -42,6 +42,7 @@ import { MembersService } from './members/members.service.js';
 import { MemberPresenceService } from './members/member-presence.service.js';
 import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
 import { AggregationService } from './aggregation/aggregation.service.js';
+import { createHubWebhooks } from './webhooks/hub-webhooks.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -119,6 +120,15 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
     const metrics = new HubMetrics();
     const events = new EventBus(clock);
+    const webhooks = createHubWebhooks({
+      dataSource,
+      clock,
+      events,
+      logger,
+      allowHosts: config.AISLE_WEBHOOK_ALLOW_HOSTS,
+    });
+    cleanups.push(() => webhooks.close());
+
     const push = new PushRegistry();
     const configEvents = new StoreConfigEvents();
     const keyring = new PseudonymKeyring({
@@ -269,6 +279,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       positions,
       sensitiveZones,
       aggregation,
+      webhooks,
     };
 
     const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {

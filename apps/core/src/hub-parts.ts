@@ -18,6 +18,7 @@ import type { MembersService } from './members/members.service.js';
 import type { MemberPresenceService } from './members/member-presence.service.js';
 import type { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
 import type { AggregationService } from './aggregation/aggregation.service.js';
+import type { HubWebhooks } from './webhooks/hub-webhooks.js';
 
 /** The hub's plain parts, built outside Nest and handed to the module for wiring. */
 export interface HubParts {
@@ -48,4 +49,6 @@ export interface HubParts {
   positions: Subject<PositionUpdate>;
   /** Visits, dwell, footfall, occupancy and rollups from positions and camera counts. */
   aggregation: AggregationService;
+  /** Webhook subscriptions, outbox and dispatcher. */
+  webhooks: HubWebhooks;
 }

@@ -31,6 +31,8 @@ import { validateStorePolicyDocument } from './pipeline/store-policy.validator.j
 import { HubLifecycle } from './hub-lifecycle.js';
 import { AggregationLifecycle } from './aggregation/aggregation.lifecycle.js';
 import { AggregationController } from './aggregation/aggregation.controller.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { HUB_WEBHOOKS } from './webhooks/webhooks.tokens.js';
 
 /**
  * Wiring only: the plain objects built in `createHub` are provided to Nest's controllers. Logic
@@ -64,6 +66,7 @@ export class HubModule {
       { provide: STORE_POLICY_VALIDATOR, useValue: validateStorePolicyDocument },
       HubLifecycle,
       AggregationLifecycle,
+      { provide: HUB_WEBHOOKS, useValue: parts.webhooks },
     ];
     return {
       module: HubModule,
@@ -85,6 +88,7 @@ export class HubModule {
         MembersController,
         AuditController,
         AggregationController,
+        WebhooksController,
       ],
       providers,
       exports: [

@@ -78,6 +78,8 @@ export interface AisleEventMap {
     why: string;
     unsubscribeUrl: string;
   };
+  /** A webhook subscription was disabled by the hub (endpoint gone, or failing for 5 days). */
+  'endpoint.disabled': { subscriptionId: string; reason: string; failingSince: number | null };
 }
 
 export type AisleEventType = Extract<keyof AisleEventMap, string>;

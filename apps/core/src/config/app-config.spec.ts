@@ -27,4 +27,13 @@ describe(loadAppConfig.name, () => {
       loadAppConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' }),
     ).toThrow(/PORT: .*"eighty".*DATABASE_URL: .*"mysql:\/\/x".*LOG_LEVEL: .*"loud"/);
   });
+
+  it('validates the webhook allow-list', () => {
+    expect(loadAppConfig({ AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1,localhost' })).toMatchObject({
+      AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1,localhost',
+    });
+    expect(() => loadAppConfig({ AISLE_WEBHOOK_ALLOW_HOSTS: 'a b' })).toThrow(
+      /AISLE_WEBHOOK_ALLOW_HOSTS: .*"a b"/,
+    );
+  });
 });

@@ -74,6 +74,16 @@ export class AppConfig {
   @IsString()
   AISLE_PLUGIN_DIRS?: string;
 
+  /**
+   * Webhook hosts exempt from the HTTPS rule and the private/loopback/link-local address check
+   * (comma-separated names or IP literals, e.g. `127.0.0.1,localhost`). Empty in production.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.:_\-[\]]+(,[A-Za-z0-9.:_\-[\]]+)*$/, {
+    message: 'AISLE_WEBHOOK_ALLOW_HOSTS must be comma-separated host names or IP addresses',
+  })
+  AISLE_WEBHOOK_ALLOW_HOSTS?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 }
@@ -86,6 +96,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'AISLE_CONFIG',
     'AISLE_ADMIN_KEY',
     'AISLE_PLUGIN_DIRS',
+    'AISLE_WEBHOOK_ALLOW_HOSTS',
   ]);
   const input: Record<string, string> = {};
   for (const key of known) {

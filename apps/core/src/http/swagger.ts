@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { addWebhookPayloadSchemas } from '../webhooks/webhook-schemas.js';
 
 /** Where the Swagger UI is served (`/api/docs-json` has the OpenAPI document). Public. */
 export const API_DOCS_PATH = 'api/docs';
@@ -34,7 +35,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements(API_KEY_SCHEME)
     .addSecurityRequirements(X_API_KEY_SCHEME)
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return addWebhookPayloadSchemas(SwaggerModule.createDocument(app, config));
 }
 
 /** Serves the Swagger UI at `/api/docs` (outside Nest's router: no guard applies). */

@@ -14,6 +14,9 @@ export * from './sighting.entity.js';
 export * from './store.entity.js';
 export * from './store-policy-version.entity.js';
 export * from './zone.entity.js';
+export * from './webhook-attempt.entity.js';
+export * from './webhook-message.entity.js';
+export * from './webhook-subscription.entity.js';
 
 import { AggCountEntity, AggVisitEntity, MetricRollupEntity } from './aggregate.entity.js';
 import { ApiKeyEntity } from './api-key.entity.js';
@@ -31,6 +34,9 @@ import { SightingEntity } from './sighting.entity.js';
 import { StoreEntity } from './store.entity.js';
 import { StorePolicyVersionEntity } from './store-policy-version.entity.js';
 import { ZoneEntity } from './zone.entity.js';
+import { WebhookAttemptEntity } from './webhook-attempt.entity.js';
+import { WebhookMessageEntity } from './webhook-message.entity.js';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity.js';
 
 export const ENTITIES = [
   StoreEntity,
@@ -51,4 +57,7 @@ export const ENTITIES = [
   AggVisitEntity,
   AggCountEntity,
   MetricRollupEntity,
+  WebhookSubscriptionEntity,
+  WebhookMessageEntity,
+  WebhookAttemptEntity,
 ];

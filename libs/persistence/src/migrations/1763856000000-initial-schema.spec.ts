@@ -21,6 +21,9 @@ const TABLES = [
   'sightings',
   'store_policy_versions',
   'stores',
+  'webhook_attempts',
+  'webhook_messages',
+  'webhook_subscriptions',
   'zones',
 ];
 

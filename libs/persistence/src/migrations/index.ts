@@ -6,6 +6,7 @@ import { Members1764201600000 } from './1764201600000-members.js';
 import { AuditLog1764288000000 } from './1764288000000-audit-log.js';
 import { Coupons1765500000000 } from './1765500000000-coupons.js';
 import { Aggregates1765100000000 } from './1765100000000-aggregates.js';
+import { Webhooks1764900000000 } from './1764900000000-webhooks.js';
 
 export { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 export { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
@@ -15,6 +16,7 @@ export { Members1764201600000 } from './1764201600000-members.js';
 export { AuditLog1764288000000 } from './1764288000000-audit-log.js';
 export { Coupons1765500000000 } from './1765500000000-coupons.js';
 export { Aggregates1765100000000 } from './1765100000000-aggregates.js';
+export { Webhooks1764900000000 } from './1764900000000-webhooks.js';
 
 /** Every migration, oldest first. A new one is appended here (never edit a released one). */
 export const MIGRATIONS = [
@@ -24,6 +26,7 @@ export const MIGRATIONS = [
   FixedDevices1764115200000,
   Members1764201600000,
   AuditLog1764288000000,
+  Webhooks1764900000000,
   Aggregates1765100000000,
   Coupons1765500000000,
 ];

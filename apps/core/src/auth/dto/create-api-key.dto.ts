@@ -22,7 +22,7 @@ export class CreateApiKeyDto implements CreateApiKeyInput {
     description:
       '`admin`: everything. `store-manager`: stores, zones and sensors of its stores (not creating ' +
       'or deleting stores). `integrator`: sensors of its stores, read-only stores and zones. ' +
-      '`subscriber`: webhooks (later); no store API access.',
+      '`subscriber`: webhooks (/api/webhooks) for its stores; no store API access.',
   })
   @IsIn(API_ROLES)
   role!: ApiRole;

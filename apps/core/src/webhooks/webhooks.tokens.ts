@@ -1,0 +1,2 @@
+/** Provider token of the hub's {@link HubWebhooks}. */
+export const HUB_WEBHOOKS = 'HUB_WEBHOOKS';

@@ -1,0 +1,479 @@
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Clock } from '@aisle/sdk';
+import { DELIVERY_TIMEOUT_MS, type DeliveryResult, type HttpDeliverer } from './http-delivery.js';
+import { MAX_ATTEMPTS, nextRetryDelay, parseRetryAfter } from './retry.js';
+import { webhookHeaders } from './signing.js';
+
+/** A subscription failing for this long without one success is disabled. */
+export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3_600_000;
+/**
+ * A claimed row is leased for this long: if its dispatcher dies mid-delivery, another one takes
+ * it over afterwards (a retry with the same `webhook-id`). Longer than the request timeout.
+ */
+export const CLAIM_LEASE_MS = DELIVERY_TIMEOUT_MS + 45_000;
+
+export interface DisabledNotice {
+  subscriptionId: string;
+  reason: 'gone' | 'failing';
+  failingSince: number | null;
+}
+
+export interface WebhookDispatcherOptions {
+  dataSource: DataSource;
+  clock: Clock;
+  deliverer: HttpDeliverer;
+  /** In [0, 1): retry jitter (default Math.random). */
+  random?: () => number;
+  /** Deliveries in flight per subscription at most (a slow receiver holds only its own). */
+  perSubscription?: number;
+  /** Deliveries in flight in all at most. */
+  maxInFlight?: number;
+  /** How often due retries are looked for (ms, real time); 0 = never by itself. */
+  pollIntervalMs?: number;
+  /** The hub disabled a subscription (publish `endpoint.disabled`). */
+  onDisabled?: (notice: DisabledNotice) => void;
+  /** One attempt finished (after it was recorded). */
+  onAttempt?: (attempt: { messageId: string; result: DeliveryResult }) => void;
+  onError?: (error: unknown) => void;
+}
+
+interface Claimed {
+  id: string;
+  subscriptionId: string;
+  body: string;
+  attempts: number;
+  url: string;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: number | null;
+}
+
+interface Finished {
+  message: Claimed;
+  result: DeliveryResult;
+  at: number;
+}
+
+/**
+ * Delivers the outbox. Claims due rows with `FOR UPDATE SKIP LOCKED` (several dispatchers or
+ * hubs never take the same row), leases them by moving `next_attempt_at` forward, signs each with
+ * the Standard Webhooks headers and POSTs it; then records the attempt and either marks the
+ * message delivered or schedules the retry. Time comes from the injected clock only.
+ */
+export class WebhookDispatcher {
+  private readonly inFlight = new Map<string, number>();
+  private readonly running = new Set<Promise<void>>();
+  private total = 0;
+  private pumping = false;
+  private again = false;
+  private stopped = false;
+  private killed = false;
+  private poll: NodeJS.Timeout | null = null;
+  private delivered: { finished: Finished; resolve: () => void; reject: (e: unknown) => void }[] =
+    [];
+  private flushing = false;
+
+  constructor(private readonly options: WebhookDispatcherOptions) {}
+
+  /** Starts delivering: now, on {@link wake}, and every poll interval. */
+  start(): void {
+    this.stopped = false;
+    const every = this.options.pollIntervalMs ?? 1000;
+    if (every > 0 && !this.poll) {
+      this.poll = setInterval(() => this.wake(), every);
+      this.poll.unref();
+    }
+    this.wake();
+  }
+
+  /** New rows may be due: look soon. */
+  wake(): void {
+    if (this.stopped) return;
+    void this.pump();
+  }
+
+  /**
+   * One claim round: claims what is due now and delivers it; resolves when those deliveries are
+   * recorded. Returns how many were claimed. (Tests drive the dispatcher with this and a fake
+   * clock.)
+   */
+  async runOnce(): Promise<number> {
+    const claimed = await this.claim();
+    await Promise.all(claimed.map((m) => this.deliver(m)));
+    return claimed.length;
+  }
+
+  /** Rounds until nothing is due. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.runOnce();
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
+  /** Stops claiming and waits for the deliveries in flight to be recorded. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * Simulates a crash: stops at once, abandons what is in flight without recording it (its rows
+   * stay leased and are delivered again after the lease, with the same `webhook-id`).
+   */
+  kill(): void {
+    this.killed = true;
+    this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
+    this.options.deliverer.close();
+  }
+
+  /** Sends one signed test message now (not retried); the attempt is logged. */
+  async sendTest(subscriptionId: string): Promise<{ messageId: string; result: DeliveryResult }> {
+    const now = this.options.clock.now();
+    const rows = await this.options.dataSource.query<SubscriptionRow[]>(
+      `SELECT id, url, secret, previous_secret, previous_secret_until
+       FROM webhook_subscriptions WHERE id = $1`,
+      [subscriptionId],
+    );
+    const sub = rows[0];
+    if (!sub) throw new Error(`webhook subscription ${subscriptionId} not found`);
+    const id = `msg_${randomBytes(12).toString('hex')}`;
+    const body = JSON.stringify({
+      type: 'webhook.test',
+      version: 1,
+      timestamp: new Date(now).toISOString(),
+      data: { subscriptionId },
+    });
+    const at = new Date(now).toISOString();
+    await this.options.dataSource.query(
+      `INSERT INTO webhook_messages
+         (id, subscription_id, event_id, event_type, store_id, body, status, attempts, next_attempt_at, created_at)
+       VALUES ($1, $2, $3, 'webhook.test', NULL, $4, 'test', 1, $5::timestamptz, $5::timestamptz)`,
+      [id, subscriptionId, `evt_test_${id.slice(4)}`, body, at],
+    );
+    const message = toClaimed({ ...sub, id, subscription_id: subscriptionId, body, attempts: 1 });
+    const result = await this.send(message, now);
+    await this.options.dataSource.query(
+      `INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
+       VALUES ($1, $2, 1, $3::timestamptz, $4, $5, $6, $7)`,
+      [id, subscriptionId, at, result.outcome, result.statusCode, result.latencyMs, result.excerpt],
+    );
+    if (result.outcome === 'delivered') {
+      await this.options.dataSource.query(
+        `UPDATE webhook_messages SET delivered_at = $2::timestamptz WHERE id = $1`,
+        [id, at],
+      );
+    } else {
+      await this.options.dataSource.query(
+        `UPDATE webhook_messages SET last_error = $2 WHERE id = $1`,
+        [id, describe(result)],
+      );
+    }
+    return { messageId: id, result };
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        if (this.stopped) return;
+        const claimed = await this.claim();
+        for (const message of claimed) {
+          const run = this.deliver(message).finally(() => {
+            this.running.delete(run);
+            // Claim in batches: once half the slots are free (or nothing is left in flight).
+            if (this.total <= this.maxInFlight() / 2) this.wake();
+          });
+          this.running.add(run);
+        }
+        if (claimed.length > 0) this.again = true;
+      } while (this.again && this.total < this.maxInFlight());
+    } catch (error) {
+      this.options.onError?.(error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private maxInFlight(): number {
+    return this.options.maxInFlight ?? 64;
+  }
+
+  /** Claims due rows of enabled subscriptions within the concurrency limits. */
+  private async claim(): Promise<Claimed[]> {
+    if (this.stopped && this.running.size === 0 && this.killed) return [];
+    const room = this.maxInFlight() - this.total;
+    if (room <= 0) return [];
+    const now = this.options.clock.now();
+    const busyIds = [...this.inFlight.keys()];
+    const busyCounts = busyIds.map((id) => this.inFlight.get(id) ?? 0);
+    const rows = await this.options.dataSource.query<(SubscriptionRow & MessageRow)[]>(
+      `WITH ranked AS (
+         SELECT w.id,
+                row_number() OVER (PARTITION BY w.subscription_id ORDER BY w.next_attempt_at, w.id)
+                  + coalesce(f.n, 0) AS slot
+         FROM webhook_messages w
+         JOIN webhook_subscriptions s ON s.id = w.subscription_id AND s.enabled
+         LEFT JOIN unnest($3::text[], $4::int[]) AS f(sub, n) ON f.sub = w.subscription_id
+         WHERE w.status = 'pending' AND w.next_attempt_at <= $1::timestamptz
+       ),
+       picked AS (
+         SELECT m.id FROM webhook_messages m
+         WHERE m.id IN (SELECT id FROM ranked WHERE slot <= $5)
+           AND m.status = 'pending' AND m.next_attempt_at <= $1::timestamptz
+         ORDER BY m.next_attempt_at, m.id
+         LIMIT $6
+         FOR UPDATE OF m SKIP LOCKED
+       )
+       , claimed AS (
+         UPDATE webhook_messages m
+           SET attempts = m.attempts + 1, next_attempt_at = $2::timestamptz
+         FROM picked, webhook_subscriptions s
+         WHERE m.id = picked.id AND s.id = m.subscription_id
+         RETURNING m.id, m.subscription_id, m.body, m.attempts,
+                   s.url, s.secret, s.previous_secret, s.previous_secret_until
+       )
+       SELECT * FROM claimed`,
+      [
+        new Date(now).toISOString(),
+        new Date(now + CLAIM_LEASE_MS).toISOString(),
+        busyIds,
+        busyCounts,
+        this.options.perSubscription ?? 8,
+        room,
+      ],
+    );
+    const claimed = rows.map(toClaimed);
+    for (const m of claimed) {
+      this.total += 1;
+      this.inFlight.set(m.subscriptionId, (this.inFlight.get(m.subscriptionId) ?? 0) + 1);
+    }
+    return claimed;
+  }
+
+  private async deliver(message: Claimed): Promise<void> {
+    let result: DeliveryResult;
+    try {
+      result = await this.send(message, this.options.clock.now());
+    } finally {
+      this.total -= 1;
+      const left = (this.inFlight.get(message.subscriptionId) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(message.subscriptionId);
+      else this.inFlight.set(message.subscriptionId, left);
+    }
+    if (this.killed) return; // a crashed process records nothing
+    try {
+      const finished = { message, result, at: this.options.clock.now() };
+      await (result.outcome === 'delivered'
+        ? this.recordDelivered(finished)
+        : this.record(finished));
+      this.options.onAttempt?.({ messageId: message.id, result });
+    } catch (error) {
+      // Unrecorded: the lease runs out and the message is delivered again (same webhook-id).
+      this.options.onError?.(error);
+    }
+  }
+
+  private send(message: Claimed, now: number): Promise<DeliveryResult> {
+    const secrets = [message.secret];
+    if (
+      message.previousSecret !== null &&
+      message.previousSecretUntil !== null &&
+      message.previousSecretUntil > now
+    ) {
+      secrets.push(message.previousSecret);
+    }
+    const headers = webhookHeaders({
+      id: message.id,
+      timestamp: Math.floor(now / 1000),
+      body: message.body,
+      secrets,
+    });
+    return this.options.deliverer.deliver({ url: message.url, headers, body: message.body });
+  }
+
+  /** Successes are recorded in batches: one transaction for all that finished meanwhile. */
+  private recordDelivered(finished: Finished): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.delivered.push({ finished, resolve, reject });
+      if (!this.flushing) void this.flushDelivered();
+    });
+  }
+
+  private async flushDelivered(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.delivered.length > 0) {
+        const batch = this.delivered.splice(0);
+        try {
+          await this.writeDelivered(batch.map((b) => b.finished));
+          for (const b of batch) b.resolve();
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async writeDelivered(batch: Finished[]): Promise<void> {
+    const col = <T>(f: (b: Finished) => T): T[] => batch.map(f);
+    await this.options.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::int[], $8::text[])`,
+        [
+          col((b) => b.message.id),
+          col((b) => b.message.subscriptionId),
+          col((b) => b.message.attempts),
+          col((b) => new Date(b.at).toISOString()),
+          col((b) => b.result.outcome),
+          col((b) => b.result.statusCode),
+          col((b) => b.result.latencyMs),
+          col((b) => b.result.excerpt),
+        ],
+      );
+      await manager.query(
+        `UPDATE webhook_messages m SET status = 'delivered', delivered_at = v.at, last_error = NULL
+         FROM unnest($1::text[], $2::int[], $3::timestamptz[]) AS v(id, attempts, at)
+         WHERE m.id = v.id AND m.attempts = v.attempts AND m.status = 'pending'`,
+        [
+          col((b) => b.message.id),
+          col((b) => b.message.attempts),
+          col((b) => new Date(b.at).toISOString()),
+        ],
+      );
+      await manager.query(
+        `UPDATE webhook_subscriptions SET failing_since = NULL
+         WHERE id = ANY($1::text[]) AND failing_since IS NOT NULL`,
+        [[...new Set(col((b) => b.message.subscriptionId))]],
+      );
+    });
+  }
+
+  /** Attempt log, then the message's and the subscription's new state, in one transaction. */
+  private async record({ message, result, at }: Finished): Promise<void> {
+    const atIso = new Date(at).toISOString();
+    let disabled: DisabledNotice | null = null;
+    await this.options.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
+         VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8)`,
+        [
+          message.id,
+          message.subscriptionId,
+          message.attempts,
+          atIso,
+          result.outcome,
+          result.statusCode,
+          result.latencyMs,
+          result.excerpt,
+        ],
+      );
+      if (result.outcome === 'delivered') {
+        await manager.query(
+          `UPDATE webhook_messages SET status = 'delivered', delivered_at = $3::timestamptz, last_error = NULL
+           WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+          [message.id, message.attempts, atIso],
+        );
+        await manager.query(
+          `UPDATE webhook_subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`,
+          [message.subscriptionId],
+        );
+        return;
+      }
+      const gone = result.statusCode === 410;
+      const retryAfter =
+        result.statusCode === 429 || result.statusCode === 503
+          ? parseRetryAfter(result.retryAfter, at)
+          : null;
+      const delay = gone
+        ? null
+        : nextRetryDelay({
+            attempts: message.attempts,
+            random: (this.options.random ?? Math.random)(),
+            retryAfterMs: retryAfter,
+          });
+      await manager.query(
+        `UPDATE webhook_messages
+           SET status = $3, next_attempt_at = coalesce($4::timestamptz, next_attempt_at), last_error = $5
+         WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+        [
+          message.id,
+          message.attempts,
+          delay === null ? 'failed' : 'pending',
+          delay === null ? null : new Date(at + delay).toISOString(),
+          describe(result),
+        ],
+      );
+      const [sub] = await manager.query<{ failing_since: Date | string; enabled: boolean }[]>(
+        `WITH updated AS (
+           UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, $2::timestamptz)
+           WHERE id = $1 RETURNING failing_since, enabled
+         )
+         SELECT * FROM updated`,
+        [message.subscriptionId, atIso],
+      );
+      if (!sub?.enabled) return;
+      const failingSince = new Date(sub.failing_since).getTime();
+      const reason = gone ? 'gone' : at - failingSince >= AUTO_DISABLE_AFTER_MS ? 'failing' : null;
+      if (reason !== null) {
+        await manager.query(
+          `UPDATE webhook_subscriptions SET enabled = false, disabled_reason = $2 WHERE id = $1`,
+          [message.subscriptionId, reason],
+        );
+        disabled = { subscriptionId: message.subscriptionId, reason, failingSince };
+      }
+    });
+    if (disabled) this.options.onDisabled?.(disabled);
+  }
+}
+
+/** Attempts a message gets before it is given up. */
+export const WEBHOOK_MAX_ATTEMPTS = MAX_ATTEMPTS;
+
+interface SubscriptionRow {
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: Date | string | null;
+}
+
+interface MessageRow {
+  id: string;
+  subscription_id: string;
+  body: string;
+  attempts: number;
+}
+
+function toClaimed(row: SubscriptionRow & MessageRow): Claimed {
+  return {
+    id: row.id,
+    subscriptionId: row.subscription_id,
+    body: row.body,
+    attempts: Number(row.attempts),
+    url: row.url,
+    secret: row.secret,
+    previousSecret: row.previous_secret,
+    previousSecretUntil:
+      row.previous_secret_until === null ? null : new Date(row.previous_secret_until).getTime(),
+  };
+}
+
+function describe(result: DeliveryResult): string {
+  const status = result.statusCode === null ? '' : ` ${result.statusCode}`;
+  return `${result.outcome}${status}${result.excerpt ? `: ${result.excerpt.slice(0, 200)}` : ''}`;
+}
