@@ -126,6 +126,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       events,
       logger,
       allowHosts: config.AISLE_WEBHOOK_ALLOW_HOSTS,
+      kFor: (storeId) =>
+        storeId === null ? undefined : runtime.storePolicy(storeId)?.suppression.minSubjects,
     });
     cleanups.push(() => webhooks.close());
 

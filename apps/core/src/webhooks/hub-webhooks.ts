@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Clock } from '@aisle/sdk';
 import {
   AllowList,
+  DEFAULT_SMALL_CELL_K,
   HttpDeliverer,
   WebhookDispatcher,
   WebhookOutbox,
@@ -30,6 +31,8 @@ export function createHubWebhooks(deps: {
   logger: Logger;
   allowHosts: string | undefined;
   resolve?: Resolver;
+  /** The store's small-cell threshold k (policy `suppression.minSubjects`). */
+  kFor?: (storeId: string | null) => number | undefined;
 }): HubWebhooks {
   const allow = AllowList.parse(deps.allowHosts);
   const log = deps.logger.child({ context: 'webhooks' });
@@ -37,6 +40,9 @@ export function createHubWebhooks(deps: {
     dataSource: deps.dataSource,
     clock: deps.clock,
     onWritten: () => dispatcher.wake(),
+    ...(deps.kFor
+      ? { kFor: (storeId: string | null) => deps.kFor?.(storeId) ?? DEFAULT_SMALL_CELL_K }
+      : {}),
     onError: (error) => log.error(`webhook outbox: ${(error as Error).message}`),
   });
   const dispatcher: WebhookDispatcher = new WebhookDispatcher({
