@@ -10,3 +10,5 @@ export * from './multilateration.js';
 export * from './path-loss.js';
 export * from './rssi-window.js';
 export * from './zones.js';
+export * from './evaluation/error-stats.js';
+export * from './evaluation/uji-survey.js';
