@@ -10,7 +10,7 @@ export interface BaselineFix {
 
 /**
  * Weighted centroid of the anchors that heard the subject, weights 1/d̂^g where d̂ is the range
- * the calibrated path-loss model gives for the reading (g = 1 by default: a common, robust choice).
+ * the calibrated path-loss model gives for the reading (g = 2 by default: inverse-square, the usual choice).
  */
 export function weightedCentroid(
   links: readonly LinkMeasurement[],
@@ -18,7 +18,7 @@ export function weightedCentroid(
 ): BaselineFix | null {
   const usable = usableLinks(links);
   if (usable.length === 0) return null;
-  const g = options.exponent ?? 1;
+  const g = options.exponent ?? 2;
   let sw = 0;
   let sx = 0;
   let sy = 0;

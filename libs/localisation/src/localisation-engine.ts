@@ -308,6 +308,7 @@ export class LocalisationEngine {
       point: { x, y },
       at: now,
       zones: state.store.zones,
+      uncertainty,
       hysteresis: o.zones,
     });
     if (![x, y, uncertainty].every(Number.isFinite)) return null;

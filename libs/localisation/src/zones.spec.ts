@@ -10,7 +10,7 @@ const square = (id: string, x0: number, x1: number): ZoneShape => ({
   ],
 });
 const zones = [square('left', 0, 10), square('right', 10, 20)];
-const hysteresis = { marginM: 1, dwellMs: 2_000 };
+const hysteresis = { marginM: 1, dwellMs: 2_000, uncertaintyShare: 0, maxMarginM: 1 };
 
 function run(points: { x: number; at: number }[]): (string | null)[] {
   let state: ZoneState = INITIAL_ZONE_STATE;
