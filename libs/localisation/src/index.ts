@@ -12,3 +12,4 @@ export * from './rssi-window.js';
 export * from './zones.js';
 export * from './evaluation/error-stats.js';
 export * from './evaluation/uji-survey.js';
+export * from './offline-locate.js';
