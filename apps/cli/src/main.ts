@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { decodeCommand } from './commands/decode.command.js';
+import { locateCommand } from './commands/locate.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
 import { occupancyCommand } from './commands/occupancy.command.js';
 import { pluginsCommand } from './commands/plugins.command.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(occupancyCommand(ROOT));
   program.addCommand(pluginsCommand(ROOT));
   program.addCommand(simulateCommand());
+  program.addCommand(locateCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

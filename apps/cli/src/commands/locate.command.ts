@@ -1,0 +1,154 @@
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import {
+  fitFromSightings,
+  locateOffline,
+  type EngineSensor,
+  type OfflineCalibration,
+  type OfflineSighting,
+} from '@aisle/localisation';
+import { CliError } from '../cli-error.js';
+
+interface LocateOptions {
+  sensors: string;
+  sightings: string;
+  config?: string;
+  fit?: boolean;
+}
+
+/**
+ * `aisle locate`: positions from sightings, with the hub's localisation engine. Sensors are
+ * `[{"id","x","y","z"?,"measuredPower"?,"pathLossExponent"?,"receiverOffset"?}]`, sightings JSON lines
+ * `{"t","subject","sensor","rssi"}`; prints JSON lines `{"t","subject","x","y","uncertainty"}`.
+ */
+export function locateCommand(): Command {
+  return new Command('locate')
+    .description('Locate subjects from sightings with the same engine as the hub (JSON lines out)')
+    .requiredOption('--sensors <file>', 'sensors JSON: [{"id","x","y","z"?,"measuredPower"?}]')
+    .requiredOption('--sightings <file>', 'JSON lines {"t": ms, "subject", "sensor", "rssi": dBm}')
+    .option(
+      '--config <file>',
+      'calibration JSON {"sigmaDb"?,"deviceHeight"?,"measuredPower"?,"pathLossExponent"?}',
+    )
+    .option('--fit', 'fit path-loss parameters from the data first (reported on stderr)')
+    .action(async (options: LocateOptions) => {
+      let sensors = parseSensors(await readText(options.sensors), options.sensors);
+      const sightings = parseSightings(await readText(options.sightings), options.sightings);
+      const calibration = options.config
+        ? parseCalibration(await readText(options.config), options.config)
+        : {};
+      if (options.fit) {
+        const fitted = fitFromSightings({ sensors, sightings, calibration });
+        if (!fitted) throw new CliError('--fit: too few sightings to fit path-loss parameters');
+        sensors = fitted.sensors;
+        process.stderr.write(`${JSON.stringify({ fit: fitted.fit })}\n`);
+      }
+      for (const fix of locateOffline({ sensors, sightings, calibration })) {
+        const line = JSON.stringify({
+          t: fix.t,
+          subject: fix.subject,
+          x: round(fix.x),
+          y: round(fix.y),
+          uncertainty: round(fix.uncertainty),
+        });
+        if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');
+      }
+    });
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliError(`${where}: not JSON (${(error as Error).message})`);
+  }
+}
+
+function finiteField(
+  record: Record<string, unknown>,
+  field: string,
+  where: string,
+  optional: boolean,
+): number | undefined {
+  const value = record[field];
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new CliError(
+      `${where}: "${field}" must be a finite number (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
+}
+
+function parseSensors(text: string, file: string): EngineSensor[] {
+  const data = parseJson(text, file);
+  if (!Array.isArray(data) || data.length === 0) {
+    throw new CliError(`${file}: expected a non-empty array of sensors`);
+  }
+  return data.map((item: unknown, i): EngineSensor => {
+    const where = `${file}[${i}]`;
+    if (typeof item !== 'object' || item === null) {
+      throw new CliError(`${where}: expected an object`);
+    }
+    const r = item as Record<string, unknown>;
+    if (typeof r.id !== 'string' || r.id === '') {
+      throw new CliError(`${where}: "id" must be a non-empty string`);
+    }
+    return {
+      id: r.id,
+      x: finiteField(r, 'x', where, false) as number,
+      y: finiteField(r, 'y', where, false) as number,
+      z: finiteField(r, 'z', where, true),
+      measuredPower: finiteField(r, 'measuredPower', where, true),
+      pathLossExponent: finiteField(r, 'pathLossExponent', where, true),
+      receiverOffset: finiteField(r, 'receiverOffset', where, true),
+    };
+  });
+}
+
+function parseSightings(text: string, file: string): OfflineSighting[] {
+  const out: OfflineSighting[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `${file} line ${i + 1}`;
+    const r = parseJson(line, where);
+    if (typeof r !== 'object' || r === null) throw new CliError(`${where}: expected an object`);
+    const rec = r as Record<string, unknown>;
+    if (typeof rec.subject !== 'string') throw new CliError(`${where}: "subject" must be a string`);
+    if (typeof rec.sensor !== 'string') throw new CliError(`${where}: "sensor" must be a string`);
+    out.push({
+      t: finiteField(rec, 't', where, false) as number,
+      subject: rec.subject,
+      sensor: rec.sensor,
+      rssi: finiteField(rec, 'rssi', where, false) as number,
+    });
+  });
+  return out;
+}
+
+function parseCalibration(text: string, file: string): OfflineCalibration {
+  const r = parseJson(text, file);
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+    throw new CliError(`${file}: expected an object`);
+  }
+  const rec = r as Record<string, unknown>;
+  return {
+    sigmaDb: finiteField(rec, 'sigmaDb', file, true),
+    deviceHeight: finiteField(rec, 'deviceHeight', file, true),
+    measuredPower: finiteField(rec, 'measuredPower', file, true),
+    pathLossExponent: finiteField(rec, 'pathLossExponent', file, true),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,139 @@
+/**
+ * Constant-velocity Kalman filter in the floor plane: state (x, y, vx, vy), white-acceleration
+ * process noise, position measurements with isotropic variance. Pure data: `predict`/`update`
+ * return new states; time is an argument (epoch ms).
+ */
+export interface TrackState {
+  at: number;
+  /** x, y, vx, vy. */
+  s: [number, number, number, number];
+  /** 4×4 covariance, row-major. */
+  p: number[];
+}
+
+export interface KalmanOptions {
+  /** Spectral density of the white acceleration, m²/s³ (≈ how briskly shoppers change pace). */
+  accelerationNoise: number;
+  /** Initial velocity variance, (m/s)². */
+  initialSpeedVariance: number;
+  /** Innovations beyond this squared Mahalanobis distance are down-weighted (χ²₂ 99.9 %: 13.8). */
+  gate: number;
+  /** Speeds are capped at this, m/s (people do not run in a store). */
+  maxSpeed: number;
+}
+
+export const DEFAULT_KALMAN: KalmanOptions = {
+  accelerationNoise: 0.5,
+  initialSpeedVariance: 1,
+  gate: 13.8,
+  maxSpeed: 3,
+};
+
+export function startTrack(
+  at: number,
+  x: number,
+  y: number,
+  variance: number,
+  o = DEFAULT_KALMAN,
+): TrackState {
+  const p = new Array<number>(16).fill(0);
+  p[0] = variance;
+  p[5] = variance;
+  p[10] = o.initialSpeedVariance;
+  p[15] = o.initialSpeedVariance;
+  return { at, s: [x, y, 0, 0], p };
+}
+
+export function predictTrack(track: TrackState, at: number, o = DEFAULT_KALMAN): TrackState {
+  const dt = Math.max(0, (at - track.at) / 1000);
+  if (dt === 0) return track;
+  const [x, y, vx, vy] = track.s;
+  const p = track.p;
+  // F = [[1,0,dt,0],[0,1,0,dt],[0,0,1,0],[0,0,0,1]]; P' = F P Fᵀ + Q.
+  const fp = new Array<number>(16);
+  for (let c = 0; c < 4; c += 1) {
+    fp[c] = p[c]! + dt * p[8 + c]!;
+    fp[4 + c] = p[4 + c]! + dt * p[12 + c]!;
+    fp[8 + c] = p[8 + c]!;
+    fp[12 + c] = p[12 + c]!;
+  }
+  const next = new Array<number>(16);
+  for (let r = 0; r < 4; r += 1) {
+    next[r * 4 + 0] = fp[r * 4 + 0]! + dt * fp[r * 4 + 2]!;
+    next[r * 4 + 1] = fp[r * 4 + 1]! + dt * fp[r * 4 + 3]!;
+    next[r * 4 + 2] = fp[r * 4 + 2]!;
+    next[r * 4 + 3] = fp[r * 4 + 3]!;
+  }
+  const q = o.accelerationNoise;
+  const q11 = (q * dt ** 3) / 3;
+  const q13 = (q * dt ** 2) / 2;
+  const q33 = q * dt;
+  next[0] = next[0]! + q11;
+  next[5] = next[5]! + q11;
+  next[2] = next[2]! + q13;
+  next[8] = next[8]! + q13;
+  next[7] = next[7]! + q13;
+  next[13] = next[13]! + q13;
+  next[10] = next[10]! + q33;
+  next[15] = next[15]! + q33;
+  return { at, s: [x + vx * dt, y + vy * dt, vx, vy], p: next };
+}
+
+/** Measurement update with a position fix of covariance r·I (m²). */
+export function updateTrack(
+  track: TrackState,
+  fix: { x: number; y: number; variance: number },
+  o = DEFAULT_KALMAN,
+): TrackState {
+  const p = track.p;
+  const ix = fix.x - track.s[0];
+  const iy = fix.y - track.s[1];
+  let r = Math.max(1e-6, fix.variance);
+  // S = HPHᵀ + R (2×2).
+  let s00 = p[0]! + r;
+  let s01 = p[1]!;
+  let s11 = p[5]! + r;
+  let det = s00 * s11 - s01 * s01;
+  const d2 = (s11 * ix * ix - 2 * s01 * ix * iy + s00 * iy * iy) / det;
+  if (d2 > o.gate) {
+    // Soft gate: an implausible jump is believed only as much as it is plausible.
+    r *= d2 / o.gate;
+    s00 = p[0]! + r;
+    s11 = p[5]! + r;
+    s01 = p[1]!;
+    det = s00 * s11 - s01 * s01;
+  }
+  const i00 = s11 / det;
+  const i01 = -s01 / det;
+  const i11 = s00 / det;
+  // K = P Hᵀ S⁻¹ (4×2); PHᵀ = first two columns of P.
+  const k: number[] = [];
+  for (let row = 0; row < 4; row += 1) {
+    const a = p[row * 4 + 0]!;
+    const b = p[row * 4 + 1]!;
+    k.push(a * i00 + b * i01, a * i01 + b * i11);
+  }
+  const s: [number, number, number, number] = [0, 0, 0, 0];
+  for (let row = 0; row < 4; row += 1) {
+    s[row] = track.s[row]! + k[row * 2]! * ix + k[row * 2 + 1]! * iy;
+  }
+  // P' = (I − K H) P.
+  const next = new Array<number>(16);
+  for (let row = 0; row < 4; row += 1) {
+    for (let c = 0; c < 4; c += 1) {
+      next[row * 4 + c] = p[row * 4 + c]! - k[row * 2]! * p[c]! - k[row * 2 + 1]! * p[4 + c]!;
+    }
+  }
+  const speed = Math.hypot(s[2], s[3]);
+  if (speed > o.maxSpeed) {
+    s[2] *= o.maxSpeed / speed;
+    s[3] *= o.maxSpeed / speed;
+  }
+  const state = { at: track.at, s, p: next };
+  return [...s, ...next].every(Number.isFinite) ? state : startTrack(track.at, fix.x, fix.y, r, o);
+}
+
+/** 1-σ radial (DRMS) position uncertainty of a track, metres. */
+export function trackUncertainty(track: TrackState): number {
+  return Math.sqrt(Math.max(0, track.p[0]! + track.p[5]!));
+}

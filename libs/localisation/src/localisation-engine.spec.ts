@@ -1,0 +1,165 @@
+import type { PositionUpdate } from '@aisle/sdk';
+import { LocalisationEngine, type EngineSighting } from './localisation-engine.js';
+import { expectedRssi } from './path-loss.js';
+
+const sensors = [
+  { id: 's1', x: 2, y: 2 },
+  { id: 's2', x: 18, y: 2 },
+  { id: 's3', x: 18, y: 12 },
+  { id: 's4', x: 2, y: 12 },
+  { id: 's5', x: 10, y: 7 },
+];
+const zones = [
+  {
+    id: 'left',
+    polygon: [
+      { x: 0, y: 0 },
+      { x: 10, y: 0 },
+      { x: 10, y: 14 },
+      { x: 0, y: 14 },
+    ],
+  },
+  {
+    id: 'right',
+    polygon: [
+      { x: 10, y: 0 },
+      { x: 20, y: 0 },
+      { x: 20, y: 14 },
+      { x: 10, y: 14 },
+    ],
+  },
+];
+const cal = { measuredPower: -45, pathLossExponent: 2.5, receiverOffset: 0 };
+/** Deterministic ±2 dB "noise". */
+const wobble = (i: number): number => 2 * Math.sin(i * 12.9898) * Math.cos(i * 78.233);
+
+function sightingsAt(params: {
+  subject: string;
+  at: number;
+  x: number;
+  y: number;
+  tx?: number;
+  seed?: number;
+}): EngineSighting[] {
+  return sensors.map((s, i) => ({
+    storeId: 'shop',
+    sensorId: s.id,
+    subject: params.subject,
+    period: 0,
+    kind: 'ble',
+    at: params.at,
+    rssi:
+      expectedRssi({
+        calibration: cal,
+        distance: Math.hypot(params.x - s.x, params.y - s.y, 1.3),
+        txOffset: params.tx ?? 0,
+      }) + wobble((params.seed ?? 0) + i + params.at / 1000),
+  }));
+}
+
+describe(LocalisationEngine.name, () => {
+  function engine(
+    options: ConstructorParameters<typeof LocalisationEngine>[0] = {},
+  ): LocalisationEngine {
+    const sut = new LocalisationEngine(options);
+    sut.setStore({ storeId: 'shop', sensors, zones });
+    return sut;
+  }
+
+  it('turns sightings into tracked positions with uncertainty and a zone', () => {
+    const sut = engine();
+    let last: PositionUpdate | null = null;
+    for (let t = 0; t < 20_000; t += 1_000) {
+      for (const s of sightingsAt({ subject: 'aa', at: t, x: 15, y: 9, tx: 3 })) sut.add(s);
+      const updates = sut.update(t + 500);
+      expect(updates).toHaveLength(1);
+      last = updates[0]!;
+    }
+    if (!last) throw new Error('no update');
+    expect(last).toMatchObject({
+      storeId: 'shop',
+      subject: 'aa',
+      kind: 'ble',
+      zoneId: 'right',
+      method: 'multilateration',
+      sensorCount: 5,
+    });
+    expect(Math.hypot(last.x - 15, last.y - 9)).toBeLessThan(1.5);
+    expect(last.uncertainty).toBeGreaterThan(0);
+    expect(last.uncertainty).toBeLessThan(3);
+  });
+
+  it('only updates subjects heard since the last update', () => {
+    const sut = engine();
+    for (const s of sightingsAt({ subject: 'aa', at: 0, x: 5, y: 5 })) sut.add(s);
+    expect(sut.update(100)).toHaveLength(1);
+    expect(sut.update(1_100)).toHaveLength(0);
+  });
+
+  it('rejects sightings for unknown stores, unknown sensors and non-finite values, and counts them', () => {
+    const sut = engine();
+    const good = sightingsAt({ subject: 'aa', at: 0, x: 5, y: 5 })[0]!;
+    expect(sut.add({ ...good, storeId: 'other' })).toBe(false);
+    expect(sut.add({ ...good, sensorId: 'nope' })).toBe(false);
+    expect(sut.add({ ...good, rssi: NaN })).toBe(false);
+    expect(sut.add({ ...good, at: Infinity })).toBe(false);
+    expect(sut.stats().rejected).toBe(4);
+    expect(sut.update(0)).toHaveLength(0);
+  });
+
+  it('never emits a non-finite position, whatever the readings', () => {
+    const sut = engine();
+    const extremes = [-127, 20, -1e9, 1e9, -0.0001];
+    extremes.forEach((rssi, i) => {
+      for (const s of sensors) {
+        sut.add({
+          storeId: 'shop',
+          sensorId: s.id,
+          subject: 'x',
+          period: 0,
+          kind: 'wifi',
+          at: i * 1_000,
+          rssi,
+        });
+      }
+      for (const u of sut.update(i * 1_000 + 1)) {
+        for (const v of [u.x, u.y, u.uncertainty]) expect(Number.isFinite(v)).toBe(true);
+      }
+    });
+  });
+
+  it('does not flap zones for a subject standing on the boundary', () => {
+    const sut = engine();
+    const seen: (string | null)[] = [];
+    for (let t = 0; t < 120_000; t += 1_000) {
+      for (const s of sightingsAt({ subject: 'still', at: t, x: 10.2, y: 7, seed: 7 })) sut.add(s);
+      seen.push(sut.update(t + 200)[0]!.zoneId);
+    }
+    const flaps = seen.filter((z, i) => i > 0 && z !== seen[i - 1]).length;
+    expect(flaps).toBe(0);
+  });
+
+  it('evicts idle subjects and caps how many it tracks', () => {
+    const sut = engine({ idleMs: 60_000, maxSubjects: 10 });
+    for (let i = 0; i < 25; i += 1) {
+      for (const s of sightingsAt({ subject: `s${i}`, at: 0, x: 5, y: 5 })) sut.add(s);
+    }
+    expect(sut.stats().subjects).toBe(10);
+    sut.update(1_000);
+    sut.update(70_000);
+    expect(sut.stats().subjects).toBe(0);
+  });
+
+  it('keeps stores apart and forgets a removed store', () => {
+    const sut = engine();
+    sut.setStore({ storeId: 'other', sensors, zones });
+    for (const s of sightingsAt({ subject: 'aa', at: 0, x: 5, y: 5 })) {
+      sut.add(s);
+      sut.add({ ...s, storeId: 'other' });
+    }
+    expect(sut.stats().subjects).toBe(2);
+    sut.removeStore('other');
+    const updates = sut.update(10);
+    expect(updates.map((u) => u.storeId)).toEqual(['shop']);
+  });
+});

@@ -1,0 +1,361 @@
+import type { PositionUpdate, SensorKind } from '@aisle/sdk';
+import { boxAround, type Box, type Point } from './geometry.js';
+import {
+  DEFAULT_KALMAN,
+  predictTrack,
+  startTrack,
+  trackUncertainty,
+  updateTrack,
+  type KalmanOptions,
+  type TrackState,
+} from './kalman.js';
+import type { Anchor, LinkMeasurement } from './link.js';
+import { DEFAULT_LOCATE, locate, type Fix, type LocateOptions } from './locate.js';
+import { pruneWindow, pushReading, smoothLink, type LinkWindow } from './rssi-window.js';
+import {
+  assignZone,
+  DEFAULT_ZONE_HYSTERESIS,
+  INITIAL_ZONE_STATE,
+  type ZoneHysteresis,
+  type ZoneShape,
+  type ZoneState,
+} from './zones.js';
+
+/** Typical phone Wi-Fi at 1 m from a ceiling sensor, dBm, when a sensor has no calibration. */
+export const DEFAULT_MEASURED_POWER_DBM = -45;
+/** Log-distance exponent of an open sales floor, when a sensor has no calibration. */
+export const DEFAULT_PATH_LOSS_EXPONENT = 2.5;
+/** Ceiling height assumed for a sensor without z, metres. */
+export const DEFAULT_SENSOR_HEIGHT_M = 2.5;
+
+/** A radio sensor as the engine needs it (positions and calibration from the store config). */
+export interface EngineSensor {
+  id: string;
+  x: number;
+  y: number;
+  z?: number;
+  measuredPower?: number;
+  pathLossExponent?: number;
+  receiverOffset?: number;
+}
+
+export interface EngineStore {
+  storeId: string;
+  sensors: readonly EngineSensor[];
+  zones: readonly ZoneShape[];
+  /** Where positions may be (default: sensors and zones, grown by 2 m). */
+  bounds?: Box;
+  /** Shadowing σ of this store, dB (default: the engine's). */
+  sigmaDb?: number;
+}
+
+/** A radio sighting after the gate (a `RadioSighting` fits). */
+export interface EngineSighting {
+  storeId: string;
+  sensorId: string;
+  subject: string;
+  period: number;
+  kind: Exclude<SensorKind, 'camera'>;
+  rssi: number;
+  at: number;
+}
+
+export interface EngineOptions {
+  /** Readings older than this are dropped from a link's window, ms. */
+  windowMs: number;
+  /** Readings kept per link at most. */
+  maxSamplesPerLink: number;
+  /** Subjects not heard for this long are forgotten, ms. */
+  idleMs: number;
+  /** Subjects tracked at most over all stores (the least recently heard go first). */
+  maxSubjects: number;
+  /** Prior spread of a device's transmit power around the calibration's typical device, dB. */
+  txPriorSigmaDb: number;
+  /** Transmit-power belief loosens by this much per fix, dB² (power-saving modes change it). */
+  txDriftDb2: number;
+  /** Constant-velocity tracking on top of the fixes (off: raw fixes). */
+  tracking: boolean;
+  locate: LocateOptions;
+  kalman: KalmanOptions;
+  zones: ZoneHysteresis;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  windowMs: 4_000,
+  maxSamplesPerLink: 12,
+  idleMs: 5 * 60_000,
+  maxSubjects: 200_000,
+  txPriorSigmaDb: 6,
+  txDriftDb2: 0.25,
+  tracking: true,
+  locate: DEFAULT_LOCATE,
+  kalman: DEFAULT_KALMAN,
+  zones: DEFAULT_ZONE_HYSTERESIS,
+};
+
+/** A position update with the fix (before tracking) it was made from. */
+export interface DetailedUpdate {
+  position: PositionUpdate;
+  fix: Fix;
+  links: LinkMeasurement[];
+}
+
+interface StoreModel {
+  storeId: string;
+  anchors: Map<string, Anchor>;
+  zones: readonly ZoneShape[];
+  bounds: Box | undefined;
+  sigmaDb: number;
+}
+
+interface SubjectState {
+  store: StoreModel;
+  subject: string;
+  period: number;
+  kind: Exclude<SensorKind, 'camera'>;
+  links: Map<string, LinkWindow>;
+  lastSeen: number;
+  track: TrackState | null;
+  zone: ZoneState;
+  tx: { mean: number; variance: number };
+}
+
+/**
+ * The localisation pipeline for many stores: per subject (store, key period, kind, pseudonym) a
+ * window of readings per sensor → smoothed links → a fix ({@link locate}) → constant-velocity
+ * tracking → zone with hysteresis. Pure: no clock reads, no I/O; time comes with every call.
+ * Memory is bounded: idle subjects are evicted and the total is capped.
+ */
+export class LocalisationEngine {
+  private readonly options: EngineOptions;
+  private readonly stores = new Map<string, StoreModel>();
+  private readonly subjects = new Map<string, SubjectState>();
+  private readonly dirty = new Set<string>();
+  private lastEvictionAt = -Infinity;
+  private rejectedCount = 0;
+
+  constructor(options: Partial<EngineOptions> = {}) {
+    this.options = {
+      ...DEFAULT_ENGINE_OPTIONS,
+      ...options,
+      locate: { ...DEFAULT_LOCATE, ...options.locate },
+      kalman: { ...DEFAULT_KALMAN, ...options.kalman },
+      zones: { ...DEFAULT_ZONE_HYSTERESIS, ...options.zones },
+    };
+  }
+
+  /** Sets (or replaces) a store's sensors and zones; its subjects' windows are dropped on change. */
+  setStore(store: EngineStore): void {
+    const anchors = new Map<string, Anchor>();
+    for (const s of store.sensors) {
+      if (![s.x, s.y].every(Number.isFinite)) continue;
+      anchors.set(s.id, {
+        id: s.id,
+        x: s.x,
+        y: s.y,
+        z: finiteOr(s.z, DEFAULT_SENSOR_HEIGHT_M),
+        calibration: {
+          measuredPower: finiteOr(s.measuredPower, DEFAULT_MEASURED_POWER_DBM),
+          pathLossExponent:
+            s.pathLossExponent !== undefined &&
+            s.pathLossExponent > 0 &&
+            Number.isFinite(s.pathLossExponent)
+              ? s.pathLossExponent
+              : DEFAULT_PATH_LOSS_EXPONENT,
+          receiverOffset: finiteOr(s.receiverOffset, 0),
+        },
+      });
+    }
+    const points: Point[] = [...anchors.values(), ...store.zones.flatMap((z) => z.polygon)];
+    this.removeStore(store.storeId);
+    this.stores.set(store.storeId, {
+      storeId: store.storeId,
+      anchors,
+      zones: store.zones,
+      bounds: store.bounds ?? boxAround(points, 2) ?? undefined,
+      sigmaDb:
+        store.sigmaDb !== undefined && store.sigmaDb > 0
+          ? store.sigmaDb
+          : this.options.locate.sigmaDb,
+    });
+  }
+
+  /** Forgets a store and everything tracked in it. */
+  removeStore(storeId: string): void {
+    this.stores.delete(storeId);
+    for (const [key, s] of this.subjects) {
+      if (s.store.storeId === storeId) {
+        this.subjects.delete(key);
+        this.dirty.delete(key);
+      }
+    }
+  }
+
+  /**
+   * Takes one sighting. False (and counted in {@link stats}) when it cannot be used: unknown store
+   * or sensor, non-finite RSSI or time.
+   */
+  add(sighting: EngineSighting): boolean {
+    const store = this.stores.get(sighting.storeId);
+    if (
+      !store ||
+      !store.anchors.has(sighting.sensorId) ||
+      !Number.isFinite(sighting.rssi) ||
+      !Number.isFinite(sighting.at)
+    ) {
+      this.rejectedCount += 1;
+      return false;
+    }
+    const key = `${sighting.storeId}\u0000${sighting.period}\u0000${sighting.kind}\u0000${sighting.subject}`;
+    let state = this.subjects.get(key);
+    if (!state) {
+      if (this.subjects.size >= this.options.maxSubjects) this.evictOldest();
+      state = {
+        store,
+        subject: sighting.subject,
+        period: sighting.period,
+        kind: sighting.kind,
+        links: new Map(),
+        lastSeen: sighting.at,
+        track: null,
+        zone: INITIAL_ZONE_STATE,
+        tx: { mean: 0, variance: this.options.txPriorSigmaDb ** 2 },
+      };
+      this.subjects.set(key, state);
+    }
+    let link = state.links.get(sighting.sensorId);
+    if (!link) {
+      link = { at: [], rssi: [] };
+      state.links.set(sighting.sensorId, link);
+    }
+    pushReading(link, sighting.at, sighting.rssi, this.options.maxSamplesPerLink);
+    if (sighting.at > state.lastSeen) state.lastSeen = sighting.at;
+    this.dirty.add(key);
+    return true;
+  }
+
+  /** Position updates for every subject heard since the last call, as of `now` (epoch ms). */
+  update(now: number): PositionUpdate[] {
+    return this.updateDetailed(now).map((u) => u.position);
+  }
+
+  /** {@link update} with each update's untracked fix and the links it came from. */
+  updateDetailed(now: number): DetailedUpdate[] {
+    const out: DetailedUpdate[] = [];
+    if (!Number.isFinite(now)) return out;
+    for (const key of this.dirty) {
+      const state = this.subjects.get(key);
+      if (!state) continue;
+      const update = this.updateSubject(state, now);
+      if (update) out.push(update);
+    }
+    this.dirty.clear();
+    if (now - this.lastEvictionAt >= this.options.idleMs / 10) {
+      this.evictIdle(now);
+      this.lastEvictionAt = now;
+    }
+    return out;
+  }
+
+  /** Current counts, for metrics and tests. */
+  stats(): { subjects: number; stores: number; rejected: number } {
+    return { subjects: this.subjects.size, stores: this.stores.size, rejected: this.rejectedCount };
+  }
+
+  private updateSubject(state: SubjectState, now: number): DetailedUpdate | null {
+    const o = this.options;
+    const links: LinkMeasurement[] = [];
+    for (const [sensorId, window] of state.links) {
+      if (pruneWindow(window, now - o.windowMs)) {
+        state.links.delete(sensorId);
+        continue;
+      }
+      const smoothed = smoothLink(window);
+      const anchor = state.store.anchors.get(sensorId);
+      if (smoothed && anchor) links.push({ anchor, rssi: smoothed.rssi, weight: smoothed.weight });
+    }
+    if (links.length === 0) return null;
+    const previous = state.track ? predictTrack(state.track, now, o.kalman) : null;
+    const fix = locate({
+      links,
+      tx: { mean: state.tx.mean, sigmaDb: Math.sqrt(state.tx.variance) },
+      bounds: state.store.bounds,
+      starts: previous ? [{ x: previous.s[0], y: previous.s[1] }] : undefined,
+      options: { ...o.locate, sigmaDb: state.store.sigmaDb },
+    });
+    if (!fix) return null;
+    if (fix.tx) {
+      state.tx = {
+        mean: fix.tx.offset,
+        variance: Math.min(o.txPriorSigmaDb ** 2, fix.tx.variance + o.txDriftDb2),
+      };
+    }
+    let x = fix.x;
+    let y = fix.y;
+    let uncertainty = fix.uncertainty;
+    if (o.tracking) {
+      const variance = (fix.uncertainty * fix.uncertainty) / 2;
+      const track = previous
+        ? updateTrack(previous, { x: fix.x, y: fix.y, variance }, o.kalman)
+        : startTrack(now, fix.x, fix.y, variance, o.kalman);
+      state.track = { ...track, at: now };
+      x = track.s[0];
+      y = track.s[1];
+      uncertainty = trackUncertainty(track);
+    }
+    state.zone = assignZone({
+      state: state.zone,
+      point: { x, y },
+      at: now,
+      zones: state.store.zones,
+      uncertainty,
+      hysteresis: o.zones,
+    });
+    if (![x, y, uncertainty].every(Number.isFinite)) return null;
+    return {
+      position: {
+        storeId: state.store.storeId,
+        subject: state.subject,
+        period: state.period,
+        kind: state.kind,
+        at: now,
+        x,
+        y,
+        uncertainty,
+        zoneId: state.zone.zoneId,
+        method: fix.method,
+        sensorCount: fix.sensorCount,
+      },
+      fix,
+      links,
+    };
+  }
+
+  private evictIdle(now: number): void {
+    for (const [key, s] of this.subjects) {
+      if (now - s.lastSeen > this.options.idleMs) {
+        this.subjects.delete(key);
+        this.dirty.delete(key);
+      }
+    }
+  }
+
+  private evictOldest(): void {
+    let oldestKey: string | null = null;
+    let oldest = Infinity;
+    for (const [key, s] of this.subjects) {
+      if (s.lastSeen < oldest) {
+        oldest = s.lastSeen;
+        oldestKey = key;
+      }
+    }
+    if (oldestKey !== null) {
+      this.subjects.delete(oldestKey);
+      this.dirty.delete(oldestKey);
+    }
+  }
+}
+
+function finiteOr(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) ? value : fallback;
+}

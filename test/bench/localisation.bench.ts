@@ -1,0 +1,379 @@
+// Localisation accuracy and speed (issue #6): (a) the simulated store against the simulator's
+// ground truth and the Cramér–Rao bound, (b) the UJI BLE library survey (real RSSI, surveyed
+// positions), (c) throughput and memory for 10,000 concurrently tracked subjects on one core.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  demoStoreLayout,
+  StoreSimulator,
+  type SensorLayout,
+  type StoreLayout,
+} from '@aisle/hardware';
+import {
+  crlb,
+  errorStats,
+  evaluateUjiSurvey,
+  expectedRssi,
+  LocalisationEngine,
+  parseUjiSurvey,
+  rms,
+  round,
+  type EngineSighting,
+} from '@aisle/localisation';
+
+/** Simulated seconds per (σ, density) case: ~10 min gives ~20 shoppers per case. */
+const SECONDS = Number(process.env.LOC_BENCH_SECONDS ?? 600);
+const SIGMAS = [2, 4, 6, 8];
+/** m² per sensor. */
+const DENSITIES = [50, 100, 200];
+const START = Date.UTC(2026, 2, 14, 10, 0, 0);
+const STRATEGIES = ['nearest', 'centroid', 'aisle'] as const;
+type Strategy = (typeof STRATEGIES)[number];
+/** Demo store: 30 m × 20 m floor plan (pavement included). */
+const AREA_M2 = 600;
+
+/** The demo store with its radios replaced by a regular layout of the given density. */
+function layoutWithDensity(m2PerSensor: number): StoreLayout {
+  const base = demoStoreLayout();
+  const count = Math.round(AREA_M2 / m2PerSensor);
+  const positions: [number, number][] = [];
+  if (count <= 3) {
+    positions.push([6, 5], [24, 5], [15, 16]);
+  } else {
+    const cols = Math.round(Math.sqrt((count * 30) / 20));
+    const rows = Math.ceil(count / cols);
+    for (let r = 0; r < rows; r += 1) {
+      for (let c = 0; c < cols && positions.length < count; c += 1) {
+        positions.push([((c + 0.5) * 30) / cols, ((r + 0.5) * 20) / rows]);
+      }
+    }
+  }
+  const template = base.sensors.find((s) => s.kinds.includes('wifi')) as SensorLayout;
+  const radios = positions.map(([x, y], i): SensorLayout => ({
+    ...template,
+    id: `r${i + 1}`,
+    x,
+    y,
+  }));
+  return {
+    ...base,
+    sensors: [...radios, ...base.sensors.filter((s) => s.kinds.includes('camera'))],
+  };
+}
+
+interface MethodAcc {
+  errors: number[];
+  insideErrors: number[];
+  insideWrongZone: number;
+  insideZoned: number;
+  knownTxBounds: number[];
+  staticErrors: number[];
+  wrongZone: number;
+  zoned: number;
+  flaps: number;
+  staticMs: number;
+  fixErrors: number[];
+  staticFixErrors: number[];
+  bounds: number[];
+  staticBounds: number[];
+}
+
+function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unknown> {
+  const layout = layoutWithDensity(m2PerSensor);
+  const sim = new StoreSimulator({ seed: 7, startAt: START, layout, sigmaDb });
+  const radios = layout.sensors.filter((s) => !s.kinds.includes('camera'));
+  const store = {
+    storeId: layout.store.id,
+    sensors: radios.map((s) => ({
+      id: s.id,
+      x: s.x,
+      y: s.y,
+      z: s.z,
+      measuredPower: s.calibration.measuredPower,
+      pathLossExponent: s.calibration.pathLossExponent,
+    })),
+    zones: layout.zones,
+    sigmaDb,
+  };
+  const engines = new Map<Strategy, LocalisationEngine>();
+  const acc = new Map<Strategy, MethodAcc>();
+  for (const strategy of STRATEGIES) {
+    const engine = new LocalisationEngine({ locate: { strategy } as never });
+    engine.setStore(store);
+    engines.set(strategy, engine);
+    acc.set(strategy, {
+      errors: [],
+      insideErrors: [],
+      insideWrongZone: 0,
+      insideZoned: 0,
+      knownTxBounds: [],
+      staticErrors: [],
+      wrongZone: 0,
+      zoned: 0,
+      flaps: 0,
+      staticMs: 0,
+      fixErrors: [],
+      staticFixErrors: [],
+      bounds: [],
+      staticBounds: [],
+    });
+  }
+  const owner = new Map<string, string>(); // address → person id (bench-internal, never output)
+  const staticSince = new Map<string, number>();
+  const lastPos = new Map<string, string>();
+  const lastZone = new Map<string, { zone: string | null; at: number }>();
+  const anchorOf = new Map(radios.map((s) => [s.id, s]));
+  for (let step = 0; step < SECONDS; step += 1) {
+    const out = sim.step(1_000);
+    const now = out.groundTruth.at;
+    const truth = new Map(out.groundTruth.people.map((p) => [p.personId, p]));
+    for (const p of out.groundTruth.people) {
+      for (const a of [...p.macs, ...p.bleAddresses]) owner.set(a, p.personId);
+      const key = `${p.x},${p.y}`;
+      if (lastPos.get(p.personId) !== key) {
+        staticSince.set(p.personId, now);
+        lastPos.set(p.personId, key);
+      }
+    }
+    const sightings: EngineSighting[] = [];
+    for (const o of out.observations) {
+      if (o.kind === 'camera') continue;
+      const address: string = o.kind === 'wifi' ? o.mac : (o as { address: string }).address;
+      const person = owner.get(address);
+      if (!person) continue;
+      sightings.push({
+        storeId: o.storeId,
+        sensorId: o.sensorId,
+        subject: `${person}/${o.kind}`,
+        period: 0,
+        kind: o.kind,
+        rssi: o.rssi,
+        at: o.at,
+      });
+    }
+    for (const strategy of STRATEGIES) {
+      const engine = engines.get(strategy) as LocalisationEngine;
+      const a = acc.get(strategy) as MethodAcc;
+      for (const s of sightings) engine.add(s);
+      for (const u of engine.updateDetailed(now)) {
+        const personId = u.position.subject.split('/')[0] as string;
+        const t = truth.get(personId);
+        if (!t) continue;
+        const isStatic = (staticSince.get(personId) ?? now) <= now - 4_000; // still for the whole window
+        const err = Math.hypot(u.position.x - t.x, u.position.y - t.y);
+        a.errors.push(err);
+        if (isStatic) a.staticErrors.push(err);
+        a.zoned += 1;
+        if (u.position.zoneId !== t.zoneId) a.wrongZone += 1;
+        if (t.inside) {
+          a.insideErrors.push(err);
+          a.insideZoned += 1;
+          if (u.position.zoneId !== t.zoneId) a.insideWrongZone += 1;
+        }
+        const prev = lastZone.get(`${strategy}/${u.position.subject}`);
+        if (prev && isStatic && (staticSince.get(personId) ?? now) <= prev.at) {
+          a.staticMs += now - prev.at;
+          if (prev.zone !== u.position.zoneId) a.flaps += 1;
+        }
+        lastZone.set(`${strategy}/${u.position.subject}`, { zone: u.position.zoneId, at: now });
+        if (strategy === 'aisle') {
+          const fixErr = Math.hypot(u.fix.x - t.x, u.fix.y - t.y);
+          const boundAnchors = u.links.map((l) => ({
+            x: l.anchor.x,
+            y: l.anchor.y,
+            z: anchorOf.get(l.anchor.id)?.z,
+            samples: l.weight,
+          }));
+          a.knownTxBounds.push(
+            crlb({
+              at: t,
+              anchors: boundAnchors,
+              pathLossExponent: radios[0]!.calibration.pathLossExponent,
+              sigmaDb,
+              unknownTx: false,
+              deviceHeight: 1.2,
+            }),
+          );
+          const bound = crlb({
+            at: t,
+            anchors: boundAnchors,
+            pathLossExponent: radios[0]!.calibration.pathLossExponent,
+            sigmaDb,
+            unknownTx: true,
+            deviceHeight: 1.2,
+          });
+          if (Number.isFinite(bound)) {
+            a.fixErrors.push(fixErr);
+            a.bounds.push(bound);
+            if (isStatic) {
+              a.staticFixErrors.push(fixErr);
+              a.staticBounds.push(bound);
+            }
+          }
+        }
+      }
+    }
+  }
+  const result: Record<string, unknown> = {
+    sigmaDb,
+    m2PerSensor,
+    sensors: radios.length,
+  };
+  for (const strategy of STRATEGIES) {
+    const a = acc.get(strategy) as MethodAcc;
+    const stats = errorStats(a.errors);
+    result[strategy] = {
+      ...stats,
+      staticRmse: errorStats(a.staticErrors).rmse,
+      inside: errorStats(a.insideErrors),
+      insideWrongZoneRate: round(a.insideWrongZone / Math.max(1, a.insideZoned)),
+      wrongZoneRate: round(a.wrongZone / Math.max(1, a.zoned)),
+      staticFlapsPerMin: round(a.flaps / Math.max(1e-9, a.staticMs / 60_000)),
+      staticMinutes: round(a.staticMs / 60_000, 1),
+    };
+    if (strategy === 'aisle') {
+      const fixRmse = errorStats(a.fixErrors).rmse;
+      const staticFixRmse = errorStats(a.staticFixErrors).rmse;
+      const bound = rms(a.bounds);
+      const staticBound = rms(a.staticBounds);
+      Object.assign(result[strategy] as object, {
+        fixRmse,
+        crlbRmse: bound,
+        crlbKnownTxRmse: rms(a.knownTxBounds),
+        fixRmseOverKnownTxCrlb: round(fixRmse / rms(a.knownTxBounds)),
+        fixRmseOverCrlb: round(fixRmse / bound),
+        trackedRmseOverCrlb: round(stats.rmse / bound),
+        staticFixRmseOverCrlb: round(staticFixRmse / staticBound),
+        staticTrackedRmseOverCrlb: round(errorStats(a.staticErrors).rmse / staticBound),
+      });
+    }
+  }
+  const centroid = (result.centroid as { rmse: number }).rmse;
+  result.aisleVsCentroid = round(1 - (result.aisle as { rmse: number }).rmse / centroid);
+  return result;
+}
+
+function survey(): Record<string, unknown> {
+  const dir = join(process.cwd(), '..', 'shared', 'data', 'uji-ble-library');
+  const read = (p: string): string => readFileSync(join(dir, p), 'utf8');
+  const parsed = parseUjiSurvey({
+    dep: read('dep/lib.csv'),
+    rss: read('rss/lib_rss.csv'),
+    crd: read('rss/lib_crd.csv'),
+    ids: read('rss/lib_ids.csv'),
+  });
+  const e = evaluateUjiSurvey({ survey: parsed });
+  if (!e) return { error: 'survey evaluation failed' };
+  const brief = Object.fromEntries(
+    Object.entries(e.fits).map(([set, f]) => [
+      set,
+      {
+        measuredPower: f.measuredPower,
+        pathLossExponent: f.pathLossExponent,
+        sigmaDb: f.sigmaDb,
+        samples: f.samples,
+      },
+    ]),
+  );
+  return { ...e, fits: brief };
+}
+
+function throughput(): Record<string, unknown> {
+  const SUBJECTS = 10_000;
+  const SECONDS_RUN = 12;
+  const layout = demoStoreLayout();
+  const radios = layout.sensors.filter((s) => !s.kinds.includes('camera'));
+  const engine = new LocalisationEngine();
+  engine.setStore({
+    storeId: 'demo',
+    sensors: radios.map((s) => ({
+      id: s.id,
+      x: s.x,
+      y: s.y,
+      z: s.z,
+      measuredPower: -45,
+      pathLossExponent: 2.5,
+    })),
+    zones: layout.zones,
+  });
+  let seed = 1;
+  const random = (): number => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  const gauss = (): number =>
+    Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+  const people = Array.from({ length: SUBJECTS }, (_, i) => ({
+    subject: i.toString(16).padStart(16, '0'),
+    x: 1 + random() * 28,
+    y: 2 + random() * 17,
+  }));
+  // Pre-generate one second of sightings per subject per sensor (BLE-like 1 Hz), reused with new times.
+  const base: EngineSighting[][] = people.map((p) =>
+    radios.map((s) => ({
+      storeId: 'demo',
+      sensorId: s.id,
+      subject: p.subject,
+      period: 0,
+      kind: 'ble' as const,
+      at: 0,
+      rssi: Math.round(
+        expectedRssi({
+          calibration: { measuredPower: -45, pathLossExponent: 2.5, receiverOffset: 0 },
+          distance: Math.hypot(p.x - s.x, p.y - s.y, s.z - 1.2),
+        }) +
+          4 * gauss(),
+      ),
+    })),
+  );
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let updates = 0;
+  let sightings = 0;
+  let busyMs = 0;
+  for (let second = 0; second < SECONDS_RUN; second += 1) {
+    const t0 = performance.now();
+    const now = START + second * 1_000;
+    for (const batch of base) {
+      for (const s of batch) {
+        s.at = now - 500;
+        engine.add(s);
+        sightings += 1;
+      }
+    }
+    updates += engine.update(now).length;
+    busyMs += performance.now() - t0;
+  }
+  gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
+  return {
+    subjects: engine.stats().subjects,
+    sensorsPerSubject: radios.length,
+    simulatedSeconds: SECONDS_RUN,
+    sightingsPerSecond: Math.round((sightings / busyMs) * 1000),
+    positionUpdatesPerSecond: Math.round((updates / busyMs) * 1000),
+    heapPerSubjectBytes: Math.round((heapAfter - heapBefore) / SUBJECTS),
+    gcExposed: gc !== undefined,
+  };
+}
+
+export default async function localisationBench(): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  const simulated: Record<string, unknown>[] = [];
+  for (const sigma of SIGMAS)
+    {for (const density of DENSITIES) simulated.push(simulateCase(sigma, density));}
+  const simulatedMs = performance.now() - started;
+  const real = survey();
+  const speed = throughput();
+  return {
+    simulatedSecondsPerCase: SECONDS,
+    simulated,
+    survey: real,
+    throughput: speed,
+    elapsedMs: {
+      simulated: Math.round(simulatedMs),
+      total: Math.round(performance.now() - started),
+    },
+  };
+}
