@@ -2,6 +2,7 @@ export * from './availability.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './geometry.js';
 export * from './mac.js';
 export * from './manifest.js';
 export * from './observation.js';
