@@ -10,4 +10,5 @@ export * from './plugin.js';
 export * from './position.js';
 export * from './ports.js';
 export * from './sighting.js';
+export * from './subscriptions.js';
 export * from './validation.js';
