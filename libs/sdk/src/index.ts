@@ -9,6 +9,7 @@ export * from './observation.js';
 export * from './plugin.js';
 export * from './position.js';
 export * from './ports.js';
+export * from './secrets.js';
 export * from './sighting.js';
 export * from './subscriptions.js';
 export * from './validation.js';
