@@ -15,6 +15,9 @@ describe('secrets in sensor configuration (API)', () => {
     return rows[0]?.config ?? {};
   };
 
+  const add = (id: string, domain: string, config: object) =>
+    sut.http().post(base, { id, domain, x: 1, y: 1, config });
+
   beforeAll(async () => {
     sut = await startApiTestApp();
     await sut.http().post('/api/stores', storeBody('vault')).expect(201);
@@ -26,15 +29,10 @@ describe('secrets in sensor configuration (API)', () => {
 
   it('never returns a stored secret, and keeps it when the mask comes back', async () => {
     const api = sut.http();
-    const created = await api
-      .post(base, {
-        id: 'meraki-1',
-        domain: 'wifi-sniffer',
-        x: 1,
-        y: 1,
-        config: { interface: 'wlan0mon', secret: SECRET },
-      })
-      .expect(201);
+    const created = await add('meraki-1', 'wifi-sniffer', {
+      interface: 'wlan0mon',
+      secret: SECRET,
+    }).expect(201);
     expect(created.body.config).toEqual({ interface: 'wlan0mon', secret: '***' });
     const one = await api.get(`${base}/meraki-1`).expect(200);
     const all = await api.get(base).expect(200);
@@ -66,10 +64,7 @@ describe('secrets in sensor configuration (API)', () => {
   });
 
   it('shows an unset secret as it is', async () => {
-    const res = await sut
-      .http()
-      .post(base, { id: 'bare', domain: 'wifi-sniffer', x: 1, y: 1, config: { interface: 'w0' } })
-      .expect(201);
+    const res = await add('bare', 'wifi-sniffer', { interface: 'w0' }).expect(201);
     expect(res.body.config).toEqual({ interface: 'w0' });
     const empty = await sut
       .http()
@@ -80,19 +75,13 @@ describe('secrets in sensor configuration (API)', () => {
 
   it('refuses the mask where there is no stored secret to keep, naming the field', async () => {
     const api = sut.http();
-    const created = await api
-      .post(base, {
-        id: 'copy',
-        domain: 'wifi-sniffer',
-        x: 1,
-        y: 1,
-        config: { interface: 'w0', secret: '***' },
-      })
-      .expect(400);
+    const created = await add('copy', 'wifi-sniffer', { interface: 'w0', secret: '***' }).expect(
+      400,
+    );
     expect(created.body.errors).toEqual([
       expect.objectContaining({ field: 'config.secret', value: '***' }),
     ]);
-    await api.post(base, { id: 'mqtt-1', domain: 'aisle-mqtt', x: 1, y: 1 }).expect(201);
+    await add('mqtt-1', 'aisle-mqtt', {}).expect(201);
     const switched = await api
       .patch(`${base}/mqtt-1`, {
         domain: 'wifi-sniffer',
@@ -106,15 +95,11 @@ describe('secrets in sensor configuration (API)', () => {
 
   it('hides every config value of a sensor whose plugin is not loaded', async () => {
     const api = sut.http();
-    await api
-      .post(base, {
-        id: 'orphan',
-        domain: 'wifi-sniffer',
-        x: 1,
-        y: 1,
-        config: { interface: 'wlan0mon', secret: SECRET, note: 'unknown-field-value' },
-      })
-      .expect(201);
+    await add('orphan', 'wifi-sniffer', {
+      interface: 'wlan0mon',
+      secret: SECRET,
+      note: 'unknown-field-value',
+    }).expect(201);
     const domains = [...sut.catalog.domains];
     sut.catalog.domains.splice(sut.catalog.domains.indexOf('wifi-sniffer'), 1);
     try {

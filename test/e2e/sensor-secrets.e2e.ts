@@ -1,40 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { REPO_ROOT } from '@aisle/core';
+import { LiveSumDevice } from '../support/live-sum-device.js';
 import { trackingPolicy } from '../support/policies.js';
 import { eventually, startTestHub, type TestHub } from '../support/test-hub.js';
 
 const PASSWORD = 'poll-pw-e2e-5be1d0c3';
 const TOKEN = 'push-token-e2e-0a9f33c6d2';
-
-/** An Axis-like live-sum endpoint that answers only with HTTP Basic `counter:<PASSWORD>`. */
-class GuardedCounter {
-  authorized = 0;
-  refused = 0;
-  readonly server: Server = createServer((req: IncomingMessage, res) => {
-    const expected = `Basic ${Buffer.from(`counter:${PASSWORD}`).toString('base64')}`;
-    if (req.headers.authorization !== expected) {
-      this.refused += 1;
-      res.writeHead(401).end();
-      return;
-    }
-    this.authorized += 1;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ timestamp: new Date().toISOString(), in: 3, out: 1 }));
-  });
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/local/pcounter/live_sum.cgi`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 /**
  * Secrets of a real plugin (camera-counter's `pollPassword` and `pushToken`) through the whole hub:
@@ -43,7 +15,7 @@ class GuardedCounter {
  */
 describe('sensor secrets through the hub', () => {
   let sut: TestHub;
-  let device: GuardedCounter;
+  let device: LiveSumDevice;
   let pollUrl: string;
   const storeId = `secrets-${process.pid}-${Date.now().toString(36)}`;
   const sensors = `/api/stores/${storeId}/sensors`;
@@ -58,6 +30,10 @@ describe('sensor secrets through the hub', () => {
     const states = res.body.sensors as { sensorId: string; status: string }[] | undefined;
     return states?.some((s) => s.sensorId === id && s.status === 'running') ?? false;
   };
+  const addCamera = async (id: string, config: object, status = 201) =>
+    keep(
+      await sut.post(sensors, { id, domain: 'camera-counter', x: 1, y: 1, config }).expect(status),
+    );
   const push = (lineReport: object) =>
     request(sut.hub.url)
       .post(`/push/camera-counter/${storeId}/cam-push/counts`)
@@ -65,7 +41,7 @@ describe('sensor secrets through the hub', () => {
       .send(lineReport);
 
   beforeAll(async () => {
-    device = new GuardedCounter();
+    device = new LiveSumDevice({ basicAuth: `counter:${PASSWORD}` });
     pollUrl = await device.listen();
     sut = await startTestHub({ pluginDirs: [join(REPO_ROOT, 'plugins')] });
     await sut
@@ -86,26 +62,16 @@ describe('sensor secrets through the hub', () => {
   });
 
   it('polls with the real password while the API only ever shows the mask', async () => {
-    const created = keep(
-      await sut
-        .post(sensors, {
-          id: 'cam-poll',
-          domain: 'camera-counter',
-          x: 1,
-          y: 1,
-          config: {
-            source: 'poll',
-            pollUrl,
-            pollUsername: 'counter',
-            pollPassword: PASSWORD,
-            pollIntervalSeconds: 1,
-            lineId: 'side-door',
-          },
-        })
-        .expect(201),
-    );
+    const created = await addCamera('cam-poll', {
+      source: 'poll',
+      pollUrl,
+      pollUsername: 'counter',
+      pollPassword: PASSWORD,
+      pollIntervalSeconds: 1,
+      lineId: 'side-door',
+    });
     expect(created.body.config).toMatchObject({ pollUsername: 'counter', pollPassword: '***' });
-    await eventually('an authorised poll', () => device.authorized >= 1);
+    await eventually('an authorised poll', () => device.served >= 1);
     expect(device.refused).toBe(0);
 
     // Read, change one field, write back: the mask keeps the password, the driver restarts with it.
@@ -117,24 +83,18 @@ describe('sensor secrets through the hub', () => {
         .expect(200),
     );
     expect(patched.body.config).toMatchObject({ lineId: 'back-door', pollPassword: '***' });
-    const before = device.authorized;
-    await eventually('the restarted driver to poll again', () => device.authorized > before);
+    const before = device.served;
+    await eventually('the restarted driver to poll again', () => device.served > before);
     expect(device.refused).toBe(0);
     keep(await sut.get(sensors).expect(200));
   });
 
   it('takes pushes with the real token, before and after a masked PATCH', async () => {
-    const created = keep(
-      await sut
-        .post(sensors, {
-          id: 'cam-push',
-          domain: 'camera-counter',
-          x: 2,
-          y: 2,
-          config: { source: 'push', pushToken: TOKEN, lineId: 'entrance' },
-        })
-        .expect(201),
-    );
+    const created = await addCamera('cam-push', {
+      source: 'push',
+      pushToken: TOKEN,
+      lineId: 'entrance',
+    });
     expect(created.body.config.pushToken).toBe('***');
     await eventually('the push sensor to run', () => running('cam-push'));
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
@@ -154,16 +114,10 @@ describe('sensor secrets through the hub', () => {
   });
 
   it('does not quote a bad secret back in the validation error', async () => {
-    const res = keep(
-      await sut
-        .post(sensors, {
-          id: 'cam-bad',
-          domain: 'camera-counter',
-          x: 1,
-          y: 1,
-          config: { source: 'poll', pollUrl, pollPassword: PASSWORD.repeat(20) },
-        })
-        .expect(400),
+    const res = await addCamera(
+      'cam-bad',
+      { source: 'poll', pollUrl, pollPassword: PASSWORD.repeat(20) },
+      400,
     );
     expect(res.body.errors).toEqual([
       expect.objectContaining({ field: 'config.pollPassword', value: '***' }),
