@@ -3,7 +3,6 @@ export * from './mqtt/embedded-broker.js';
 export * from './mqtt/mqtt-client.port.js';
 export * from './mqtt/topic-filter.js';
 export * from './simulator/demo-store.layout.js';
-export * from './simulator/geometry.js';
 export * from './simulator/prng.js';
 export * from './simulator/simulation-records.js';
 export * from './simulator/simulator-over-mqtt.js';

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import request from 'supertest';
@@ -9,6 +7,7 @@ import type { Subscription } from 'rxjs';
 import { REPO_ROOT } from '@aisle/core';
 import type { CameraSighting } from '@aisle/sdk';
 import { trackingPolicy } from '../support/policies.js';
+import { LiveSumDevice } from '../support/live-sum-device.js';
 import { TEST_MACS, expectNoRawMac } from '../support/raw-mac.js';
 import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
 
@@ -21,36 +20,6 @@ const SAMPLE = JSON.parse(
 const TOKEN = 'e2e-push-token-0123456789';
 /** Frigate event ids are track ids: they must never leave the driver. */
 const TRACK_ID = `${Date.now() / 1000}-e2etrk`;
-
-/** An Axis-like live-sum endpoint on 127.0.0.1: sums since midnight, stamped with the time now. */
-class LiveSumDevice {
-  in = 40;
-  out = 30;
-  served = 0;
-  readonly server: Server = createServer((_req, res) => {
-    this.served += 1;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        serial: 'ACCC8E0000C2',
-        name: 'Side door',
-        timestamp: new Date().toISOString(),
-        in: this.in,
-        out: this.out,
-      }),
-    );
-  });
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/local/pcounter/live_sum.cgi`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 /**
  * Camera people counters end to end: Frigate over the real broker (embedded aedes, or Mosquitto

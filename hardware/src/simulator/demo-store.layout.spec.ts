@@ -1,4 +1,4 @@
-import { boundingBox, pointInPolygon } from './geometry.js';
+import { boundingBox, pointInPolygon } from '@aisle/sdk';
 import { demoStoreLayout } from './demo-store.layout.js';
 
 describe(demoStoreLayout.name, () => {

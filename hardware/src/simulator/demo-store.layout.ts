@@ -1,4 +1,4 @@
-import { rectangle } from './geometry.js';
+import { rectangle } from '@aisle/sdk';
 import type { SensorLayout, StoreLayout } from './store-layout.js';
 
 /**

@@ -1,5 +1,4 @@
-import type { SensorKind } from '@aisle/sdk';
-import type { Point } from './geometry.js';
+import type { Point, SensorKind } from '@aisle/sdk';
 
 /** A store's floor plan, zones and sensors: what the core seeds a store from, and what the simulator simulates. */
 export interface StoreLayout {

@@ -1,6 +1,14 @@
-import { formatMac, type CameraObservation, type Observation } from '@aisle/sdk';
+import {
+  boundingBox,
+  distance,
+  formatMac,
+  pointInPolygon,
+  type Box,
+  type CameraObservation,
+  type Observation,
+  type Point,
+} from '@aisle/sdk';
 import { demoStoreLayout } from './demo-store.layout.js';
-import { boundingBox, distance, pointInPolygon, type Box, type Point } from './geometry.js';
 import { Prng } from './prng.js';
 import type { SensorLayout, StoreLayout, ZoneLayout } from './store-layout.js';
 

@@ -1,68 +1,18 @@
-/** A point in a store's floor-plan frame, metres. */
-export interface Point {
-  x: number;
-  y: number;
-}
+// The floor-plan geometry lives in the SDK (the simulator and plugins use it too); it is re-exported
+// here so that `@aisle/localisation` keeps offering it. What follows is the solver's own.
+import type { Point } from '@aisle/sdk';
 
-/** Axis-aligned box, metres. */
-export interface Box {
-  minX: number;
-  minY: number;
-  maxX: number;
-  maxY: number;
-}
-
-/** Even-odd rule; points exactly on an edge may fall either way. */
-export function pointInPolygon(point: Point, polygon: readonly Point[]): boolean {
-  let inside = false;
-  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i, i += 1) {
-    const a = polygon[i] as Point;
-    const b = polygon[j] as Point;
-    if (a.y > point.y !== b.y > point.y) {
-      const xCross = ((b.x - a.x) * (point.y - a.y)) / (b.y - a.y) + a.x;
-      if (point.x < xCross) inside = !inside;
-    }
-  }
-  return inside;
-}
-
-/** Shortest distance from a point to a polygon's boundary, metres. */
-export function distanceToPolygonEdge(point: Point, polygon: readonly Point[]): number {
-  let best = Infinity;
-  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i, i += 1) {
-    const a = polygon[j] as Point;
-    const b = polygon[i] as Point;
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
-    const len2 = dx * dx + dy * dy;
-    const t = len2 > 0 ? clamp(((point.x - a.x) * dx + (point.y - a.y) * dy) / len2, 0, 1) : 0;
-    best = Math.min(best, Math.hypot(point.x - (a.x + t * dx), point.y - (a.y + t * dy)));
-  }
-  return best;
-}
+export {
+  boxAround,
+  distanceToPolygonEdge,
+  isFinitePoint,
+  pointInPolygon,
+  type Box,
+  type Point,
+} from '@aisle/sdk';
 
 export function clamp(value: number, min: number, max: number): number {
   return value < min ? min : value > max ? max : value;
-}
-
-export function isFinitePoint(point: Point): boolean {
-  return Number.isFinite(point.x) && Number.isFinite(point.y);
-}
-
-/** Box around a set of points, grown by `margin` metres; null for no points. */
-export function boxAround(points: readonly Point[], margin = 0): Box | null {
-  if (points.length === 0) return null;
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const p of points) {
-    minX = Math.min(minX, p.x);
-    minY = Math.min(minY, p.y);
-    maxX = Math.max(maxX, p.x);
-    maxY = Math.max(maxY, p.y);
-  }
-  return { minX: minX - margin, minY: minY - margin, maxX: maxX + margin, maxY: maxY + margin };
 }
 
 /**

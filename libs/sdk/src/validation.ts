@@ -1,10 +1,14 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { PluginConfigError, type FieldError } from './errors.js';
+import { SECRET_MASK, isSecretField, isSetSecret } from './secrets.js';
 
 export type ClassOf<T> = new () => T;
 
-/** Flattens class-validator's nested errors into field paths, every error at once. */
+/**
+ * Flattens class-validator's nested errors into field paths, every error at once. The value of a
+ * field marked `@Secret()` is given as the mask, never as itself.
+ */
 export function flattenValidationErrors(
   errors: readonly ValidationError[],
   prefix = '',
@@ -16,8 +20,12 @@ export function flattenValidationErrors(
       : prefix
         ? `${prefix}.${error.property}`
         : error.property;
+    const secret =
+      error.target !== undefined &&
+      isSecretField(error.target, error.property) &&
+      isSetSecret(error.value);
     for (const message of Object.values(error.constraints ?? {})) {
-      out.push({ field, value: error.value, message });
+      out.push({ field, value: secret ? SECRET_MASK : error.value, message });
     }
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }

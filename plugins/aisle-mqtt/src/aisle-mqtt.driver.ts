@@ -1,11 +1,12 @@
 import {
   AvailabilityWatchdog,
   PluginConfigError,
-  type AvailabilityReporter,
+  subscribeAll,
   type Driver,
   type DriverContext,
   type SensorInfo,
-  type Unsubscribe,
+  type Teardown,
+  type TopicSubscription,
 } from '@aisle/sdk';
 import type { AisleMqttConfig } from './config.js';
 import { parseBatch } from './payload.js';
@@ -22,9 +23,7 @@ const OFFLINE = 'offline';
 export class AisleMqttDriver implements Driver<AisleMqttConfig> {
   private ctx: DriverContext<AisleMqttConfig> | undefined;
   private watchdog: AvailabilityWatchdog | undefined;
-  private status: LatchedStatus | undefined;
-  private readonly unsubscribes: Unsubscribe[] = [];
-  private stopped = false;
+  private unsubscribe: Teardown | undefined;
 
   async setup(ctx: DriverContext<AisleMqttConfig>): Promise<void> {
     this.ctx = ctx;
@@ -38,34 +37,36 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
     const statusTopic = ctx.config.statusTopic
       ? resolveTopic({ template: ctx.config.statusTopic, sensor: ctx.sensor, field: 'statusTopic' })
       : undefined;
-    this.status = new LatchedStatus(ctx.status);
-    this.watchdog = this.newWatchdog();
+    this.watchdog = AvailabilityWatchdog.forDriver(ctx, {
+      unavailableAfterSeconds: ctx.config.unavailableAfterSeconds,
+      silence: 'no batch from the sensor',
+    });
     this.watchdog.start();
-    this.unsubscribes.push(await mqtt.subscribe(topic, (_topic, payload) => this.onBatch(payload)));
+    const subscriptions: TopicSubscription[] = [
+      { topic, handler: (_topic, payload) => this.onBatch(payload) },
+    ];
     if (statusTopic !== undefined) {
-      this.unsubscribes.push(
-        await mqtt.subscribe(statusTopic, (_topic, payload) => this.onStatus(payload)),
-      );
+      subscriptions.push({
+        topic: statusTopic,
+        handler: (_topic, payload) => this.onStatus(payload),
+      });
     }
+    this.unsubscribe = await subscribeAll(mqtt, subscriptions, {
+      signal: ctx.signal,
+      logger: ctx.logger,
+    });
     ctx.logger.debug('subscribed', { topic, ...(statusTopic ? { statusTopic } : {}) });
   }
 
   async teardown(): Promise<void> {
-    this.stopped = true;
     this.watchdog?.stop();
     this.watchdog = undefined;
-    for (const unsubscribe of this.unsubscribes.splice(0)) {
-      try {
-        await unsubscribe();
-      } catch (error) {
-        this.ctx?.logger.warn('unsubscribing failed', { error: (error as Error).message });
-      }
-    }
+    await this.unsubscribe?.();
   }
 
   private onBatch(payload: Buffer): void {
     const ctx = this.ctx;
-    if (!ctx || this.stopped || ctx.signal.aborted) return;
+    if (!ctx) return;
     const batch = parseBatch(payload, { maxBatch: ctx.config.maxBatch });
     for (const rejection of batch.rejections) ctx.reject(rejection.reason, rejection.detail);
     for (const observation of batch.observations) ctx.emit(observation);
@@ -74,15 +75,11 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
 
   private onStatus(payload: Buffer): void {
     const ctx = this.ctx;
-    if (!ctx || this.stopped || ctx.signal.aborted) return;
+    if (!ctx) return;
     const text = payload.toString('utf8').trim();
     if (text === OFFLINE) {
-      // The watchdog believes the sensor is up until its timer fires: restart it, so the next
-      // batch reports the sensor available again.
-      this.watchdog?.stop();
-      this.status?.unavailable('the sensor reported offline on its status topic');
-      this.watchdog = this.newWatchdog();
-      this.watchdog.start();
+      // Unavailable now, not at the watchdog's timeout; the next batch reports it available again.
+      this.watchdog?.unavailable('the sensor reported offline on its status topic');
     } else if (text !== ONLINE && text !== '') {
       // `online` alone proves nothing (a retained message may be old): the next batch does.
       ctx.reject(
@@ -90,36 +87,6 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
         `status: must be "online" or "offline" (got ${payload.length} bytes)`,
       );
     }
-  }
-
-  private newWatchdog(): AvailabilityWatchdog {
-    const ctx = this.ctx as DriverContext<AisleMqttConfig>;
-    const seconds = ctx.config.unavailableAfterSeconds;
-    return new AvailabilityWatchdog({
-      clock: ctx.clock,
-      status: this.status as LatchedStatus,
-      timeoutMs: seconds * 1000,
-      reason: `no batch from the sensor for ${seconds} s`,
-    });
-  }
-}
-
-/** Forwards only changes, so a restarted watchdog does not report "unavailable" twice. */
-class LatchedStatus implements AvailabilityReporter {
-  private state: 'unknown' | 'available' | 'unavailable' = 'unknown';
-
-  constructor(private readonly target: AvailabilityReporter) {}
-
-  available(): void {
-    if (this.state === 'available') return;
-    this.state = 'available';
-    this.target.available();
-  }
-
-  unavailable(reason: string): void {
-    if (this.state === 'unavailable') return;
-    this.state = 'unavailable';
-    this.target.unavailable(reason);
   }
 }
 

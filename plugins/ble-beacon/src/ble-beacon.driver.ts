@@ -3,7 +3,7 @@ import {
   PluginConfigError,
   PluginNotReadyError,
   redactMacs,
-  type AvailabilityReporter,
+  subscribeAll,
   type BleAdvertisement,
   type BleScannerPort,
   type BleScannerStatus,
@@ -11,7 +11,7 @@ import {
   type DriverContext,
   type MqttPort,
   type SensorInfo,
-  type Unsubscribe,
+  type Teardown,
 } from '@aisle/sdk';
 import { decodeAdvertisement, type Decoded } from './ble-observation.js';
 import type { BleBeaconConfig } from './config.js';
@@ -25,9 +25,8 @@ import { parseEspresenseMessage, parseTheengsMessage } from './gateway-messages.
 export class BleBeaconDriver implements Driver<BleBeaconConfig> {
   private ctx: DriverContext<BleBeaconConfig> | undefined;
   private watchdog: AvailabilityWatchdog | undefined;
-  private status: LatchedStatus | undefined;
   private scanner: BleScannerPort | undefined;
-  private readonly unsubscribes: Unsubscribe[] = [];
+  private unsubscribe: Teardown | undefined;
   private references = new Map<string, { x: number; y: number; z: number }>();
   private stopped = false;
 
@@ -35,8 +34,10 @@ export class BleBeaconDriver implements Driver<BleBeaconConfig> {
     this.ctx = ctx;
     const config = ctx.config;
     this.references = referenceMap(config);
-    this.status = new LatchedStatus(ctx.status);
-    this.watchdog = this.newWatchdog();
+    this.watchdog = AvailabilityWatchdog.forDriver(ctx, {
+      unavailableAfterSeconds: config.unavailableAfterSeconds,
+      silence: 'no BLE advertisement',
+    });
     switch (config.source) {
       case 'bluez':
         await this.startBluez(requirePort(ctx.ports.ble, 'ble', config.source));
@@ -78,13 +79,7 @@ export class BleBeaconDriver implements Driver<BleBeaconConfig> {
         });
       }
     }
-    for (const unsubscribe of this.unsubscribes.splice(0)) {
-      try {
-        await unsubscribe();
-      } catch (error) {
-        this.ctx?.logger.warn('unsubscribing failed', { error: (error as Error).message });
-      }
-    }
+    await this.unsubscribe?.();
   }
 
   private async startBluez(scanner: BleScannerPort): Promise<void> {
@@ -110,12 +105,20 @@ export class BleBeaconDriver implements Driver<BleBeaconConfig> {
     topic: string,
     parse: (topic: string, payload: Buffer) => Decoded,
   ): Promise<void> {
-    this.unsubscribes.push(
-      await mqtt.subscribe(topic, (received, payload) => {
-        if (this.live()) this.handle(parse(received, payload));
-      }),
+    const ctx = this.ctx as DriverContext<BleBeaconConfig>;
+    this.unsubscribe = await subscribeAll(
+      mqtt,
+      [
+        {
+          topic,
+          handler: (received, payload) => {
+            if (this.live()) this.handle(parse(received, payload));
+          },
+        },
+      ],
+      { signal: ctx.signal, logger: ctx.logger },
     );
-    this.ctx?.logger.debug('subscribed', { topic });
+    ctx.logger.debug('subscribed', { topic });
   }
 
   private onAdvertisement(ad: BleAdvertisement): void {
@@ -140,25 +143,11 @@ export class BleBeaconDriver implements Driver<BleBeaconConfig> {
       this.ctx?.logger.info('BLE adapter back, discovery restarted');
       return;
     }
-    this.watchdog?.stop();
-    this.status?.unavailable(redactMacs(status.reason));
-    this.watchdog = this.newWatchdog();
-    this.watchdog.start();
+    this.watchdog?.unavailable(redactMacs(status.reason));
   }
 
   private live(): boolean {
     return this.ctx !== undefined && !this.stopped && !this.ctx.signal.aborted;
-  }
-
-  private newWatchdog(): AvailabilityWatchdog {
-    const ctx = this.ctx as DriverContext<BleBeaconConfig>;
-    const seconds = ctx.config.unavailableAfterSeconds;
-    return new AvailabilityWatchdog({
-      clock: ctx.clock,
-      status: this.status as LatchedStatus,
-      timeoutMs: seconds * 1000,
-      reason: `no BLE advertisement for ${seconds} s`,
-    });
   }
 }
 
@@ -208,23 +197,4 @@ function fill(template: string, sensor: SensorInfo, field: string): string {
     ]);
   }
   return value;
-}
-
-/** Forwards only changes, so a restarted watchdog does not report "unavailable" twice. */
-class LatchedStatus implements AvailabilityReporter {
-  private state: 'unknown' | 'available' | 'unavailable' = 'unknown';
-
-  constructor(private readonly target: AvailabilityReporter) {}
-
-  available(): void {
-    if (this.state === 'available') return;
-    this.state = 'available';
-    this.target.available();
-  }
-
-  unavailable(reason: string): void {
-    if (this.state === 'unavailable') return;
-    this.state = 'unavailable';
-    this.target.unavailable(reason);
-  }
 }

@@ -3,12 +3,13 @@ import {
   AvailabilityWatchdog,
   PluginConfigError,
   normaliseMac,
-  type AvailabilityReporter,
+  subscribeAll,
+  teardownAll,
   type Driver,
   type DriverContext,
   type PushRequest,
   type PushResponse,
-  type Unsubscribe,
+  type Teardown,
 } from '@aisle/sdk';
 import { sourceProblems, zoneProblems, type CameraCounterConfig } from './config.js';
 import { FrigateTracker, type CameraCount } from './frigate.js';
@@ -29,8 +30,8 @@ export const MAX_REPORTS_PER_PUSH = 1_440;
 export class CameraCounterDriver implements Driver<CameraCounterConfig> {
   private ctx: DriverContext<CameraCounterConfig> | undefined;
   private watchdog: AvailabilityWatchdog | undefined;
-  private status: LatchedStatus | undefined;
-  private readonly unsubscribes: Unsubscribe[] = [];
+  /** Drops the Frigate subscriptions or the push route, whichever the source set up. */
+  private unsubscribe: Teardown | undefined;
   private frigate: FrigateTracker | undefined;
   private ledger: IntervalLedger | undefined;
   private liveSum: LiveSumTracker | undefined;
@@ -40,8 +41,10 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
   async setup(ctx: DriverContext<CameraCounterConfig>): Promise<void> {
     this.ctx = ctx;
     checkConfig(ctx.config);
-    this.status = new LatchedStatus(ctx.status);
-    this.watchdog = this.newWatchdog();
+    this.watchdog = AvailabilityWatchdog.forDriver(ctx, {
+      unavailableAfterSeconds: ctx.config.unavailableAfterSeconds,
+      silence: 'no valid input from the counter',
+    });
     switch (ctx.config.source) {
       case 'frigate':
         await this.setupFrigate(ctx);
@@ -62,13 +65,7 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
     this.watchdog = undefined;
     await this.poller?.stop();
     this.poller = undefined;
-    for (const unsubscribe of this.unsubscribes.splice(0)) {
-      try {
-        await unsubscribe();
-      } catch (error) {
-        this.ctx?.logger.warn('unsubscribing failed', { error: (error as Error).message });
-      }
-    }
+    await this.unsubscribe?.();
     this.frigate?.clear();
     this.ledger?.clear();
     this.liveSum?.clear();
@@ -94,20 +91,31 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
       cameras: new Set(ctx.config.frigateCameras),
       maxClockSkewMs: ctx.config.maxClockSkewSeconds * 1000,
     });
-    this.unsubscribes.push(
-      await mqtt.subscribe(`${prefix}/events`, (_t, payload) =>
-        this.onFrigate((tracker, now) => tracker.event(payload, now)),
-      ),
-      await mqtt.subscribe(`${prefix}/+/person`, (topic, payload) => {
-        const zone = topic.slice(prefix.length + 1, -'/person'.length);
-        this.onFrigate((tracker, now) => tracker.zoneCount(zone, payload, now));
-      }),
-      // Frigate's retained availability (its last will) and its periodic stats (a heartbeat
-      // while nobody is in view).
-      await mqtt.subscribe(`${prefix}/available`, (_t, payload) => this.onAvailable(payload)),
-      await mqtt.subscribe(`${prefix}/stats`, () => {
-        if (this.live()) this.watchdog?.seen();
-      }),
+    this.unsubscribe = await subscribeAll(
+      mqtt,
+      [
+        {
+          topic: `${prefix}/events`,
+          handler: (_t, payload) => this.onFrigate((tracker, now) => tracker.event(payload, now)),
+        },
+        {
+          topic: `${prefix}/+/person`,
+          handler: (topic, payload) => {
+            const zone = topic.slice(prefix.length + 1, -'/person'.length);
+            this.onFrigate((tracker, now) => tracker.zoneCount(zone, payload, now));
+          },
+        },
+        // Frigate's retained availability (its last will) and its periodic stats (a heartbeat
+        // while nobody is in view).
+        { topic: `${prefix}/available`, handler: (_t, payload) => this.onAvailable(payload) },
+        {
+          topic: `${prefix}/stats`,
+          handler: () => {
+            if (this.live()) this.watchdog?.seen();
+          },
+        },
+      ],
+      { signal: ctx.signal, logger: ctx.logger },
     );
     ctx.logger.debug('subscribed to Frigate', { prefix });
   }
@@ -128,10 +136,7 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
     if (!this.live() || !ctx) return;
     const text = payload.toString('utf8').trim();
     if (text === 'offline') {
-      this.watchdog?.stop();
-      this.status?.unavailable('Frigate reported offline on its available topic');
-      this.watchdog = this.newWatchdog();
-      this.watchdog.start();
+      this.watchdog?.unavailable('Frigate reported offline on its available topic');
     } else if (text !== 'online') {
       ctx.reject(
         'bad_status',
@@ -159,7 +164,7 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
       path: PUSH_PATH,
       handle: (request) => this.onPush(request, expected),
     });
-    this.unsubscribes.push(unregister);
+    this.unsubscribe = teardownAll([unregister], { logger: ctx.logger });
     ctx.logger.info('push endpoint ready', { path });
   }
 
@@ -366,17 +371,6 @@ export class CameraCounterDriver implements Driver<CameraCounterConfig> {
   private live(): boolean {
     return !this.stopped && this.ctx !== undefined && !this.ctx.signal.aborted;
   }
-
-  private newWatchdog(): AvailabilityWatchdog {
-    const ctx = this.ctx as DriverContext<CameraCounterConfig>;
-    const seconds = ctx.config.unavailableAfterSeconds;
-    return new AvailabilityWatchdog({
-      clock: ctx.clock,
-      status: this.status as LatchedStatus,
-      timeoutMs: seconds * 1000,
-      reason: `no valid input from the counter for ${seconds} s`,
-    });
-  }
 }
 
 /**
@@ -413,23 +407,4 @@ function sameSerial(reported: string | undefined, configured: string): boolean {
   const b = normaliseMac(configured);
   if (a !== null && b !== null) return a === b;
   return reported.trim().toLowerCase() === configured.trim().toLowerCase();
-}
-
-/** Forwards only changes, so a restarted watchdog does not report "unavailable" twice. */
-class LatchedStatus implements AvailabilityReporter {
-  private state: 'unknown' | 'available' | 'unavailable' = 'unknown';
-
-  constructor(private readonly target: AvailabilityReporter) {}
-
-  available(): void {
-    if (this.state === 'available') return;
-    this.state = 'available';
-    this.target.available();
-  }
-
-  unavailable(reason: string): void {
-    if (this.state === 'unavailable') return;
-    this.state = 'unavailable';
-    this.target.unavailable(reason);
-  }
 }

@@ -13,6 +13,7 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { Secret } from '@aisle/sdk';
 
 /** Where one sensor's counts come from. */
 export const SOURCES = ['frigate', 'push', 'poll'] as const;
@@ -203,7 +204,11 @@ export class CameraCounterConfig {
   @Max(14 * 60)
   deviceUtcOffsetMinutes = 0;
 
-  /** Push: the shared secret the device sends (`Authorization: Bearer …` or `X-Aisle-Token`). */
+  /**
+   * Push: the shared secret the device sends (`Authorization: Bearer …` or `X-Aisle-Token`).
+   * Write-only: the API shows it as `***`.
+   */
+  @Secret()
   @IsString()
   @MaxLength(256)
   pushToken = '';
@@ -265,6 +270,8 @@ export class CameraCounterConfig {
   @MaxLength(256)
   pollUsername = '';
 
+  /** Write-only: the API shows it as `***`. */
+  @Secret()
   @IsString()
   @MaxLength(256)
   pollPassword = '';

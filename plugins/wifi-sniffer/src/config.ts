@@ -10,6 +10,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { Secret } from '@aisle/sdk';
 
 export const SOURCES = ['capture', 'esp32', 'meraki'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -46,7 +47,11 @@ export class WifiSnifferConfig {
   })
   topic = 'aisle/{store}/{sensor}/esp32';
 
-  /** Meraki: the shared secret configured in the dashboard (checked in constant time). */
+  /**
+   * Meraki: the shared secret configured in the dashboard (checked in constant time). Write-only:
+   * the API shows it as `***`.
+   */
+  @Secret()
   @ValidateIf((c: WifiSnifferConfig) => c.source === 'meraki')
   @IsString()
   @MinLength(8, { message: 'merakiSecret must be at least 8 characters' })

@@ -19,7 +19,7 @@ import {
 
 /**
  * Drivers the fake catalog knows. `wifi-sniffer` requires `config.interface` (a string), like a
- * real plugin's config schema would.
+ * real plugin's config schema would, and its `config.secret` is write-only (`@Secret()`).
  */
 export class FakePluginCatalog implements PluginCatalog {
   constructor(readonly domains: string[] = ['aisle-mqtt', 'wifi-sniffer']) {}
@@ -38,6 +38,11 @@ export class FakePluginCatalog implements PluginCatalog {
     return typeof value === 'string'
       ? []
       : [{ field: 'config.interface', value, message: 'must be a network interface name' }];
+  }
+
+  secretConfigFields(domain: string): readonly string[] | undefined {
+    if (!this.hasDriver(domain)) return undefined;
+    return domain === 'wifi-sniffer' ? ['secret'] : [];
   }
 }
 

@@ -13,6 +13,7 @@ const catalog: PluginCatalog = {
   hasDriver: (domain) => domain === 'aisle-mqtt',
   driverDomains: () => ['aisle-mqtt'],
   validateSensorConfig: (): FieldError[] => [],
+  secretConfigFields: () => [],
 };
 
 function errorsOf(text: string, deps = {}): FieldError[] {

@@ -11,6 +11,11 @@ export interface PluginCatalog {
    * with fields prefixed `config.` (empty when valid).
    */
   validateSensorConfig(domain: string, config: unknown): FieldError[];
+  /**
+   * Fields of the plugin's configuration marked `@Secret()` (write-only: masked in responses);
+   * undefined when no loaded driver plugin has this domain, so nothing is known to be harmless.
+   */
+  secretConfigFields(domain: string): readonly string[] | undefined;
 }
 
 export const PLUGIN_CATALOG = Symbol('PLUGIN_CATALOG');

@@ -114,3 +114,52 @@ describe(PluginHost.name, () => {
     expect(sut.driverStates()).toEqual([]);
   });
 });
+
+describe(`${PluginHost.name} and driver secrets`, () => {
+  const KEY = 'sk-live-9c2f7e10aa';
+
+  it('scrubs a sensor secret from the logs, rejections, status, error and events of its driver', async () => {
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    const events = new EventBus(clock);
+    const published: unknown[] = [];
+    const subscription = events.events.subscribe((e) => published.push(e));
+    const sut = new PluginHost({
+      logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }),
+      clock,
+      metrics: new HubMetrics({ defaultMetrics: false }),
+      events,
+      sink: () => undefined,
+      ports: () => ({ ports: {}, cleanup: () => undefined }),
+      preferSource: true,
+    });
+    try {
+      await sut.load(await discoverPlugins({ pluginDirs: [join(fixtures, 'secrets')] }));
+      expect(sut.secretConfigFields('leaky-secrets')).toEqual(['apiKey']);
+      expect(sut.secretConfigFields('no-such-plugin')).toBeUndefined();
+
+      await sut.syncSensors([
+        sensor('s-running', 'leaky-secrets', { apiKey: KEY }),
+        sensor('s-failing', 'leaky-secrets', { apiKey: KEY, fail: true }),
+      ]);
+      await settle();
+
+      const states = Object.fromEntries(sut.driverStates().map((s) => [s.sensorId, s]));
+      expect(states['s-running']).toMatchObject({
+        status: 'running',
+        reason: 'login with *** failed',
+      });
+      expect(states['s-failing']).toMatchObject({
+        status: 'failed',
+        error: 'cannot log in with ***',
+      });
+      const everything = [...lines, JSON.stringify(published), JSON.stringify(states)].join('\n');
+      expect(everything).toContain('logging in with ***');
+      expect(everything).toContain('the device refused key ***');
+      expect(everything).not.toContain(KEY);
+    } finally {
+      subscription.unsubscribe();
+      await sut.stopAll();
+    }
+  });
+});

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import {
   formatFieldErrors,
   redactMacs,
+  scrubSecrets,
+  secretFields,
+  secretValues,
   validatePlain,
   validateConfig,
   type AislePlugin,
@@ -12,6 +15,7 @@ import {
   type DriverObservation,
   type FieldError,
   type Observation,
+  type PluginLogger,
   type PluginManifest,
   type Ports,
   type SensorInfo,
@@ -84,6 +88,8 @@ interface Instance {
   abort?: AbortController;
   retryTimer?: TimerHandle;
   cleanup: (() => Promise<void> | void)[];
+  /** Values of the config's `@Secret()` fields: scrubbed from whatever the driver says. */
+  secrets: string[];
 }
 
 export interface PluginHostDeps {
@@ -203,6 +209,11 @@ export class PluginHost implements PluginCatalog {
     }));
   }
 
+  secretConfigFields(domain: string): readonly string[] | undefined {
+    const plugin = this.plugins.get(domain)?.plugin;
+    return this.hasDriver(domain) && plugin ? secretFields(plugin.configSchema) : undefined;
+  }
+
   // --- Driver instances ----------------------------------------------------------------------
 
   /** Makes the running drivers match the configured sensors: starts new, stops removed, restarts changed. */
@@ -233,6 +244,7 @@ export class PluginHost implements PluginCatalog {
         attempts: 0,
       },
       cleanup: [],
+      secrets: [],
     };
     this.instances.set(instance.key, instance);
     void this.runSetup(instance);
@@ -253,11 +265,15 @@ export class PluginHost implements PluginCatalog {
       return;
     }
     const plugin = loaded.plugin;
-    const log = pluginLogger(this.deps.logger, {
-      plugin: sensor.domain,
-      store: sensor.storeId,
-      sensor: sensor.id,
-    });
+    instance.secrets = secretValues(sensor.config, secretFields(plugin.configSchema));
+    const log = scrubbingLogger(
+      pluginLogger(this.deps.logger, {
+        plugin: sensor.domain,
+        store: sensor.storeId,
+        sensor: sensor.id,
+      }),
+      instance.secrets,
+    );
     const abort = new AbortController();
     instance.abort = abort;
     try {
@@ -306,18 +322,23 @@ export class PluginHost implements PluginCatalog {
       if (isNamed(error, 'PluginNotReadyError') || isNamed(error, 'TimeoutError')) {
         const delay = Math.min(RETRY_INITIAL_MS * 2 ** (state.attempts - 1), RETRY_MAX_MS);
         state.status = 'retrying';
-        state.error = message(error);
+        state.error = this.describe(instance, error);
         state.nextRetryAt = this.deps.clock.now() + delay;
         this.deps.metrics.sensorAvailable.labels(sensor.storeId, sensor.id, sensor.domain).set(0);
-        log.warn(`not ready, retrying in ${delay} ms: ${message(error)}`);
+        log.warn(`not ready, retrying in ${delay} ms: ${this.describe(instance, error)}`);
         instance.retryTimer = this.deps.clock.setTimeout(() => {
           instance.retryTimer = undefined;
           void this.runSetup(instance);
         }, delay);
         return;
       }
-      this.markFailed(instance, message(error));
+      this.markFailed(instance, this.describe(instance, error));
     }
+  }
+
+  /** A driver's error as the API and logs show it: no raw MAC, none of its sensor's secrets. */
+  private describe(instance: Instance, error: unknown): string {
+    return scrubSecrets(message(error), instance.secrets);
   }
 
   private markFailed(instance: Instance, error: string): void {
@@ -364,13 +385,14 @@ export class PluginHost implements PluginCatalog {
     const last = this.lastRejectLog.get(key) ?? -Infinity;
     if (now - last >= 60_000) {
       this.lastRejectLog.set(key, now);
-      log.warn(`rejected input (${label}): ${redactMacs(detail)}`);
+      log.warn(`rejected input (${label}): ${redactMacs(scrubSecrets(detail, instance.secrets))}`);
     }
   }
 
   private setAvailable(instance: Instance, available: boolean, rawReason?: string): void {
     const { state, sensor } = instance;
-    const reason = rawReason === undefined ? undefined : redactMacs(rawReason);
+    const reason =
+      rawReason === undefined ? undefined : redactMacs(scrubSecrets(rawReason, instance.secrets));
     if (state.available === available) return;
     state.available = available;
     if (reason === undefined) delete state.reason;
@@ -401,7 +423,7 @@ export class PluginHost implements PluginCatalog {
     } catch (error) {
       this.deps.logger.warn(
         { plugin: instance.sensor.domain, sensor: instance.sensor.id },
-        `teardown failed: ${message(error)}`,
+        `teardown failed: ${this.describe(instance, error)}`,
       );
     }
     for (const cleanup of instance.cleanup.splice(0)) {
@@ -433,6 +455,21 @@ export class PluginHost implements PluginCatalog {
     this.stopping = true;
     for (const instance of [...this.instances.values()]) await this.stopInstance(instance);
   }
+}
+
+/** Scrubs the sensor's secret values from every message and context the driver logs. */
+function scrubbingLogger(logger: PluginLogger, secrets: readonly string[]): PluginLogger {
+  if (secrets.length === 0) return logger;
+  const scrubbed =
+    (write: PluginLogger['info']): PluginLogger['info'] =>
+    (text, context) =>
+      write(scrubSecrets(text, secrets), context && scrubSecrets(context, secrets));
+  return {
+    debug: scrubbed(logger.debug),
+    info: scrubbed(logger.info),
+    warn: scrubbed(logger.warn),
+    error: scrubbed(logger.error),
+  };
 }
 
 function hashSensor(sensor: SensorRecord): string {

@@ -1,5 +1,5 @@
 import type { Point } from '@aisle/persistence';
-import type { FieldError } from '@aisle/sdk';
+import { distance, type FieldError } from '@aisle/sdk';
 
 /** A store's floor plan: x from 0 to width, y from 0 to height, metres. */
 export interface FloorPlan {
@@ -114,10 +114,6 @@ function selfIntersection(
 /** True when the point lies inside the floor plan (borders included). */
 export function insideFloor(point: Point, floor: FloorPlan): boolean {
   return pointErrors(point, floor, '').length === 0;
-}
-
-function distance(a: Point, b: Point): number {
-  return Math.hypot(a.x - b.x, a.y - b.y);
 }
 
 /** z of (b − a) × (c − a). */

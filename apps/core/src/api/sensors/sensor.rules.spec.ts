@@ -16,6 +16,9 @@ class FakeCatalog implements PluginCatalog {
       ? []
       : [{ field: 'topic', value: topic, message: 'must be a string' }];
   }
+  secretConfigFields(): string[] {
+    return [];
+  }
 }
 
 const floor = { width: 30, height: 20 };

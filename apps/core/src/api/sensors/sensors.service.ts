@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SensorEntity, StoreEntity } from '@aisle/persistence';
-import type { FieldError } from '@aisle/sdk';
+import { SECRET_MASK, maskSecrets, restoreMaskedSecrets, type FieldError } from '@aisle/sdk';
 import { StoreConfigEvents } from '../../config/store-config-events.js';
 import { ConflictError, DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
 import { PLUGIN_CATALOG, type PluginCatalog } from '../../plugins/plugin-catalog.js';
@@ -21,6 +21,9 @@ import {
  * Sensors of a store: validated against the floor plan and the loaded driver plugins (domain and
  * config), persisted, and announced on `StoreConfigEvents` after each successful write so the
  * plugin host starts, restarts or stops the driver. Used by the REST API and the config file.
+ *
+ * Secrets in a sensor's config (fields the plugin marks `@Secret()`) are write-only: every view
+ * shows them as `***`, and `***` sent back (PUT, PATCH) keeps the stored value.
  */
 @Injectable()
 export class SensorsService {
@@ -43,7 +46,7 @@ export class SensorsService {
     const sensors = await this.dataSource
       .getRepository(SensorEntity)
       .find({ where: { storeId }, order: { id: 'ASC' } });
-    return sensors.map(toSensorView);
+    return sensors.map((sensor) => this.view(sensor));
   }
 
   async get(storeId: string, sensorId: string): Promise<SensorView> {
@@ -52,14 +55,14 @@ export class SensorsService {
       .getRepository(SensorEntity)
       .findOneBy({ storeId, id: sensorId });
     if (!sensor) throw notFound(storeId, sensorId);
-    return toSensorView(sensor);
+    return this.view(sensor);
   }
 
   async create(storeId: string, input: SensorInput): Promise<SensorView> {
     const view = await this.dataSource.transaction(async (manager) => {
       const store = await requireStore(manager, storeId);
-      const sensor = normalise(storeId, input);
-      this.assertValid(sensor, store);
+      const { sensor, errors } = this.withStoredSecrets(normalise(storeId, input), undefined);
+      this.assertValid(sensor, store, errors);
       const repo = manager.getRepository(SensorEntity);
       if (await repo.existsBy({ storeId, id: sensor.id })) throw duplicate(storeId, sensor.id);
       try {
@@ -67,7 +70,7 @@ export class SensorsService {
       } catch (error) {
         throw isUniqueViolation(error) ? duplicate(storeId, sensor.id) : error;
       }
-      return toSensorView(sensor);
+      return this.view(sensor);
     });
     this.events.emit({ storeId, what: 'sensors' });
     return view;
@@ -121,7 +124,7 @@ export class SensorsService {
       if (!current) {
         await insertEntity(repo, sensor);
         result.created.push(sensor.id);
-      } else if (!sameJson(toSensorView(current), toSensorView(sensor))) {
+      } else if (!sameJson(storedView(current), storedView(sensor))) {
         await repo.save(sensor);
         result.updated.push(sensor.id);
       }
@@ -143,18 +146,55 @@ export class SensorsService {
       const repo = manager.getRepository(SensorEntity);
       const current = await repo.findOneBy({ storeId, id: sensorId });
       if (!current) throw notFound(storeId, sensorId);
-      const sensor = normalise(storeId, { ...next(current), id: sensorId });
-      this.assertValid(sensor, store);
+      const { sensor, errors } = this.withStoredSecrets(
+        normalise(storeId, { ...next(current), id: sensorId }),
+        current,
+      );
+      this.assertValid(sensor, store, errors);
       await repo.save(sensor);
-      return toSensorView(sensor);
+      return this.view(sensor);
     });
     this.events.emit({ storeId, what: 'sensors' });
     return view;
   }
 
-  private assertValid(sensor: SensorEntity, store: StoreEntity): void {
-    const errors = this.validate(sensor, store);
+  private assertValid(sensor: SensorEntity, store: StoreEntity, found: FieldError[]): void {
+    const errors = [...found, ...this.validate(sensor, store)];
     if (errors.length > 0) throw new DomainValidationError(errors);
+  }
+
+  /** What the API shows of a sensor: its config with every set secret masked. */
+  private view(entity: SensorEntity): SensorView {
+    const view = storedView(entity);
+    // A plugin that is not loaded cannot say which fields are secret: hide every value.
+    const secrets = this.catalog.secretConfigFields(entity.domain) ?? Object.keys(view.config);
+    return { ...view, config: maskSecrets(view.config, secrets) };
+  }
+
+  /**
+   * Puts the stored value back where a secret field holds the mask (`current` is the sensor as
+   * stored, for PUT and PATCH). A mask with nothing of the same plugin to keep is an error and
+   * leaves the field out.
+   */
+  private withStoredSecrets(
+    sensor: SensorEntity,
+    current: SensorEntity | undefined,
+  ): { sensor: SensorEntity; errors: FieldError[] } {
+    const secrets = this.catalog.secretConfigFields(sensor.domain) ?? [];
+    const stored = current?.domain === sensor.domain ? current.config : undefined;
+    const { config, missing } = restoreMaskedSecrets({
+      incoming: sensor.config,
+      stored,
+      secrets,
+    });
+    for (const field of missing) delete config[field];
+    sensor.config = config;
+    const errors = missing.map((field) => ({
+      field: `config.${field}`,
+      value: SECRET_MASK,
+      message: `${SECRET_MASK} keeps the stored secret, but this sensor has no ${field} of plugin ${sensor.domain} to keep: send the secret itself`,
+    }));
+    return { sensor, errors };
   }
 }
 
@@ -200,7 +240,8 @@ function duplicate(storeId: string, sensorId: string): ConflictError {
   );
 }
 
-export function toSensorView(entity: SensorEntity): SensorView {
+/** The sensor as stored, secrets included: never an API response as it is (see `view`). */
+function storedView(entity: SensorEntity): SensorView {
   return {
     storeId: entity.storeId,
     id: entity.id,

@@ -82,7 +82,8 @@ export class CreateSensorDto implements SensorInput {
     type: 'object',
     additionalProperties: true,
     description:
-      "The driver plugin's configuration for this sensor, validated by the plugin (default {})",
+      "The driver plugin's configuration for this sensor, validated by the plugin (default {}). " +
+      'Secret fields are write-only: responses show "***", and "***" in a PUT or PATCH keeps the stored value.',
     example: {},
   })
   @IsOptional()

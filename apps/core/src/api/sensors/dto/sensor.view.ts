@@ -26,7 +26,12 @@ export class SensorView {
   @ApiProperty({ type: CalibrationDto })
   calibration!: CalibrationDto;
 
-  @ApiProperty({ type: 'object', additionalProperties: true })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'The driver plugin\'s configuration. Secrets (fields the plugin marks write-only: passwords, tokens) are shown as "***" when set; sending "***" back keeps the stored value.',
+  })
   config!: Record<string, unknown>;
 
   @ApiProperty()
