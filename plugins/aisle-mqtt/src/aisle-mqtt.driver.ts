@@ -75,7 +75,8 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
         observation.kind === 'ble' && observation.beaconId !== undefined
           ? this.references.get(observation.beaconId.toLowerCase())
           : undefined;
-      ctx.emit(reference ? { ...observation, reference } : observation);
+      if (observation.kind === 'ble' && reference) ctx.emit({ ...observation, reference });
+      else ctx.emit(observation);
     }
     if (batch.envelopeOk) this.watchdog?.seen();
   }
