@@ -346,8 +346,13 @@ describe('the demo store: positions and calibration from the simulator over MQTT
       },
       40_000,
     );
-    // The simulator's truth: exponent 2.5, no receiver offsets.
-    expect(Math.abs(calibration.pathLossExponent - 2.5)).toBeLessThan(0.3);
+    // The simulator's truth: exponent 2.5, no receiver offsets (the first fit has ~15 s of
+    // readings at σ = 4 dB, so it is within a few tenths).
+    expect(Math.abs(calibration.pathLossExponent - 2.5)).toBeLessThan(0.5);
+    for (const s of calibration.sensors as { sensorId: string; receiverOffset: number | null }[]) {
+      if (s.sensorId.startsWith('radio-'))
+        expect(Math.abs(s.receiverOffset ?? NaN)).toBeLessThan(3);
+    }
     expect(calibration.references).toBe(2);
     const coverage = await sut.get('/api/stores/demo/coverage').expect(200);
     expect(coverage.body.sensors).toHaveLength(7); // the camera is not a radio anchor
