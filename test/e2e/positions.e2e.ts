@@ -350,8 +350,9 @@ describe('the demo store: positions and calibration from the simulator over MQTT
     // readings at σ = 4 dB, so it is within a few tenths).
     expect(Math.abs(calibration.pathLossExponent - 2.5)).toBeLessThan(0.5);
     for (const s of calibration.sensors as { sensorId: string; receiverOffset: number | null }[]) {
-      if (s.sensorId.startsWith('radio-'))
+      if (s.sensorId.startsWith('radio-')) {
         expect(Math.abs(s.receiverOffset ?? NaN)).toBeLessThan(3);
+      }
     }
     expect(calibration.references).toBe(2);
     const coverage = await sut.get('/api/stores/demo/coverage').expect(200);
