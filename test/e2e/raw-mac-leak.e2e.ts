@@ -241,6 +241,9 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       `/api/stores/${storeId}/metrics/visits`,
       `/api/stores/${storeId}/metrics/transitions`,
       `/api/stores/${storeId}/heatmap`,
+      `/api/stores/${storeId}/positions`,
+      `/api/stores/${storeId}/coverage`,
+      `/api/stores/${storeId}/calibration`,
       '/api/webhooks',
     ]) {
       const res = await sut.get(path);

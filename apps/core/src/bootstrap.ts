@@ -34,6 +34,7 @@ import { HubMetrics } from './metrics/hub-metrics.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import { StoreRuntime } from './pipeline/store-runtime.js';
 import { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
+import { LocalisationService } from './localisation/localisation.service.js';
 import { discoverPlugins } from './plugins/plugin-discovery.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { PushRegistry } from './push/push-registry.js';
@@ -243,12 +244,27 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       writer,
       clock,
       logger: logger.child({ context: 'sensitive-zones' }),
-      positions,
       configChanges: configEvents.changes,
       onScrubbed: (rows) => metrics.sensitiveScrubbed.inc(rows),
     });
     await sensitiveZones.start();
     cleanups.push(() => sensitiveZones.stop());
+    const localisation = new LocalisationService({
+      dataSource,
+      sightings: pipeline.sightings,
+      configChanges: configEvents.changes,
+      positions,
+      sensitive: sensitiveZones,
+      clock,
+      logger: logger.child({ context: 'localisation' }),
+      modeFor: (storeId) => runtime.policyFor(storeId)?.mode,
+      isRadioDomain: (domain) =>
+        host.get(domain)?.sensorKinds.some((k) => k === 'wifi' || k === 'ble') ?? false,
+      registry: metrics.registry,
+    });
+    await localisation.start();
+    // Stops before the scrubber, whose last flush then deletes behind the last positions.
+    cleanups.push(() => localisation.stop());
     const aggregation = new AggregationService({
       dataSource,
       positions,
@@ -257,6 +273,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       clock,
       logger: logger.child({ context: 'aggregation' }),
       policyFor: (storeId) => runtime.storePolicy(storeId),
+      isSensitive: (storeId, zoneId) => sensitiveZones.isSensitive(storeId, zoneId),
       registry: metrics.registry,
     });
 
@@ -280,6 +297,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
       positions,
       sensitiveZones,
+      localisation,
       aggregation,
       webhooks,
     };

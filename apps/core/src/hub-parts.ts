@@ -17,6 +17,7 @@ import type { OptOutService } from './opt-out/opt-out.service.js';
 import type { MembersService } from './members/members.service.js';
 import type { MemberPresenceService } from './members/member-presence.service.js';
 import type { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
+import type { LocalisationService } from './localisation/localisation.service.js';
 import type { AggregationService } from './aggregation/aggregation.service.js';
 import type { HubWebhooks } from './webhooks/hub-webhooks.js';
 
@@ -41,6 +42,8 @@ export interface HubParts {
   presence: MemberPresenceService;
   /** Deletes the sightings behind positions in sensitive zones; knows which zones are sensitive. */
   sensitiveZones: SensitiveZoneScrubber;
+  /** Radio sightings → positions (into `positions`), reference-beacon calibration, coverage. */
+  localisation: LocalisationService;
   brokerStatus: BrokerStatus;
   /**
    * Positions out of localisation, for aggregation, the positions API and policy modules. The

@@ -31,6 +31,7 @@ import { validateStorePolicyDocument } from './pipeline/store-policy.validator.j
 import { HubLifecycle } from './hub-lifecycle.js';
 import { AggregationLifecycle } from './aggregation/aggregation.lifecycle.js';
 import { AggregationController } from './aggregation/aggregation.controller.js';
+import { LocalisationController } from './localisation/localisation.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { HUB_WEBHOOKS } from './webhooks/webhooks.tokens.js';
 
@@ -88,6 +89,7 @@ export class HubModule {
         MembersController,
         AuditController,
         AggregationController,
+        LocalisationController,
         WebhooksController,
       ],
       providers,

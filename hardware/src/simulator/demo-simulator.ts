@@ -1,3 +1,4 @@
+import { DEMO_REFERENCE_BEACONS } from './demo-store.layout.js';
 import { StoreSimulator } from './store-simulator.js';
 
 /** Simulated time run before the demo starts, so the store is already busy when the hub comes up. */
@@ -8,12 +9,14 @@ export const DEMO_ARRIVALS_PER_MINUTE = 6;
 /**
  * The simulator behind `npm start`'s demo store: started `DEMO_WARM_UP_MS` in the past and run up
  * to `now` without publishing, so shoppers are already inside and every sensor reports at once.
+ * The store's two reference beacons advertise too (they calibrate localisation).
  */
 export function createDemoSimulator(params: { seed: number; now: number }): StoreSimulator {
   const simulator = new StoreSimulator({
     seed: params.seed,
     startAt: params.now - DEMO_WARM_UP_MS,
     arrivalsPerMinute: DEMO_ARRIVALS_PER_MINUTE,
+    referenceBeacons: DEMO_REFERENCE_BEACONS,
   });
   for (let t = 0; t < DEMO_WARM_UP_MS; t += 1_000) simulator.step(1_000);
   return simulator;

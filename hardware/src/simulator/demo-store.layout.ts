@@ -1,5 +1,5 @@
 import { rectangle } from '@aisle/sdk';
-import type { SensorLayout, StoreLayout } from './store-layout.js';
+import type { ReferenceBeaconLayout, SensorLayout, StoreLayout } from './store-layout.js';
 
 /**
  * Expected RSSI of a typical phone's Wi-Fi probe 1 m from a ceiling sniffer, dBm: the middle of the
@@ -11,6 +11,31 @@ const DEMO_PATH_LOSS_EXPONENT = 2.5;
 /** Ceiling-mounted sensors: 2.5 m, the usual suspended-ceiling height of a small store. */
 const SENSOR_HEIGHT_M = 2.5;
 
+/**
+ * The demo store's two reference beacons, on top of shelves in aisle 2 and by the checkout: two
+ * positions every sensor hears, so the hub fits the path-loss exponent and every sensor's receiver
+ * offset (`GET /api/stores/demo/calibration`). −55 dBm at 1 m (an iBeacon at +4 dBm transmit
+ * power, the usual setting for fixtures): the farthest sensor (18 m) then hears them at −86 dBm on
+ * average, clear of the −95 dBm floor, which would otherwise cut off the weak readings and bias
+ * the fitted exponent low.
+ */
+export const DEMO_REFERENCE_BEACONS: readonly ReferenceBeaconLayout[] = [
+  {
+    beaconId: 'ibeacon:a15e0000-0000-4000-8000-00000000d3e0:1:1',
+    x: 10,
+    y: 10,
+    z: 2,
+    measuredPower: -55,
+  },
+  {
+    beaconId: 'ibeacon:a15e0000-0000-4000-8000-00000000d3e0:1:2',
+    x: 20,
+    y: 8,
+    z: 2,
+    measuredPower: -55,
+  },
+];
+
 function radio(id: string, x: number, y: number): SensorLayout {
   return {
     id,
@@ -19,6 +44,14 @@ function radio(id: string, x: number, y: number): SensorLayout {
     y,
     z: SENSOR_HEIGHT_M,
     kinds: ['wifi', 'ble'],
+    config: {
+      referenceBeacons: DEMO_REFERENCE_BEACONS.map(({ beaconId, x: bx, y: by, z: bz }) => ({
+        beaconId,
+        x: bx,
+        y: by,
+        z: bz,
+      })),
+    },
     calibration: {
       measuredPower: DEMO_MEASURED_POWER_DBM,
       pathLossExponent: DEMO_PATH_LOSS_EXPONENT,

@@ -35,10 +35,24 @@ export interface SensorLayout {
   y: number;
   z: number;
   kinds: SensorKind[];
+  /** Plugin configuration of the sensor, as the API and YAML take it (default `{}`). */
+  config?: Record<string, unknown>;
   calibration: {
     /** Expected RSSI of a typical phone's Wi-Fi at 1 m, dBm. */
     measuredPower: number;
     /** Log-distance path-loss exponent. */
     pathLossExponent: number;
   };
+}
+
+/** A store's BLE reference beacon at a known position (for calibrating localisation). */
+export interface ReferenceBeaconLayout {
+  /** As the sensors report it, e.g. `ibeacon:<uuid>:<major>:<minor>`. */
+  beaconId: string;
+  /** Position, metres (z above the floor). */
+  x: number;
+  y: number;
+  z: number;
+  /** The beacon's RSSI at 1 m, dBm (iBeacon's "measured power"). */
+  measuredPower: number;
 }

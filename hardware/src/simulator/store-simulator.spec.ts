@@ -1,5 +1,5 @@
 import { isLocallyAdministered, isMulticast, normaliseMac, type Observation } from '@aisle/sdk';
-import { demoStoreLayout } from './demo-store.layout.js';
+import { DEMO_REFERENCE_BEACONS, demoStoreLayout } from './demo-store.layout.js';
 import { StoreSimulator, type SimulatorOutput } from './store-simulator.js';
 
 const START = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -14,6 +14,33 @@ function run(sut: StoreSimulator, durationMs: number, stepMs: number): Simulator
 describe(StoreSimulator.name, () => {
   const layout = demoStoreLayout();
   const sensors = new Map(layout.sensors.map((s) => [s.id, s]));
+
+  it('lets reference beacons advertise once a second to every BLE sensor, changing nothing else', () => {
+    const plain = new StoreSimulator({ seed: 4, startAt: START });
+    const withBeacons = new StoreSimulator({
+      seed: 4,
+      startAt: START,
+      referenceBeacons: DEMO_REFERENCE_BEACONS,
+    });
+    const a = run(plain, MINUTE, 1_000).flatMap((o) => o.observations);
+    const b = run(withBeacons, MINUTE, 1_000).flatMap((o) => o.observations);
+    const isBeacon = (o: Observation): boolean => o.kind === 'ble' && o.beaconId !== undefined;
+    expect(b.filter((o) => !isBeacon(o))).toEqual(a);
+    const beacons = b.filter(isBeacon);
+    const radios = layout.sensors.filter((s) => s.kinds.includes('ble')).length;
+    // 60 advertisements of 2 beacons, each heard by (nearly) every BLE sensor.
+    expect(beacons.length).toBeGreaterThan(0.95 * 60 * 2 * radios);
+    expect(beacons.length).toBeLessThanOrEqual(60 * 2 * radios);
+    const ids = new Set(beacons.map((o) => (o.kind === 'ble' ? o.beaconId : undefined)));
+    expect(ids).toEqual(new Set(DEMO_REFERENCE_BEACONS.map((r) => r.beaconId)));
+    // Near beacon, near sensor: radio-5 (17, 12) is 7.4 m from the beacon at (10, 10).
+    const heard = beacons.filter(
+      (o) => o.sensorId === 'radio-5' && o.kind === 'ble' && o.beaconId?.endsWith(':1'),
+    );
+    const mean = heard.reduce((sum, o) => sum + (o.kind === 'ble' ? o.rssi : 0), 0) / heard.length;
+    const d = Math.hypot(7, 2, 0.5);
+    expect(Math.abs(mean - (-55 - 25 * Math.log10(d)))).toBeLessThan(2);
+  });
 
   it('is deterministic for a seed, however the time is sliced into steps', () => {
     const a = new StoreSimulator({ seed: 7, startAt: START });

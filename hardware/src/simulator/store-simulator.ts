@@ -10,7 +10,12 @@ import {
 } from '@aisle/sdk';
 import { demoStoreLayout } from './demo-store.layout.js';
 import { Prng } from './prng.js';
-import type { SensorLayout, StoreLayout, ZoneLayout } from './store-layout.js';
+import type {
+  ReferenceBeaconLayout,
+  SensorLayout,
+  StoreLayout,
+  ZoneLayout,
+} from './store-layout.js';
 
 /** Internal time step: 0.1 s moves a walker ~10 cm, finer than anything the model resolves. */
 const TICK_MS = 100;
@@ -71,6 +76,10 @@ const SHOPPER_STOPS: readonly [number, number] = [2, 5];
 const STOP_DWELL_MS: readonly [number, number] = [10_000, 90_000];
 /** Dwell at the checkout (queue and pay), ms. */
 const CHECKOUT_DWELL_MS: readonly [number, number] = [30_000, 120_000];
+/** Reference beacons advertise once a second (the iBeacon default and what calibration wants). */
+const REFERENCE_ADVERT_MS = 1_000;
+/** Mixed into the seed for the reference beacons' own noise, so they never shift the shoppers'. */
+const REFERENCE_SEED_SALT = 0x5eed_bea0;
 /** Waypoints keep this far from zone edges, metres. */
 const ZONE_MARGIN_M = 0.5;
 
@@ -92,6 +101,12 @@ export interface StoreSimulatorOptions {
   sensitivityDbm?: number;
   cameraIntervalMs?: number;
   cameraMissRate?: number;
+  /**
+   * The store's reference beacons: each advertises once a second, heard by every BLE sensor
+   * (`beaconId`, RSSI from the same path-loss model with the beacon's own measured power). Their
+   * noise comes from a generator of their own, so adding them changes nothing else.
+   */
+  referenceBeacons?: readonly ReferenceBeaconLayout[];
 }
 
 export type PersonRole = 'shopper' | 'passer-by';
@@ -195,7 +210,12 @@ export class StoreSimulator {
   readonly layout: StoreLayout;
   private readonly rng: Prng;
   private readonly site: Site;
-  private readonly options: Required<Omit<StoreSimulatorOptions, 'layout' | 'seed' | 'startAt'>>;
+  private readonly options: Required<
+    Omit<StoreSimulatorOptions, 'layout' | 'seed' | 'startAt' | 'referenceBeacons'>
+  >;
+  private readonly beacons: readonly ReferenceBeaconLayout[];
+  private readonly beaconRng: Prng;
+  private nextBeaconAt: number;
   private readonly people: Person[] = [];
   private readonly cameras: CameraState[];
   private now: number;
@@ -220,6 +240,9 @@ export class StoreSimulator {
     };
     checkOptions(this.options);
     this.rng = new Prng(options.seed);
+    this.beacons = [...(options.referenceBeacons ?? [])];
+    this.beaconRng = new Prng(options.seed ^ REFERENCE_SEED_SALT);
+    this.nextBeaconAt = options.startAt + REFERENCE_ADVERT_MS;
     this.now = options.startAt;
     this.nextTickAt = options.startAt + TICK_MS;
     this.cameraIntervalStart = options.startAt;
@@ -279,6 +302,10 @@ export class StoreSimulator {
       if (person.phone) this.radiate({ person, phone: person.phone, t, out });
       i += 1;
     }
+    if (this.beacons.length > 0 && t >= this.nextBeaconAt) {
+      this.nextBeaconAt += REFERENCE_ADVERT_MS;
+      for (const beacon of this.beacons) this.advertiseBeacon(beacon, t, out);
+    }
     if (t - this.cameraIntervalStart >= this.options.cameraIntervalMs) {
       for (const camera of this.cameras) {
         const report: CameraObservation = {
@@ -296,6 +323,28 @@ export class StoreSimulator {
         camera.exits = 0;
       }
       this.cameraIntervalStart = t;
+    }
+  }
+
+  /** One advertisement of a reference beacon, as every BLE sensor hears it. */
+  private advertiseBeacon(beacon: ReferenceBeaconLayout, t: number, out: Observation[]): void {
+    for (const sensor of this.site.radios) {
+      if (!sensor.kinds.includes('ble')) continue;
+      const d = Math.max(
+        0.1,
+        Math.hypot(beacon.x - sensor.x, beacon.y - sensor.y, sensor.z - beacon.z),
+      );
+      const mean = beacon.measuredPower - 10 * sensor.calibration.pathLossExponent * Math.log10(d);
+      const rssi = Math.round(this.beaconRng.normal(mean, this.options.sigmaDb));
+      if (rssi < this.options.sensitivityDbm) continue;
+      out.push({
+        storeId: this.layout.store.id,
+        sensorId: sensor.id,
+        kind: 'ble',
+        beaconId: beacon.beaconId,
+        rssi,
+        at: t,
+      });
     }
   }
 
@@ -588,7 +637,9 @@ function round(value: number): number {
 }
 
 function checkOptions(
-  options: Required<Omit<StoreSimulatorOptions, 'layout' | 'seed' | 'startAt'>>,
+  options: Required<
+    Omit<StoreSimulatorOptions, 'layout' | 'seed' | 'startAt' | 'referenceBeacons'>
+  >,
 ): void {
   const problems: string[] = [];
   const inRange = (name: keyof typeof options, [min, max]: [number, number]): void => {

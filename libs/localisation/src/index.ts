@@ -13,3 +13,4 @@ export * from './zones.js';
 export * from './evaluation/error-stats.js';
 export * from './evaluation/uji-survey.js';
 export * from './offline-locate.js';
+export * from './reference-calibration.js';

@@ -162,4 +162,42 @@ describe(LocalisationEngine.name, () => {
     const updates = sut.update(10);
     expect(updates.map((u) => u.storeId)).toEqual(['shop']);
   });
+  it('recalibrates a store in place: tracks survive and the next fixes use the new model', () => {
+    // Readings made with a 3 dB hotter receiver on s1 and exponent 3 instead of the configured 2.5.
+    const truth = { ...cal, pathLossExponent: 3 };
+    const readings = (at: number): EngineSighting[] =>
+      sensors.map((s) => ({
+        storeId: 'shop',
+        sensorId: s.id,
+        subject: 'aa',
+        period: 0,
+        kind: 'ble',
+        at,
+        rssi:
+          expectedRssi({ calibration: truth, distance: Math.hypot(6 - s.x, 4 - s.y, 1.3) }) +
+          (s.id === 's1' ? 3 : 0),
+      }));
+    const sut = engine({ tracking: false });
+    for (const s of readings(0)) sut.add(s);
+    const before = sut.update(500)[0]!;
+    expect(
+      sut.recalibrate(
+        'shop',
+        sensors.map((s) => ({
+          ...s,
+          pathLossExponent: 3,
+          receiverOffset: s.id === 's1' ? 3 : 0,
+        })),
+      ),
+    ).toBe(true);
+    expect(sut.stats().subjects).toBe(1);
+    for (const s of readings(1_000)) sut.add(s);
+    const after = sut.update(1_500)[0]!;
+    const errorBefore = Math.hypot(before.x - 6, before.y - 4);
+    const errorAfter = Math.hypot(after.x - 6, after.y - 4);
+    expect(errorAfter).toBeLessThan(0.5);
+    expect(errorAfter).toBeLessThan(errorBefore / 2);
+    expect(sut.recalibrate('shop', sensors.slice(1))).toBe(false);
+    expect(sut.recalibrate('nowhere', sensors)).toBe(false);
+  });
 });

@@ -148,23 +148,8 @@ export class LocalisationEngine {
   setStore(store: EngineStore): void {
     const anchors = new Map<string, Anchor>();
     for (const s of store.sensors) {
-      if (![s.x, s.y].every(Number.isFinite)) continue;
-      anchors.set(s.id, {
-        id: s.id,
-        x: s.x,
-        y: s.y,
-        z: finiteOr(s.z, DEFAULT_SENSOR_HEIGHT_M),
-        calibration: {
-          measuredPower: finiteOr(s.measuredPower, DEFAULT_MEASURED_POWER_DBM),
-          pathLossExponent:
-            s.pathLossExponent !== undefined &&
-            s.pathLossExponent > 0 &&
-            Number.isFinite(s.pathLossExponent)
-              ? s.pathLossExponent
-              : DEFAULT_PATH_LOSS_EXPONENT,
-          receiverOffset: finiteOr(s.receiverOffset, 0),
-        },
-      });
+      const anchor = toAnchor(s);
+      if (anchor) anchors.set(s.id, anchor);
     }
     const points: Point[] = [...anchors.values(), ...store.zones.flatMap((z) => z.polygon)];
     this.removeStore(store.storeId);
@@ -178,6 +163,25 @@ export class LocalisationEngine {
           ? store.sigmaDb
           : this.options.locate.sigmaDb,
     });
+  }
+
+  /**
+   * Replaces the calibration of a store's sensors (same ids, same positions) without dropping what
+   * is tracked there: the next fixes use it. False when the store is unknown or the sensor set differs.
+   */
+  recalibrate(storeId: string, sensors: readonly EngineSensor[]): boolean {
+    const store = this.stores.get(storeId);
+    if (!store) return false;
+    const next = new Map<string, Anchor>();
+    for (const s of sensors) {
+      const anchor = toAnchor(s);
+      if (anchor) next.set(s.id, anchor);
+    }
+    if (next.size !== store.anchors.size || [...next.keys()].some((id) => !store.anchors.has(id))) {
+      return false;
+    }
+    for (const [id, anchor] of next) store.anchors.set(id, anchor);
+    return true;
   }
 
   /** Forgets a store and everything tracked in it. */
@@ -354,6 +358,26 @@ export class LocalisationEngine {
       this.dirty.delete(oldestKey);
     }
   }
+}
+
+function toAnchor(s: EngineSensor): Anchor | null {
+  if (![s.x, s.y].every(Number.isFinite)) return null;
+  return {
+    id: s.id,
+    x: s.x,
+    y: s.y,
+    z: finiteOr(s.z, DEFAULT_SENSOR_HEIGHT_M),
+    calibration: {
+      measuredPower: finiteOr(s.measuredPower, DEFAULT_MEASURED_POWER_DBM),
+      pathLossExponent:
+        s.pathLossExponent !== undefined &&
+        s.pathLossExponent > 0 &&
+        Number.isFinite(s.pathLossExponent)
+          ? s.pathLossExponent
+          : DEFAULT_PATH_LOSS_EXPONENT,
+      receiverOffset: finiteOr(s.receiverOffset, 0),
+    },
+  };
 }
 
 function finiteOr(value: number | undefined, fallback: number): number {

@@ -24,9 +24,11 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
   private ctx: DriverContext<AisleMqttConfig> | undefined;
   private watchdog: AvailabilityWatchdog | undefined;
   private unsubscribe: Teardown | undefined;
+  private references = new Map<string, { x: number; y: number; z: number }>();
 
   async setup(ctx: DriverContext<AisleMqttConfig>): Promise<void> {
     this.ctx = ctx;
+    this.references = referenceMap(ctx.config);
     const mqtt = ctx.ports.mqtt;
     if (!mqtt) {
       throw new PluginConfigError(
@@ -69,7 +71,14 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
     if (!ctx) return;
     const batch = parseBatch(payload, { maxBatch: ctx.config.maxBatch });
     for (const rejection of batch.rejections) ctx.reject(rejection.reason, rejection.detail);
-    for (const observation of batch.observations) ctx.emit(observation);
+    for (const observation of batch.observations) {
+      const reference =
+        observation.kind === 'ble' && observation.beaconId !== undefined
+          ? this.references.get(observation.beaconId.toLowerCase())
+          : undefined;
+      if (observation.kind === 'ble' && reference) ctx.emit({ ...observation, reference });
+      else ctx.emit(observation);
+    }
     if (batch.envelopeOk) this.watchdog?.seen();
   }
 
@@ -88,6 +97,25 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
       );
     }
   }
+}
+
+/** Reference beacons by lower-cased id; one listed twice is a configuration error. */
+function referenceMap(config: AisleMqttConfig): Map<string, { x: number; y: number; z: number }> {
+  const map = new Map<string, { x: number; y: number; z: number }>();
+  config.referenceBeacons.forEach((beacon, index) => {
+    const id = beacon.beaconId.trim().toLowerCase();
+    if (map.has(id)) {
+      throw new PluginConfigError('invalid configuration', [
+        {
+          field: `referenceBeacons[${index}].beaconId`,
+          value: `entry ${index}`,
+          message: 'is listed twice',
+        },
+      ]);
+    }
+    map.set(id, { x: beacon.x, y: beacon.y, z: beacon.z });
+  });
+  return map;
 }
 
 /** Fills `{store}` and `{sensor}`; an id that would turn the topic into a wildcard is refused. */

@@ -172,6 +172,38 @@ describe(AisleMqttDriver.name, () => {
     ]);
   });
 
+  it('marks the store reference beacons with their known position', async () => {
+    const beaconId = 'ibeacon:f7826da6-4fa2-4e98-8024-bc5b71e0893e:1:7';
+    const { sut, mqtt } = await start({
+      config: { referenceBeacons: [{ beaconId: beaconId.toUpperCase(), x: 4, y: 5, z: 2 }] },
+    });
+    mqtt.deliver(TOPIC, {
+      v: 1,
+      observations: [
+        { kind: 'ble', beaconId, rssi: -70, at: START },
+        { kind: 'ble', beaconId: 'ibeacon:other:1:1', rssi: -71, at: START },
+        { kind: 'ble', address: '7e:4b:90:c3:11:08', rssi: -72, at: START },
+      ],
+    });
+    expect(sut.observations.map((o) => (o as { reference?: unknown }).reference)).toEqual([
+      { x: 4, y: 5, z: 2 },
+      undefined,
+      undefined,
+    ]);
+    await sut.stop();
+    const twice = start({
+      config: {
+        referenceBeacons: [
+          { beaconId, x: 1, y: 1, z: 1 },
+          { beaconId, x: 2, y: 2, z: 2 },
+        ],
+      },
+    });
+    await expect(twice).rejects.toThrow(/referenceBeacons\[1\]\.beaconId: is listed twice/);
+    const bad = start({ config: { referenceBeacons: [{ beaconId, x: 'left', y: 1, z: 1 }] } });
+    await expect(bad).rejects.toThrow(/referenceBeacons\.0\.x|referenceBeacons\[0\]\.x/);
+  });
+
   it('fails setup with a config error when the mqtt port is missing', async () => {
     const attempt = startDriver(plugin, { clock: new FakeClock(START), sensor: RADIO });
     await expect(attempt).rejects.toThrow(PluginConfigError);

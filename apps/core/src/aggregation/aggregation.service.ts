@@ -61,6 +61,11 @@ export class AggregationService {
       clock: Clock;
       logger: Logger;
       policyFor: (storeId: string) => StorePolicy | undefined;
+      /**
+       * Sensitive zones: localisation never publishes positions in them; any that arrives anyway
+       * is dropped (counted `sensitive`), so no visit, zone event or rollup is made of it.
+       */
+      isSensitive?: (storeId: string, zoneId: string | null) => boolean;
       registry?: Registry;
       sessioniser?: SessioniserOptions;
       flushMs?: number;
@@ -129,6 +134,10 @@ export class AggregationService {
   }
 
   private onPosition(position: PositionUpdate): void {
+    if (this.deps.isSensitive?.(position.storeId, position.zoneId)) {
+      this.inputs.labels('position', 'sensitive').inc();
+      return;
+    }
     const result = this.sessioniser.ingest(position);
     this.inputs.labels('position', result).inc();
   }

@@ -22,10 +22,10 @@ interface Span {
 }
 
 /**
- * Sensitive zones (health, fitting rooms, toilets) keep no per-device data: whenever a subject's
- * position falls in one, the sightings behind that position are deleted from the database, and
- * the position itself is never stored or shown individually (the positions API and aggregation
- * see it only as a count). Zones are re-read whenever a store's zones change.
+ * Sensitive zones (health, fitting rooms, toilets) keep no per-device data: localisation hands
+ * every position that falls in one to {@link observe} instead of publishing it (so aggregation, the
+ * positions API, policy modules and webhooks never see it), and the sightings behind it are deleted
+ * from the database on the next flush. Zones are re-read whenever a store's zones change.
  */
 export class SensitiveZoneScrubber {
   private sensitive = new Map<string, Set<string>>();
@@ -40,7 +40,6 @@ export class SensitiveZoneScrubber {
       writer: SightingWriter;
       clock: Clock;
       logger: Logger;
-      positions: Observable<PositionUpdate>;
       configChanges: Observable<StoreConfigChange>;
       onScrubbed?: (rows: number) => void;
     },
@@ -54,7 +53,6 @@ export class SensitiveZoneScrubber {
   async start(): Promise<void> {
     await this.reloadZones();
     this.subscriptions.push(
-      this.deps.positions.subscribe((position) => this.observe(position)),
       this.deps.configChanges.subscribe((change) => {
         if (change.what === 'zones' || change.what === 'deleted') {
           this.reloadZones().catch((error: unknown) =>
@@ -84,6 +82,10 @@ export class SensitiveZoneScrubber {
     await this.flush();
   }
 
+  /**
+   * A position in a sensitive zone (ignored otherwise): the sightings of its subject from
+   * {@link SENSITIVE_LOOKBACK_MS} before it up to it are deleted at the next flush.
+   */
   observe(position: PositionUpdate): void {
     if (!this.isSensitive(position.storeId, position.zoneId)) return;
     const key = `${position.storeId}\u0000${position.subject}`;
