@@ -269,6 +269,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       dataSource,
       positions,
       sightings: pipeline.sightings,
+      configChanges: configEvents.changes,
       events,
       clock,
       logger: logger.child({ context: 'aggregation' }),
