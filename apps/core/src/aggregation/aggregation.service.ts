@@ -18,8 +18,16 @@ import {
   type VisitRecord,
 } from '@aisle/aggregation';
 import { RollupStore, StoreEntity, ZoneEntity } from '@aisle/persistence';
-import type { CameraSighting, Clock, PositionUpdate, Sighting, TimerHandle } from '@aisle/sdk';
-import type { StorePolicy } from '@aisle/policy';
+import {
+  pointInPolygon,
+  type CameraSighting,
+  type Clock,
+  type Point,
+  type PositionUpdate,
+  type Sighting,
+  type TimerHandle,
+} from '@aisle/sdk';
+import { isSensitiveZone, type StorePolicy } from '@aisle/policy';
 import type { StoreConfigChange } from '../config/store-config-events.js';
 import type { EventBus } from '../events/event-bus.js';
 
@@ -41,6 +49,8 @@ interface StoreInfo {
   timeZone: string;
   width: number;
   height: number;
+  /** Polygons of the store's sensitive zones (pharmacy, fitting rooms). */
+  sensitive: Point[][];
 }
 
 /**
@@ -173,6 +183,9 @@ export class AggregationService {
         timeZone: store.timezone,
         width: store.width,
         height: store.height,
+        sensitive: zones
+          .filter((z) => z.storeId === store.id && isSensitiveZone(z.tags))
+          .map((z) => z.polygon),
       });
       this.sessioniser.configureStore(store.id, {
         outsideZoneIds: zones
@@ -230,8 +243,14 @@ export class AggregationService {
       return;
     }
     if (input.kind === 'position') {
-      // Checked again here: the zones of a store loaded a moment ago are known now.
-      if (this.deps.isSensitive?.(input.position.storeId, input.position.zoneId)) {
+      // Checked again here: the zones of a store loaded a moment ago are known now. By the point
+      // too: zone hysteresis keeps a subject's old zone up to a few metres into the next one,
+      // and such a position would put dwell on the heatmap inside a sensitive zone.
+      const { position } = input;
+      if (
+        this.deps.isSensitive?.(position.storeId, position.zoneId) ||
+        this.stores.get(storeId)?.sensitive.some((polygon) => pointInPolygon(position, polygon))
+      ) {
         this.inputs.labels('position', 'sensitive').inc();
         return;
       }
