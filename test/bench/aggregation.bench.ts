@@ -1,10 +1,11 @@
 // `npm run bench -- aggregation`: (a) positions/s through the sessioniser alone (pure maths), and
 // ingest-to-rollup (sessioniser + visit facts + rollup refresh) with positions from the demo
-// simulator's ground truth; (b) camera counts → rollups for a synthetic history of 10 stores × 30
+// simulator's ground truth; (a') ingest-to-rollup in sightings/s: the simulator's radio sightings
+// (pseudonymised as the gate does) → LocalisationEngine → sessioniser → facts + rollup refresh; (b) camera counts → rollups for a synthetic history of 10 stores × 30
 // days; (c) query latency of 30 days of hourly footfall per store (the API's store query + series
 // maths, without HTTP). PostgreSQL when DATABASE_URL is set (fresh schema, dropped at the end),
 // else in-memory PGlite (the result says which).
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   Sessioniser,
   bucketStart,
@@ -12,7 +13,9 @@ import {
   type CountRecord,
   type VisitRecord,
 } from '@aisle/aggregation';
-import type { PositionUpdate } from '@aisle/sdk';
+import { LocalisationEngine, type EngineSighting } from '@aisle/localisation';
+import { isSensitiveZone } from '@aisle/policy';
+import { pointInPolygon, type PositionUpdate } from '@aisle/sdk';
 import { StoreSimulator, demoStoreLayout, truthPositions } from '@aisle/hardware';
 import { RollupStore, closeDatabase, databaseKind, openDatabase } from '@aisle/persistence';
 
@@ -23,6 +26,8 @@ const DAYS = 30;
 /** Counter reports per hour per store in the synthetic history (one per 10 min). */
 const REPORTS_PER_HOUR = 6;
 const QUERY_ROUNDS = 20;
+/** Localisation publishes positions once a second (LOCALISATION_UPDATE_MS in the hub). */
+const LOCALISE_EVERY_MS = 1_000;
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -101,6 +106,98 @@ export default async function run() {
     for (const e of sut.closeAll()) if (e.type === 'visit.ended') pending.push(e.visit);
     await flush(start + simulatedMinutes * 60_000);
     const e2eSeconds = (performance.now() - e2eStarted) / 1000;
+
+    // --- (a') sightings → localisation → sessioniser → facts + rollups, as the hub chains them
+    // (without the bus and the HTTP server). The sightings are made before timing: a keyed
+    // pseudonym per address like the gate's, so no raw address goes further.
+    const sightingMinutes = Number(process.env.BENCH_SIGHTING_MINUTES ?? 30);
+    const key = randomBytes(32);
+    const period = bucketStart(start, '1d', 'UTC');
+    const radioSim = new StoreSimulator({ seed: 5, startAt: start, layout, arrivalsPerMinute: 4 });
+    const sightingSteps: { at: number; sightings: EngineSighting[] }[] = [];
+    for (let t = 0; t < (sightingMinutes * 60_000) / LOCALISE_EVERY_MS; t += 1) {
+      const out = radioSim.step(LOCALISE_EVERY_MS);
+      const batch: EngineSighting[] = [];
+      for (const o of out.observations) {
+        if (o.kind === 'camera') continue;
+        const address = o.kind === 'wifi' ? o.mac : o.address;
+        if (address === undefined) continue; // a beacon id without an address: not a phone
+        batch.push({
+          storeId: 'demo-s',
+          sensorId: o.sensorId,
+          subject: createHmac('sha256', key).update(address).digest('hex').slice(0, 32),
+          period,
+          kind: o.kind,
+          rssi: o.rssi,
+          at: o.at,
+        });
+      }
+      sightingSteps.push({ at: out.groundTruth.at, sightings: batch });
+    }
+    const sightings = sightingSteps.reduce((n, s) => n + s.sightings.length, 0);
+    const radios = layout.sensors.filter((s) => !s.kinds.includes('camera'));
+    const engine = new LocalisationEngine();
+    engine.setStore({
+      storeId: 'demo-s',
+      sensors: radios.map((s) => ({
+        id: s.id,
+        x: s.x,
+        y: s.y,
+        z: s.z,
+        measuredPower: s.calibration.measuredPower,
+        pathLossExponent: s.calibration.pathLossExponent,
+      })),
+      zones: layout.zones,
+    });
+    const sensitiveZones = layout.zones.filter((z) => isSensitiveZone(z.tags));
+    const sensitive = new Set(sensitiveZones.map((z) => z.id));
+    const chained = new Sessioniser();
+    chained.configureStore('demo-s', geometry);
+    let chainedPending: VisitRecord[] = [];
+    let chainedVisits = 0;
+    let located = 0;
+    let chainedFlushes = 0;
+    const chainedFlush = async (now: number) => {
+      chainedFlushes += 1;
+      if (chainedPending.length === 0) return;
+      await store.saveVisits(chainedPending);
+      await store.refresh({
+        storeId: 'demo-s',
+        timeZone: layout.store.timezone,
+        visits: chainedPending,
+        counts: [],
+        grid: { width: layout.store.width, height: layout.store.height, cellM: 1 },
+        visitFactsSince: now - DAY,
+      });
+      chainedVisits += chainedPending.length;
+      chainedPending = [];
+    };
+    const chainedStarted = performance.now();
+    let chainedLastFlush = start;
+    let localiseSeconds = 0;
+    for (const step of sightingSteps) {
+      const t0 = performance.now();
+      for (const s of step.sightings) engine.add(s);
+      const updates = engine.update(step.at);
+      localiseSeconds += (performance.now() - t0) / 1000;
+      for (const p of updates) {
+        // Never reaches aggregation: by zone (localisation) or by point (AggregationService).
+        if (p.zoneId !== null && sensitive.has(p.zoneId)) continue;
+        if (sensitiveZones.some((z) => pointInPolygon(p, z.polygon))) continue;
+        located += 1;
+        chained.ingest(p);
+      }
+      for (const e of chained.advance(step.at)) {
+        if (e.type === 'visit.ended') chainedPending.push(e.visit);
+      }
+      if (step.at - chainedLastFlush >= 30_000) {
+        await chainedFlush(step.at);
+        chainedLastFlush = step.at;
+      }
+    }
+    for (const e of chained.closeAll()) if (e.type === 'visit.ended') chainedPending.push(e.visit);
+    await chainedFlush(start + sightingMinutes * 60_000);
+    const chainedSeconds = (performance.now() - chainedStarted) / 1000;
 
     // --- (b) synthetic history: 30 days of entrance counts per store. Store 0 goes through the
     // whole path (count facts → hour and minute recompute → day merge) and is timed; stores 1–9
@@ -197,6 +294,19 @@ export default async function run() {
         visitsPerSecond: round(visits / e2eSeconds),
         flushes,
         msPerFlush: round((e2eSeconds * 1000) / Math.max(1, flushes)),
+      },
+      sightingsToRollup: {
+        simulatedMinutes: sightingMinutes,
+        sightings,
+        positions: located,
+        visits: chainedVisits,
+        seconds: round(chainedSeconds, 2),
+        sightingsPerSecond: Math.round(sightings / chainedSeconds),
+        localisationSeconds: round(localiseSeconds, 2),
+        localisationSightingsPerSecond: Math.round(sightings / localiseSeconds),
+        /** Sessioniser, facts and rollup refresh: the rest of the chain. */
+        aggregationSeconds: round(chainedSeconds - localiseSeconds, 2),
+        flushes: chainedFlushes,
       },
       countsToRollup: {
         stores: 1,

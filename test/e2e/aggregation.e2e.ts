@@ -1,8 +1,9 @@
 import { inflateSync } from 'node:zlib';
 import type { CameraObservation, PositionUpdate } from '@aisle/sdk';
 import { FakeClock } from '@aisle/sdk/testing';
+import { StoreEntity } from '@aisle/persistence';
 import { trackingPolicy } from '../support/policies.js';
-import { startTestHub, type TestHub } from '../support/test-hub.js';
+import { metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
 
 const STORE = 'agg-e2e';
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -232,5 +233,71 @@ describe('aggregation through the hub: positions and camera counts → events, r
       footfallOut: 7,
       medianDwellSeconds: 160,
     });
+  });
+
+  it('aggregates a store created a moment ago: no position is lost before its first reload', async () => {
+    const inputs = async (result: string) =>
+      metricValue(await sut.metrics(), 'aisle_aggregation_inputs_total', {
+        kind: 'position',
+        result,
+      });
+    const unknownBefore = await inputs('unknown-store');
+    const acceptedBefore = await inputs('accepted');
+    const start = clock.now();
+    // Created through the API: its config event reloads aggregation, no manual reload here.
+    await sut
+      .post('/api/stores', {
+        id: 'agg-new-api',
+        name: 'New store',
+        timezone: 'UTC',
+        width: 10,
+        height: 10,
+        policy: trackingPolicy('in-visit', {
+          analytics: { visitGapSeconds: 60, minVisitSeconds: 30 },
+        }),
+      })
+      .expect(201);
+    // Written behind the hub's back (no event): its first positions must wait for the reload
+    // they trigger, not be dropped.
+    await sut.hub.parts.dataSource.getRepository(StoreEntity).save({
+      id: 'agg-new-db',
+      name: 'New store (no event)',
+      timezone: 'UTC',
+      width: 10,
+      height: 10,
+      policy: trackingPolicy('in-visit', {
+        analytics: { visitGapSeconds: 60, minVisitSeconds: 30 },
+      }) as Record<string, unknown>,
+    });
+    const walks = ['agg-new-api', 'agg-new-db'].flatMap((storeId) =>
+      ['n1', 'n2'].flatMap((s) => shopper(s, start).map((p) => ({ ...p, storeId }))),
+    );
+    for (const p of walks) sut.hub.parts.positions.next(p);
+    clock.advance(2 * 60_000);
+    await sut.hub.parts.aggregation.tick();
+    clock.advance(8 * 60_000);
+    await sut.hub.parts.aggregation.tick();
+
+    expect(await inputs('unknown-store')).toBe(unknownBefore);
+    expect(await inputs('accepted')).toBe(acceptedBefore + walks.length);
+    const q = `from=${new Date(start - 3_600_000).toISOString()}&to=${new Date(start + 3_600_000).toISOString()}&bucket=1h`;
+    for (const storeId of ['agg-new-api', 'agg-new-db']) {
+      const visits = await sut.get(`/api/stores/${storeId}/metrics/visits?${q}`).expect(200);
+      const total = (visits.body.series as { value: number }[]).reduce((n, p) => n + p.value, 0);
+      expect({ storeId, total }).toEqual({ storeId, total: 2 });
+    }
+  });
+
+  it('drops (and counts) positions of a store that does not exist, after one reload', async () => {
+    const unknown = async () =>
+      metricValue(await sut.metrics(), 'aisle_aggregation_inputs_total', {
+        kind: 'position',
+        result: 'unknown-store',
+      });
+    const before = await unknown();
+    const ghost = shopper('g1', clock.now()).map((p) => ({ ...p, storeId: 'agg-ghost' }));
+    for (const p of ghost) sut.hub.parts.positions.next(p);
+    await sut.hub.parts.aggregation.reload();
+    expect(await unknown()).toBe(before + ghost.length);
   });
 });

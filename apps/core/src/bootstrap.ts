@@ -269,6 +269,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       dataSource,
       positions,
       sightings: pipeline.sightings,
+      configChanges: configEvents.changes,
       events,
       clock,
       logger: logger.child({ context: 'aggregation' }),
@@ -326,7 +327,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       await applier.applyStore(layout);
       const simulator = createDemoSimulator({ seed: config.AISLE_DEMO_SEED, now: clock.now() });
       const demo = new AbortController();
-      const running = runSimulatorOverMqtt({ simulator, mqtt, signal: demo.signal });
+      // On the hub's clock: a test's fake clock drives the demo store as it drives the hub.
+      const running = runSimulatorOverMqtt({ simulator, mqtt, signal: demo.signal, clock });
       cleanups.push(async () => {
         demo.abort();
         await running;

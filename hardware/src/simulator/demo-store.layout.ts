@@ -90,6 +90,10 @@ export function demoStoreLayout(): StoreLayout {
       policy: {
         mode: 'in-visit',
         rotationHours: 24,
+        // The simulated phones advertise BLE every second: two minutes without one means they left.
+        // (The 5-minute default covers real phones idling between probes; here it would only
+        // delay the first visits of `npm start` to ~8 minutes.)
+        analytics: { visitGapSeconds: 120 },
         notice: {
           controllerName: 'Aisle Demo Retail (simulated)',
           purpose:

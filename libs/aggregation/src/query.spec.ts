@@ -45,6 +45,29 @@ describe(metricSeries.name, () => {
     expect(series('visits', 5, 'pharmacy')[0]).toMatchObject({ value: null, suppressed: true });
   });
 
+  it('reports 0 repeat visitors (not no data) in a bucket with visits and none returning', () => {
+    const sources = rows.filter((r) => sourceMetrics('repeat-visitors').includes(r.metric));
+    const sut = metricSeries({
+      metric: 'repeat-visitors',
+      rows: [...sources, row('visits', 2, 2, { bucketStart: H9 + 3_600_000 })],
+      bucket: '1h',
+      timeZone: 'UTC',
+      k: 5,
+    });
+    expect(sut).toEqual([
+      { start: H9, value: 0, suppressed: false },
+      { start: H9 + 3_600_000, value: 0, suppressed: false },
+    ]);
+    const returning = metricSeries({
+      metric: 'repeat-visitors',
+      rows: [row('visits', 12, 12), row('repeat-visitors', 6, 6)],
+      bucket: '1h',
+      timeZone: 'UTC',
+      k: 5,
+    });
+    expect(returning).toEqual([{ start: H9, value: 6, suppressed: false }]);
+  });
+
   it('derives capture rate (visitors ÷ all) and mean occupancy', () => {
     expect(series('capture-rate', 5)[0]).toMatchObject({ value: 0.8, visits: 12, passersBy: 3 });
     expect(series('occupancy', 5)[0]?.value).toBe(0.5);

@@ -28,6 +28,8 @@ export type QueryMetric = (typeof QUERY_METRICS)[number];
 export function sourceMetrics(metric: QueryMetric): RollupMetric[] {
   if (metric === 'capture-rate') return ['visits', 'passers-by'];
   if (metric === 'device-share' || metric === 'people-estimate') return ['visits', 'footfall-in'];
+  // A bucket with visits but no returning visitor has 0 of them (a figure), not no data.
+  if (metric === 'repeat-visitors' || metric === 'returning-members') return [metric, 'visits'];
   return [metric];
 }
 

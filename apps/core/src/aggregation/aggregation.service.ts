@@ -18,19 +18,39 @@ import {
   type VisitRecord,
 } from '@aisle/aggregation';
 import { RollupStore, StoreEntity, ZoneEntity } from '@aisle/persistence';
-import type { Clock, PositionUpdate, Sighting, TimerHandle } from '@aisle/sdk';
-import type { StorePolicy } from '@aisle/policy';
+import {
+  pointInPolygon,
+  type CameraSighting,
+  type Clock,
+  type Point,
+  type PositionUpdate,
+  type Sighting,
+  type TimerHandle,
+} from '@aisle/sdk';
+import { isSensitiveZone, type StorePolicy } from '@aisle/policy';
+import type { StoreConfigChange } from '../config/store-config-events.js';
 import type { EventBus } from '../events/event-bus.js';
 
 /** How often visits are advanced and rollups flushed: 10 s keeps the API within a minute. */
 export const AGGREGATION_FLUSH_MS = 10_000;
 /** Zone tags meaning "outside the store" (the pavement in front of the window). */
 export const OUTSIDE_ZONE_TAGS = ['storefront', 'outside'];
+/**
+ * Inputs held for stores not loaded yet (a store created a moment ago: its first positions can
+ * beat the reload its config event starts). 10,000 is a few seconds of a busy store; beyond it,
+ * inputs are dropped and counted `unknown-store`.
+ */
+export const UNKNOWN_STORE_BUFFER = 10_000;
+
+type Input =
+  { kind: 'position'; position: PositionUpdate } | { kind: 'camera'; sighting: CameraSighting };
 
 interface StoreInfo {
   timeZone: string;
   width: number;
   height: number;
+  /** Polygons of the store's sensitive zones (pharmacy, fitting rooms). */
+  sensitive: Point[][];
 }
 
 /**
@@ -50,6 +70,12 @@ export class AggregationService {
   private subscriptions: Subscription[] = [];
   private timer?: TimerHandle;
   private running: Promise<void> = Promise.resolve();
+  private reloading: Promise<void> = Promise.resolve();
+  /** Inputs of stores not loaded yet, waiting for the reload they triggered. */
+  private held: Input[] = [];
+  private reloadQueued = false;
+  /** Stores a reload did not find: their inputs are dropped until the next reload. */
+  private readonly missing = new Set<string>();
   private readonly inputs: Counter<'kind' | 'result'>;
 
   constructor(
@@ -57,6 +83,8 @@ export class AggregationService {
       dataSource: DataSource;
       positions: Observable<PositionUpdate>;
       sightings: Observable<Sighting>;
+      /** Store configuration changes: new stores, zones and policies apply at once. */
+      configChanges?: Observable<StoreConfigChange>;
       events: EventBus;
       clock: Clock;
       logger: Logger;
@@ -87,6 +115,18 @@ export class AggregationService {
       this.deps.positions.subscribe((p) => this.onPosition(p)),
       this.deps.sightings.subscribe((s) => this.onSighting(s)),
     );
+    if (this.deps.configChanges) {
+      this.subscriptions.push(
+        this.deps.configChanges.subscribe((change) => {
+          this.reload().catch((error: unknown) =>
+            this.deps.logger.error(
+              { store: change.storeId },
+              `reloading aggregation config failed: ${(error as Error).message}`,
+            ),
+          );
+        }),
+      );
+    }
     const now = this.deps.clock.now();
     for (const storeId of this.stores.keys()) {
       this.lastHourly.set(storeId, this.hourOf(storeId, now));
@@ -100,8 +140,41 @@ export class AggregationService {
     }, this.deps.flushMs ?? AGGREGATION_FLUSH_MS);
   }
 
-  /** Re-reads stores and zones (call after configuration changes). */
-  async reload(): Promise<void> {
+  /**
+   * Re-reads stores and zones (on every configuration change and cycle; serialised). Inputs held
+   * for stores that were not loaded are ingested once their store is; the rest are dropped.
+   */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(
+      () => this.doReload(),
+      () => this.doReload(),
+    );
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<void> {
+    this.reloadQueued = false;
+    const held = this.held;
+    this.held = [];
+    this.missing.clear();
+    try {
+      await this.loadStores();
+    } catch (error) {
+      // Held again for the next reload (the cycle's, at the latest).
+      const again = [...held, ...this.held];
+      this.held = again.slice(0, UNKNOWN_STORE_BUFFER);
+      for (const input of again.slice(UNKNOWN_STORE_BUFFER)) {
+        this.inputs.labels(input.kind, 'unknown-store').inc();
+      }
+      throw error;
+    }
+    for (const input of held) {
+      if (!this.stores.has(this.storeOf(input))) this.missing.add(this.storeOf(input));
+      this.accept(input);
+    }
+  }
+
+  private async loadStores(): Promise<void> {
     const stores = await this.deps.dataSource.getRepository(StoreEntity).find();
     const zones = await this.deps.dataSource.getRepository(ZoneEntity).find();
     for (const store of stores) {
@@ -110,6 +183,9 @@ export class AggregationService {
         timeZone: store.timezone,
         width: store.width,
         height: store.height,
+        sensitive: zones
+          .filter((z) => z.storeId === store.id && isSensitiveZone(z.tags))
+          .map((z) => z.polygon),
       });
       this.sessioniser.configureStore(store.id, {
         outsideZoneIds: zones
@@ -134,24 +210,60 @@ export class AggregationService {
   }
 
   private onPosition(position: PositionUpdate): void {
-    if (this.deps.isSensitive?.(position.storeId, position.zoneId)) {
-      this.inputs.labels('position', 'sensitive').inc();
-      return;
-    }
-    const result = this.sessioniser.ingest(position);
-    this.inputs.labels('position', result).inc();
+    this.accept({ kind: 'position', position });
   }
 
   private onSighting(sighting: Sighting): void {
     if (sighting.kind !== 'camera') return;
     if (sighting.entries === undefined && sighting.exits === undefined) return;
-    if (!this.stores.has(sighting.storeId)) {
-      this.inputs.labels('camera', 'unknown-store').inc();
+    this.accept({ kind: 'camera', sighting });
+  }
+
+  /**
+   * Ingests an input of a loaded store. One of a store not loaded yet is held (bounded) and a
+   * reload is started, unless the last reload already failed to find that store.
+   */
+  private accept(input: Input): void {
+    const storeId = this.storeOf(input);
+    if (!this.stores.has(storeId)) {
+      if (this.missing.has(storeId) || this.held.length >= UNKNOWN_STORE_BUFFER) {
+        this.inputs.labels(input.kind, 'unknown-store').inc();
+        return;
+      }
+      this.held.push(input);
+      if (!this.reloadQueued) {
+        this.reloadQueued = true;
+        this.reload().catch((error: unknown) =>
+          this.deps.logger.error(
+            { store: storeId },
+            `loading a new store for aggregation failed: ${(error as Error).message}`,
+          ),
+        );
+      }
       return;
     }
-    const count = countFromSighting(sighting);
+    if (input.kind === 'position') {
+      // Checked again here: the zones of a store loaded a moment ago are known now. By the point
+      // too: zone hysteresis keeps a subject's old zone up to a few metres into the next one,
+      // and such a position would put dwell on the heatmap inside a sensitive zone.
+      const { position } = input;
+      if (
+        this.deps.isSensitive?.(position.storeId, position.zoneId) ||
+        this.stores.get(storeId)?.sensitive.some((polygon) => pointInPolygon(position, polygon))
+      ) {
+        this.inputs.labels('position', 'sensitive').inc();
+        return;
+      }
+      this.inputs.labels('position', this.sessioniser.ingest(input.position)).inc();
+      return;
+    }
+    const count = countFromSighting(input.sighting);
     this.inputs.labels('camera', count ? 'accepted' : 'invalid').inc();
     if (count) this.counts.push(count);
+  }
+
+  private storeOf(input: Input): string {
+    return input.kind === 'position' ? input.position.storeId : input.sighting.storeId;
   }
 
   /**
@@ -213,6 +325,7 @@ export class AggregationService {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     if (this.timer) this.deps.clock.clearInterval(this.timer);
     await this.running.catch(() => undefined);
+    await this.reloading.catch(() => undefined);
     this.publishSessionEvents(this.sessioniser.closeAll());
     await this.flush(this.deps.clock.now());
   }
