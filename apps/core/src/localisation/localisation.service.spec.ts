@@ -214,6 +214,18 @@ describe(LocalisationService.name, () => {
     expect(await counter('aisle_positions_total', 'sensitive')).toBe(scrubbed.length);
   });
 
+  it('treats a point inside a sensitive zone as sensitive even while hysteresis labels it elsewhere', async () => {
+    walk('dd', 6, 6, 8);
+    const before = published.length;
+    expect(published.at(-1)?.zoneId).toBe('left');
+    // Straight into the chemist: the first fixes past the boundary may still carry "left".
+    walk('dd', 15, 6, 6);
+    const after = published.slice(before);
+    expect(after.every((p) => p.x < 12)).toBe(true);
+    expect(scrubbed.length).toBeGreaterThan(0);
+    expect(scrubbed.every((p) => p.zoneId === 'chemist')).toBe(true);
+  });
+
   it('publishes and keeps nothing where the mode keeps no per-device data', async () => {
     mode = 'count-only';
     walk('cc', 5, 6, 4);

@@ -18,7 +18,14 @@ import {
 import { SensorEntity, StoreEntity, ZoneEntity } from '@aisle/persistence';
 import { isSensitiveZone } from '@aisle/policy';
 import type { TrackingMode } from '@aisle/ingest';
-import type { Clock, PositionUpdate, RadioSighting, Sighting, TimerHandle } from '@aisle/sdk';
+import {
+  pointInPolygon,
+  type Clock,
+  type PositionUpdate,
+  type RadioSighting,
+  type Sighting,
+  type TimerHandle,
+} from '@aisle/sdk';
 import type { StoreConfigChange } from '../config/store-config-events.js';
 
 /** Engine updates once a second: the cadence sensors report at, and what the engine is tuned for. */
@@ -359,14 +366,11 @@ export class LocalisationService {
     const store = this.stores.get(position.storeId);
     if (!store) return;
     const key = `${position.period}\u0000${position.kind}\u0000${position.subject}`;
-    const zone = store.zones.find((z) => z.id === position.zoneId);
-    if (
-      this.deps.sensitive.isSensitive(position.storeId, position.zoneId) ||
-      (zone !== undefined && isSensitiveZone(zone.tags))
-    ) {
+    const sensitiveZoneId = this.sensitiveZoneOf(store, position);
+    if (sensitiveZoneId !== null) {
       store.current.delete(key);
       this.outputs.labels('sensitive').inc();
-      this.deps.sensitive.observe(position);
+      this.deps.sensitive.observe({ ...position, zoneId: sensitiveZoneId });
       return;
     }
     if (this.deps.modeFor(position.storeId) !== PER_DEVICE_MODE) {
@@ -381,6 +385,28 @@ export class LocalisationService {
     } catch (error) {
       this.deps.logger.error(`a positions consumer failed: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * The sensitive zone a position is in, or null. Zone hysteresis may still label a subject with
+   * the zone it just left while its point is already inside a pharmacy: the point counts too, so
+   * no per-device position is ever published from inside a sensitive zone.
+   */
+  private sensitiveZoneOf(store: StoreModel, position: PositionUpdate): string | null {
+    const labelled = store.zones.find((z) => z.id === position.zoneId);
+    if (
+      position.zoneId !== null &&
+      (this.deps.sensitive.isSensitive(position.storeId, position.zoneId) ||
+        (labelled !== undefined && isSensitiveZone(labelled.tags)))
+    ) {
+      return position.zoneId;
+    }
+    const containing = store.zones.find(
+      (z) =>
+        (isSensitiveZone(z.tags) || this.deps.sensitive.isSensitive(position.storeId, z.id)) &&
+        pointInPolygon(position, z.polygon),
+    );
+    return containing?.id ?? null;
   }
 
   private refit(store: StoreModel, now: number): void {
