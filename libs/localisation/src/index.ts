@@ -6,6 +6,7 @@ export * from './linear-algebra.js';
 export * from './link.js';
 export * from './localisation-engine.js';
 export * from './locate.js';
+export * from './motion.js';
 export * from './multilateration.js';
 export * from './path-loss.js';
 export * from './rssi-window.js';

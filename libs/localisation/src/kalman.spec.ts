@@ -33,3 +33,25 @@ describe(updateTrack.name, () => {
     expect(sut.s.every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('updateTrack with a lagged fix', () => {
+  it('removes the lag of fixes that describe the subject half a window ago', () => {
+    // A subject walking at 1 m/s; every fix describes where it was 2 s before the update.
+    let lagged = startTrack(0, -2, 0, 0.5);
+    let naive = startTrack(0, -2, 0, 0.5);
+    for (let i = 1; i <= 40; i += 1) {
+      const fix = { x: i - 2, y: 0, variance: 0.5 };
+      lagged = updateTrack(predictTrack(lagged, i * 1_000), { ...fix, lagS: 2 });
+      naive = updateTrack(predictTrack(naive, i * 1_000), fix);
+    }
+    expect(Math.abs(lagged.s[0] - 40)).toBeLessThan(0.3);
+    expect(Math.abs(naive.s[0] - 40)).toBeGreaterThan(1.5);
+  });
+
+  it('is the plain update for lag 0 and ignores a non-finite lag', () => {
+    const p = predictTrack(startTrack(0, 0, 0, 1), 1_000);
+    const fix = { x: 1, y: 2, variance: 1 };
+    expect(updateTrack(p, { ...fix, lagS: 0 })).toEqual(updateTrack(p, fix));
+    expect(updateTrack(p, { ...fix, lagS: Number.NaN })).toEqual(updateTrack(p, fix));
+  });
+});

@@ -79,49 +79,91 @@ export function predictTrack(track: TrackState, at: number, o = DEFAULT_KALMAN):
   return { at, s: [x + vx * dt, y + vy * dt, vx, vy], p: next };
 }
 
+/** A position fix for {@link updateTrack}: covariance `variance`·I (m²), measured `lagS` before the track's time. */
+export interface PositionFix {
+  x: number;
+  y: number;
+  variance: number;
+  /**
+   * How long before the track's time the fix describes the subject, seconds (default 0). A fix
+   * averaged over a window of readings describes the position at the readings' mean time, not at
+   * the window's end: the measurement is then H = [I, −lag·I] (position minus velocity·lag).
+   */
+  lagS?: number;
+}
+
 /** Measurement update with a position fix of covariance r·I (m²). */
-export function updateTrack(
+export function updateTrack(track: TrackState, fix: PositionFix, o = DEFAULT_KALMAN): TrackState {
+  return updateTrackWithLikelihood(track, fix, o).track;
+}
+
+/**
+ * {@link updateTrack} with the log-likelihood of the fix under the predicted state (Gaussian
+ * innovation density, after the soft gate), for weighing motion models against each other.
+ */
+export function updateTrackWithLikelihood(
   track: TrackState,
-  fix: { x: number; y: number; variance: number },
+  fix: PositionFix,
   o = DEFAULT_KALMAN,
-): TrackState {
+): { track: TrackState; logLikelihood: number } {
   const p = track.p;
-  const ix = fix.x - track.s[0];
-  const iy = fix.y - track.s[1];
-  let r = Math.max(1e-6, fix.variance);
+  const lag = fix.lagS !== undefined && Number.isFinite(fix.lagS) ? Math.max(0, fix.lagS) : 0;
+  // H = [1 0 −lag 0; 0 1 0 −lag]; PHᵀ columns: P[:,0] − lag·P[:,2], P[:,1] − lag·P[:,3].
+  const ph0: number[] = [];
+  const ph1: number[] = [];
+  for (let row = 0; row < 4; row += 1) {
+    ph0.push(p[row * 4 + 0]! - lag * p[row * 4 + 2]!);
+    ph1.push(p[row * 4 + 1]! - lag * p[row * 4 + 3]!);
+  }
+  // HPHᵀ = rows 0/1 of PHᵀ minus lag·rows 2/3.
+  const hph00 = ph0[0]! - lag * ph0[2]!;
+  const hph01 = ph1[0]! - lag * ph1[2]!;
+  const hph11 = ph1[1]! - lag * ph1[3]!;
+  const ix = fix.x - (track.s[0] - lag * track.s[2]);
+  const iy = fix.y - (track.s[1] - lag * track.s[3]);
+  let r = Math.max(1e-6, Number.isFinite(fix.variance) ? fix.variance : 1e6);
   // S = HPHᵀ + R (2×2).
-  let s00 = p[0]! + r;
-  let s01 = p[1]!;
-  let s11 = p[5]! + r;
+  let s00 = hph00 + r;
+  const s01 = hph01;
+  let s11 = hph11 + r;
   let det = s00 * s11 - s01 * s01;
-  const d2 = (s11 * ix * ix - 2 * s01 * ix * iy + s00 * iy * iy) / det;
+  let d2 = (s11 * ix * ix - 2 * s01 * ix * iy + s00 * iy * iy) / det;
   if (d2 > o.gate) {
     // Soft gate: an implausible jump is believed only as much as it is plausible.
     r *= d2 / o.gate;
-    s00 = p[0]! + r;
-    s11 = p[5]! + r;
-    s01 = p[1]!;
+    s00 = hph00 + r;
+    s11 = hph11 + r;
     det = s00 * s11 - s01 * s01;
+    d2 = (s11 * ix * ix - 2 * s01 * ix * iy + s00 * iy * iy) / det;
   }
+  const logLikelihood = -0.5 * d2 - Math.log(2 * Math.PI) - 0.5 * Math.log(det);
   const i00 = s11 / det;
   const i01 = -s01 / det;
   const i11 = s00 / det;
-  // K = P Hᵀ S⁻¹ (4×2); PHᵀ = first two columns of P.
+  // K = P Hᵀ S⁻¹ (4×2).
   const k: number[] = [];
   for (let row = 0; row < 4; row += 1) {
-    const a = p[row * 4 + 0]!;
-    const b = p[row * 4 + 1]!;
+    const a = ph0[row]!;
+    const b = ph1[row]!;
     k.push(a * i00 + b * i01, a * i01 + b * i11);
   }
   const s: [number, number, number, number] = [0, 0, 0, 0];
   for (let row = 0; row < 4; row += 1) {
     s[row] = track.s[row]! + k[row * 2]! * ix + k[row * 2 + 1]! * iy;
   }
-  // P' = (I − K H) P.
+  // P' = P − K (H P), H P = (P Hᵀ)ᵀ.
   const next = new Array<number>(16);
   for (let row = 0; row < 4; row += 1) {
     for (let c = 0; c < 4; c += 1) {
-      next[row * 4 + c] = p[row * 4 + c]! - k[row * 2]! * p[c]! - k[row * 2 + 1]! * p[4 + c]!;
+      next[row * 4 + c] = p[row * 4 + c]! - k[row * 2]! * ph0[c]! - k[row * 2 + 1]! * ph1[c]!;
+    }
+  }
+  // Symmetrise (round-off) so long runs stay positive semi-definite.
+  for (let row = 0; row < 4; row += 1) {
+    for (let c = row + 1; c < 4; c += 1) {
+      const v = 0.5 * (next[row * 4 + c]! + next[c * 4 + row]!);
+      next[row * 4 + c] = v;
+      next[c * 4 + row] = v;
     }
   }
   const speed = Math.hypot(s[2], s[3]);
@@ -130,7 +172,34 @@ export function updateTrack(
     s[3] *= o.maxSpeed / speed;
   }
   const state = { at: track.at, s, p: next };
-  return [...s, ...next].every(Number.isFinite) ? state : startTrack(track.at, fix.x, fix.y, r, o);
+  if ([...s, ...next, logLikelihood].every(Number.isFinite)) return { track: state, logLikelihood };
+  return { track: startTrack(track.at, fix.x, fix.y, r, o), logLikelihood: -1e6 };
+}
+
+/**
+ * Prediction under the "standing still" hypothesis: the position only drifts (random walk of
+ * `positionNoise` m²/s: a browsing shopper sways, the phone moves in the hand), any velocity dies
+ * away with time constant `velocityDampingS` (F = diag(1, 1, α, α), α = e^(−dt/τ)).
+ */
+export function predictStationary(
+  track: TrackState,
+  at: number,
+  params: { positionNoise: number; velocityDampingS: number },
+): TrackState {
+  const dt = Math.max(0, (at - track.at) / 1000);
+  if (dt === 0) return track;
+  const alpha = Math.exp(-dt / Math.max(1e-3, params.velocityDampingS));
+  const f = [1, 1, alpha, alpha];
+  const p = track.p;
+  const next = new Array<number>(16);
+  for (let r = 0; r < 4; r += 1) {
+    for (let c = 0; c < 4; c += 1) next[r * 4 + c] = f[r]! * p[r * 4 + c]! * f[c]!;
+  }
+  const q = Math.max(0, params.positionNoise) * dt;
+  next[0] = next[0]! + q;
+  next[5] = next[5]! + q;
+  const [x, y, vx, vy] = track.s;
+  return { at, s: [x, y, alpha * vx, alpha * vy], p: next };
 }
 
 /** 1-σ radial (DRMS) position uncertainty of a track, metres. */

@@ -139,6 +139,35 @@ describe(LocalisationEngine.name, () => {
     expect(flaps).toBe(0);
   });
 
+  it('settles on a standing subject: its uncertainty shrinks well below a single fix', () => {
+    const sut = engine();
+    let first = Infinity;
+    let last = Infinity;
+    for (let t = 0; t < 60_000; t += 1_000) {
+      for (const s of sightingsAt({ subject: 'still', at: t, x: 6, y: 5, seed: 3 })) sut.add(s);
+      const [u] = sut.updateDetailed(t + 200);
+      if (t === 0) first = u!.fix.uncertainty;
+      last = u!.position.uncertainty;
+      expect(Math.hypot(u!.position.x - 6, u!.position.y - 5)).toBeLessThan(3);
+    }
+    expect(last).toBeLessThan(0.6 * first);
+  });
+
+  it('keeps up with a walking subject (fixes describe the readings’ mean time)', () => {
+    const lagged = (options: ConstructorParameters<typeof LocalisationEngine>[0]): number => {
+      const sut = engine({ trackedWindowMs: 4_000, ...options });
+      let error = 0;
+      for (let t = 0; t <= 14_000; t += 1_000) {
+        const x = 3 + t / 1_000;
+        for (const s of sightingsAt({ subject: 'walker', at: t, x, y: 7, seed: 5 })) sut.add(s);
+        const [u] = sut.update(t + 100);
+        error = Math.abs(u!.x - x);
+      }
+      return error;
+    };
+    expect(lagged({})).toBeLessThan(lagged({ lagCompensation: false }));
+  });
+
   it('evicts idle subjects and caps how many it tracks', () => {
     const sut = engine({ idleMs: 60_000, maxSubjects: 10 });
     for (let i = 0; i < 25; i += 1) {

@@ -1,14 +1,15 @@
 import type { PositionUpdate, SensorKind } from '@aisle/sdk';
 import { boxAround, type Box, type Point } from './geometry.js';
+import { DEFAULT_KALMAN, trackUncertainty, type KalmanOptions } from './kalman.js';
 import {
-  DEFAULT_KALMAN,
-  predictTrack,
-  startTrack,
-  trackUncertainty,
-  updateTrack,
-  type KalmanOptions,
-  type TrackState,
-} from './kalman.js';
+  combinedTrack,
+  DEFAULT_MOTION,
+  predictMotion,
+  startMotion,
+  updateMotion,
+  type MotionOptions,
+  type MotionTrack,
+} from './motion.js';
 import type { Anchor, LinkMeasurement } from './link.js';
 import { DEFAULT_LOCATE, locate, type Fix, type LocateOptions } from './locate.js';
 import { pruneWindow, pushReading, smoothLink, type LinkWindow } from './rssi-window.js';
@@ -61,8 +62,18 @@ export interface EngineSighting {
 }
 
 export interface EngineOptions {
-  /** Readings older than this are dropped from a link's window, ms. */
+  /** Readings older than this are dropped from a link's window, ms (without tracking). */
   windowMs: number;
+  /**
+   * The same with tracking on, ms. The tracker already averages over time (a standing subject over
+   * tens of seconds), so a long window only adds lag for a walking one: a fix of a window describes
+   * the subject at the readings' mean time, half a window ago.
+   */
+  trackedWindowMs: number;
+  /** Tracking: the fix is a measurement of the position at the readings' mean time (H = [I, −lag·I]). */
+  lagCompensation: boolean;
+  /** Tracking: a fix's variance is multiplied by the number of fixes each reading enters (window ÷ update interval). */
+  overlapInflation: boolean;
   /** Readings kept per link at most. */
   maxSamplesPerLink: number;
   /** Subjects not heard for this long are forgotten, ms. */
@@ -73,15 +84,21 @@ export interface EngineOptions {
   txPriorSigmaDb: number;
   /** Transmit-power belief loosens by this much per fix, dB² (power-saving modes change it). */
   txDriftDb2: number;
-  /** Constant-velocity tracking on top of the fixes (off: raw fixes). */
+  /** Walking/standing (IMM) tracking on top of the fixes (off: raw fixes). */
   tracking: boolean;
   locate: LocateOptions;
+  /** The walking model's constant-velocity filter. */
   kalman: KalmanOptions;
+  /** The walking/standing mixture (its `kalman` is replaced by {@link kalman}). */
+  motion: Omit<MotionOptions, 'kalman'>;
   zones: ZoneHysteresis;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   windowMs: 4_000,
+  trackedWindowMs: 1_500,
+  lagCompensation: true,
+  overlapInflation: true,
   maxSamplesPerLink: 12,
   idleMs: 5 * 60_000,
   maxSubjects: 200_000,
@@ -90,7 +107,18 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   tracking: true,
   locate: DEFAULT_LOCATE,
   kalman: DEFAULT_KALMAN,
+  motion: DEFAULT_MOTION,
   zones: DEFAULT_ZONE_HYSTERESIS,
+};
+
+/** Engine options as callers give them: any subset, nested groups partial too. */
+export type EngineConfig = Partial<
+  Omit<EngineOptions, 'locate' | 'kalman' | 'motion' | 'zones'>
+> & {
+  locate?: Partial<LocateOptions>;
+  kalman?: Partial<KalmanOptions>;
+  motion?: Partial<EngineOptions['motion']>;
+  zones?: Partial<ZoneHysteresis>;
 };
 
 /** A position update with the fix (before tracking) it was made from. */
@@ -115,7 +143,7 @@ interface SubjectState {
   kind: Exclude<SensorKind, 'camera'>;
   links: Map<string, LinkWindow>;
   lastSeen: number;
-  track: TrackState | null;
+  track: MotionTrack | null;
   zone: ZoneState;
   tx: { mean: number; variance: number };
 }
@@ -134,12 +162,13 @@ export class LocalisationEngine {
   private lastEvictionAt = -Infinity;
   private rejectedCount = 0;
 
-  constructor(options: Partial<EngineOptions> = {}) {
+  constructor(options: EngineConfig = {}) {
     this.options = {
       ...DEFAULT_ENGINE_OPTIONS,
       ...options,
       locate: { ...DEFAULT_LOCATE, ...options.locate },
       kalman: { ...DEFAULT_KALMAN, ...options.kalman },
+      motion: { ...DEFAULT_MOTION, ...options.motion },
       zones: { ...DEFAULT_ZONE_HYSTERESIS, ...options.zones },
     };
   }
@@ -268,23 +297,32 @@ export class LocalisationEngine {
 
   private updateSubject(state: SubjectState, now: number): DetailedUpdate | null {
     const o = this.options;
+    const windowMs = o.tracking ? o.trackedWindowMs : o.windowMs;
     const links: LinkMeasurement[] = [];
+    let atSum = 0;
+    let atWeight = 0;
     for (const [sensorId, window] of state.links) {
-      if (pruneWindow(window, now - o.windowMs)) {
+      if (pruneWindow(window, now - windowMs)) {
         state.links.delete(sensorId);
         continue;
       }
       const smoothed = smoothLink(window);
       const anchor = state.store.anchors.get(sensorId);
-      if (smoothed && anchor) links.push({ anchor, rssi: smoothed.rssi, weight: smoothed.weight });
+      if (smoothed && anchor) {
+        links.push({ anchor, rssi: smoothed.rssi, weight: smoothed.weight });
+        atSum += smoothed.weight * smoothed.meanAt;
+        atWeight += smoothed.weight;
+      }
     }
     if (links.length === 0) return null;
-    const previous = state.track ? predictTrack(state.track, now, o.kalman) : null;
+    const motion: MotionOptions = { ...o.motion, kalman: o.kalman };
+    const previous = state.track ? predictMotion(state.track, now, motion) : null;
+    const predicted = previous ? combinedTrack(previous) : null;
     const fix = locate({
       links,
       tx: { mean: state.tx.mean, sigmaDb: Math.sqrt(state.tx.variance) },
       bounds: state.store.bounds,
-      starts: previous ? [{ x: previous.s[0], y: previous.s[1] }] : undefined,
+      starts: predicted ? [{ x: predicted.s[0], y: predicted.s[1] }] : undefined,
       options: { ...o.locate, sigmaDb: state.store.sigmaDb },
     });
     if (!fix) return null;
@@ -298,14 +336,26 @@ export class LocalisationEngine {
     let y = fix.y;
     let uncertainty = fix.uncertainty;
     if (o.tracking) {
-      const variance = (fix.uncertainty * fix.uncertainty) / 2;
+      // The fix describes the readings' mean time, not `now`.
+      const lagS =
+        o.lagCompensation && atWeight > 0 ? Math.max(0, (now - atSum / atWeight) / 1000) : 0;
+      // Consecutive fixes share readings (each reading sits in every fix of its window): their
+      // errors are correlated, so the filter must not count a reading's information once per fix.
+      // Inflating R by the number of fixes a reading enters (window ÷ update interval) keeps the
+      // total information of a long run equal to that of its readings.
+      const sinceLast = state.track ? now - state.track.at : windowMs;
+      const overlap = o.overlapInflation
+        ? Math.min(o.maxSamplesPerLink, Math.max(1, windowMs / Math.max(1, sinceLast)))
+        : 1;
+      const variance = ((fix.uncertainty * fix.uncertainty) / 2) * overlap;
       const track = previous
-        ? updateTrack(previous, { x: fix.x, y: fix.y, variance }, o.kalman)
-        : startTrack(now, fix.x, fix.y, variance, o.kalman);
+        ? updateMotion(previous, { x: fix.x, y: fix.y, variance, lagS }, motion)
+        : startMotion(now, fix.x, fix.y, variance, motion);
       state.track = { ...track, at: now };
-      x = track.s[0];
-      y = track.s[1];
-      uncertainty = trackUncertainty(track);
+      const combined = combinedTrack(track);
+      x = combined.s[0];
+      y = combined.s[1];
+      uncertainty = trackUncertainty(combined);
     }
     state.zone = assignZone({
       state: state.zone,

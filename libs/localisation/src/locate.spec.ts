@@ -70,4 +70,20 @@ describe(locate.name, () => {
     expect(locate({ links: all, tx, options: { strategy: 'nearest' } })!.method).toBe('nearest');
     expect(locate({ links: all, tx, options: { strategy: 'centroid' } })!.method).toBe('centroid');
   });
+
+  it('shrinks the solver towards the centroid by the centroid’s known error variance', () => {
+    const all = links([anchor('a', 0, 0), anchor('b', 10, 0), anchor('c', 5, 9)], { x: 1, y: 1 });
+    const centroid = locate({ links: all, tx, options: { strategy: 'centroid' } })!;
+    const ml = locate({ links: all, tx })!;
+    const map = locate({ links: all, tx, options: { centroidPriorVarianceM2: 0.5 } })!;
+    const pinned = locate({ links: all, tx, options: { centroidPriorVarianceM2: 1e-8 } })!;
+    expect(map.method).toBe('multilateration');
+    const toCentroid = (f: { x: number; y: number }): number =>
+      Math.hypot(f.x - centroid.x, f.y - centroid.y);
+    expect(toCentroid(map)).toBeLessThan(toCentroid(ml));
+    expect(toCentroid(pinned)).toBeLessThan(0.01);
+    expect(locate({ links: all, tx, options: { centroidPriorVarianceM2: Number.NaN } })).toEqual(
+      ml,
+    );
+  });
 });

@@ -13,6 +13,12 @@ export interface LocateOptions {
   loss: RobustLoss;
   /** Solver fixes less certain than this (1-σ radial, metres) are replaced by the centroid. */
   maxUncertaintyM: number;
+  /**
+   * Per-axis error variance of the weighted centroid, m², when it is known (measured on surveyed
+   * points): the solver then treats the centroid as a Gaussian prior of that variance and returns
+   * the MAP position, which shrinks poorly determined fixes towards it. 0: maximum likelihood.
+   */
+  centroidPriorVarianceM2: number;
   /** Anchor layouts whose scatter has a smaller eigenvalue than this (m²) count as collinear. */
   minSpreadM2: number;
 }
@@ -24,6 +30,7 @@ export const DEFAULT_LOCATE: LocateOptions = {
   loss: 'huber',
   maxUncertaintyM: 20,
   minSpreadM2: 0.25,
+  centroidPriorVarianceM2: 0,
 };
 
 export interface Fix {
@@ -55,7 +62,12 @@ export function locate(params: {
   if (o.strategy === 'aisle' && sensorCount >= 3) {
     const spread = spreadMinEigenvalue(links.map((l) => l.anchor));
     if (spread >= o.minSpreadM2) {
+      const c =
+        o.centroidPriorVarianceM2 > 0 && Number.isFinite(o.centroidPriorVarianceM2)
+          ? weightedCentroid(links, { deviceHeight: o.deviceHeight })
+          : null;
       const r = multilaterate({
+        positionPrior: c ? { x: c.x, y: c.y, variance: o.centroidPriorVarianceM2 } : undefined,
         links,
         sigmaDb: o.sigmaDb,
         deviceHeight: o.deviceHeight,

@@ -187,4 +187,46 @@ describe(multilaterate.name, () => {
       { numRuns: 200 },
     );
   });
+
+  describe('with a position prior (MAP)', () => {
+    const links = exactLinks({ anchors: triangle, at: { x: 3, y: 4 } });
+    const base = { links, sigmaDb: 4, deviceHeight: 0, tx: { mean: 0, sigmaDb: 0 } };
+
+    it('is the ML fix for a vague prior and the prior mean for a tight one', () => {
+      const ml = multilaterate(base)!;
+      const vague = multilaterate({ ...base, positionPrior: { x: 9, y: 9, variance: 1e8 } })!;
+      const tight = multilaterate({ ...base, positionPrior: { x: 9, y: 9, variance: 1e-6 } })!;
+      expect(vague.x).toBeCloseTo(ml.x, 3);
+      expect(vague.y).toBeCloseTo(ml.y, 3);
+      expect(tight.x).toBeCloseTo(9, 2);
+      expect(tight.y).toBeCloseTo(9, 2);
+    });
+
+    it('shrinks towards the prior and reports the (smaller) posterior covariance', () => {
+      const ml = multilaterate(base)!;
+      const map = multilaterate({ ...base, positionPrior: { x: 9, y: 9, variance: 2 } })!;
+      expect(Math.hypot(map.x - 9, map.y - 9)).toBeLessThan(Math.hypot(ml.x - 9, ml.y - 9));
+      expect(map.uncertainty).toBeLessThan(ml.uncertainty);
+    });
+
+    it('makes a collinear layout solvable and ignores a non-finite or non-positive prior', () => {
+      const line = [anchor('a', 0, 0), anchor('b', 5, 0), anchor('c', 10, 0)];
+      const onLine = {
+        ...base,
+        links: exactLinks({ anchors: line, at: { x: 4, y: 3 } }),
+        tx: { mean: 0, sigmaDb: 6 },
+      };
+      const map = multilaterate({ ...onLine, positionPrior: { x: 4, y: 2, variance: 4 } });
+      expect(map).not.toBeNull();
+      expect([map!.x, map!.y, map!.uncertainty].every(Number.isFinite)).toBe(true);
+      for (const variance of [0, -1, Number.NaN, Infinity]) {
+        expect(multilaterate({ ...base, positionPrior: { x: 9, y: 9, variance } })).toEqual(
+          multilaterate(base),
+        );
+      }
+      expect(
+        multilaterate({ ...base, positionPrior: { x: Number.NaN, y: 9, variance: 1 } }),
+      ).toEqual(multilaterate(base));
+    });
+  });
 });

@@ -36,6 +36,11 @@ export interface MultilaterationInput {
   bounds?: Box;
   /** Extra start points (e.g. the previous fix); the weighted centroid and strongest anchor are always tried. */
   starts?: readonly { x: number; y: number }[];
+  /**
+   * A Gaussian prior on the position (mean, per-axis variance m²): the solver then returns the
+   * maximum a-posteriori position, and the covariance is the posterior's. Without it: maximum likelihood.
+   */
+  positionPrior?: { x: number; y: number; variance: number };
 }
 
 export interface MultilaterationResult {
@@ -85,6 +90,11 @@ export function multilaterate(input: MultilaterationInput): MultilaterationResul
   const txMean = Number.isFinite(input.tx.mean) ? input.tx.mean : 0;
   const priorW = fitTx && Number.isFinite(input.tx.sigmaDb) ? 1 / input.tx.sigmaDb ** 2 : 0;
   const loss = input.loss ?? 'huber';
+  const pp = input.positionPrior;
+  const prior: PositionPrior =
+    pp && [pp.x, pp.y].every(Number.isFinite) && pp.variance > 0 && Number.isFinite(pp.variance)
+      ? { x: pp.x, y: pp.y, w: 1 / pp.variance }
+      : { x: 0, y: 0, w: 0 };
   const starts: { x: number; y: number }[] = [];
   const centroid = weightedCentroid(links, { deviceHeight: input.deviceHeight });
   if (centroid) starts.push(centroid);
@@ -115,6 +125,7 @@ export function multilaterate(input: MultilaterationInput): MultilaterationResul
       fitTx,
       txMean,
       priorW,
+      prior,
       loss,
       bounds: input.bounds,
     });
@@ -145,6 +156,13 @@ function buildModel(links: readonly LinkMeasurement[], input: MultilaterationInp
     m.invS[i] = Math.sqrt(l.weight) / input.sigmaDb;
   });
   return m;
+}
+
+/** Position prior as the solver uses it: mean and per-axis information (1/variance; 0: none). */
+interface PositionPrior {
+  x: number;
+  y: number;
+  w: number;
 }
 
 function rho(e: number, loss: RobustLoss): number {
@@ -178,9 +196,10 @@ function cost(
   loss: RobustLoss,
   txMean: number,
   priorW: number,
+  prior: PositionPrior,
 ): number {
   const [x, y, b] = theta;
-  let c = 0;
+  let c = 0.5 * prior.w * ((x - prior.x) ** 2 + (y - prior.y) ** 2);
   for (let i = 0; i < m.count; i += 1) {
     const d2 = Math.max(MIN_RANGE_M ** 2, (x - m.ax[i]!) ** 2 + (y - m.ay[i]!) ** 2 + m.dz2[i]!);
     const mu = m.p0[i]! + b - 5 * m.n[i]! * Math.log10(d2);
@@ -231,10 +250,19 @@ function levenbergMarquardt(params: {
   fitTx: boolean;
   txMean: number;
   priorW: number;
+  prior: PositionPrior;
   loss: RobustLoss;
   bounds: Box | undefined;
 }): MultilaterationResult | null {
-  const { model, fitTx, txMean, priorW, loss, bounds } = params;
+  const { model, fitTx, txMean, priorW, prior, loss, bounds } = params;
+  const addPrior = (h: number[][], g: number[] | null, t: readonly number[]): void => {
+    h[0]![0] = h[0]![0]! + prior.w;
+    h[1]![1] = h[1]![1]! + prior.w;
+    if (g) {
+      g[0] = g[0]! + prior.w * (prior.x - t[0]!);
+      g[1] = g[1]! + prior.w * (prior.y - t[1]!);
+    }
+  };
   const dim = fitTx ? 3 : 2;
   const project = (t: [number, number, number]): [number, number, number] =>
     bounds
@@ -242,12 +270,13 @@ function levenbergMarquardt(params: {
       : t;
   let theta = project([params.start.x, params.start.y, txMean]);
   if (fitTx) theta[2] = bestTxOffset(model, theta, txMean, priorW);
-  let current = cost(model, theta, loss, txMean, priorW);
+  let current = cost(model, theta, loss, txMean, priorW, prior);
   let lambda = 1e-2;
   let iterations = 0;
   let converged = false;
   for (; iterations < MAX_ITERATIONS; iterations += 1) {
     const { h, g } = normalEquations(model, theta, loss);
+    addPrior(h, g, theta);
     if (fitTx) {
       h[2]![2] = h[2]![2]! + priorW;
       g[2] = g[2]! + priorW * (txMean - theta[2]);
@@ -273,7 +302,7 @@ function levenbergMarquardt(params: {
         theta[1] + delta[1]!,
         fitTx ? theta[2] + delta[2]! : theta[2],
       ]);
-      const nextCost = cost(model, next, loss, txMean, priorW);
+      const nextCost = cost(model, next, loss, txMean, priorW, prior);
       if (Number.isFinite(nextCost) && nextCost <= current) {
         const moved = Math.hypot(next[0] - theta[0], next[1] - theta[1]);
         theta = next;
@@ -293,6 +322,7 @@ function levenbergMarquardt(params: {
     if (converged) break;
   }
   const { h } = normalEquations(model, theta, loss);
+  addPrior(h, null, theta);
   let cov: number[][] | null;
   if (fitTx) {
     h[2]![2] = h[2]![2]! + priorW;

@@ -47,7 +47,7 @@ export function locateOffline(params: {
     locate: {
       ...(c.sigmaDb !== undefined ? { sigmaDb: c.sigmaDb } : {}),
       ...(c.deviceHeight !== undefined ? { deviceHeight: c.deviceHeight } : {}),
-    } as never,
+    },
   });
   engine.setStore({
     storeId: STORE,

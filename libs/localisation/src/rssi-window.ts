@@ -35,11 +35,17 @@ export function pruneWindow(window: LinkWindow, from: number): boolean {
 /**
  * Smoothed RSSI of the readings in the window: the mean in dB (the ML estimate of the mean under
  * log-normal shadowing), trimmed of the lowest and highest readings when there are five or more
- * (a body blocking the path for one frame, a reflection). `weight` = readings used.
+ * (a body blocking the path for one frame, a reflection). `weight` = readings used; `meanAt` =
+ * the readings' mean time (what a fix from the window describes).
  */
-export function smoothLink(window: LinkWindow): { rssi: number; weight: number } | null {
+export function smoothLink(
+  window: LinkWindow,
+): { rssi: number; weight: number; meanAt: number } | null {
   const n = window.rssi.length;
   if (n === 0) return null;
+  let sumAt = 0;
+  for (const t of window.at) sumAt += t;
+  const meanAt = sumAt / n;
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -48,6 +54,6 @@ export function smoothLink(window: LinkWindow): { rssi: number; weight: number }
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (n >= 5) return { rssi: (sum - min - max) / (n - 2), weight: n - 2 };
-  return { rssi: sum / n, weight: n };
+  if (n >= 5) return { rssi: (sum - min - max) / (n - 2), weight: n - 2, meanAt };
+  return { rssi: sum / n, weight: n, meanAt };
 }

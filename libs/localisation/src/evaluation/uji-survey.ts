@@ -1,8 +1,15 @@
 import { crlb } from '../crlb.js';
 import { boxAround } from '../geometry.js';
 import type { Anchor, LinkMeasurement } from '../link.js';
+import { weightedCentroid } from '../baselines.js';
 import { locate, type LocateOptions } from '../locate.js';
-import { fitPathLoss, type PathLossFit } from '../path-loss.js';
+import { solveLinear } from '../linear-algebra.js';
+import {
+  fitPathLoss,
+  MIN_RANGE_M,
+  type PathLossCalibration,
+  type PathLossFit,
+} from '../path-loss.js';
 import { errorStats, rms, round, type ErrorStats } from './error-stats.js';
 
 /** The UJI BLE survey's marker for "beacon not heard in this scan". */
@@ -110,6 +117,8 @@ interface SurveyCase {
   truth: SurveyScan;
   links: LinkMeasurement[];
   fit: PathLossFit;
+  /** The centroid's per-axis error variance measured on the training scans, m². */
+  centroidVariance: number;
 }
 
 /**
@@ -129,6 +138,7 @@ export function evaluateUjiSurvey(params: {
   const isTrain = (s: SurveyScan): boolean => Number(s.group) % 2 === 0;
   const sets = [...new Set(survey.scans.map((s) => s.set))].sort();
   const fits: Record<string, PathLossFit> = {};
+  const centroidVariances: Record<string, number> = {};
   const singles: SurveyCase[] = [];
   const windows: SurveyCase[] = [];
   let trainScans = 0;
@@ -149,6 +159,7 @@ export function evaluateUjiSurvey(params: {
       perSensorOffsets: true,
     });
     if (!fit) continue;
+    const perBeaconFit = fitPerBeacon(train, survey.beacons, fit);
     fits[set] = roundFit(fit);
     trainScans += train.length;
     testScans += test.length;
@@ -157,12 +168,25 @@ export function evaluateUjiSurvey(params: {
       x: b.x,
       y: b.y,
       z: 0,
-      calibration: {
+      calibration: perBeaconFit.get(b.id) ?? {
         measuredPower: fit.measuredPower,
         pathLossExponent: fit.pathLossExponent,
         receiverOffset: fit.receiverOffsets[b.id] ?? 0,
       },
     }));
+    // The centroid's own error on the training points (per axis): the prior variance for the MAP solver.
+    const trainErrors2: number[] = [];
+    for (const s of train) {
+      const links = linksOf(
+        s.rssi.map((r) => (r === null ? [] : [r])),
+        anchors,
+      );
+      const c = weightedCentroid(links, { deviceHeight: 0 });
+      if (c) trainErrors2.push(((c.x - s.x) ** 2 + (c.y - s.y) ** 2) / 2);
+    }
+    const centroidVariance =
+      trainErrors2.length > 0 ? trainErrors2.reduce((a, b) => a + b, 0) / trainErrors2.length : 0;
+    centroidVariances[set] = round(centroidVariance);
     for (const s of test) {
       if (s.rssi.some((r) => r !== null)) {
         singles.push({
@@ -172,6 +196,7 @@ export function evaluateUjiSurvey(params: {
             anchors,
           ),
           fit,
+          centroidVariance,
         });
       } else unheardScans += 1;
     }
@@ -182,7 +207,13 @@ export function evaluateUjiSurvey(params: {
         scans.flatMap((s) => (s.rssi[c] === null ? [] : [s.rssi[c] as number])),
       );
       if (perBeacon.some((v) => v.length > 0)) {
-        windows.push({ truth: scans[0] as SurveyScan, links: linksOf(perBeacon, anchors), fit });
+        windows.push({
+          truth: scans[0] as SurveyScan,
+          links: linksOf(perBeacon, anchors),
+          fit,
+          // Measured on single scans: an over-estimate for a window, so a weaker prior.
+          centroidVariance,
+        });
       }
     }
   }
@@ -192,7 +223,7 @@ export function evaluateUjiSurvey(params: {
     const errors = { nearest: [] as number[], centroid: [] as number[], aisle: [] as number[] };
     const bounds2: number[] = [];
     let multilateration = 0;
-    for (const { truth, links, fit } of cases) {
+    for (const { truth, links, fit, centroidVariance } of cases) {
       const options: Partial<LocateOptions> = { sigmaDb: fit.sigmaDb, deviceHeight: 0 };
       // The surveying phone is the device the model was fitted with: its power is known (σ_tx 1 dB).
       const tx = { mean: 0, sigmaDb: 1 };
@@ -204,7 +235,16 @@ export function evaluateUjiSurvey(params: {
       errors.centroid.push(
         err(locate({ links, tx, bounds, options: { ...options, strategy: 'centroid' } })),
       );
-      const fix = locate({ links, tx, bounds, options: { ...options, strategy: 'aisle' } });
+      const fix = locate({
+        links,
+        tx,
+        bounds,
+        options: {
+          ...options,
+          strategy: 'aisle',
+          centroidPriorVarianceM2: centroidVariance,
+        },
+      });
       if (fix?.method === 'multilateration') multilateration += 1;
       errors.aisle.push(err(fix));
       bounds2.push(
@@ -260,4 +300,53 @@ function linksOf(
       { anchor, rssi: values.reduce((s, v) => s + v, 0) / values.length, weight: values.length },
     ];
   });
+}
+
+/** Prior spread of a beacon's own exponent around the set's common one. */
+const BEACON_EXPONENT_PRIOR_SD = 0.5;
+/** Prior spread of a beacon's own 1-m power around the common fit's (with its offset), dB. */
+const BEACON_POWER_PRIOR_SD = 3;
+
+/**
+ * Per-beacon log-distance calibration (1-m power and exponent) from the training scans: the
+ * posterior mean under a Gaussian prior centred on the set's common fit (exponent ± 0.5, power
+ * ± 3 dB) and the common σ as the noise, so a beacon with few or poorly spread readings stays near
+ * the common model and one with many gets its own.
+ */
+function fitPerBeacon(
+  train: readonly SurveyScan[],
+  beacons: Survey['beacons'],
+  fit: PathLossFit,
+): Map<string, PathLossCalibration> {
+  const out = new Map<string, PathLossCalibration>();
+  const noise = 1 / Math.max(1e-6, fit.sigmaDb ** 2);
+  beacons.forEach((b, c) => {
+    const a0 = fit.measuredPower + (fit.receiverOffsets[b.id] ?? 0);
+    const n0 = fit.pathLossExponent;
+    // Unknowns (a, n): rssi = a − n·L, L = 10·log10 d.
+    const ata = [
+      [1 / BEACON_POWER_PRIOR_SD ** 2, 0],
+      [0, 1 / BEACON_EXPONENT_PRIOR_SD ** 2],
+    ];
+    const atb = [a0 / BEACON_POWER_PRIOR_SD ** 2, n0 / BEACON_EXPONENT_PRIOR_SD ** 2];
+    for (const s of train) {
+      const r = s.rssi[c];
+      if (r === null || r === undefined) continue;
+      const l = 10 * Math.log10(Math.max(MIN_RANGE_M, Math.hypot(s.x - b.x, s.y - b.y)));
+      ata[0]![0] = ata[0]![0]! + noise;
+      ata[0]![1] = ata[0]![1]! - noise * l;
+      ata[1]![0] = ata[1]![0]! - noise * l;
+      ata[1]![1] = ata[1]![1]! + noise * l * l;
+      atb[0] = atb[0]! + noise * r;
+      atb[1] = atb[1]! - noise * l * r;
+    }
+    const sol = solveLinear(ata, atb);
+    if (!sol || !sol.every(Number.isFinite) || !((sol[1] as number) > 0.5)) return;
+    out.set(b.id, {
+      measuredPower: sol[0] as number,
+      pathLossExponent: sol[1] as number,
+      receiverOffset: 0,
+    });
+  });
+  return out;
 }
