@@ -364,7 +364,7 @@ export class WebhookDispatcher {
     this.offeredCount -= ids.length;
     if (ids.length === 0) return { picked: 0, claimed: [] };
     const now = this.options.clock.now();
-    const rows = await this.options.dataSource.query<(SubscriptionRow & MessageRow)[]>(
+    const rows = await this.leased<(SubscriptionRow & MessageRow)[]>(
       `WITH picked AS (
          SELECT m.id FROM webhook_messages m
          WHERE m.id = ANY($3::text[]) AND m.status = 'pending' AND m.next_attempt_at <= $1::timestamptz
@@ -398,7 +398,7 @@ export class WebhookDispatcher {
     const now = this.options.clock.now();
     const busyIds = [...this.inFlight.keys()];
     const busyCounts = busyIds.map((id) => this.inFlight.get(id) ?? 0);
-    const rows = await this.options.dataSource.query<(SubscriptionRow & MessageRow)[]>(
+    const rows = await this.leased<(SubscriptionRow & MessageRow)[]>(
       `WITH picked AS (
          SELECT p.id FROM webhook_subscriptions s
          LEFT JOIN unnest($3::text[], $4::int[]) AS f(sub, n) ON f.sub = s.id
@@ -435,6 +435,18 @@ export class WebhookDispatcher {
     const claimed = rows.map(toClaimed);
     for (const m of claimed) this.take(m);
     return claimed;
+  }
+
+  /**
+   * A claim statement in a transaction of its own with an asynchronous commit: taking a lease
+   * does not wait for the disk. A lease lost in a database crash only means the message is
+   * claimed and delivered again, with the same `webhook-id`.
+   */
+  private leased<T>(sql: string, parameters: unknown[]): Promise<T> {
+    return this.options.dataSource.transaction(async (manager) => {
+      await relaxedCommit(manager);
+      return manager.query<T>(sql, parameters);
+    });
   }
 
   private async deliver(message: Claimed): Promise<void> {
