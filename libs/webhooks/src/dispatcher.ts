@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { databaseKind } from '@aisle/persistence';
 import type { AisleEvent, Clock } from '@aisle/sdk';
 import { DELIVERY_TIMEOUT_MS, type DeliveryResult, type HttpDeliverer } from './http-delivery.js';
 import { MAX_ATTEMPTS, nextRetryDelay, parseRetryAfter } from './retry.js';
@@ -123,7 +124,11 @@ export class WebhookDispatcher {
     [];
   private flushing = false;
 
-  constructor(private readonly options: WebhookDispatcherOptions) {}
+  private readonly pglite: boolean;
+
+  constructor(private readonly options: WebhookDispatcherOptions) {
+    this.pglite = databaseKind(options.dataSource) === 'pglite';
+  }
 
   /** Starts delivering: now, on {@link wake} / {@link offer}, and every poll interval. */
   start(): void {
@@ -438,11 +443,13 @@ export class WebhookDispatcher {
   }
 
   /**
-   * A claim statement in a transaction of its own with an asynchronous commit: taking a lease
-   * does not wait for the disk. A lease lost in a database crash only means the message is
-   * claimed and delivered again, with the same `webhook-id`.
+   * A lease or success-record statement in a transaction of its own with an asynchronous
+   * commit: it does not wait for the disk. One lost in a database crash only means the message
+   * is claimed and delivered again, with the same `webhook-id`.
    */
   private leased<T>(sql: string, parameters: unknown[]): Promise<T> {
+    // PGlite has no disk flush to skip (and every statement blocks the event loop): one statement.
+    if (this.pglite) return this.options.dataSource.query<T>(sql, parameters);
     return this.options.dataSource.transaction(async (manager) => {
       await relaxedCommit(manager);
       return manager.query<T>(sql, parameters);
@@ -520,41 +527,34 @@ export class WebhookDispatcher {
     }
   }
 
+  /** One statement (so one transaction): the attempts, the messages, the subscriptions. */
   private async writeDelivered(batch: Finished[]): Promise<void> {
     const col = <T>(f: (b: Finished) => T): T[] => batch.map(f);
-    await this.options.dataSource.transaction(async (manager) => {
-      await relaxedCommit(manager);
-      await manager.query(
-        `INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::int[], $8::text[])`,
-        [
-          col((b) => b.message.id),
-          col((b) => b.message.subscriptionId),
-          col((b) => b.message.attempts),
-          col((b) => new Date(b.at).toISOString()),
-          col((b) => b.result.outcome),
-          col((b) => b.result.statusCode),
-          col((b) => b.result.latencyMs),
-          col((b) => b.result.excerpt),
-        ],
-      );
-      await manager.query(
-        `UPDATE webhook_messages m SET status = 'delivered', delivered_at = v.at, last_error = NULL
-         FROM unnest($1::text[], $2::int[], $3::timestamptz[]) AS v(id, attempts, at)
+    await this.leased(
+      `WITH attempts AS (
+         INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::int[], $8::text[])
+       ),
+       messages AS (
+         UPDATE webhook_messages m SET status = 'delivered', delivered_at = v.at, last_error = NULL
+         FROM unnest($1::text[], $3::int[], $4::timestamptz[]) AS v(id, attempts, at)
          WHERE m.id = ANY($1::text[]) AND m.id = v.id AND m.attempts = v.attempts
-           AND m.status = 'pending'`,
-        [
-          col((b) => b.message.id),
-          col((b) => b.message.attempts),
-          col((b) => new Date(b.at).toISOString()),
-        ],
-      );
-      await manager.query(
-        `UPDATE webhook_subscriptions SET failing_since = NULL
-         WHERE id = ANY($1::text[]) AND failing_since IS NOT NULL`,
-        [[...new Set(col((b) => b.message.subscriptionId))]],
-      );
-    });
+           AND m.status = 'pending'
+       )
+       UPDATE webhook_subscriptions SET failing_since = NULL
+       WHERE id = ANY($9::text[]) AND failing_since IS NOT NULL`,
+      [
+        col((b) => b.message.id),
+        col((b) => b.message.subscriptionId),
+        col((b) => b.message.attempts),
+        col((b) => new Date(b.at).toISOString()),
+        col((b) => b.result.outcome),
+        col((b) => b.result.statusCode),
+        col((b) => b.result.latencyMs),
+        col((b) => b.result.excerpt),
+        [...new Set(col((b) => b.message.subscriptionId))],
+      ],
+    );
   }
 
   /** Attempt log, then the message's and the subscription's new state, in one transaction. */
