@@ -332,6 +332,8 @@ describe('coupons for loyalty members', () => {
       .expect(403);
   });
 
+  // Twice 3 days of fake time: the clock runs every per-minute job of the hub on the way (~3 s
+  // alone, over 30 s when the whole suite shares 2 CPUs).
   it('links visits only with analytics-linking consent: an n-th visit offer, forgotten on withdrawal', async () => {
     await sut
       .patch(`/api/stores/${STORE}`, {
@@ -384,7 +386,7 @@ describe('coupons for loyalty members', () => {
         reason: expect.stringMatching(/analytics-linking consent/),
       }),
     ]);
-  });
+  }, 120_000);
 
   it('exports the offers with the member and erases them with the member', async () => {
     const exported = await sut.get(`/api/members/${marketingMember}/export`, loyalty).expect(200);
