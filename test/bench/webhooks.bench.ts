@@ -2,7 +2,10 @@
 // DATABASE_URL is set (a fresh schema, dropped at the end), else in-memory PGlite (reported as
 // such). (a) steady: 1,000 events/s for 10 s through the outbox and dispatcher, latency from the
 // event's time to the receiver having the body (p50/p99/max); (b) burst: 5,000 events written at
-// once, deliveries/s until all are delivered.
+// once, deliveries/s until all are delivered. (raw) the floor on the same machine in the same
+// run: the same signed-size bodies POSTed straight to the same receiver with the same
+// HttpDeliverer, no database — 1,000/s for 3 s (latency) and 5,000 at once (posts/s), with the
+// ratios of the outbox figures to these.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +22,7 @@ import {
 const RATE = 1000; // events/s
 const STEADY_S = 10;
 const BURST = 5000;
+const RAW_STEADY_S = 3;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -61,7 +65,7 @@ export default async function bench(): Promise<object> {
   const outbox = new WebhookOutbox({
     dataSource,
     clock: systemClock,
-    onWritten: () => dispatcher.wake(),
+    onWritten: (messages) => dispatcher.offer(messages),
     onError: (e) => console.error(e),
   });
   dispatcher.start();
@@ -127,6 +131,56 @@ export default async function bench(): Promise<object> {
     deliveriesPerSecond: Math.round((received - before) / burstSeconds),
   };
 
+  // (raw) the same HTTP path without the outbox: the floor under this run's load.
+  const deliverer = new HttpDeliverer({ allow });
+  const hook = `http://127.0.0.1:${port}/hook`;
+  const post = (): Promise<unknown> =>
+    deliverer.deliver({
+      url: hook,
+      headers: {},
+      body: JSON.stringify({ type: 'sensor.online', timestamp: new Date().toISOString() }),
+    });
+  latencies.length = 0;
+  const rawBefore = received;
+  const rawTotal = RATE * RAW_STEADY_S;
+  const rawStarted = Date.now();
+  let rawSent = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(rawTotal, Math.floor(((Date.now() - rawStarted) / 1000) * RATE));
+      while (rawSent < due) {
+        const p: Promise<unknown> = post().finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        rawSent += 1;
+      }
+      if (rawSent >= rawTotal) resolve();
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+  await waitFor(rawBefore + rawTotal, 30_000);
+  const rawLatencies = [...latencies].sort((a, b) => a - b);
+  const rawBurstBefore = received;
+  const rawBurstStart = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 128 }, async () => {
+      while (next < BURST) {
+        next += 1;
+        await post();
+      }
+    }),
+  );
+  const rawBurstSeconds = (Date.now() - rawBurstStart) / 1000;
+  deliverer.close();
+  const rawP99 = percentile(rawLatencies, 99);
+  const raw = {
+    what: 'the same POSTs straight to the same receiver (HttpDeliverer, no database)',
+    steadyLatencyMs: { p50: percentile(rawLatencies, 50), p99: rawP99 },
+    postsPerSecond: Math.round((received - rawBurstBefore) / rawBurstSeconds),
+  };
+
   await outbox.close();
   await dispatcher.stop();
   server.closeAllConnections();
@@ -139,5 +193,10 @@ export default async function bench(): Promise<object> {
       kind === 'pglite' ? 'PGlite (in memory; set DATABASE_URL for PostgreSQL)' : 'PostgreSQL',
     steady,
     burst,
+    raw,
+    ratios: {
+      steadyP99ToRaw: Math.round((steady.latencyMs.p99 / Math.max(1, rawP99)) * 10) / 10,
+      burstToRawPosts: Math.round((burst.deliveriesPerSecond / raw.postsPerSecond) * 100) / 100,
+    },
   };
 }

@@ -60,7 +60,11 @@ describe('aggregation through the hub: positions and camera counts → events, r
   let managerKey: string;
 
   beforeAll(async () => {
-    sut = await startTestHub({ clock });
+    sut = await startTestHub({ clock, env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
+    // Nothing listens there: only the outbox rows are looked at.
+    await sut
+      .post('/api/webhooks', { url: 'http://127.0.0.1:9/hook', eventTypes: ['visit.ended'] })
+      .expect(201);
     await sut
       .post('/api/stores', {
         id: STORE,
@@ -145,6 +149,22 @@ describe('aggregation through the hub: positions and camera counts → events, r
         .map((e) => (e.data as { visitId: string }).visitId),
     );
     expect(ids.size).toBe(8);
+  });
+
+  it('writes each visit.ended to the webhook outbox once, in the transaction of its visit fact', async () => {
+    const ended = sut.events.filter((e) => e.type === 'visit.ended');
+    const rows = await sut.hub.parts.dataSource.query<{ event_id: string; n: number }[]>(
+      `SELECT event_id, count(*)::int AS n FROM webhook_messages
+       WHERE event_type = 'visit.ended' GROUP BY event_id`,
+    );
+    expect(new Map(rows.map((r) => [r.event_id, r.n]))).toEqual(
+      new Map(ended.map((e) => [e.id, 1])),
+    );
+    const facts = await sut.hub.parts.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM agg_visits WHERE store_id = $1`,
+      [STORE],
+    );
+    expect(facts[0]?.n).toBe(ended.length);
   });
 
   it('serves the metrics to an admin unsuppressed', async () => {

@@ -1,7 +1,8 @@
 import { FakeClock } from '@aisle/sdk/testing';
 import type { AisleEvent } from '@aisle/sdk';
 import { TEST_NOTICE } from '../support/policies.js';
-import { startTestHub, type TestHub } from '../support/test-hub.js';
+import { eventually, startTestHub, type TestHub } from '../support/test-hub.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * The coupon module end to end: offers only for members with marketing consent, reported by the
@@ -12,6 +13,10 @@ describe('coupons for loyalty members', () => {
   const STORE = 'cafe';
   const clock = new FakeClock(Date.UTC(2026, 2, 2, 9, 0, 0)); // a Monday, 10:00 in Berlin
   let sut: TestHub;
+  let loyaltyHooks: WebhookReceiver;
+  let subscriberHooks: WebhookReceiver;
+  let loyaltySubscription: string;
+  let subscriber: string;
   let loyalty: string;
   let marketingMember: string;
   let plainMember: string;
@@ -46,7 +51,9 @@ describe('coupons for loyalty members', () => {
     ) as { action: string; detail: { reason?: string; ruleId?: string } }[];
 
   beforeAll(async () => {
-    sut = await startTestHub({ clock });
+    loyaltyHooks = await startWebhookReceiver();
+    subscriberHooks = await startWebhookReceiver();
+    sut = await startTestHub({ clock, env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
     // The test drives the dwell evaluation itself (tick), so jumping days ahead queues nothing.
     await sut.hub.parts.presence.stop();
     await sut.hub.parts.aggregation.stop(); // nor does it queue days of rollup flushes
@@ -82,6 +89,23 @@ describe('coupons for loyalty members', () => {
         .post('/api/keys', { name: 'loyalty', role: 'loyalty', storeIds: [STORE] })
         .expect(201)
     ).body.key as string;
+    loyaltySubscription = (
+      await sut
+        .post(
+          '/api/webhooks',
+          { url: loyaltyHooks.url, eventTypes: ['coupon.issued', 'notice.entry'] },
+          loyalty,
+        )
+        .expect(201)
+    ).body.subscription.id as string;
+    subscriber = (
+      await sut
+        .post('/api/keys', { name: 'analytics', role: 'subscriber', storeIds: [STORE] })
+        .expect(201)
+    ).body.key as string;
+    await sut
+      .post('/api/webhooks', { url: subscriberHooks.url, eventTypes: ['visit.ended'] }, subscriber)
+      .expect(201);
     marketingMember = (
       await sut
         .post('/api/members', { appIdentity: 'app-1', consents: ['marketing'] }, loyalty)
@@ -94,6 +118,25 @@ describe('coupons for loyalty members', () => {
 
   afterAll(async () => {
     await sut?.stop();
+    await loyaltyHooks?.close();
+    await subscriberHooks?.close();
+  });
+
+  it('refuses the member-id events to a plain subscriber, naming the event type', async () => {
+    const refused = await sut
+      .post(
+        '/api/webhooks',
+        { url: subscriberHooks.url, eventTypes: ['visit.ended', 'coupon.issued'] },
+        subscriber,
+      )
+      .expect(400);
+    expect(refused.body.errors).toEqual([
+      {
+        field: 'eventTypes[1]',
+        value: 'coupon.issued',
+        message: expect.stringMatching(/^coupon\.issued carries the loyalty member id/),
+      },
+    ]);
   });
 
   it('refuses a rule on a sensitive zone when the policy is saved, naming the field', async () => {
@@ -170,6 +213,22 @@ describe('coupons for loyalty members', () => {
         detail: expect.objectContaining({ ruleId: 'coffee-dwell' }),
       }),
     ]);
+
+    // The webhook row was written once, with the offer; only the loyalty provider gets it.
+    const rows = await sut.hub.parts.dataSource.query<{ subscription_id: string }[]>(
+      `SELECT subscription_id FROM webhook_messages WHERE event_id = $1`,
+      [coupon?.id],
+    );
+    expect(rows).toEqual([{ subscription_id: loyaltySubscription }]);
+    const delivered = await eventually('coupon.issued at the loyalty provider', () =>
+      loyaltyHooks.received.find((r) => r.body.includes(coupon?.data.couponId ?? '?')),
+    );
+    expect(JSON.parse(delivered.body)).toMatchObject({
+      type: 'coupon.issued',
+      data: { memberId: marketingMember, couponId: coupon?.data.couponId },
+    });
+    expect(loyaltyHooks.received.some((r) => r.body.includes('"notice.entry"'))).toBe(true);
+    expect(subscriberHooks.received.filter((r) => r.body.includes(marketingMember))).toEqual([]);
   });
 
   it('decides a rule once per visit: staying longer or coming back to the zone issues nothing more', async () => {
@@ -273,6 +332,8 @@ describe('coupons for loyalty members', () => {
       .expect(403);
   });
 
+  // Twice 3 days of fake time: the clock runs every per-minute job of the hub on the way (~3 s
+  // alone, over 30 s when the whole suite shares 2 CPUs).
   it('links visits only with analytics-linking consent: an n-th visit offer, forgotten on withdrawal', async () => {
     await sut
       .patch(`/api/stores/${STORE}`, {
@@ -325,7 +386,7 @@ describe('coupons for loyalty members', () => {
         reason: expect.stringMatching(/analytics-linking consent/),
       }),
     ]);
-  });
+  }, 120_000);
 
   it('exports the offers with the member and erases them with the member', async () => {
     const exported = await sut.get(`/api/members/${marketingMember}/export`, loyalty).expect(200);

@@ -24,12 +24,17 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       pluginDirs: [join(REPO_ROOT, 'plugins'), join(FIXTURE_PLUGINS, 'ok')],
       env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' },
     });
-    // Every event type to a local receiver: webhook bodies are checked for raw MACs too.
+    // Every event type an admin may have to a local receiver: webhook bodies are checked for raw
+    // MACs too (member-id events go only to the loyalty provider; no member takes part here).
     const eventTypes = (await sut.get('/api/webhooks/event-types').expect(200)).body as {
       type: string;
+      loyaltyOnly: boolean;
     }[];
     await sut
-      .post('/api/webhooks', { url: receiver.url, eventTypes: eventTypes.map((t) => t.type) })
+      .post('/api/webhooks', {
+        url: receiver.url,
+        eventTypes: eventTypes.filter((t) => !t.loyaltyOnly).map((t) => t.type),
+      })
       .expect(201);
     await sut
       .post('/api/stores', {

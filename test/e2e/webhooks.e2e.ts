@@ -53,6 +53,43 @@ describe('webhooks from a hub with the demo store', () => {
     });
   });
 
+  it('keeps the member-id event types to loyalty keys: 400 naming the type for a subscriber', async () => {
+    const res = await sut
+      .post('/api/webhooks', { url: receiver.url, eventTypes: ['notice.entry'] }, subscriberKey)
+      .expect(400);
+    expect(res.body.errors).toEqual([
+      {
+        field: 'eventTypes[0]',
+        value: 'notice.entry',
+        message: expect.stringMatching(
+          /^notice\.entry carries the loyalty member id.*loyalty role/,
+        ),
+      },
+    ]);
+    const types = (await sut.get('/api/webhooks/event-types', subscriberKey).expect(200)).body as {
+      type: string;
+      loyaltyOnly: boolean;
+    }[];
+    expect(types.filter((t) => t.loyaltyOnly).map((t) => t.type)).toEqual([
+      'coupon.issued',
+      'notice.entry',
+    ]);
+    const loyalty = await sut
+      .post('/api/keys', { name: 'loyalty', role: 'loyalty', storeIds: ['demo'] })
+      .expect(201);
+    const created = await sut
+      .post(
+        '/api/webhooks',
+        { url: receiver.url, eventTypes: ['coupon.issued', 'notice.entry'] },
+        loyalty.body.key as string,
+      )
+      .expect(201);
+    expect(created.body.subscription).toMatchObject({ storeIds: ['demo'] });
+    await sut
+      .delete(`/api/webhooks/${created.body.subscription.id as string}`, loyalty.body.key as string)
+      .expect(204);
+  });
+
   it('creates a subscription for the key’s stores and shows the secret once', async () => {
     const res = await sut
       .post(

@@ -41,7 +41,9 @@ export interface RefreshResult {
 export class RollupStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async saveVisits(visits: readonly VisitRecord[]): Promise<void> {
+  /** Upserts visit facts (in `manager`'s transaction when given). */
+  async saveVisits(visits: readonly VisitRecord[], manager?: EntityManager): Promise<void> {
+    const target = manager ?? this.dataSource;
     for (let i = 0; i < visits.length; i += INSERT_BATCH) {
       const batch = visits.slice(i, i + INSERT_BATCH);
       const params: unknown[] = [];
@@ -56,7 +58,7 @@ export class RollupStore {
         const o = j * 5;
         return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}::jsonb)`;
       });
-      await this.dataSource.query(
+      await target.query(
         `INSERT INTO agg_visits (store_id, visit_id, started_at, ended_at, record)
          VALUES ${tuples.join(', ')}
          ON CONFLICT (store_id, visit_id) DO UPDATE SET started_at = EXCLUDED.started_at,

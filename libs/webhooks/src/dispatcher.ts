@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import type { Clock } from '@aisle/sdk';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { databaseKind } from '@aisle/persistence';
+import type { AisleEvent, Clock } from '@aisle/sdk';
 import { DELIVERY_TIMEOUT_MS, type DeliveryResult, type HttpDeliverer } from './http-delivery.js';
 import { MAX_ATTEMPTS, nextRetryDelay, parseRetryAfter } from './retry.js';
 import { webhookHeaders } from './signing.js';
@@ -31,12 +32,49 @@ export interface WebhookDispatcherOptions {
   maxInFlight?: number;
   /** How often due retries are looked for (ms, real time); 0 = never by itself. */
   pollIntervalMs?: number;
-  /** The hub disabled a subscription (publish `endpoint.disabled`). */
-  onDisabled?: (notice: DisabledNotice) => void;
+  /**
+   * Where the dispatcher writes `endpoint.disabled` in the transaction that disables the
+   * subscription (the outbox); without it the event is only passed to `onDisabled`.
+   */
+  outbox?: TransactionalOutbox;
+  /**
+   * Tells other dispatchers (other hubs) that messages are due which this one has no room for
+   * (PostgreSQL NOTIFY); see {@link PgOutboxChannel}.
+   */
+  channel?: OutboxChannel;
+  /**
+   * The hub disabled a subscription; `event` is the `endpoint.disabled` event already in the
+   * outbox (publish it on the bus for other consumers, not to the outbox again).
+   */
+  onDisabled?: (notice: DisabledNotice, event: AisleEvent<'endpoint.disabled'>) => void;
   /** One attempt finished (after it was recorded). */
   onAttempt?: (attempt: { messageId: string; result: DeliveryResult }) => void;
   onError?: (error: unknown) => void;
 }
+
+/** What the dispatcher needs of the outbox: rows written in the caller's transaction. */
+export interface TransactionalOutbox {
+  enqueueIn(manager: EntityManager, events: readonly AisleEvent[]): Promise<unknown>;
+}
+
+/** Cross-process wake-up between dispatchers (PostgreSQL LISTEN/NOTIFY). */
+export interface OutboxChannel {
+  /** Asks the other dispatchers to look for due messages. */
+  notify(): Promise<void>;
+}
+
+/** A message just committed to the outbox, due now. */
+export interface OfferedMessage {
+  id: string;
+  subscriptionId: string;
+}
+
+/** Messages one claim takes at most. */
+const CLAIM_BATCH = 256;
+/** Successes are recorded together within this window (ms): off the latency path. */
+const RECORD_WINDOW_MS = 20;
+/** Offered messages queued in memory at most (ids only); the rest wait in the outbox. */
+const MAX_OFFERED = 10_000;
 
 interface Claimed {
   id: string;
@@ -67,17 +105,34 @@ export class WebhookDispatcher {
   private total = 0;
   private pumping = false;
   private again = false;
+  /** Delivering by itself ({@link start}); otherwise only {@link runOnce} claims. */
+  private started = false;
   private stopped = false;
   private killed = false;
   private poll: NodeJS.Timeout | null = null;
+  /**
+   * Just-committed messages waiting for a slot, per subscription, oldest first: claimed by id
+   * before anything else. Bounded; beyond that they wait in the outbox for a general claim.
+   */
+  private readonly offered = new Map<string, OfferedMessage[]>();
+  private offeredCount = 0;
+  /** Due messages may be waiting in the outbox (a general claim is worth its query). */
+  private mayHaveDue = true;
+  /** Subscriptions that were at their limit when a claim found nothing. */
+  private readonly blocked = new Set<string>();
   private delivered: { finished: Finished; resolve: () => void; reject: (e: unknown) => void }[] =
     [];
   private flushing = false;
 
-  constructor(private readonly options: WebhookDispatcherOptions) {}
+  private readonly pglite: boolean;
 
-  /** Starts delivering: now, on {@link wake}, and every poll interval. */
+  constructor(private readonly options: WebhookDispatcherOptions) {
+    this.pglite = databaseKind(options.dataSource) === 'pglite';
+  }
+
+  /** Starts delivering: now, on {@link wake} / {@link offer}, and every poll interval. */
   start(): void {
+    this.started = true;
     this.stopped = false;
     const every = this.options.pollIntervalMs ?? 1000;
     if (every > 0 && !this.poll) {
@@ -87,10 +142,35 @@ export class WebhookDispatcher {
     this.wake();
   }
 
-  /** New rows may be due: look soon. */
+  /** Messages may be due (retries, replays, another hub's overflow): look now. */
   wake(): void {
-    if (this.stopped) return;
-    void this.pump();
+    this.mayHaveDue = true;
+    this.schedule();
+  }
+
+  /**
+   * Messages just committed (due now): claimed by id at once, up to the concurrency limits; the
+   * rest wait in the outbox for a general claim (and other hubs are told about them).
+   */
+  offer(messages: readonly OfferedMessage[]): void {
+    if (messages.length === 0) return;
+    let overflow = false;
+    for (const m of messages) {
+      if (this.offeredCount >= MAX_OFFERED) {
+        overflow = true;
+        continue;
+      }
+      const queue = this.offered.get(m.subscriptionId);
+      if (queue) queue.push(m);
+      else this.offered.set(m.subscriptionId, [m]);
+      this.offeredCount += 1;
+    }
+    if (overflow) {
+      this.mayHaveDue = true;
+      // Other hubs may have room for what this one cannot even queue.
+      this.options.channel?.notify().catch((error: unknown) => this.options.onError?.(error));
+    }
+    this.schedule();
   }
 
   /**
@@ -120,6 +200,7 @@ export class WebhookDispatcher {
     if (this.poll) clearInterval(this.poll);
     this.poll = null;
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    while (this.pumping) await new Promise((r) => setTimeout(r, 1));
   }
 
   /**
@@ -179,69 +260,170 @@ export class WebhookDispatcher {
     return { messageId: id, result };
   }
 
-  private async pump(): Promise<void> {
+  /** Pumps on the next turn of the event loop: finishes in the same turn share one claim. */
+  private schedule(): void {
+    if (!this.started || this.stopped) return;
     if (this.pumping) {
       this.again = true;
       return;
     }
     this.pumping = true;
+    setImmediate(() => void this.pump());
+  }
+
+  private async pump(): Promise<void> {
     try {
       do {
         this.again = false;
         if (this.stopped) return;
-        const claimed = await this.claim();
-        for (const message of claimed) {
-          const run = this.deliver(message).finally(() => {
-            this.running.delete(run);
-            // Claim in batches: once half the slots are free (or nothing is left in flight).
-            if (this.total <= this.maxInFlight() / 2) this.wake();
-          });
-          this.running.add(run);
+        let claimed: Claimed[] = [];
+        let picked = 0;
+        if (this.offeredCount > 0) {
+          ({ picked, claimed } = await this.claimOffered());
         }
-        if (claimed.length > 0) this.again = true;
-      } while (this.again && this.total < this.maxInFlight());
+        if (picked === 0 && this.mayHaveDue && this.room() > 0) {
+          this.mayHaveDue = false;
+          const full = [...this.inFlight]
+            .filter(([, n]) => n >= this.perSubscription())
+            .map(([id]) => id);
+          claimed = await this.claim();
+          if (claimed.length > 0) {
+            this.mayHaveDue = true; // there may be more once slots free up
+          } else {
+            // Nothing claimable; a subscription that was full may still have a backlog: look
+            // again when one of its slots is free.
+            for (const id of full) {
+              if ((this.inFlight.get(id) ?? 0) >= this.perSubscription()) {
+                this.blocked.add(id);
+              } else {
+                // A slot freed while the claim ran: look again now.
+                this.mayHaveDue = true;
+                this.again = true;
+              }
+            }
+          }
+        }
+        for (const message of claimed) this.run(message);
+        if (claimed.length > 0 || picked > 0) this.again = true;
+      } while (this.again && !this.stopped);
     } catch (error) {
+      this.mayHaveDue = true; // look again on the next wake or poll
       this.options.onError?.(error);
     } finally {
       this.pumping = false;
     }
   }
 
+  private run(message: Claimed): void {
+    const run = this.deliver(message).finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  /** A slot of this subscription is free again (its request is done; recording may follow). */
+  private released(subscriptionId: string): void {
+    if (this.blocked.delete(subscriptionId)) this.mayHaveDue = true;
+    // Claim in batches: once half of a subscription's (or of all) slots are free.
+    const worthIt =
+      (this.inFlight.get(subscriptionId) ?? 0) <= this.perSubscription() / 2 ||
+      this.total <= this.maxInFlight() / 2;
+    if (this.offered.has(subscriptionId) || (this.mayHaveDue && worthIt)) this.schedule();
+  }
+
   private maxInFlight(): number {
     return this.options.maxInFlight ?? 64;
   }
 
-  /** Claims due rows of enabled subscriptions within the concurrency limits. */
+  private perSubscription(): number {
+    return this.options.perSubscription ?? 8;
+  }
+
+  private room(): number {
+    return this.maxInFlight() - this.total;
+  }
+
+  private take(m: Claimed): void {
+    this.total += 1;
+    this.inFlight.set(m.subscriptionId, (this.inFlight.get(m.subscriptionId) ?? 0) + 1);
+  }
+
+  /**
+   * Claims queued offered messages by id (primary-key lookups, `SKIP LOCKED`), as many per
+   * subscription as it has room for; the others stay queued. A message another dispatcher took
+   * meanwhile (or of a subscription disabled since) is simply not returned.
+   */
+  private async claimOffered(): Promise<{ picked: number; claimed: Claimed[] }> {
+    const ids: string[] = [];
+    let room = this.room();
+    for (const [subscriptionId, queue] of this.offered) {
+      if (room <= 0) break;
+      const free = Math.min(
+        room,
+        this.perSubscription() - (this.inFlight.get(subscriptionId) ?? 0),
+      );
+      if (free <= 0) continue;
+      const take = queue.splice(0, free);
+      if (queue.length === 0) this.offered.delete(subscriptionId);
+      for (const m of take) ids.push(m.id);
+      room -= take.length;
+    }
+    this.offeredCount -= ids.length;
+    if (ids.length === 0) return { picked: 0, claimed: [] };
+    const now = this.options.clock.now();
+    const rows = await this.leased<(SubscriptionRow & MessageRow)[]>(
+      `WITH picked AS (
+         SELECT m.id FROM webhook_messages m
+         WHERE m.id = ANY($3::text[]) AND m.status = 'pending' AND m.next_attempt_at <= $1::timestamptz
+         FOR UPDATE OF m SKIP LOCKED
+       ),
+       claimed AS (
+         UPDATE webhook_messages m
+           SET attempts = m.attempts + 1, next_attempt_at = $2::timestamptz
+         FROM webhook_subscriptions s
+         WHERE m.id = ANY(ARRAY(SELECT id FROM picked)) AND s.id = m.subscription_id AND s.enabled
+         RETURNING m.id, m.subscription_id, m.body, m.attempts,
+                   s.url, s.secret, s.previous_secret, s.previous_secret_until
+       )
+       SELECT * FROM claimed`,
+      [new Date(now).toISOString(), new Date(now + CLAIM_LEASE_MS).toISOString(), ids],
+    );
+    const claimed = rows.map(toClaimed);
+    for (const m of claimed) this.take(m);
+    return { picked: ids.length, claimed };
+  }
+
+  /**
+   * Claims due rows of enabled subscriptions within the concurrency limits: per subscription an
+   * index range scan of its pending rows (`webhook_messages_pending`), `FOR UPDATE SKIP LOCKED`
+   * so several dispatchers or hubs never take the same row, leased by moving `next_attempt_at`.
+   */
   private async claim(): Promise<Claimed[]> {
     if (this.stopped && this.running.size === 0 && this.killed) return [];
-    const room = this.maxInFlight() - this.total;
+    const room = Math.min(this.room(), CLAIM_BATCH);
     if (room <= 0) return [];
     const now = this.options.clock.now();
     const busyIds = [...this.inFlight.keys()];
     const busyCounts = busyIds.map((id) => this.inFlight.get(id) ?? 0);
-    const rows = await this.options.dataSource.query<(SubscriptionRow & MessageRow)[]>(
-      `WITH ranked AS (
-         SELECT w.id,
-                row_number() OVER (PARTITION BY w.subscription_id ORDER BY w.next_attempt_at, w.id)
-                  + coalesce(f.n, 0) AS slot
-         FROM webhook_messages w
-         JOIN webhook_subscriptions s ON s.id = w.subscription_id AND s.enabled
-         LEFT JOIN unnest($3::text[], $4::int[]) AS f(sub, n) ON f.sub = w.subscription_id
-         WHERE w.status = 'pending' AND w.next_attempt_at <= $1::timestamptz
-       ),
-       picked AS (
-         SELECT m.id FROM webhook_messages m
-         WHERE m.id IN (SELECT id FROM ranked WHERE slot <= $5)
-           AND m.status = 'pending' AND m.next_attempt_at <= $1::timestamptz
-         ORDER BY m.next_attempt_at, m.id
+    const rows = await this.leased<(SubscriptionRow & MessageRow)[]>(
+      `WITH picked AS (
+         SELECT p.id FROM webhook_subscriptions s
+         LEFT JOIN unnest($3::text[], $4::int[]) AS f(sub, n) ON f.sub = s.id
+         CROSS JOIN LATERAL (
+           SELECT m.id FROM webhook_messages m
+           WHERE m.subscription_id = s.id AND m.status = 'pending'
+             AND m.next_attempt_at <= $1::timestamptz
+           ORDER BY m.next_attempt_at, m.id
+           LIMIT greatest($5::int - coalesce(f.n, 0), 0)
+           FOR UPDATE OF m SKIP LOCKED
+         ) p
+         WHERE s.enabled
          LIMIT $6
-         FOR UPDATE OF m SKIP LOCKED
-       )
-       , claimed AS (
+       ),
+       -- = ANY(ARRAY(…)): primary-key lookups whatever the planner's statistics say.
+       claimed AS (
          UPDATE webhook_messages m
            SET attempts = m.attempts + 1, next_attempt_at = $2::timestamptz
-         FROM picked, webhook_subscriptions s
-         WHERE m.id = picked.id AND s.id = m.subscription_id
+         FROM webhook_subscriptions s
+         WHERE m.id = ANY(ARRAY(SELECT id FROM picked)) AND s.id = m.subscription_id
          RETURNING m.id, m.subscription_id, m.body, m.attempts,
                    s.url, s.secret, s.previous_secret, s.previous_secret_until
        )
@@ -251,16 +433,27 @@ export class WebhookDispatcher {
         new Date(now + CLAIM_LEASE_MS).toISOString(),
         busyIds,
         busyCounts,
-        this.options.perSubscription ?? 8,
+        this.perSubscription(),
         room,
       ],
     );
     const claimed = rows.map(toClaimed);
-    for (const m of claimed) {
-      this.total += 1;
-      this.inFlight.set(m.subscriptionId, (this.inFlight.get(m.subscriptionId) ?? 0) + 1);
-    }
+    for (const m of claimed) this.take(m);
     return claimed;
+  }
+
+  /**
+   * A lease or success-record statement in a transaction of its own with an asynchronous
+   * commit: it does not wait for the disk. One lost in a database crash only means the message
+   * is claimed and delivered again, with the same `webhook-id`.
+   */
+  private leased<T>(sql: string, parameters: unknown[]): Promise<T> {
+    // PGlite has no disk flush to skip (and every statement blocks the event loop): one statement.
+    if (this.pglite) return this.options.dataSource.query<T>(sql, parameters);
+    return this.options.dataSource.transaction(async (manager) => {
+      await relaxedCommit(manager);
+      return manager.query<T>(sql, parameters);
+    });
   }
 
   private async deliver(message: Claimed): Promise<void> {
@@ -272,6 +465,7 @@ export class WebhookDispatcher {
       const left = (this.inFlight.get(message.subscriptionId) ?? 1) - 1;
       if (left <= 0) this.inFlight.delete(message.subscriptionId);
       else this.inFlight.set(message.subscriptionId, left);
+      if (!this.killed) this.released(message.subscriptionId);
     }
     if (this.killed) return; // a crashed process records nothing
     try {
@@ -308,7 +502,11 @@ export class WebhookDispatcher {
   private recordDelivered(finished: Finished): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.delivered.push({ finished, resolve, reject });
-      if (!this.flushing) void this.flushDelivered();
+      if (!this.flushing) {
+        this.flushing = true;
+        // A short window gathers the successes of many deliveries into one transaction.
+        setTimeout(() => void this.flushDelivered(), RECORD_WINDOW_MS);
+      }
     });
   }
 
@@ -329,46 +527,42 @@ export class WebhookDispatcher {
     }
   }
 
+  /** One statement (so one transaction): the attempts, the messages, the subscriptions. */
   private async writeDelivered(batch: Finished[]): Promise<void> {
     const col = <T>(f: (b: Finished) => T): T[] => batch.map(f);
-    await this.options.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::int[], $8::text[])`,
-        [
-          col((b) => b.message.id),
-          col((b) => b.message.subscriptionId),
-          col((b) => b.message.attempts),
-          col((b) => new Date(b.at).toISOString()),
-          col((b) => b.result.outcome),
-          col((b) => b.result.statusCode),
-          col((b) => b.result.latencyMs),
-          col((b) => b.result.excerpt),
-        ],
-      );
-      await manager.query(
-        `UPDATE webhook_messages m SET status = 'delivered', delivered_at = v.at, last_error = NULL
-         FROM unnest($1::text[], $2::int[], $3::timestamptz[]) AS v(id, attempts, at)
-         WHERE m.id = v.id AND m.attempts = v.attempts AND m.status = 'pending'`,
-        [
-          col((b) => b.message.id),
-          col((b) => b.message.attempts),
-          col((b) => new Date(b.at).toISOString()),
-        ],
-      );
-      await manager.query(
-        `UPDATE webhook_subscriptions SET failing_since = NULL
-         WHERE id = ANY($1::text[]) AND failing_since IS NOT NULL`,
-        [[...new Set(col((b) => b.message.subscriptionId))]],
-      );
-    });
+    await this.leased(
+      `WITH attempts AS (
+         INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::int[], $8::text[])
+       ),
+       messages AS (
+         UPDATE webhook_messages m SET status = 'delivered', delivered_at = v.at, last_error = NULL
+         FROM unnest($1::text[], $3::int[], $4::timestamptz[]) AS v(id, attempts, at)
+         WHERE m.id = ANY($1::text[]) AND m.id = v.id AND m.attempts = v.attempts
+           AND m.status = 'pending'
+       )
+       UPDATE webhook_subscriptions SET failing_since = NULL
+       WHERE id = ANY($9::text[]) AND failing_since IS NOT NULL`,
+      [
+        col((b) => b.message.id),
+        col((b) => b.message.subscriptionId),
+        col((b) => b.message.attempts),
+        col((b) => new Date(b.at).toISOString()),
+        col((b) => b.result.outcome),
+        col((b) => b.result.statusCode),
+        col((b) => b.result.latencyMs),
+        col((b) => b.result.excerpt),
+        [...new Set(col((b) => b.message.subscriptionId))],
+      ],
+    );
   }
 
   /** Attempt log, then the message's and the subscription's new state, in one transaction. */
   private async record({ message, result, at }: Finished): Promise<void> {
     const atIso = new Date(at).toISOString();
-    let disabled: DisabledNotice | null = null;
+    let disabled: { notice: DisabledNotice; event: AisleEvent<'endpoint.disabled'> } | null = null;
     await this.options.dataSource.transaction(async (manager) => {
+      await relaxedCommit(manager);
       await manager.query(
         `INSERT INTO webhook_attempts (message_id, subscription_id, attempt, at, outcome, status_code, latency_ms, response_excerpt)
          VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8)`,
@@ -435,10 +629,27 @@ export class WebhookDispatcher {
           `UPDATE webhook_subscriptions SET enabled = false, disabled_reason = $2 WHERE id = $1`,
           [message.subscriptionId, reason],
         );
-        disabled = { subscriptionId: message.subscriptionId, reason, failingSince };
+        const notice: DisabledNotice = {
+          subscriptionId: message.subscriptionId,
+          reason,
+          failingSince,
+        };
+        const event: AisleEvent<'endpoint.disabled'> = {
+          id: `evt_${randomUUID()}`,
+          type: 'endpoint.disabled',
+          storeId: null,
+          at,
+          data: notice,
+        };
+        // Written with the change that caused it: no disabled endpoint without its notice.
+        await this.options.outbox?.enqueueIn(manager, [event]);
+        disabled = { notice, event };
       }
     });
-    if (disabled) this.options.onDisabled?.(disabled);
+    if (disabled) {
+      const { notice, event } = disabled;
+      this.options.onDisabled?.(notice, event);
+    }
   }
 }
 
@@ -471,6 +682,15 @@ function toClaimed(row: SubscriptionRow & MessageRow): Claimed {
     previousSecretUntil:
       row.previous_secret_until === null ? null : new Date(row.previous_secret_until).getTime(),
   };
+}
+
+/**
+ * Attempt records and leases need not wait for the disk: a record lost in a database crash only
+ * means the message is delivered again, with the same `webhook-id` (at-least-once either way).
+ * Outbox rows themselves are always written with a durable commit.
+ */
+async function relaxedCommit(manager: EntityManager): Promise<void> {
+  await manager.query('SET LOCAL synchronous_commit = off');
 }
 
 function describe(result: DeliveryResult): string {

@@ -17,6 +17,17 @@ export interface EventSpec<T extends AisleEventType> {
   description: string;
   /** `store` events carry `data.storeId` and follow the store filter; `hub` events do not. */
   scope: 'store' | 'hub';
+  /**
+   * `with-state-change`: the code making the database change that causes the event writes its
+   * outbox rows in that transaction (`WebhookOutbox.enqueueIn`); the bus copy is not written
+   * again. Default: written from the bus.
+   */
+  written?: 'with-state-change';
+  /**
+   * `loyalty`: the payload carries the loyalty member id (the loyalty provider needs it as is);
+   * only subscriptions owned by a `loyalty` key may ask for it or receive it.
+   */
+  audience?: 'loyalty';
   /** JSON Schema of `data` (without `storeId`, added for store events). */
   schema: JsonSchema;
   /** The thin, outward form of the event data. */
@@ -100,6 +111,7 @@ export const EVENT_CATALOG: { [T in AisleEventType]: EventSpec<T> } = {
   'visit.ended': {
     version: 1,
     description: 'A visit closed, with dwell per zone',
+    written: 'with-state-change',
     scope: 'store',
     schema: object({
       subject: str(PSEUDONYM),
@@ -229,6 +241,7 @@ export const EVENT_CATALOG: { [T in AisleEventType]: EventSpec<T> } = {
     version: 1,
     description:
       'A loyalty member’s app reported entering the store: the notice for the app to show',
+    audience: 'loyalty',
     scope: 'store',
     schema: object({
       memberId: str('the loyalty provider’s member id'),
@@ -245,6 +258,8 @@ export const EVENT_CATALOG: { [T in AisleEventType]: EventSpec<T> } = {
     version: 1,
     description:
       'An offer for a loyalty member with marketing consent, caused only by the member’s own app',
+    written: 'with-state-change',
+    audience: 'loyalty',
     scope: 'store',
     schema: object({
       memberId: str('the loyalty provider’s member id'),
@@ -271,6 +286,7 @@ export const EVENT_CATALOG: { [T in AisleEventType]: EventSpec<T> } = {
   'endpoint.disabled': {
     version: 1,
     description: 'The hub disabled a webhook subscription (hub-wide)',
+    written: 'with-state-change',
     scope: 'hub',
     schema: object({
       subscriptionId: str('subscription id'),
@@ -294,6 +310,11 @@ export const EVENT_CATALOG: { [T in AisleEventType]: EventSpec<T> } = {
 export const WEBHOOK_EVENT_TYPES: readonly AisleEventType[] = (
   Object.keys(EVENT_CATALOG) as AisleEventType[]
 ).sort();
+
+/** Event types whose payload carries a loyalty member id (loyalty-owned subscriptions only). */
+export const LOYALTY_EVENT_TYPES: readonly AisleEventType[] = WEBHOOK_EVENT_TYPES.filter(
+  (type) => EVENT_CATALOG[type].audience === 'loyalty',
+);
 
 export function isWebhookEventType(value: string): value is AisleEventType {
   return Object.prototype.hasOwnProperty.call(EVENT_CATALOG, value);

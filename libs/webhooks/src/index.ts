@@ -8,3 +8,4 @@ export * from './retry.js';
 export * from './signing.js';
 export * from './ssrf.js';
 export * from './subscriptions.js';
+export * from './pg-channel.js';

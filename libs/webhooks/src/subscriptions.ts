@@ -7,7 +7,7 @@ import {
   type WebhookMessageStatus,
 } from '@aisle/persistence';
 import type { Clock, FieldError } from '@aisle/sdk';
-import { WEBHOOK_EVENT_TYPES, isWebhookEventType } from './event-catalog.js';
+import { EVENT_CATALOG, WEBHOOK_EVENT_TYPES, isWebhookEventType } from './event-catalog.js';
 import { WebhookInputError, WebhookNotFoundError } from './errors.js';
 import { generateSecret } from './signing.js';
 import { endpointUrlProblem, type AllowList, type Resolver } from './ssrf.js';
@@ -25,6 +25,11 @@ export interface WebhookOwner {
   admin: boolean;
   /** Stores the key is scoped to (ignored for admins). */
   storeIds: readonly string[];
+  /**
+   * The key has the `loyalty` role: only its subscriptions may ask for (and receive) event types
+   * carrying a loyalty member id (`coupon.issued`, `notice.entry`).
+   */
+  loyalty?: boolean;
 }
 
 export interface SubscriptionInput {
@@ -101,7 +106,7 @@ export class WebhookSubscriptions {
     input: SubscriptionInput,
     owner: WebhookOwner,
   ): Promise<{ subscription: SubscriptionInfo; secret: string }> {
-    const storeIds = await this.validate(input, owner);
+    const storeIds = await this.validate(input, owner, true, owner.loyalty === true);
     const secret = generateSecret();
     const id = `ws_${randomBytes(10).toString('hex')}`;
     await this.repo().insert({
@@ -147,7 +152,12 @@ export class WebhookSubscriptions {
       storeIds: patch.storeIds ?? entity.storeIds,
       description: patch.description ?? entity.description,
     };
-    const storeIds = await this.validate(merged, owner, patch.url !== undefined);
+    // Member-id event types follow the subscription's owner, whoever edits it.
+    const loyalty =
+      entity.ownerKeyId === owner.keyId
+        ? owner.loyalty === true
+        : await this.keyIsLoyalty(entity.ownerKeyId);
+    const storeIds = await this.validate(merged, owner, patch.url !== undefined, loyalty);
     entity.url = merged.url;
     entity.eventTypes = [...new Set(merged.eventTypes)];
     entity.storeIds = storeIds;
@@ -284,7 +294,8 @@ export class WebhookSubscriptions {
   private async validate(
     input: SubscriptionInput,
     owner: WebhookOwner,
-    checkUrl = true,
+    checkUrl: boolean,
+    ownerIsLoyalty: boolean,
   ): Promise<string[]> {
     const errors: FieldError[] = [];
     if (typeof input.url !== 'string' || input.url.length > MAX_URL_LENGTH) {
@@ -313,6 +324,14 @@ export class WebhookSubscriptions {
             field: `eventTypes[${i}]`,
             value: type,
             message: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+          });
+        } else if (EVENT_CATALOG[type].audience === 'loyalty' && !ownerIsLoyalty) {
+          errors.push({
+            field: `eventTypes[${i}]`,
+            value: type,
+            message:
+              `${type} carries the loyalty member id: only a subscription owned by an API key ` +
+              `with the loyalty role may receive it`,
           });
         }
       });
@@ -346,6 +365,14 @@ export class WebhookSubscriptions {
     }
     if (errors.length > 0) throw new WebhookInputError(errors);
     return storeIds;
+  }
+
+  private async keyIsLoyalty(keyId: string): Promise<boolean> {
+    const rows = await this.options.dataSource.query<{ role: string }[]>(
+      `SELECT role FROM api_keys WHERE id = $1`,
+      [keyId],
+    );
+    return rows[0]?.role === 'loyalty';
   }
 
   private repo() {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Observable, Subscription } from 'rxjs';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   DEFAULT_HEAT_CELL_M,
   STORE_ZONE,
@@ -20,6 +20,7 @@ import {
 import { RollupStore, StoreEntity, ZoneEntity } from '@aisle/persistence';
 import {
   pointInPolygon,
+  type AisleEvent,
   type CameraSighting,
   type Clock,
   type Point,
@@ -64,6 +65,8 @@ export class AggregationService {
   private readonly sessioniser: Sessioniser;
   private readonly stores = new Map<string, StoreInfo>();
   private visits: VisitRecord[] = [];
+  /** `visit.ended` events of {@link visits}: their webhook rows are written with the facts. */
+  private ended: AisleEvent[] = [];
   private counts: CountRecord[] = [];
   private readonly occupancy = new Map<string, number>();
   private readonly lastHourly = new Map<string, number>();
@@ -86,6 +89,10 @@ export class AggregationService {
       /** Store configuration changes: new stores, zones and policies apply at once. */
       configChanges?: Observable<StoreConfigChange>;
       events: EventBus;
+      /** The webhook outbox: `visit.ended` is written in the transaction of its visit fact. */
+      outbox: {
+        enqueueIn(manager: EntityManager, events: readonly AisleEvent[]): Promise<unknown>;
+      };
       clock: Clock;
       logger: Logger;
       policyFor: (storeId: string) => StorePolicy | undefined;
@@ -292,11 +299,16 @@ export class AggregationService {
   private async flush(now: number): Promise<void> {
     const visits = this.visits;
     const counts = this.counts;
+    const ended = this.ended;
     if (visits.length === 0 && counts.length === 0) return;
     this.visits = [];
     this.counts = [];
+    this.ended = [];
     try {
-      await this.rollups.saveVisits(visits);
+      await this.deps.dataSource.transaction(async (manager) => {
+        await this.rollups.saveVisits(visits, manager);
+        if (ended.length > 0) await this.deps.outbox.enqueueIn(manager, ended);
+      });
       await this.rollups.saveCounts(counts);
       const storeIds = new Set([...visits.map((v) => v.storeId), ...counts.map((c) => c.storeId)]);
       for (const storeId of storeIds) {
@@ -316,6 +328,7 @@ export class AggregationService {
       // Facts are idempotent: writing them again next cycle is safe.
       this.visits = [...visits, ...this.visits];
       this.counts = [...counts, ...this.counts];
+      this.ended = [...ended, ...this.ended];
       throw error;
     }
   }
@@ -366,7 +379,7 @@ export class AggregationService {
           for (const z of v.zones) {
             dwell.set(z.zoneId, (dwell.get(z.zoneId) ?? 0) + z.exitedAt - z.enteredAt);
           }
-          bus.publish('visit.ended', e.storeId, {
+          const ended = bus.publish('visit.ended', e.storeId, {
             subject: v.subject,
             visitId: v.visitId,
             startedAt: v.startedAt,
@@ -375,6 +388,7 @@ export class AggregationService {
             zones: [...dwell].map(([zoneId, ms]) => ({ zoneId, dwellSeconds: ms / 1000 })),
             passerBy: v.passerBy,
           });
+          this.ended.push(ended);
           break;
         }
       }

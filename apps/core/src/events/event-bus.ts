@@ -17,15 +17,26 @@ export class EventBus {
     storeId: string | null,
     data: AisleEventMap[T],
   ): AisleEvent<T> {
-    const event: AisleEvent<T> = {
-      id: `evt_${randomUUID()}`,
-      type,
-      storeId,
-      at: this.clock.now(),
-      data,
-    };
-    this.subject.next(event);
+    const event = this.build(type, storeId, data);
+    this.emit(event);
     return event;
+  }
+
+  /**
+   * An event with its id and time, not yet published: for a caller that writes it to the webhook
+   * outbox in its own transaction first, then {@link emit}s it after the commit.
+   */
+  build<T extends AisleEventType>(
+    type: T,
+    storeId: string | null,
+    data: AisleEventMap[T],
+  ): AisleEvent<T> {
+    return { id: `evt_${randomUUID()}`, type, storeId, at: this.clock.now(), data };
+  }
+
+  /** Publishes an event made by {@link build} (or by a lib that made its own). */
+  emit(event: AisleEvent): void {
+    this.subject.next(event);
   }
 
   get events(): Observable<AisleEvent> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { IsNull, LessThan, MoreThan, Not, type DataSource } from 'typeorm';
+import { IsNull, LessThan, MoreThan, Not, type DataSource, type EntityManager } from 'typeorm';
 import {
   CouponIssueEntity,
   MemberVisitEntity,
@@ -16,7 +16,7 @@ import {
   type CouponRule,
   type CouponTriggerInput,
 } from '@aisle/policy';
-import type { Clock, FieldError } from '@aisle/sdk';
+import type { AisleEvent, Clock, FieldError } from '@aisle/sdk';
 import type { EventBus } from '../events/event-bus.js';
 import { DomainValidationError, NotFoundError } from '../http/domain-errors.js';
 import { OPT_OUT_PATH } from '../notice/notice.controller.js';
@@ -38,6 +38,11 @@ export const MEMBER_VISIT_IDLE_MS = 2 * 3_600_000;
 export const DWELL_TICK_MS = 5_000;
 /** Offers are kept this long for the member's export, then deleted. */
 export const COUPON_RETENTION_MS = 90 * 24 * 3_600_000;
+
+/** Where events caused by a database change are written, in that change's transaction. */
+export interface TransactionalOutbox {
+  enqueueIn(manager: EntityManager, events: readonly AisleEvent[]): Promise<unknown>;
+}
 
 export interface CouponView {
   id: string;
@@ -86,6 +91,8 @@ export class MemberPresenceService {
       dataSource: DataSource;
       clock: Clock;
       events: EventBus;
+      /** The webhook outbox: `coupon.issued` is written with its `coupon_issues` row. */
+      outbox: TransactionalOutbox;
       members: MembersService;
       runtime: StoreRuntime;
       logger: Logger;
@@ -364,6 +371,19 @@ export class MemberPresenceService {
   ): Promise<void> {
     const couponId = `cpn_${randomBytes(9).toString('base64url')}`;
     const expiresAt = now + rule.offer.validHours * 3_600_000;
+    const event = this.deps.events.build('coupon.issued', visit.storeId, {
+      memberId: visit.memberId,
+      couponId,
+      ruleId: rule.id,
+      offer: {
+        title: rule.offer.title,
+        ...(rule.offer.description === undefined ? {} : { description: rule.offer.description }),
+        ...(rule.offer.code === undefined ? {} : { code: rule.offer.code }),
+      },
+      expiresAt,
+      why: rule.why,
+      unsubscribeUrl,
+    });
     await this.deps.dataSource.transaction(async (manager) => {
       await manager.getRepository(CouponIssueEntity).insert({
         id: couponId,
@@ -381,20 +401,10 @@ export class MemberPresenceService {
         subject: `member:${visit.memberId}`,
         detail: { storeId: visit.storeId, ruleId: rule.id, couponId, reason: rule.why },
       });
+      // The webhook rows commit (or roll back) with the offer itself.
+      await this.deps.outbox.enqueueIn(manager, [event]);
     });
-    this.deps.events.publish('coupon.issued', visit.storeId, {
-      memberId: visit.memberId,
-      couponId,
-      ruleId: rule.id,
-      offer: {
-        title: rule.offer.title,
-        ...(rule.offer.description === undefined ? {} : { description: rule.offer.description }),
-        ...(rule.offer.code === undefined ? {} : { code: rule.offer.code }),
-      },
-      expiresAt,
-      why: rule.why,
-      unsubscribeUrl,
-    });
+    this.deps.events.emit(event);
   }
 
   private async storeFacts(storeId: string): Promise<StoreFacts> {

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
-import type { Clock } from '@aisle/sdk';
+import type { DataSource, EntityManager } from 'typeorm';
+import { databaseKind } from '@aisle/persistence';
+import type { AisleEvent, Clock } from '@aisle/sdk';
 import {
   AllowList,
   DEFAULT_SMALL_CELL_K,
   HttpDeliverer,
+  PgOutboxChannel,
   WebhookDispatcher,
   WebhookOutbox,
   WebhookSubscriptions,
@@ -17,12 +19,19 @@ export interface HubWebhooks {
   subscriptions: WebhookSubscriptions;
   outbox: WebhookOutbox;
   dispatcher: WebhookDispatcher;
+  /**
+   * Writes the outbox rows of events caused by a database change in that change's transaction
+   * (the event types the catalog marks `with-state-change`); publish the events on the bus after
+   * the commit, as usual.
+   */
+  enqueueIn(manager: EntityManager, events: readonly AisleEvent[]): Promise<number>;
   close(): Promise<void>;
 }
 
 /**
- * Wiring only: every bus event goes to the outbox, the dispatcher is woken when rows are
- * written, and a subscription the dispatcher disables becomes an `endpoint.disabled` event.
+ * Wiring only: bus events go to the outbox (except those written with their state change), rows
+ * are handed to the dispatcher once committed, a subscription the dispatcher disables becomes an
+ * `endpoint.disabled` event, and on PostgreSQL dispatchers of other hubs are woken by NOTIFY.
  */
 export function createHubWebhooks(deps: {
   dataSource: DataSource;
@@ -39,20 +48,23 @@ export function createHubWebhooks(deps: {
   const outbox: WebhookOutbox = new WebhookOutbox({
     dataSource: deps.dataSource,
     clock: deps.clock,
-    onWritten: () => dispatcher.wake(),
+    onWritten: (messages) => dispatcher.offer(messages),
     ...(deps.kFor
       ? { kFor: (storeId: string | null) => deps.kFor?.(storeId) ?? DEFAULT_SMALL_CELL_K }
       : {}),
     onError: (error) => log.error(`webhook outbox: ${(error as Error).message}`),
   });
+  let channel: PgOutboxChannel | null = null;
   const dispatcher: WebhookDispatcher = new WebhookDispatcher({
     dataSource: deps.dataSource,
     clock: deps.clock,
     deliverer: new HttpDeliverer({ allow, ...(deps.resolve ? { resolve: deps.resolve } : {}) }),
-    onDisabled: (notice) => {
+    outbox,
+    channel: { notify: () => channel?.notify() ?? Promise.resolve() },
+    onDisabled: (notice, event) => {
       outbox.invalidate();
       log.warn({ subscription: notice.subscriptionId }, `webhook disabled: ${notice.reason}`);
-      deps.events.publish('endpoint.disabled', null, notice);
+      deps.events.emit(event); // already in the outbox, written with the subscription change
     },
     onError: (error) => log.error(`webhook dispatcher: ${(error as Error).message}`),
   });
@@ -67,15 +79,34 @@ export function createHubWebhooks(deps: {
     (event) => outbox.handle(event),
     (error) => log.error(`webhook outbox: ${(error as Error).message}`),
   );
+  const url = (deps.dataSource.options as { url?: string }).url;
+  const opening =
+    databaseKind(deps.dataSource) === 'postgres' && url
+      ? PgOutboxChannel.open({
+          dataSource: deps.dataSource,
+          url,
+          onWake: () => dispatcher.wake(),
+          onError: (error) => log.error(`webhook channel: ${(error as Error).message}`),
+        }).then(
+          (opened) => {
+            channel = opened;
+          },
+          (error: unknown) =>
+            log.warn(`webhook channel (LISTEN) unavailable: ${(error as Error).message}`),
+        )
+      : Promise.resolve();
   dispatcher.start();
   return {
     subscriptions,
     outbox,
     dispatcher,
+    enqueueIn: (manager, events) => outbox.enqueueIn(manager, events),
     close: async () => {
       unsubscribe();
       await outbox.close();
       await dispatcher.stop();
+      await opening;
+      await channel?.close();
     },
   };
 }

@@ -53,6 +53,7 @@ function owner(principal: Principal): WebhookOwner {
     keyId: principal.keyId,
     admin: principal.role === 'admin',
     storeIds: principal.storeIds,
+    loyalty: principal.role === 'loyalty',
   };
 }
 
@@ -78,7 +79,9 @@ function parseSince(since: string | undefined, field = 'since'): number | undefi
 
 @ApiTags('webhooks')
 @ApiStoreScopedErrors()
-@Roles('subscriber')
+// The loyalty provider subscribes to the member-id events (coupon.issued, notice.entry), which no
+// other key may receive.
+@Roles('subscriber', 'loyalty')
 @Controller('api/webhooks')
 export class WebhooksController {
   constructor(@Inject(HUB_WEBHOOKS) private readonly webhooks: HubWebhooks) {}
@@ -93,6 +96,7 @@ export class WebhooksController {
       type,
       version: EVENT_CATALOG[type].version,
       description: EVENT_CATALOG[type].description,
+      loyaltyOnly: EVENT_CATALOG[type].audience === 'loyalty',
       schema: payloadSchema(type),
     }));
   }

@@ -9,7 +9,9 @@ export type WebhookMessageStatus = (typeof WEBHOOK_MESSAGE_STATUSES)[number];
  * `FOR UPDATE SKIP LOCKED` and push `next_attempt_at` forward as a lease while delivering.
  */
 @Entity({ name: 'webhook_messages' })
-@Index('webhook_messages_due', ['status', 'nextAttemptAt'])
+@Index('webhook_messages_pending', ['subscriptionId', 'nextAttemptAt', 'id'], {
+  where: `status = 'pending'`,
+})
 @Index('webhook_messages_subscription', ['subscriptionId', 'createdAt'])
 export class WebhookMessageEntity {
   /** `msg_<hex>`. */

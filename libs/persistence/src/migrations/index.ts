@@ -7,6 +7,7 @@ import { AuditLog1764288000000 } from './1764288000000-audit-log.js';
 import { Coupons1765500000000 } from './1765500000000-coupons.js';
 import { Aggregates1765100000000 } from './1765100000000-aggregates.js';
 import { Webhooks1764900000000 } from './1764900000000-webhooks.js';
+import { WebhookPendingIndex1765600000000 } from './1765600000000-webhook-pending-index.js';
 
 export { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 export { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
@@ -17,6 +18,7 @@ export { AuditLog1764288000000 } from './1764288000000-audit-log.js';
 export { Coupons1765500000000 } from './1765500000000-coupons.js';
 export { Aggregates1765100000000 } from './1765100000000-aggregates.js';
 export { Webhooks1764900000000 } from './1764900000000-webhooks.js';
+export { WebhookPendingIndex1765600000000 } from './1765600000000-webhook-pending-index.js';
 
 /** Every migration, oldest first. A new one is appended here (never edit a released one). */
 export const MIGRATIONS = [
@@ -29,4 +31,5 @@ export const MIGRATIONS = [
   Webhooks1764900000000,
   Aggregates1765100000000,
   Coupons1765500000000,
+  WebhookPendingIndex1765600000000,
 ];

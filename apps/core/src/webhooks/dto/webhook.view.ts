@@ -76,6 +76,11 @@ export class EventTypeView {
   @ApiProperty({ example: 'sensor.online' }) type!: string;
   @ApiProperty() version!: number;
   @ApiProperty() description!: string;
+  @ApiProperty({
+    description:
+      'The payload carries the loyalty member id: only subscriptions of a key with the loyalty role may ask for it',
+  })
+  loyaltyOnly!: boolean;
   @ApiProperty({ description: 'JSON Schema of the payload (also in components.schemas)' })
   schema!: Record<string, unknown>;
 }
