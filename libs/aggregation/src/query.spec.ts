@@ -1,4 +1,11 @@
-import { metricSeries, rangeFigure, sourceMetrics } from './query.js';
+import {
+  QUERY_METRICS,
+  isRangeMetric,
+  metricSeries,
+  rangeFigure,
+  seriesZones,
+  sourceMetrics,
+} from './query.js';
 import type { RollupRow } from './rollup.js';
 
 const H9 = Date.UTC(2026, 0, 1, 9);
@@ -90,6 +97,37 @@ describe(metricSeries.name, () => {
     expect(people!['lower']).toBeLessThan(people!.value!);
     expect(people!['upper']).toBeGreaterThan(people!.value!);
     expect(sourceMetrics('people-estimate')).toEqual(['visits', 'footfall-in']);
+  });
+
+  it('gives the same series from only the rows of seriesZones as from every zone', () => {
+    const mixed = [
+      ...rows,
+      row('footfall-in', 9, 9, { zoneId: 'entrance' }),
+      row('footfall-in', 7, 7, { zoneId: 'pharmacy' }),
+      row('passers-by', 8, 8, { zoneId: 'pharmacy' }),
+      row('occupancy', 900_000, 6, { zoneId: 'pharmacy' }),
+      row('dwell', 6, 6, { zoneId: 'pharmacy', detail: { values: [10, 20, 30, 40, 50, 60] } }),
+      row('visits', 2, 2, { zoneId: 'entrance', bucketStart: H9 + 3_600_000 }),
+    ];
+    expect(seriesZones('visits')).toEqual(['']);
+    expect(seriesZones('people-estimate', 'pharmacy')).toEqual(['', 'pharmacy']);
+    let compared = 0;
+    for (const metric of QUERY_METRICS.filter((m) => !isRangeMetric(m))) {
+      for (const zoneId of [undefined, 'pharmacy', 'entrance']) {
+        const zones = seriesZones(metric, zoneId);
+        const params = { metric, bucket: '1h' as const, timeZone: 'UTC', k: 2 };
+        const zoned = zoneId === undefined ? {} : { zoneId };
+        const all = metricSeries({ ...params, ...zoned, rows: mixed });
+        const some = metricSeries({
+          ...params,
+          ...zoned,
+          rows: mixed.filter((r) => zones.includes(r.zoneId)),
+        });
+        expect({ metric, zoneId, series: some }).toEqual({ metric, zoneId, series: all });
+        compared += all.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(0);
   });
 });
 

@@ -34,6 +34,17 @@ export function sourceMetrics(metric: QueryMetric): RollupMetric[] {
 }
 
 /** Metrics that are one figure over the whole range rather than a series. */
+/**
+ * The zones `metricSeries` reads for a metric and zone (undefined = the whole store): the zone
+ * itself, and for the calibrated metrics the whole store as well. A store query can fetch only
+ * these zones' rows; the series is the same as from every zone's rows.
+ */
+export function seriesZones(metric: QueryMetric, zoneId?: string): string[] {
+  const zone = zoneId ?? STORE_ZONE;
+  const calibration = metric === 'device-share' || metric === 'people-estimate';
+  return calibration && zone !== STORE_ZONE ? [STORE_ZONE, zone] : [zone];
+}
+
 export function isRangeMetric(metric: QueryMetric): boolean {
   return metric === 'transitions' || metric === 'paths';
 }

@@ -97,6 +97,23 @@ describe(RollupStore.name, () => {
       metrics: ['occupancy'],
     });
     expect(minute.find((r) => r.zoneId === 'aisle-1')?.value).toBe(60_000);
+    const visitRows = await sut.rows({
+      storeId: 'a',
+      bucket: '1h',
+      from: H9,
+      to: H9 + HOUR,
+      metrics: ['visits'],
+    });
+    expect(new Set(visitRows.map((r) => r.zoneId))).toEqual(new Set(['', 'aisle-1']));
+    const zoned = await sut.rows({
+      storeId: 'a',
+      bucket: '1h',
+      from: H9,
+      to: H9 + HOUR,
+      metrics: ['visits'],
+      zoneIds: [''],
+    });
+    expect(zoned).toEqual(visitRows.filter((r) => r.zoneId === ''));
 
     await ingest([...visits].reverse(), [...counts, ...counts]);
     expect(await snapshot()).toEqual(first);

@@ -225,7 +225,10 @@ export class RollupStore {
     return result;
   }
 
-  /** Rollup rows of a store in [from, to), oldest first; optionally for some metrics or one zone. */
+  /**
+   * Rollup rows of a store in [from, to), oldest first; optionally for some metrics and one zone
+   * or some zones. The primary key (store, bucket, metric, zone, bucket start) is the index.
+   */
   async rows(params: {
     storeId: string;
     bucket: BucketSize;
@@ -233,6 +236,7 @@ export class RollupStore {
     to: number;
     metrics?: readonly RollupMetric[];
     zoneId?: string;
+    zoneIds?: readonly string[];
   }): Promise<RollupRow[]> {
     const args: unknown[] = [
       params.storeId,
@@ -248,6 +252,10 @@ export class RollupStore {
     if (params.zoneId !== undefined) {
       args.push(params.zoneId);
       where += ` AND zone_id = $${args.length}`;
+    }
+    if (params.zoneIds) {
+      args.push(params.zoneIds);
+      where += ` AND zone_id = ANY($${args.length}::text[])`;
     }
     const rows = await this.dataSource.query<
       {

@@ -26,6 +26,7 @@ import {
   heatmapPng,
   isRangeMetric,
   metricSeries,
+  seriesZones,
   rangeFigure,
   sourceMetrics,
   DEFAULT_HEAT_CELL_M,
@@ -117,6 +118,8 @@ export class AggregationController {
       from,
       to,
       metrics: sourceMetrics(metric),
+      // Only the zones the series reads (the range figures read every zone's rows).
+      ...(range ? {} : { zoneIds: seriesZones(metric, zone) }),
     });
     const head = {
       storeId,
