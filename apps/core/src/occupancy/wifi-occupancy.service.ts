@@ -111,6 +111,12 @@ export class WifiOccupancyService {
     });
   }
 
+  readonly method = OCCUPANCY_METHOD;
+
+  get intervalMs(): number {
+    return this.options.intervalMs;
+  }
+
   start(): void {
     if (this.timer) return;
     this.subscriptions.push(this.deps.sightings.subscribe({ next: (s) => this.offer(s) }));
