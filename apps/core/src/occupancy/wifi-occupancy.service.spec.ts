@@ -190,6 +190,38 @@ describe(WifiOccupancyService.name, () => {
       .then((text) => expect(text).not.toContain('store="counted"'));
   });
 
+  it('never publishes the interval the hub started in: it heard only part of it', () => {
+    const clock = new FakeClock(T0 + 2 * MIN);
+    const sightings = new Subject<Sighting>();
+    const sut = new WifiOccupancyService({
+      sightings,
+      clock,
+      modeFor: () => 'count-only',
+      kFor: () => 0,
+      registry: new Registry(),
+    });
+    sut.start();
+    const probe = (subject: string): RadioSighting => ({
+      storeId: 'late-start',
+      sensorId: 's1',
+      kind: 'wifi',
+      at: clock.now(),
+      period: T0,
+      subject,
+      rssi: -50,
+      randomized: false,
+    });
+    sightings.next(probe('a'));
+    clock.advance(4 * MIN);
+    expect(sut.estimate('late-start')!.current).toBeNull();
+    sightings.next(probe('a'));
+    sightings.next(probe('b'));
+    clock.advance(5 * MIN);
+    expect(sut.estimate('late-start')!.series).toEqual([
+      { start: T0 + INTERVAL, end: T0 + 2 * INTERVAL, estimate: 2, subjects: 2 },
+    ]);
+  });
+
   it('withholds the public gauge below k', async () => {
     const { sut, sightings, clock, registry } = setUp({}, 5);
     for (const [i, subject] of ['a', 'b'].entries()) {

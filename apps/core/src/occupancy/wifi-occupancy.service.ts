@@ -75,6 +75,8 @@ export class WifiOccupancyService {
   private readonly options: OccupancyOptions;
   private readonly subscriptions: Subscription[] = [];
   private timer: TimerHandle | undefined;
+  /** First interval the service heard from its start: earlier ones are partial, never published. */
+  private firstFull = 0;
   private readonly gauge: Gauge<'store'>;
   private readonly suppressedGauge: Gauge<'store'>;
   private readonly inputs: Counter<'result'>;
@@ -119,6 +121,7 @@ export class WifiOccupancyService {
 
   start(): void {
     if (this.timer) return;
+    this.firstFull = Math.ceil(this.deps.clock.now() / this.options.intervalMs);
     this.subscriptions.push(this.deps.sightings.subscribe({ next: (s) => this.offer(s) }));
     this.timer = this.deps.clock.setInterval(() => this.tick(), OCCUPANCY_TICK_MS);
   }
@@ -199,9 +202,11 @@ export class WifiOccupancyService {
       }
       let closed: OccupancyPoint | undefined;
       while ((state.nextToClose + 1) * intervalMs + OCCUPANCY_CLOSE_LAG_MS <= now) {
-        closed = this.count(state, state.nextToClose);
-        state.series.push(closed);
-        if (state.series.length > OCCUPANCY_SERIES_LENGTH) state.series.shift();
+        if (state.nextToClose >= this.firstFull) {
+          closed = this.count(state, state.nextToClose);
+          state.series.push(closed);
+          if (state.series.length > OCCUPANCY_SERIES_LENGTH) state.series.shift();
+        }
         state.nextToClose += 1;
       }
       if (closed) {
