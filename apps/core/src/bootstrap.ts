@@ -8,6 +8,7 @@ import type { DestinationStream } from 'pino';
 import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
+import { DEFAULT_MIN_SUBJECTS } from '@aisle/aggregation';
 import { optOutModule } from '@aisle/policy';
 import { DbKeyStore, SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
 import {
@@ -43,6 +44,7 @@ import { MembersService } from './members/members.service.js';
 import { MemberPresenceService } from './members/member-presence.service.js';
 import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
 import { AggregationService } from './aggregation/aggregation.service.js';
+import { WifiOccupancyService } from './occupancy/wifi-occupancy.service.js';
 import { createHubWebhooks } from './webhooks/hub-webhooks.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
@@ -279,6 +281,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       isSensitive: (storeId, zoneId) => sensitiveZones.isSensitive(storeId, zoneId),
       registry: metrics.registry,
     });
+    const occupancy = new WifiOccupancyService({
+      sightings: pipeline.sightings,
+      clock,
+      modeFor: (storeId) => runtime.policyFor(storeId)?.mode,
+      kFor: (storeId) =>
+        runtime.storePolicy(storeId)?.suppression.minSubjects ?? DEFAULT_MIN_SUBJECTS,
+      registry: metrics.registry,
+    });
+    occupancy.start();
+    cleanups.push(() => occupancy.stop());
 
     const parts: HubParts = {
       config,
@@ -302,6 +314,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       sensitiveZones,
       localisation,
       aggregation,
+      occupancy,
       webhooks,
     };
 

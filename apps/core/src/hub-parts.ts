@@ -19,6 +19,7 @@ import type { MemberPresenceService } from './members/member-presence.service.js
 import type { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
 import type { LocalisationService } from './localisation/localisation.service.js';
 import type { AggregationService } from './aggregation/aggregation.service.js';
+import type { WifiOccupancyService } from './occupancy/wifi-occupancy.service.js';
 import type { HubWebhooks } from './webhooks/hub-webhooks.js';
 
 /** The hub's plain parts, built outside Nest and handed to the module for wiring. */
@@ -52,6 +53,8 @@ export interface HubParts {
   positions: Subject<PositionUpdate>;
   /** Visits, dwell, footfall, occupancy and rollups from positions and camera counts. */
   aggregation: AggregationService;
+  /** Live people estimate per store from Wi-Fi probe sightings (in memory only). */
+  occupancy: WifiOccupancyService;
   /** Webhook subscriptions, outbox and dispatcher. */
   webhooks: HubWebhooks;
 }

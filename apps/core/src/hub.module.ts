@@ -32,6 +32,7 @@ import { HubLifecycle } from './hub-lifecycle.js';
 import { AggregationLifecycle } from './aggregation/aggregation.lifecycle.js';
 import { AggregationController } from './aggregation/aggregation.controller.js';
 import { LocalisationController } from './localisation/localisation.controller.js';
+import { OccupancyController } from './occupancy/occupancy.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { HUB_WEBHOOKS } from './webhooks/webhooks.tokens.js';
 
@@ -90,6 +91,7 @@ export class HubModule {
         AuditController,
         AggregationController,
         LocalisationController,
+        OccupancyController,
         WebhooksController,
       ],
       providers,

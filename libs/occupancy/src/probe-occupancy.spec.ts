@@ -40,6 +40,18 @@ describe(countOccupancy.name, () => {
     expect(sut.map((c) => c.bursts)).toEqual([2, 0, 1]);
   });
 
+  it('takes the randomised flag over the address bit, so pseudonymised input counts the same', () => {
+    const samples = [
+      probe(T0, 'p-global', { randomized: false }),
+      probe(T0 + 1000, 'p-rand-1', { randomized: true, fingerprint: 'f1' }),
+      probe(T0 + 2000, 'p-rand-2', { randomized: true, fingerprint: 'f1' }),
+    ];
+    expect(countOccupancy(samples, { ...options, mergeWindowMs: 2 * MIN })[0]).toMatchObject({
+      devices: 1,
+      bursts: 1,
+    });
+  });
+
   it('requires sequence continuity when seqGap is finite', () => {
     const samples = [
       probe(T0, 'da0000000001', { fingerprint: 'f1', seq: 10 }),

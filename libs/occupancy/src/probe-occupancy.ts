@@ -16,8 +16,13 @@
 export interface ProbeSample {
   /** Epoch ms. */
   at: number;
-  /** Source address, 12 lower-case hex digits. */
+  /**
+   * Source address, 12 lower-case hex digits, or any stable token for it (the hub passes the gate's
+   * pseudonym); with a token, `randomized` must say whether the address was randomised.
+   */
   mac: string;
+  /** Overrides the address's locally administered bit (for pseudonymised input). */
+  randomized?: boolean;
   rssi: number;
   seq?: number;
   fingerprint?: string;
@@ -121,7 +126,7 @@ export function countOccupancy(
   for (const s of samples) {
     if (s.rssi < o.minRssi || fixed.has(s.mac)) continue;
     const b = bucket(interval(s.at));
-    if (!isRandomisedMac(s.mac)) {
+    if (!(s.randomized ?? isRandomisedMac(s.mac))) {
       b.devices.set(s.mac, (b.devices.get(s.mac) ?? 0) + 1);
       continue;
     }
@@ -179,7 +184,7 @@ function autoFixed(
 ): string[] {
   const seen = new Map<string, Set<number>>();
   for (const s of samples) {
-    if (isRandomisedMac(s.mac) || s.rssi < o.minRssi) continue;
+    if ((s.randomized ?? isRandomisedMac(s.mac)) || s.rssi < o.minRssi) continue;
     let set = seen.get(s.mac);
     if (!set) seen.set(s.mac, (set = new Set()));
     set.add(Math.floor(s.at / o.intervalMs));

@@ -1,0 +1,79 @@
+import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { DEFAULT_MIN_SUBJECTS } from '@aisle/aggregation';
+import { StoreEntity } from '@aisle/persistence';
+import { ApiStoreScopedErrors } from '../api/common/api-responses.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { Roles } from '../auth/roles.decorator.js';
+import { NotFoundError } from '../http/domain-errors.js';
+import type { HubParts } from '../hub-parts.js';
+import type { OccupancyPoint } from './wifi-occupancy.service.js';
+import { OccupancyEstimateView, OccupancyPointView } from './occupancy.views.js';
+
+/**
+ * The live Wi-Fi occupancy estimate of a store (in memory, from the sightings stream; nothing per
+ * device behind it is stored). Small cells are suppressed for every role but admin.
+ */
+@ApiTags('analytics')
+@ApiStoreScopedErrors()
+@Controller('api/stores/:storeId/occupancy')
+export class OccupancyController {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject('HUB_PARTS') private readonly parts: HubParts,
+  ) {}
+
+  @Get('estimate')
+  @Roles('store-manager', 'integrator', 'subscriber')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'People present now, estimated from Wi-Fi probe requests',
+    description:
+      'The last closed interval (5 min), the open one so far and the last hour of closed ones. ' +
+      'Formed in memory within minutes from the sightings stream, in count-only mode too. A ' +
+      'figure from fewer than k subjects is null with suppressed=true for non-admin keys.',
+  })
+  @ApiOkResponse({ type: OccupancyEstimateView })
+  async estimate(
+    @Param('storeId') storeId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<OccupancyEstimateView> {
+    const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
+    if (!store) throw new NotFoundError('store', storeId);
+    const admin = principal.role === 'admin';
+    const k = admin
+      ? 0
+      : (this.parts.runtime.storePolicy(storeId)?.suppression.minSubjects ?? DEFAULT_MIN_SUBJECTS);
+    const mode = this.parts.runtime.policyFor(storeId)?.mode ?? 'off';
+    const live = mode === 'off' ? null : this.parts.occupancy.estimate(storeId);
+    const view = (p: OccupancyPoint): OccupancyPointView => {
+      const suppressed = p.subjects < k;
+      return {
+        start: new Date(p.start).toISOString(),
+        end: new Date(p.end).toISOString(),
+        estimate: suppressed ? null : p.estimate,
+        suppressed,
+        ...(admin ? { subjects: p.subjects } : {}),
+      };
+    };
+    return {
+      storeId,
+      mode,
+      method: this.parts.occupancy.method,
+      intervalSeconds: this.parts.occupancy.intervalMs / 1000,
+      k: admin ? null : k,
+      at: new Date(this.parts.clock.now()).toISOString(),
+      reason:
+        mode === 'off'
+          ? 'tracking is off for this store: there is no estimate'
+          : live
+            ? null
+            : 'no Wi-Fi sighting has reached the estimator since the hub started',
+      current: live?.current ? view(live.current) : null,
+      inProgress: live?.inProgress ? view(live.inProgress) : null,
+      series: live ? live.series.map(view) : [],
+    };
+  }
+}
