@@ -8,6 +8,7 @@ export * from './manifest.js';
 export * from './observation.js';
 export * from './plugin.js';
 export * from './position.js';
+export * from './reference-beacons.js';
 export * from './ports.js';
 export * from './secrets.js';
 export * from './sighting.js';

@@ -1,6 +1,7 @@
 import {
   AvailabilityWatchdog,
   PluginConfigError,
+  referenceBeaconMap,
   subscribeAll,
   type Driver,
   type DriverContext,
@@ -28,7 +29,7 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
 
   async setup(ctx: DriverContext<AisleMqttConfig>): Promise<void> {
     this.ctx = ctx;
-    this.references = referenceMap(ctx.config);
+    this.references = referenceBeaconMap(ctx.config.referenceBeacons);
     const mqtt = ctx.ports.mqtt;
     if (!mqtt) {
       throw new PluginConfigError(
@@ -97,25 +98,6 @@ export class AisleMqttDriver implements Driver<AisleMqttConfig> {
       );
     }
   }
-}
-
-/** Reference beacons by lower-cased id; one listed twice is a configuration error. */
-function referenceMap(config: AisleMqttConfig): Map<string, { x: number; y: number; z: number }> {
-  const map = new Map<string, { x: number; y: number; z: number }>();
-  config.referenceBeacons.forEach((beacon, index) => {
-    const id = beacon.beaconId.trim().toLowerCase();
-    if (map.has(id)) {
-      throw new PluginConfigError('invalid configuration', [
-        {
-          field: `referenceBeacons[${index}].beaconId`,
-          value: `entry ${index}`,
-          message: 'is listed twice',
-        },
-      ]);
-    }
-    map.set(id, { x: beacon.x, y: beacon.y, z: beacon.z });
-  });
-  return map;
 }
 
 /** Fills `{store}` and `{sensor}`; an id that would turn the topic into a wildcard is refused. */

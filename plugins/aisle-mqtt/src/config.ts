@@ -1,43 +1,15 @@
 // class-transformer's @Type reads decorator metadata.
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import {
-  IsArray,
-  IsInt,
-  IsNumber,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsArray, IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ReferenceBeacon } from '@aisle/sdk';
+
+export { ReferenceBeacon };
 
 /** Topic levels may hold `{store}` and `{sensor}`; wildcards are not allowed (one sensor per topic). */
 const TOPIC = /^(?:[^+#{}]|\{store\}|\{sensor\})+$/;
 /** The same, or empty (no status topic). */
 const OPTIONAL_TOPIC = /^(?:[^+#{}]|\{store\}|\{sensor\})*$/;
-
-/**
- * One of the store's reference beacons at a known position: BLE observations with this beacon id
- * are marked `reference` (they calibrate localisation and are never stored or counted).
- */
-export class ReferenceBeacon {
-  /** The beacon id as the sensor reports it (`ibeacon:<uuid>:<major>:<minor>`, …); case-insensitive. */
-  @IsString()
-  @Length(1, 256)
-  beaconId = '';
-
-  /** Position in the store's floor-plan frame, metres. */
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  x = 0;
-
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  y = 0;
-
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  z = 0;
-}
 
 /** Configuration of one sensor driven by aisle-mqtt. Property initialisers are the defaults. */
 export class AisleMqttConfig {

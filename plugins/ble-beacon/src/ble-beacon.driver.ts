@@ -1,6 +1,7 @@
 import {
   AvailabilityWatchdog,
   PluginConfigError,
+  referenceBeaconMap,
   PluginNotReadyError,
   redactMacs,
   subscribeAll,
@@ -33,7 +34,7 @@ export class BleBeaconDriver implements Driver<BleBeaconConfig> {
   async setup(ctx: DriverContext<BleBeaconConfig>): Promise<void> {
     this.ctx = ctx;
     const config = ctx.config;
-    this.references = referenceMap(config);
+    this.references = referenceBeaconMap(config.referenceBeacons);
     this.watchdog = AvailabilityWatchdog.forDriver(ctx, {
       unavailableAfterSeconds: config.unavailableAfterSeconds,
       silence: 'no BLE advertisement',
@@ -149,25 +150,6 @@ export class BleBeaconDriver implements Driver<BleBeaconConfig> {
   private live(): boolean {
     return this.ctx !== undefined && !this.stopped && !this.ctx.signal.aborted;
   }
-}
-
-/** Beacon ids are compared lower-case, as the gate keys them. */
-function referenceMap(config: BleBeaconConfig): Map<string, { x: number; y: number; z: number }> {
-  const map = new Map<string, { x: number; y: number; z: number }>();
-  config.referenceBeacons.forEach((beacon, index) => {
-    const id = beacon.beaconId.trim().toLowerCase();
-    if (map.has(id)) {
-      throw new PluginConfigError('invalid configuration', [
-        {
-          field: `referenceBeacons[${index}].beaconId`,
-          value: `entry ${index}`,
-          message: 'is listed twice',
-        },
-      ]);
-    }
-    map.set(id, { x: beacon.x, y: beacon.y, z: beacon.z });
-  });
-  return map;
 }
 
 function requirePort<T>(port: T | undefined, name: string, source: string): T {

@@ -1,18 +1,10 @@
 // class-transformer's @Type reads decorator metadata.
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import {
-  IsArray,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsArray, IsIn, IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ReferenceBeacon } from '@aisle/sdk';
+
+export { ReferenceBeacon };
 
 export const SOURCES = ['bluez', 'espresense', 'theengs'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -25,27 +17,6 @@ const LEVEL = /^(?:[^+#{}/]|\{store\}|\{sensor\})+$/;
 const PREFIX = /^(?:[^+#{}]|\{store\}|\{sensor\})+$/;
 /** A topic whose only wildcard is the last level `+` (the device address), e.g. `home/gw/BTtoMQTT/+`. */
 const THEENGS_TOPIC = /^(?:[^+#{}]|\{store\}|\{sensor\})+\/\+$/;
-
-/**
- * A store's reference beacon at a known position: its sightings are marked `reference` (for
- * calibrating the radio model) and are never counted as shoppers.
- */
-export class ReferenceBeacon {
-  /** The beacon id as this plugin writes it (`ibeacon:<uuid>:<major>:<minor>`, `eddystone-uid:…`). */
-  @IsString()
-  @Length(1, 256)
-  beaconId = '';
-
-  /** Position in the store's floor-plan frame, metres. */
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  x = 0;
-
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  y = 0;
-
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  z = 0;
-}
 
 /** Configuration of one BLE sensor. Property initialisers are the defaults. */
 export class BleBeaconConfig {
