@@ -75,3 +75,38 @@ function affectedRows(result: unknown): number {
   }
   return Array.isArray(result) ? result.length : 0;
 }
+
+/**
+ * Deletes finished webhook messages (delivered, given up, test sends) of a store created before
+ * `before`, with their delivery attempts: their bodies carry (re-keyed) subject ids, so they are
+ * device data and go with the store's device retention. Pending messages stay until delivered
+ * or given up. Messages of no store (`endpoint.disabled`) or of a deleted store go after
+ * `storelessBefore`. Resolves to how many messages were deleted.
+ */
+export async function purgeWebhookMessages(
+  dataSource: DataSource,
+  params: { storeId: string; before: number } | { storelessBefore: number },
+): Promise<number> {
+  const [where, args] =
+    'storeId' in params
+      ? [
+          `store_id = $1 AND status <> 'pending' AND created_at < $2`,
+          [params.storeId, new Date(params.before).toISOString()],
+        ]
+      : [
+          `(store_id IS NULL OR NOT EXISTS (SELECT 1 FROM stores WHERE stores.id = webhook_messages.store_id))
+           AND status <> 'pending' AND created_at < $1`,
+          [new Date(params.storelessBefore).toISOString()],
+        ];
+  return dataSource.transaction(async (manager) => {
+    await manager.query(
+      `DELETE FROM webhook_attempts WHERE message_id IN (SELECT id FROM webhook_messages WHERE ${where})`,
+      args,
+    );
+    const rows: unknown = await manager.query(
+      `DELETE FROM webhook_messages WHERE ${where} RETURNING id`,
+      args,
+    );
+    return Array.isArray(rows) ? rows.length : 0;
+  });
+}

@@ -19,12 +19,15 @@ import {
   purgeOrphanAggregates,
   purgeOrphanSightings,
   purgeSightings,
+  purgeWebhookMessages,
 } from '@aisle/persistence';
 import type { Clock } from '@aisle/sdk';
 import type { PluginHost } from '../plugins/plugin-host.js';
 
 /** How often keys are rotated/destroyed and the next period's key prepared. */
 export const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
+/** The longest any store may keep device data (the policy caps it at a week). */
+const MAX_DEVICE_RETENTION_MS = 7 * 24 * 3_600_000;
 
 /**
  * The running view of store configuration: each store's tracking policy (read synchronously by the
@@ -159,6 +162,9 @@ export class StoreRuntime {
     await this.prepareKeys(now);
     let purged = await purgeOrphanSightings(this.deps.dataSource);
     purged += await purgeOrphanAggregates(this.deps.dataSource);
+    purged += await purgeWebhookMessages(this.deps.dataSource, {
+      storelessBefore: now - MAX_DEVICE_RETENTION_MS,
+    });
     for (const [storeId, policy] of this.policies) {
       const horizon = {
         storeId,
@@ -168,6 +174,11 @@ export class StoreRuntime {
       purged += await purgeSightings(this.deps.dataSource, horizon);
       // Visit facts are device data; counter facts and rollups are counts.
       purged += await purgeAggregates(this.deps.dataSource, horizon);
+      // Webhook bodies carry (re-keyed) subject ids: finished ones go with the device data.
+      purged += await purgeWebhookMessages(this.deps.dataSource, {
+        storeId,
+        before: horizon.deviceBefore,
+      });
     }
     if (purged > 0) {
       this.deps.onPurged?.(purged);
