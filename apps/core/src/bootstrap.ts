@@ -278,7 +278,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       clock,
       logger: logger.child({ context: 'aggregation' }),
       policyFor: (storeId) => runtime.storePolicy(storeId),
-      isSensitive: (storeId, zoneId) => sensitiveZones.isSensitive(storeId, zoneId),
+      sensitiveZoneOf: (position) => sensitiveZones.zoneOf(position),
       registry: metrics.registry,
     });
     const occupancy = new WifiOccupancyService({

@@ -18,17 +18,15 @@ import {
   type VisitRecord,
 } from '@aisle/aggregation';
 import { RollupStore, StoreEntity, ZoneEntity } from '@aisle/persistence';
-import {
-  pointInPolygon,
-  type AisleEvent,
-  type CameraSighting,
-  type Clock,
-  type Point,
-  type PositionUpdate,
-  type Sighting,
-  type TimerHandle,
+import type {
+  AisleEvent,
+  CameraSighting,
+  Clock,
+  PositionUpdate,
+  Sighting,
+  TimerHandle,
 } from '@aisle/sdk';
-import { isSensitiveZone, type StorePolicy } from '@aisle/policy';
+import type { StorePolicy } from '@aisle/policy';
 import type { StoreConfigChange } from '../config/store-config-events.js';
 import type { EventBus } from '../events/event-bus.js';
 
@@ -50,8 +48,6 @@ interface StoreInfo {
   timeZone: string;
   width: number;
   height: number;
-  /** Polygons of the store's sensitive zones (pharmacy, fitting rooms). */
-  sensitive: Point[][];
 }
 
 /**
@@ -97,10 +93,11 @@ export class AggregationService {
       logger: Logger;
       policyFor: (storeId: string) => StorePolicy | undefined;
       /**
-       * Sensitive zones: localisation never publishes positions in them; any that arrives anyway
-       * is dropped (counted `sensitive`), so no visit, zone event or rollup is made of it.
+       * The sensitive zone a position is in (by label or point), or null: localisation never
+       * publishes positions in one; any that arrives anyway is dropped (counted `sensitive`), so
+       * no visit, zone event or rollup is made of it.
        */
-      isSensitive?: (storeId: string, zoneId: string | null) => boolean;
+      sensitiveZoneOf?: (position: PositionUpdate) => string | null;
       registry?: Registry;
       sessioniser?: SessioniserOptions;
       flushMs?: number;
@@ -190,9 +187,6 @@ export class AggregationService {
         timeZone: store.timezone,
         width: store.width,
         height: store.height,
-        sensitive: zones
-          .filter((z) => z.storeId === store.id && isSensitiveZone(z.tags))
-          .map((z) => z.polygon),
       });
       this.sessioniser.configureStore(store.id, {
         outsideZoneIds: zones
@@ -250,14 +244,8 @@ export class AggregationService {
       return;
     }
     if (input.kind === 'position') {
-      // Checked again here: the zones of a store loaded a moment ago are known now. By the point
-      // too: zone hysteresis keeps a subject's old zone up to a few metres into the next one,
-      // and such a position would put dwell on the heatmap inside a sensitive zone.
-      const { position } = input;
-      if (
-        this.deps.isSensitive?.(position.storeId, position.zoneId) ||
-        this.stores.get(storeId)?.sensitive.some((polygon) => pointInPolygon(position, polygon))
-      ) {
+      // Checked again here, for positions that reach the stream other than from localisation.
+      if ((this.deps.sensitiveZoneOf?.(input.position) ?? null) !== null) {
         this.inputs.labels('position', 'sensitive').inc();
         return;
       }

@@ -16,16 +16,8 @@ import {
   type ReferenceFitResult,
 } from '@aisle/localisation';
 import { SensorEntity, StoreEntity, ZoneEntity } from '@aisle/persistence';
-import { isSensitiveZone } from '@aisle/policy';
 import type { TrackingMode } from '@aisle/ingest';
-import {
-  pointInPolygon,
-  type Clock,
-  type PositionUpdate,
-  type RadioSighting,
-  type Sighting,
-  type TimerHandle,
-} from '@aisle/sdk';
+import type { Clock, PositionUpdate, RadioSighting, Sighting, TimerHandle } from '@aisle/sdk';
 import type { StoreConfigChange } from '../config/store-config-events.js';
 
 /** Engine updates once a second: the cadence sensors report at, and what the engine is tuned for. */
@@ -42,7 +34,8 @@ const PER_DEVICE_MODE: TrackingMode = 'in-visit';
 
 /** Where positions in sensitive zones go instead of the general stream. */
 export interface SensitivePositionSink {
-  isSensitive(storeId: string, zoneId: string | null): boolean;
+  /** The sensitive zone a position is in (by its zone label or its point), or null. */
+  zoneOf(position: PositionUpdate): string | null;
   observe(position: PositionUpdate): void;
 }
 
@@ -366,7 +359,7 @@ export class LocalisationService {
     const store = this.stores.get(position.storeId);
     if (!store) return;
     const key = `${position.period}\u0000${position.kind}\u0000${position.subject}`;
-    const sensitiveZoneId = this.sensitiveZoneOf(store, position);
+    const sensitiveZoneId = this.deps.sensitive.zoneOf(position);
     if (sensitiveZoneId !== null) {
       store.current.delete(key);
       this.outputs.labels('sensitive').inc();
@@ -385,28 +378,6 @@ export class LocalisationService {
     } catch (error) {
       this.deps.logger.error(`a positions consumer failed: ${(error as Error).message}`);
     }
-  }
-
-  /**
-   * The sensitive zone a position is in, or null. Zone hysteresis may still label a subject with
-   * the zone it just left while its point is already inside a pharmacy: the point counts too, so
-   * no per-device position is ever published from inside a sensitive zone.
-   */
-  private sensitiveZoneOf(store: StoreModel, position: PositionUpdate): string | null {
-    const labelled = store.zones.find((z) => z.id === position.zoneId);
-    if (
-      position.zoneId !== null &&
-      (this.deps.sensitive.isSensitive(position.storeId, position.zoneId) ||
-        (labelled !== undefined && isSensitiveZone(labelled.tags)))
-    ) {
-      return position.zoneId;
-    }
-    const containing = store.zones.find(
-      (z) =>
-        (isSensitiveZone(z.tags) || this.deps.sensitive.isSensitive(position.storeId, z.id)) &&
-        pointInPolygon(position, z.polygon),
-    );
-    return containing?.id ?? null;
   }
 
   private refit(store: StoreModel, now: number): void {
@@ -497,7 +468,7 @@ export class LocalisationService {
       this.engine.setStore({
         storeId: entity.id,
         sensors: this.engineSensors(store),
-        zones: ownZones.map((z) => ({ id: z.id, polygon: z.polygon, tags: z.tags })),
+        zones: ownZones,
       });
     }
     for (const storeId of [...this.stores.keys()]) {

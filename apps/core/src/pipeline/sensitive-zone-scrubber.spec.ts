@@ -127,6 +127,21 @@ describe(SensitiveZoneScrubber.name, () => {
     expect(sut.isSensitive(OTHER, 'pharmacy')).toBe(false);
   });
 
+  it('finds the sensitive zone of a position by its label, else by its point', () => {
+    const at = (zoneId: string | null, x: number, y: number, storeId = STORE) => ({
+      storeId,
+      zoneId,
+      x,
+      y,
+    });
+    expect(sut.zoneOf(at('pharmacy', 50, 50))).toBe('pharmacy');
+    // Hysteresis may still say "aisle" (or nothing) while the point is inside the pharmacy.
+    expect(sut.zoneOf(at('aisle', 2, 2))).toBe('pharmacy');
+    expect(sut.zoneOf(at(null, 2, 2))).toBe('pharmacy');
+    expect(sut.zoneOf(at('aisle', 50, 50))).toBeNull();
+    expect(sut.zoneOf(at('pharmacy', 2, 2, OTHER))).toBeNull();
+  });
+
   it('deletes the stored sightings behind a position in a sensitive zone; others stay', async () => {
     const at = T0 + 60_000;
     const older = at - SENSITIVE_LOOKBACK_MS - 5_000;

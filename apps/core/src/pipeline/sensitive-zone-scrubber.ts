@@ -3,7 +3,13 @@ import type { Observable, Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { ZoneEntity, type SightingWriter } from '@aisle/persistence';
 import { isSensitiveZone } from '@aisle/policy';
-import type { Clock, PositionUpdate, TimerHandle } from '@aisle/sdk';
+import {
+  pointInPolygon,
+  type Clock,
+  type Point,
+  type PositionUpdate,
+  type TimerHandle,
+} from '@aisle/sdk';
 import type { StoreConfigChange } from '../config/store-config-events.js';
 
 /**
@@ -28,7 +34,8 @@ interface Span {
  * from the database on the next flush. Zones are re-read whenever a store's zones change.
  */
 export class SensitiveZoneScrubber {
-  private sensitive = new Map<string, Set<string>>();
+  /** Each store's sensitive zones with their polygons. */
+  private sensitive = new Map<string, Map<string, readonly Point[]>>();
   private pending = new Map<string, Span>();
   private subscriptions: Subscription[] = [];
   private timer: TimerHandle | undefined;
@@ -48,6 +55,21 @@ export class SensitiveZoneScrubber {
   /** Whether a zone of a store is sensitive (synchronous, for the positions API and aggregation). */
   isSensitive(storeId: string, zoneId: string | null): boolean {
     return zoneId !== null && (this.sensitive.get(storeId)?.has(zoneId) ?? false);
+  }
+
+  /**
+   * The sensitive zone a position is in, or null: the zone it is labelled with, else the one its
+   * point lies in (zone hysteresis may still label a subject with the zone it just left while its
+   * point is already a few metres inside a pharmacy).
+   */
+  zoneOf(position: Pick<PositionUpdate, 'storeId' | 'zoneId' | 'x' | 'y'>): string | null {
+    const zones = this.sensitive.get(position.storeId);
+    if (!zones) return null;
+    if (position.zoneId !== null && zones.has(position.zoneId)) return position.zoneId;
+    for (const [zoneId, polygon] of zones) {
+      if (pointInPolygon(position, polygon)) return zoneId;
+    }
+    return null;
   }
 
   async start(): Promise<void> {
@@ -133,12 +155,12 @@ export class SensitiveZoneScrubber {
 
   private async reloadZones(): Promise<void> {
     const zones = await this.deps.dataSource.getRepository(ZoneEntity).find();
-    const sensitive = new Map<string, Set<string>>();
+    const sensitive = new Map<string, Map<string, readonly Point[]>>();
     for (const zone of zones) {
       if (!isSensitiveZone(zone.tags)) continue;
-      let set = sensitive.get(zone.storeId);
-      if (!set) sensitive.set(zone.storeId, (set = new Set()));
-      set.add(zone.id);
+      let own = sensitive.get(zone.storeId);
+      if (!own) sensitive.set(zone.storeId, (own = new Map<string, readonly Point[]>()));
+      own.set(zone.id, zone.polygon);
     }
     this.sensitive = sensitive;
   }
