@@ -8,7 +8,6 @@ import type { DestinationStream } from 'pino';
 import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
-import { DEFAULT_MIN_SUBJECTS } from '@aisle/aggregation';
 import { optOutModule } from '@aisle/policy';
 import { DbKeyStore, SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
 import {
@@ -285,8 +284,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       sightings: pipeline.sightings,
       clock,
       modeFor: (storeId) => runtime.policyFor(storeId)?.mode,
-      kFor: (storeId) =>
-        runtime.storePolicy(storeId)?.suppression.minSubjects ?? DEFAULT_MIN_SUBJECTS,
+      kFor: (storeId) => runtime.minSubjects(storeId),
       registry: metrics.registry,
     });
     occupancy.start();

@@ -30,7 +30,6 @@ import {
   rangeFigure,
   sourceMetrics,
   DEFAULT_HEAT_CELL_M,
-  DEFAULT_MIN_SUBJECTS,
   type BucketSize,
   type QueryMetric,
 } from '@aisle/aggregation';
@@ -233,7 +232,7 @@ export class AggregationController {
   /** Suppression threshold for this caller: none for admin, the store's k for everyone else. */
   private k(storeId: string, principal: Principal): number {
     if (principal.role === 'admin') return 0;
-    return this.parts.runtime.storePolicy(storeId)?.suppression.minSubjects ?? DEFAULT_MIN_SUBJECTS;
+    return this.parts.runtime.minSubjects(storeId);
   }
 
   private range(

@@ -1,7 +1,6 @@
 import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { DEFAULT_MIN_SUBJECTS } from '@aisle/aggregation';
 import { StoreEntity } from '@aisle/persistence';
 import { ApiStoreScopedErrors } from '../api/common/api-responses.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
@@ -43,9 +42,7 @@ export class OccupancyController {
     const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
     if (!store) throw new NotFoundError('store', storeId);
     const admin = principal.role === 'admin';
-    const k = admin
-      ? 0
-      : (this.parts.runtime.storePolicy(storeId)?.suppression.minSubjects ?? DEFAULT_MIN_SUBJECTS);
+    const k = admin ? 0 : this.parts.runtime.minSubjects(storeId);
     const mode = this.parts.runtime.policyFor(storeId)?.mode ?? 'off';
     const live = mode === 'off' ? null : this.parts.occupancy.estimate(storeId);
     const view = (p: OccupancyPoint): OccupancyPointView => {

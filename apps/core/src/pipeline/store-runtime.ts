@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { DEFAULT_MIN_SUBJECTS } from '@aisle/aggregation';
 import type { DataSource } from 'typeorm';
 import type { PseudonymKeyring, TrackingPolicy } from '@aisle/ingest';
 import {
@@ -67,6 +68,11 @@ export class StoreRuntime {
   /** Whether the store's tracking hours include `at` (true when it sets none). */
   isOpen(storeId: string, at: number): boolean {
     return this.hours.get(storeId)?.isOpen(at) ?? true;
+  }
+
+  /** The store's small-cell threshold k (policy `suppression.minSubjects`, else the default). */
+  minSubjects(storeId: string): number {
+    return this.storePolicy(storeId)?.suppression.minSubjects ?? DEFAULT_MIN_SUBJECTS;
   }
 
   /** The whole store policy, notice included. */
