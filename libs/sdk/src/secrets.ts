@@ -37,10 +37,8 @@ export function Secret(): PropertyDecorator {
 
 /** True when `field` of `instance` (an object made from a config schema) is marked `@Secret()`. */
 export function isSecretField(instance: object, field: string): boolean {
-  for (let proto: unknown = Object.getPrototypeOf(instance); proto !== null;) {
-    if (typeof proto !== 'object' || proto === Object.prototype) return false;
+  for (const proto of schemaPrototypes(Object.getPrototypeOf(instance))) {
     if (SECRET_FIELDS.get(proto)?.has(field)) return true;
-    proto = Object.getPrototypeOf(proto);
   }
   return false;
 }
@@ -48,12 +46,18 @@ export function isSecretField(instance: object, field: string): boolean {
 /** Names of the fields a config schema marks `@Secret()`, inherited ones included, sorted. */
 export function secretFields(schema: ClassOf<object>): string[] {
   const names = new Set<string>();
-  for (let proto: unknown = schema.prototype; proto !== null;) {
-    if (typeof proto !== 'object' || proto === Object.prototype) break;
+  for (const proto of schemaPrototypes(schema.prototype)) {
     for (const name of SECRET_FIELDS.get(proto) ?? []) names.add(name);
-    proto = Object.getPrototypeOf(proto);
   }
   return [...names].sort();
+}
+
+/** A schema's prototype chain from `proto` up to, not including, `Object.prototype`. */
+function* schemaPrototypes(proto: unknown): Generator<object> {
+  while (typeof proto === 'object' && proto !== null && proto !== Object.prototype) {
+    yield proto;
+    proto = Object.getPrototypeOf(proto);
+  }
 }
 
 /** True when a configuration value holds something to hide (not absent, null or ''). */
