@@ -104,10 +104,14 @@ export class AggregationController {
         {
           field: 'metric',
           value: metricParam,
-          message: `must be one of ${QUERY_METRICS.join(', ')}`,
+          message:
+            metricParam === 'heatmap'
+              ? `the heatmap is not a series: GET /api/stores/${storeId}/heatmap (JSON grid or PNG)`
+              : `must be one of ${QUERY_METRICS.join(', ')} (the heatmap is at /api/stores/${storeId}/heatmap)`,
         },
       ]);
     }
+    if (zone !== undefined) await this.knownZone(storeId, zone);
     const metric = metricParam as QueryMetric;
     const k = this.k(storeId, principal);
     const range = isRangeMetric(metric);
@@ -227,6 +231,25 @@ export class AggregationController {
     const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
     if (!store) throw new NotFoundError('store', storeId);
     return store;
+  }
+
+  /**
+   * 404 unless `zone` is one of the store's zones, a counting line the store's cameras have
+   * reported (lines exist only in the counts they produce), or a deleted zone that still has
+   * figures.
+   */
+  private async knownZone(storeId: string, zone: string): Promise<void> {
+    const rows = await this.dataSource.query<unknown[]>(
+      'SELECT 1 FROM zones WHERE store_id = $1 AND id = $2 ' +
+        // (store, bucket, metric, zone) is the rollups' primary key prefix: an index lookup.
+        'UNION ALL SELECT 1 FROM (SELECT 1 FROM metric_rollups WHERE store_id = $1 ' +
+        "AND bucket = '1h' AND metric IN ('footfall-in', 'footfall-out', 'occupancy') " +
+        'AND zone_id = $2 LIMIT 1) l',
+      [storeId, zone],
+    );
+    if (rows.length === 0) {
+      throw new NotFoundError('zone or counting line', zone, `in store ${JSON.stringify(storeId)}`);
+    }
   }
 
   /** Suppression threshold for this caller: none for admin, the store's k for everyone else. */

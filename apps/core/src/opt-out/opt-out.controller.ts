@@ -14,6 +14,7 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { OptOutSubject } from '@aisle/policy';
 import { Public } from '../auth/public.decorator.js';
+import { AcceptsContentTypes } from '../http/content-type.guard.js';
 import { InvalidOptOutError, OptOutService } from './opt-out.service.js';
 
 /** Opt-outs one client address may submit per window: enough for a family, too few to probe the list. */
@@ -65,6 +66,7 @@ export class OptOutController {
 
   @Public()
   @Post()
+  @AcceptsContentTypes('application/json', 'application/x-www-form-urlencoded')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary:
