@@ -21,6 +21,7 @@ import {
 } from '@aisle/hardware';
 import { systemClock, type Clock, type Ports, type PositionUpdate } from '@aisle/sdk';
 import { ApiKeyService } from './auth/api-key.service.js';
+import { lockDataDir } from './database/data-dir-lock.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
 import { StoreConfigEvents } from './config/store-config-events.js';
 import { ConfigFileApplier } from './config-file/config-file-applier.js';
@@ -97,6 +98,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   };
 
   try {
+    // Two hubs on one embedded database folder would corrupt it: the second one is refused.
+    if (!options.dataSource && !config.DATABASE_URL) {
+      const lock = lockDataDir(resolve(config.AISLE_DATA_DIR));
+      cleanups.push(() => lock.release());
+    }
     let mqttUrl: string;
     if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
     else {
