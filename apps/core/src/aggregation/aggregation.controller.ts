@@ -33,7 +33,7 @@ import {
   type BucketSize,
   type QueryMetric,
 } from '@aisle/aggregation';
-import { StoreEntity } from '@aisle/persistence';
+import { StoreEntity, ZoneEntity } from '@aisle/persistence';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
@@ -184,6 +184,11 @@ export class AggregationController {
   @ApiOperation({
     summary:
       'Dwell density on a grid over the floor plan (JSON grid, or PNG with Accept: image/png or format=png)',
+    description:
+      'Cells row-major from (0, 0), x to the right and y down from the front edge, as everywhere ' +
+      'in the API. The PNG is drawn in the same frame (row 0 at the top, (0,0) marked), with zone ' +
+      'outlines and names, a colour legend in dwell seconds (grey: fewer than k visits) and a ' +
+      'scale bar in metres.',
   })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
@@ -216,7 +221,11 @@ export class AggregationController {
       k,
     });
     if (format === 'png') {
-      return new StreamableFile(heatmapPng(grid), { type: 'image/png' });
+      const zones = await this.dataSource.getRepository(ZoneEntity).findBy({ storeId });
+      const png = heatmapPng(grid, {
+        zones: zones.map((z) => ({ id: z.id, name: z.name, polygon: z.polygon })),
+      });
+      return new StreamableFile(png, { type: 'image/png' });
     }
     return {
       storeId,
