@@ -61,7 +61,12 @@ describe('aggregation through the hub: positions and camera counts → events, r
   let managerKey: string;
 
   beforeAll(async () => {
-    sut = await startTestHub({ clock, env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
+    // Positions are fed from the hub's first instant: no start grace (demo-restart.e2e has it).
+    sut = await startTestHub({
+      clock,
+      startGraceMs: 0,
+      env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' },
+    });
     // Nothing listens there: only the outbox rows are looked at.
     await sut
       .post('/api/webhooks', { url: 'http://127.0.0.1:9/hook', eventTypes: ['visit.ended'] })

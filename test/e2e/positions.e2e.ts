@@ -73,7 +73,8 @@ describe('positions through the hub: sightings → localisation → API, aggrega
   let subscriberKey: string;
 
   beforeAll(async () => {
-    sut = await startTestHub({ clock });
+    // The shopper walks in right after the start: no start grace (demo-restart.e2e has it).
+    sut = await startTestHub({ clock, startGraceMs: 0 });
     for (const [id, mode] of [
       [STORE, 'in-visit'],
       [COUNTING, 'count-only'],

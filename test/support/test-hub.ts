@@ -37,6 +37,8 @@ export async function startTestHub(
     pluginDirs?: string[];
     env?: Record<string, string>;
     clock?: Clock;
+    /** See `HubOptions.startGraceMs` (0: count visits from the hub's first instant). */
+    startGraceMs?: number;
   } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase();
@@ -64,6 +66,7 @@ export async function startTestHub(
       pluginDirs: options.pluginDirs ?? [join(REPO_ROOT, 'plugins')],
       preferSource: true,
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.startGraceMs === undefined ? {} : { startGraceMs: options.startGraceMs }),
     });
   } catch (error) {
     await database.close();

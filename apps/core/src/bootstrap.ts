@@ -62,6 +62,12 @@ export interface HubOptions {
   /** An already-migrated database (tests); otherwise opened from the config. */
   dataSource?: DataSource;
   clock?: Clock;
+  /**
+   * Visits whose first position comes this soon after the start were already in progress and are
+   * not counted (default `DEFAULT_START_GRACE_MS`, 90 s). Tests that feed positions at the hub's
+   * first instant set 0.
+   */
+  startGraceMs?: number;
 }
 
 export interface Hub {
@@ -285,6 +291,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       policyFor: (storeId) => runtime.storePolicy(storeId),
       sensitiveZoneOf: (position) => sensitiveZones.zoneOf(position),
       registry: metrics.registry,
+      ...(options.startGraceMs === undefined
+        ? {}
+        : { sessioniser: { startGraceMs: options.startGraceMs } }),
     });
     const occupancy = new WifiOccupancyService({
       sightings: pipeline.sightings,
