@@ -232,6 +232,17 @@ describe('API input edges (#22)', () => {
       expect(failures).toEqual([]);
     }, 60_000);
 
+    it('a NUL byte in an opt-out address is refused without echoing the address', async () => {
+      const res = await request(sut.hub.url)
+        .post('/opt-out')
+        .send({ address: 'da:a1:19:4c:2b:7e\u0000' })
+        .expect(400);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({ field: 'address', value: '[18 characters, not shown]' }),
+      ]);
+      expect(res.text.toLowerCase()).not.toContain('da:a1');
+    });
+
     it('a NUL byte nested in a policy or in a query parameter is refused naming its path', async () => {
       const res = await sut
         .patch('/api/stores/nul', {
