@@ -340,6 +340,14 @@ describe('API input edges (#22)', () => {
         .patch('/api/stores/merge', { policy: { notice: { purpose } } })
         .expect(200);
       expect(nested.body.policy.notice).toEqual({ ...TEST_NOTICE, purpose });
+      // RFC 7396's own media type works too.
+      const typed = await request(sut.hub.url)
+        .patch('/api/stores/merge')
+        .set('Authorization', `Bearer ${sut.adminKey}`)
+        .set('Content-Type', 'application/merge-patch+json')
+        .send(JSON.stringify({ policy: { mode: 'in-visit' } }))
+        .expect(200);
+      expect(typed.body.policy).toMatchObject({ mode: 'in-visit', notice: { purpose } });
       // A merge that leaves an invalid policy is refused naming the field.
       const bad = await sut
         .patch('/api/stores/merge', { policy: { notice: { purpose: null } } })

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ContentTypeGuard } from './content-type.guard.js';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ContentTypeGuard, MERGE_PATCH_JSON } from './content-type.guard.js';
 import { DomainExceptionFilter } from './domain-exception.filter.js';
 import { HttpExceptionFilter } from './http-exception.filter.js';
 import { RejectNulBytesPipe } from './nul-byte.pipe.js';
@@ -16,6 +17,13 @@ import { createValidationPipe } from './validation.pipe.js';
  * `AuthModule` registers.
  */
 export function configureHttp(app: INestApplication): void {
+  // PATCH bodies may come as RFC 7396's own media type; Express parses only application/json.
+  if ('useBodyParser' in app) {
+    // Replaces Nest's default JSON parser (registered only when none is), so both types are read.
+    (app as NestExpressApplication).useBodyParser('json', {
+      type: ['application/json', MERGE_PATCH_JSON],
+    });
+  }
   app.useGlobalGuards(new ContentTypeGuard(app.get(Reflector)));
   app.useGlobalPipes(new RejectNulBytesPipe(), createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(), new DomainExceptionFilter());

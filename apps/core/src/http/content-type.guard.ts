@@ -12,6 +12,8 @@ const CONTENT_TYPES_KEY = 'aisle:content-types';
 export const ANY_CONTENT_TYPE = '*';
 /** What a route takes unless it says otherwise. */
 export const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json'];
+/** RFC 7396's media type: PATCH routes take it too (their bodies merge into what is stored). */
+export const MERGE_PATCH_JSON = 'application/merge-patch+json';
 
 /** The media types a route's request body may have (default `application/json`). */
 export const AcceptsContentTypes = (...types: string[]): MethodDecorator & ClassDecorator =>
@@ -39,7 +41,10 @@ export class ContentTypeGuard implements CanActivate {
       this.reflector.getAllAndOverride<string[] | undefined>(CONTENT_TYPES_KEY, [
         context.getHandler(),
         context.getClass(),
-      ]) ?? DEFAULT_CONTENT_TYPES;
+      ]) ??
+      (req.method === 'PATCH'
+        ? [...DEFAULT_CONTENT_TYPES, MERGE_PATCH_JSON]
+        : DEFAULT_CONTENT_TYPES);
     if (accepted.includes(ANY_CONTENT_TYPE)) return true;
     const sent = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (accepted.includes(sent)) return true;
