@@ -1,8 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { AuditEntryEntity } from '@aisle/persistence';
 import { DomainValidationError } from '../http/domain-errors.js';
+import { AuditLogService } from './audit-log.service.js';
 
 /** Most entries one request returns. */
 const AUDIT_PAGE_LIMIT = 1000;
@@ -19,7 +18,7 @@ export interface AuditEntryView {
 @ApiTags('operations')
 @Controller('api/audit')
 export class AuditController {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(AuditLogService) private readonly log: AuditLogService) {}
 
   @Get()
   @ApiOperation({ summary: 'Privacy-relevant actions and decisions, newest first (admin)' })
@@ -35,14 +34,11 @@ export class AuditController {
         { field: 'since', value: since, message: 'must be an ISO date-time' },
       ]);
     }
-    const query = this.dataSource
-      .getRepository(AuditEntryEntity)
-      .createQueryBuilder('a')
-      .orderBy('a.id', 'DESC')
-      .limit(AUDIT_PAGE_LIMIT);
-    if (action) query.andWhere('a.action = :action', { action });
-    if (from !== undefined) query.andWhere('a.at >= :from', { from: new Date(from) });
-    const rows = await query.getMany();
+    const rows = await this.log.recent({
+      ...(action ? { action } : {}),
+      ...(from !== undefined ? { since: from } : {}),
+      limit: AUDIT_PAGE_LIMIT,
+    });
     return rows.map((r) => ({
       id: r.id,
       at: r.at.toISOString(),

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { FixedDeviceEntity } from '@aisle/persistence';
-import type { StoreConfigEvents } from '../config/store-config-events.js';
+import type { StoreDirectory } from '../stores/store-directory.js';
 import type { OptOutService } from '../opt-out/opt-out.service.js';
 
 export interface FixedDeviceView {
@@ -23,7 +23,7 @@ export class FixedDevicesService {
     private readonly deps: {
       dataSource: DataSource;
       optOut: OptOutService;
-      configEvents: StoreConfigEvents;
+      directory: StoreDirectory;
     },
   ) {}
 
@@ -72,7 +72,7 @@ export class FixedDevicesService {
       .values({ storeId, hash, label: typeof input.label === 'string' ? input.label : null })
       .orIgnore()
       .execute();
-    this.deps.configEvents.emit({ storeId, what: 'policy' });
+    await this.deps.directory.changed({ storeId, what: 'policy' });
     return toView(await repo.findOneByOrFail({ storeId, hash }));
   }
 
@@ -80,7 +80,7 @@ export class FixedDevicesService {
     const result = await this.deps.dataSource
       .getRepository(FixedDeviceEntity)
       .delete({ storeId, hash: id });
-    this.deps.configEvents.emit({ storeId, what: 'policy' });
+    await this.deps.directory.changed({ storeId, what: 'policy' });
     return (result.affected ?? 0) > 0;
   }
 }

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { IsNull, LessThan, MoreThan, Not, type DataSource, type EntityManager } from 'typeorm';
-import {
-  CouponIssueEntity,
-  MemberVisitEntity,
-  StoreEntity,
-  ZoneEntity,
-  audit,
-} from '@aisle/persistence';
+import { CouponIssueEntity, MemberVisitEntity, audit } from '@aisle/persistence';
 import {
   COUPON_HISTORY_MS,
   decideCoupons,
@@ -20,7 +14,7 @@ import type { AisleEvent, Clock, FieldError } from '@aisle/sdk';
 import type { EventBus } from '../events/event-bus.js';
 import { DomainValidationError, NotFoundError } from '../http/domain-errors.js';
 import { OPT_OUT_PATH } from '../notice/notice.controller.js';
-import type { StoreRuntime } from '../pipeline/store-runtime.js';
+import type { StoreDirectory } from '../stores/store-directory.js';
 import type { MembersService } from './members.service.js';
 
 /** What a member's app reports about its own presence, through the loyalty provider. */
@@ -94,7 +88,7 @@ export class MemberPresenceService {
       /** The webhook outbox: `coupon.issued` is written with its `coupon_issues` row. */
       outbox: TransactionalOutbox;
       members: MembersService;
-      runtime: StoreRuntime;
+      directory: StoreDirectory;
       logger: Logger;
     },
   ) {}
@@ -295,7 +289,7 @@ export class MemberPresenceService {
   }
 
   private publishNotice(memberId: string, storeId: string, now: number): void {
-    const policy = this.deps.runtime.storePolicy(storeId);
+    const policy = this.deps.directory.policy(storeId);
     const mode = policy?.tracking.mode ?? 'off';
     this.deps.events.publish('notice.entry', storeId, {
       memberId,
@@ -304,7 +298,7 @@ export class MemberPresenceService {
       controllerName: policy?.notice.controllerName ?? null,
       purpose: policy?.notice.purpose ?? null,
       trackingMode: mode,
-      trackingActive: mode !== 'off' && this.deps.runtime.isOpen(storeId, now),
+      trackingActive: mode !== 'off' && this.deps.directory.isOpen(storeId, now),
     });
   }
 
@@ -314,7 +308,7 @@ export class MemberPresenceService {
     facts: StoreFacts,
     actor: string,
   ): Promise<CouponDecision[]> {
-    const policy = this.deps.runtime.storePolicy(visit.storeId)?.coupons;
+    const policy = this.deps.directory.policy(visit.storeId)?.coupons;
     if (!policy || policy.rules.length === 0) return [];
     const now = this.deps.clock.now();
     const repo = this.deps.dataSource.getRepository(CouponIssueEntity);
@@ -408,10 +402,9 @@ export class MemberPresenceService {
   }
 
   private async storeFacts(storeId: string): Promise<StoreFacts> {
-    const store = await this.deps.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
+    const store = this.deps.directory.get(storeId);
     if (!store) throw new NotFoundError('store', storeId);
-    const zones = await this.deps.dataSource.getRepository(ZoneEntity).findBy({ storeId });
-    return { timezone: store.timezone, zoneTags: new Map(zones.map((z) => [z.id, z.tags])) };
+    return { timezone: store.timezone, zoneTags: new Map(store.zones.map((z) => [z.id, z.tags])) };
   }
 
   private validate(input: { storeId: unknown; type: unknown; zoneId?: unknown }): {

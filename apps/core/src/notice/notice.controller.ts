@@ -1,13 +1,11 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
-import { SensorEntity, StoreEntity } from '@aisle/persistence';
 import { buildPublicNotice, renderPublicNoticeHtml, type PublicNotice } from '@aisle/policy';
 import { SENSOR_KINDS, type SensorKind } from '@aisle/sdk';
 import { Public } from '../auth/public.decorator.js';
-import { StoreRuntime } from '../pipeline/store-runtime.js';
-import { PluginHost } from '../plugins/plugin-host.js';
+import { PLUGIN_CATALOG, type PluginCatalog } from '../plugins/plugin-catalog.js';
+import { StoreDirectory } from '../stores/store-directory.js';
 
 /** Public path of the opt-out endpoint, shown on every notice. */
 export const OPT_OUT_PATH = '/opt-out';
@@ -20,9 +18,8 @@ export const OPT_OUT_PATH = '/opt-out';
 @Controller('notice')
 export class NoticeController {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(StoreRuntime) private readonly runtime: StoreRuntime,
-    @Inject(PluginHost) private readonly host: PluginHost,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
+    @Inject(PLUGIN_CATALOG) private readonly catalog: PluginCatalog,
   ) {}
 
   @Public()
@@ -47,15 +44,13 @@ export class NoticeController {
   }
 
   private async build(storeId: string): Promise<PublicNotice> {
-    const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
-    const policy = this.runtime.storePolicy(storeId);
-    if (!store || !policy) throw new NotFoundException(`no store ${JSON.stringify(storeId)}`);
-    const sensors = await this.dataSource
-      .getRepository(SensorEntity)
-      .findBy({ storeId, enabled: true });
+    const store = this.directory.get(storeId);
+    if (!store) throw new NotFoundException(`no store ${JSON.stringify(storeId)}`);
+    const policy = store.policy;
+    const sensors = store.sensors.filter((s) => s.enabled);
     const kinds = new Set<SensorKind>();
     for (const sensor of sensors) {
-      for (const kind of this.host.get(sensor.domain)?.sensorKinds ?? []) {
+      for (const kind of this.catalog.sensorKindsOf(sensor.domain)) {
         if ((SENSOR_KINDS as readonly string[]).includes(kind)) kinds.add(kind as SensorKind);
       }
     }
@@ -64,7 +59,7 @@ export class NoticeController {
       policy,
       sensorKinds: [...kinds],
       optOutUrl: OPT_OUT_PATH,
-      withinHours: this.runtime.isOpen(storeId, Date.now()),
+      withinHours: this.directory.isOpen(storeId, Date.now()),
     });
   }
 }

@@ -2,10 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { pseudonym, type PseudonymKeyring } from '@aisle/ingest';
-import { HubSecretEntity, OptOutEntity, audit, type SightingWriter } from '@aisle/persistence';
+import {
+  HubSecretEntity,
+  OptOutEntity,
+  audit,
+  deleteSightingsOf,
+  type SightingWriter,
+} from '@aisle/persistence';
 import { OptOutList, deriveStoreDeviceKey, type OptOutSubject } from '@aisle/policy';
 import { isLocallyAdministered, normaliseMac, type Clock } from '@aisle/sdk';
-import type { StoreRuntime } from '../pipeline/store-runtime.js';
+import type { StoreDirectory } from '../stores/store-directory.js';
 
 /** Name of the opt-out key in `hub_secrets`. */
 const OPT_OUT_KEY = 'opt-out-key';
@@ -36,7 +42,7 @@ export class OptOutService {
       dataSource: DataSource;
       keyring: PseudonymKeyring;
       writer: SightingWriter;
-      runtime: () => StoreRuntime;
+      directory: StoreDirectory;
       clock: Clock;
       logger: Logger;
     },
@@ -101,11 +107,10 @@ export class OptOutService {
   /** Deletes the subject's sightings of each store's current pseudonym period. */
   private async deleteCurrentWindow(subject: OptOutSubject): Promise<number> {
     await this.deps.writer.flush();
-    const runtime = this.deps.runtime();
     const now = this.deps.clock.now();
     let deleted = 0;
-    for (const storeId of runtime.storeIds()) {
-      const policy = runtime.policyFor(storeId);
+    for (const storeId of this.deps.directory.storeIds()) {
+      const policy = this.deps.directory.tracking(storeId);
       const key = policy ? this.deps.keyring.keyFor(storeId, now, policy.rotationHours) : null;
       if (!key) continue;
       const subjects: string[] = [];
@@ -113,14 +118,7 @@ export class OptOutService {
         const mac = normaliseMac(subject.address);
         if (mac) subjects.push(pseudonym(key.key, 'wifi', mac), pseudonym(key.key, 'ble', mac));
       } else subjects.push(pseudonym(key.key, 'beacon', subject.id.trim().toLowerCase()));
-      const rows = await this.deps.dataSource
-        .createQueryBuilder()
-        .delete()
-        .from('sightings')
-        .where('store_id = :storeId AND subject IN (:...subjects)', { storeId, subjects })
-        .returning('id')
-        .execute();
-      deleted += Array.isArray(rows.raw) ? rows.raw.length : (rows.affected ?? 0);
+      deleted += await deleteSightingsOf(this.deps.dataSource, { storeId, subjects });
     }
     return deleted;
   }

@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { Subject } from 'rxjs';
 import {
   SightingWriter,
+  StoreConfigRepository,
   StoreEntity,
   ZoneEntity,
   openTestDatabase,
@@ -9,7 +9,7 @@ import {
 } from '@aisle/persistence';
 import type { PositionUpdate, RadioSighting } from '@aisle/sdk';
 import { FakeClock } from '@aisle/sdk/testing';
-import type { StoreConfigChange } from '../config/store-config-events.js';
+import { StoreDirectory } from '../stores/store-directory.js';
 import {
   SCRUB_INTERVAL_MS,
   SENSITIVE_LOOKBACK_MS,
@@ -65,7 +65,7 @@ describe(SensitiveZoneScrubber.name, () => {
   let database: TestDatabase;
   let writer: SightingWriter;
   let clock: FakeClock;
-  let changes: Subject<StoreConfigChange>;
+  let directory: StoreDirectory;
   let scrubbed: number[];
   let sut: SensitiveZoneScrubber;
 
@@ -102,14 +102,18 @@ describe(SensitiveZoneScrubber.name, () => {
     await database.dataSource.query('DELETE FROM sightings');
     clock = new FakeClock(T0);
     writer = new SightingWriter(database.dataSource);
-    changes = new Subject();
+    directory = new StoreDirectory({
+      repository: new StoreConfigRepository(database.dataSource),
+      logger: pino({ level: 'silent' }),
+    });
+    await directory.load();
     scrubbed = [];
     sut = new SensitiveZoneScrubber({
       dataSource: database.dataSource,
       writer,
       clock,
       logger: pino({ level: 'silent' }),
-      configChanges: changes,
+      directory,
       onScrubbed: (n) => scrubbed.push(n),
     });
     await sut.start();
@@ -184,10 +188,7 @@ describe(SensitiveZoneScrubber.name, () => {
       tags: ['sensitive'],
     });
     try {
-      changes.next({ storeId: STORE, what: 'zones' });
-      for (let i = 0; i < 50 && !sut.isSensitive(STORE, 'aisle'); i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await directory.reload();
       expect(sut.isSensitive(STORE, 'aisle')).toBe(true);
       writer.enqueue([sighting(STORE, 'w', T0)]);
       sut.observe(position(STORE, 'w', 'aisle', T0));

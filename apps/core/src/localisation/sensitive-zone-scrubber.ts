@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { Observable, Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { ZoneEntity, type SightingWriter } from '@aisle/persistence';
+import { deleteSubjectSightings, type SightingWriter } from '@aisle/persistence';
 import { isSensitiveZone } from '@aisle/policy';
 import {
   pointInPolygon,
@@ -10,7 +9,7 @@ import {
   type PositionUpdate,
   type TimerHandle,
 } from '@aisle/sdk';
-import type { StoreConfigChange } from '../config/store-config-events.js';
+import type { StoreDirectory } from '../stores/store-directory.js';
 
 /**
  * How far back a position's evidence reaches: the sightings the localisation window used. A fix in
@@ -31,13 +30,13 @@ interface Span {
  * Sensitive zones (health, fitting rooms, toilets) keep no per-device data: localisation hands
  * every position that falls in one to {@link observe} instead of publishing it (so aggregation, the
  * positions API, policy modules and webhooks never see it), and the sightings behind it are deleted
- * from the database on the next flush. Zones are re-read whenever a store's zones change.
+ * from the database on the next flush. Zones come from the store directory (`store.changed`).
  */
 export class SensitiveZoneScrubber {
   /** Each store's sensitive zones with their polygons. */
   private sensitive = new Map<string, Map<string, readonly Point[]>>();
   private pending = new Map<string, Span>();
-  private subscriptions: Subscription[] = [];
+  private unsubscribe: (() => void) | undefined;
   private timer: TimerHandle | undefined;
   private running: Promise<void> = Promise.resolve();
 
@@ -47,7 +46,7 @@ export class SensitiveZoneScrubber {
       writer: SightingWriter;
       clock: Clock;
       logger: Logger;
-      configChanges: Observable<StoreConfigChange>;
+      directory: StoreDirectory;
       onScrubbed?: (rows: number) => void;
     },
   ) {}
@@ -73,16 +72,8 @@ export class SensitiveZoneScrubber {
   }
 
   async start(): Promise<void> {
-    await this.reloadZones();
-    this.subscriptions.push(
-      this.deps.configChanges.subscribe((change) => {
-        if (change.what === 'zones' || change.what === 'deleted') {
-          this.reloadZones().catch((error: unknown) =>
-            this.deps.logger.error(`reloading sensitive zones failed: ${(error as Error).message}`),
-          );
-        }
-      }),
-    );
+    this.reloadZones();
+    this.unsubscribe = this.deps.directory.onChanged(() => this.reloadZones());
     this.timer = this.deps.clock.setInterval(() => {
       this.running = this.running
         .then(async () => {
@@ -97,7 +88,8 @@ export class SensitiveZoneScrubber {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.timer) this.deps.clock.clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
@@ -135,32 +127,22 @@ export class SensitiveZoneScrubber {
     await this.deps.writer.flush();
     let deleted = 0;
     for (const span of spans) {
-      const result = await this.deps.dataSource
-        .createQueryBuilder()
-        .delete()
-        .from('sightings')
-        .where('store_id = :storeId AND subject = :subject AND at >= :from AND at <= :to', {
-          storeId: span.storeId,
-          subject: span.subject,
-          from: new Date(span.from),
-          to: new Date(span.to),
-        })
-        .returning('id')
-        .execute();
-      deleted += Array.isArray(result.raw) ? result.raw.length : (result.affected ?? 0);
+      deleted += await deleteSubjectSightings(this.deps.dataSource, span);
     }
     if (deleted > 0) this.deps.onScrubbed?.(deleted);
     return deleted;
   }
 
-  private async reloadZones(): Promise<void> {
-    const zones = await this.deps.dataSource.getRepository(ZoneEntity).find();
+  /** Sensitive zones of every store, from the store directory's snapshots. */
+  private reloadZones(): void {
     const sensitive = new Map<string, Map<string, readonly Point[]>>();
-    for (const zone of zones) {
-      if (!isSensitiveZone(zone.tags)) continue;
-      let own = sensitive.get(zone.storeId);
-      if (!own) sensitive.set(zone.storeId, (own = new Map<string, readonly Point[]>()));
-      own.set(zone.id, zone.polygon);
+    for (const store of this.deps.directory.all()) {
+      for (const zone of store.zones) {
+        if (!isSensitiveZone(zone.tags)) continue;
+        let own = sensitive.get(store.id);
+        if (!own) sensitive.set(store.id, (own = new Map<string, readonly Point[]>()));
+        own.set(zone.id, zone.polygon);
+      }
     }
     this.sensitive = sensitive;
   }
