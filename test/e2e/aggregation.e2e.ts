@@ -106,8 +106,9 @@ describe('aggregation through the hub: positions and camera counts → events, r
       ...passerBy('p2', T0 + 20_000),
     ];
     const duplicate = shopper('s1', T0).reverse();
-    for (const p of [...positions, ...duplicate])
+    for (const p of [...positions, ...duplicate]) {
       sut.hub.get<HandOff<PositionUpdate>>(POSITIONS).publish(p);
+    }
     // The entrance counter: 7 people in (one without a detectable phone), 7 out; one report twice.
     const camera = (intervalStart: number, entries: number, exits: number): CameraObservation => ({
       storeId: STORE,

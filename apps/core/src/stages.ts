@@ -4,13 +4,13 @@ export { StoreDirectory, type StoreConfigChange } from './stores/store-directory
 export type { StoreChanged, StoreSnapshot } from './stores/store-snapshot.js';
 export { IngestPipeline } from './ingest/ingest-pipeline.js';
 export { IngestRuntime } from './ingest/ingest-runtime.js';
-export { OptOutService } from './opt-out/opt-out.service.js';
+export { OptOutService } from './ingest/opt-out/opt-out.service.js';
 export { PluginHost } from './plugins/plugin-host.js';
 export { LocalisationService } from './localisation/localisation.service.js';
 export { SensitiveZoneScrubber } from './localisation/sensitive-zone-scrubber.js';
 export { AggregationService } from './aggregation/aggregation.service.js';
 export { WifiOccupancyService } from './occupancy/wifi-occupancy.service.js';
 export { EventBus } from './events/event-bus.js';
-export { MembersService } from './members/members.service.js';
-export { MemberPresenceService } from './members/member-presence.service.js';
+export { MembersService } from './policy/members/members.service.js';
+export { MemberPresenceService } from './policy/members/member-presence.service.js';
 export { RetentionService } from './retention/retention.service.js';

@@ -153,6 +153,11 @@ export class AggregationService {
     this.held = [];
     this.missing.clear();
     try {
+      // Inputs of a store the directory does not know yet (created by another writer, or a
+      // moment ago): the directory re-reads first.
+      if (held.some((input) => !this.deps.directory.has(this.storeOf(input)))) {
+        await this.deps.directory.changed();
+      }
       await this.loadStores();
     } catch (error) {
       // Held again for the next reload (the cycle's, at the latest).

@@ -77,7 +77,7 @@ export function sensorRecords(directory: StoreDirectory): SensorRecord[] {
       x: s.x,
       y: s.y,
       z: s.z,
-      config: structuredClone(s.config) as Record<string, unknown>,
+      config: structuredClone(s.config),
       enabled: s.enabled,
     })),
   );

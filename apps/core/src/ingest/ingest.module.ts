@@ -16,11 +16,11 @@ import type { Clock, Ports, Sighting } from '@aisle/sdk';
 import type { HandOff } from '../contracts/hand-off.js';
 import { SIGHTINGS } from '../contracts/hand-off.module.js';
 import { EventBus } from '../events/event-bus.js';
-import { FixedDevicesController } from '../fixed-devices/fixed-devices.controller.js';
-import { FixedDevicesService } from '../fixed-devices/fixed-devices.service.js';
+import { FixedDevicesController } from './fixed-devices/fixed-devices.controller.js';
+import { FixedDevicesService } from './fixed-devices/fixed-devices.service.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
-import { OptOutController } from '../opt-out/opt-out.controller.js';
-import { OptOutService } from '../opt-out/opt-out.service.js';
+import { OptOutController } from './opt-out/opt-out.controller.js';
+import { OptOutService } from './opt-out/opt-out.service.js';
 import {
   CLOCK,
   LOGGER,

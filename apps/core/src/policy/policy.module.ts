@@ -7,14 +7,14 @@ import {
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { Clock } from '@aisle/sdk';
-import { AuditLogService } from '../audit/audit-log.service.js';
-import { AuditController } from '../audit/audit.controller.js';
+import { AuditLogService } from './audit/audit-log.service.js';
+import { AuditController } from './audit/audit.controller.js';
 import { EventBus } from '../events/event-bus.js';
 import { EVENT_LOG, type TransactionalEventLog } from '../events/events.tokens.js';
-import { MemberPresenceService } from '../members/member-presence.service.js';
-import { MembersController } from '../members/members.controller.js';
-import { MembersService } from '../members/members.service.js';
-import { NoticeController } from '../notice/notice.controller.js';
+import { MemberPresenceService } from './members/member-presence.service.js';
+import { MembersController } from './members/members.controller.js';
+import { MembersService } from './members/members.service.js';
+import { NoticeController } from './notice/notice.controller.js';
 import { CLOCK, LOGGER } from '../platform/platform.tokens.js';
 import { StoreDirectory } from '../stores/store-directory.js';
 

@@ -9,7 +9,7 @@ import {
 } from '@aisle/persistence';
 import { CONSENT_SCOPES, isConsentScope, type ConsentScope } from '@aisle/policy';
 import type { Clock, FieldError } from '@aisle/sdk';
-import { ConflictError, DomainValidationError, NotFoundError } from '../http/domain-errors.js';
+import { ConflictError, DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
 
 export interface ConsentRecord {
   scope: string;

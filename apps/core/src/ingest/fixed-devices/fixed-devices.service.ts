@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { FixedDeviceEntity } from '@aisle/persistence';
-import type { StoreDirectory } from '../stores/store-directory.js';
+import type { StoreDirectory } from '../../stores/store-directory.js';
 import type { OptOutService } from '../opt-out/opt-out.service.js';
 
 export interface FixedDeviceView {

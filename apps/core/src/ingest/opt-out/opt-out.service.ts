@@ -11,7 +11,7 @@ import {
 } from '@aisle/persistence';
 import { OptOutList, deriveStoreDeviceKey, type OptOutSubject } from '@aisle/policy';
 import { isLocallyAdministered, normaliseMac, type Clock } from '@aisle/sdk';
-import type { StoreDirectory } from '../stores/store-directory.js';
+import type { StoreDirectory } from '../../stores/store-directory.js';
 
 /** Name of the opt-out key in `hub_secrets`. */
 const OPT_OUT_KEY = 'opt-out-key';

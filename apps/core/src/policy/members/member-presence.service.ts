@@ -11,10 +11,10 @@ import {
   type CouponTriggerInput,
 } from '@aisle/policy';
 import type { AisleEvent, Clock, FieldError } from '@aisle/sdk';
-import type { EventBus } from '../events/event-bus.js';
-import { DomainValidationError, NotFoundError } from '../http/domain-errors.js';
+import type { EventBus } from '../../events/event-bus.js';
+import { DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
 import { OPT_OUT_PATH } from '../notice/notice.controller.js';
-import type { StoreDirectory } from '../stores/store-directory.js';
+import type { StoreDirectory } from '../../stores/store-directory.js';
 import type { MembersService } from './members.service.js';
 
 /** What a member's app reports about its own presence, through the loyalty provider. */

@@ -13,7 +13,7 @@ import {
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { OptOutSubject } from '@aisle/policy';
-import { Public } from '../auth/public.decorator.js';
+import { Public } from '../../auth/public.decorator.js';
 import { InvalidOptOutError, OptOutService } from './opt-out.service.js';
 
 /** Opt-outs one client address may submit per window: enough for a family, too few to probe the list. */

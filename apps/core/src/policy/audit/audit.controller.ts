@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainValidationError } from '../http/domain-errors.js';
+import { DomainValidationError } from '../../http/domain-errors.js';
 import { AuditLogService } from './audit-log.service.js';
 
 /** Most entries one request returns. */

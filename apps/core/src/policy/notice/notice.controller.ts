@@ -3,9 +3,9 @@ import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { buildPublicNotice, renderPublicNoticeHtml, type PublicNotice } from '@aisle/policy';
 import { SENSOR_KINDS, type SensorKind } from '@aisle/sdk';
-import { Public } from '../auth/public.decorator.js';
-import { PLUGIN_CATALOG, type PluginCatalog } from '../plugins/plugin-catalog.js';
-import { StoreDirectory } from '../stores/store-directory.js';
+import { Public } from '../../auth/public.decorator.js';
+import { PLUGIN_CATALOG, type PluginCatalog } from '../../plugins/plugin-catalog.js';
+import { StoreDirectory } from '../../stores/store-directory.js';
 
 /** Public path of the opt-out endpoint, shown on every notice. */
 export const OPT_OUT_PATH = '/opt-out';
