@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { openTestDatabase } from '@aisle/persistence';
+import { openTestDatabase, SightingWriter } from '@aisle/persistence';
 import type { AisleEvent, Clock } from '@aisle/sdk';
-import { createHub, REPO_ROOT, type Hub } from '@aisle/core';
+import { createHub, REPO_ROOT, type Hub, EventBus } from '@aisle/core';
+import { DataSource } from 'typeorm';
 
 export interface TestHub {
   hub: Hub;
@@ -37,8 +38,8 @@ export async function startTestHub(
     pluginDirs?: string[];
     env?: Record<string, string>;
     clock?: Clock;
-    /** See `HubOptions.startGraceMs` (0: count visits from the hub's first instant). */
-    startGraceMs?: number;
+    /** `AISLE_START_GRACE_SECONDS` (0: count visits from the hub's first instant). */
+    startGraceSeconds?: number;
   } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase();
@@ -55,6 +56,9 @@ export async function startTestHub(
     AISLE_DEMO: options.demo ? 'true' : 'false',
     LOG_LEVEL: 'debug',
     ...(process.env['MQTT_URL'] ? { MQTT_URL: process.env['MQTT_URL'] } : {}),
+    ...(options.startGraceSeconds === undefined
+      ? {}
+      : { AISLE_START_GRACE_SECONDS: String(options.startGraceSeconds) }),
     ...options.env,
   };
   let hub: Hub;
@@ -66,14 +70,13 @@ export async function startTestHub(
       pluginDirs: options.pluginDirs ?? [join(REPO_ROOT, 'plugins')],
       preferSource: true,
       ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.startGraceMs === undefined ? {} : { startGraceMs: options.startGraceMs }),
     });
   } catch (error) {
     await database.close();
     throw error;
   }
   const events: AisleEvent[] = [];
-  const subscription = hub.parts.events.events.subscribe((e) => events.push(e));
+  const subscription = hub.get(EventBus).events.subscribe((e) => events.push(e));
   const adminKey = hub.generatedAdminKey ?? '';
   return {
     hub,
@@ -81,11 +84,12 @@ export async function startTestHub(
     events,
     adminKey,
     storedRows: async (storeId) => {
-      await hub.parts.writer.flush();
-      const rows = await hub.parts.dataSource.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
-        [storeId],
-      );
+      await hub.get(SightingWriter).flush();
+      const rows = await hub
+        .get(DataSource)
+        .query<{ n: number }[]>('SELECT count(*)::int AS n FROM sightings WHERE store_id = $1', [
+          storeId,
+        ]);
       return rows[0]?.n ?? 0;
     },
     metrics: async () => (await request(hub.url).get('/metrics')).text,

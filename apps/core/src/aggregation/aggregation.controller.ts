@@ -18,7 +18,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import {
   BUCKET_SIZES,
   QUERY_METRICS,
@@ -33,13 +32,16 @@ import {
   type BucketSize,
   type QueryMetric,
 } from '@aisle/aggregation';
-import { StoreEntity, ZoneEntity } from '@aisle/persistence';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { ApiStoreScopedErrors, ApiValidationErrors } from '../api/common/api-responses.js';
 import { DomainValidationError, NotFoundError } from '../http/domain-errors.js';
-import type { HubParts } from '../hub-parts.js';
+import type { Clock } from '@aisle/sdk';
+import { CLOCK } from '../platform/platform.tokens.js';
+import { AggregationService } from './aggregation.service.js';
+import { StoreDirectory } from '../stores/store-directory.js';
+import type { StoreSnapshot } from '../stores/store-snapshot.js';
 
 const DAY_MS = 86_400_000;
 /** Longest range per bucket size: keeps one response a few thousand points at most. */
@@ -60,8 +62,9 @@ type Flat = Record<string, string | number | boolean | null>;
 @Controller('api/stores/:storeId')
 export class AggregationController {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject('HUB_PARTS') private readonly parts: HubParts,
+    @Inject(AggregationService) private readonly aggregation: AggregationService,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('metrics/:metric')
@@ -111,11 +114,11 @@ export class AggregationController {
         },
       ]);
     }
-    if (zone !== undefined) await this.knownZone(storeId, zone);
+    if (zone !== undefined) await this.knownZone(store, zone);
     const metric = metricParam as QueryMetric;
     const k = this.k(storeId, principal);
     const range = isRangeMetric(metric);
-    const rows = await this.parts.aggregation.rollups.rows({
+    const rows = await this.aggregation.rollups.rows({
       storeId,
       bucket: range && bucket === '1m' ? '1h' : bucket,
       from,
@@ -204,7 +207,7 @@ export class AggregationController {
     const store = await this.store(storeId);
     const { from, to, format } = this.range({ ...query, bucket: '1h' }, req.headers['accept']);
     const k = this.k(storeId, principal);
-    const rows = await this.parts.aggregation.rollups.rows({
+    const rows = await this.aggregation.rollups.rows({
       storeId,
       bucket: '1h',
       from,
@@ -221,10 +224,7 @@ export class AggregationController {
       k,
     });
     if (format === 'png') {
-      const zones = await this.dataSource.getRepository(ZoneEntity).findBy({ storeId });
-      const png = heatmapPng(grid, {
-        zones: zones.map((z) => ({ id: z.id, name: z.name, polygon: z.polygon })),
-      });
+      const png = heatmapPng(grid, { zones: store.zones });
       return new StreamableFile(png, { type: 'image/png' });
     }
     return {
@@ -236,8 +236,8 @@ export class AggregationController {
     };
   }
 
-  private async store(storeId: string): Promise<StoreEntity> {
-    const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
+  private async store(storeId: string): Promise<StoreSnapshot> {
+    const store = this.directory.get(storeId);
     if (!store) throw new NotFoundError('store', storeId);
     return store;
   }
@@ -247,24 +247,16 @@ export class AggregationController {
    * reported (lines exist only in the counts they produce), or a deleted zone that still has
    * figures.
    */
-  private async knownZone(storeId: string, zone: string): Promise<void> {
-    const rows = await this.dataSource.query<unknown[]>(
-      'SELECT 1 FROM zones WHERE store_id = $1 AND id = $2 ' +
-        // (store, bucket, metric, zone) is the rollups' primary key prefix: an index lookup.
-        'UNION ALL SELECT 1 FROM (SELECT 1 FROM metric_rollups WHERE store_id = $1 ' +
-        "AND bucket = '1h' AND metric IN ('footfall-in', 'footfall-out', 'occupancy') " +
-        'AND zone_id = $2 LIMIT 1) l',
-      [storeId, zone],
-    );
-    if (rows.length === 0) {
-      throw new NotFoundError('zone or counting line', zone, `in store ${JSON.stringify(storeId)}`);
-    }
+  private async knownZone(store: StoreSnapshot, zone: string): Promise<void> {
+    if (store.zones.some((z) => z.id === zone)) return;
+    if (await this.aggregation.rollups.hasZone(store.id, zone)) return;
+    throw new NotFoundError('zone or counting line', zone, `in store ${JSON.stringify(store.id)}`);
   }
 
   /** Suppression threshold for this caller: none for admin, the store's k for everyone else. */
   private k(storeId: string, principal: Principal): number {
     if (principal.role === 'admin') return 0;
-    return this.parts.runtime.minSubjects(storeId);
+    return this.directory.minSubjects(storeId);
   }
 
   private range(
@@ -291,7 +283,7 @@ export class AggregationController {
       }
       return value;
     };
-    const to = time('to', this.parts.clock.now());
+    const to = time('to', this.clock.now());
     const from = time('from', to - DAY_MS);
     const bucket = (query['bucket'] ?? '1h') as BucketSize;
     if (!BUCKET_SIZES.includes(bucket)) {

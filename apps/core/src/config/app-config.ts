@@ -60,6 +60,16 @@ export class AppConfig {
   @IsBoolean({ message: 'AISLE_DEMO must be true or false (also 1/0, yes/no, on/off)' })
   AISLE_DEMO = true;
 
+  /**
+   * Visits whose first position comes this many seconds after the hub starts were already in
+   * progress: followed, never counted (a restart adds no burst of visits). 0 counts every visit.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  AISLE_START_GRACE_SECONDS = 90;
+
   /** Seed of the demo simulator. */
   @Transform(toInt)
   @IsInt()
