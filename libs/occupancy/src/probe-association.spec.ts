@@ -69,8 +69,9 @@ describe(ProbeAssociator.name, () => {
 
   it('holds only what the window needs (bounded memory)', () => {
     const sut = new ProbeAssociator({ windowMs: 60_000 });
-    for (let i = 0; i < 10_000; i += 1)
+    for (let i = 0; i < 10_000; i += 1) {
       sut.link(probe(i * 1_000, `a${i}`, { fingerprint: `f${i % 7}` }));
+    }
     expect(sut.held).toBeLessThan(2 * 130);
   });
 
