@@ -84,7 +84,10 @@ const SEQ_MODULO = 4096;
 export class ProbeAssociator {
   /** Address → its device and when the address itself was last heard. */
   private readonly byAddress = new Map<string, { track: Track; lastAt: number }>();
+  /** Devices of each fingerprint seen within the window. */
   private readonly groups = new Map<string, Track[]>();
+  /** Devices without a fingerprint by their last sequence number (the only way to link them). */
+  private readonly bySeq = new Map<number, Track>();
   private readonly o: AssociationOptions;
   private nextId = 0;
   private period: number | undefined;
@@ -100,13 +103,14 @@ export class ProbeAssociator {
   get held(): number {
     let n = 0;
     for (const g of this.groups.values()) n += g.length;
-    return n + this.byAddress.size;
+    return n + this.byAddress.size + this.bySeq.size;
   }
 
   /** Forgets every device and address (key rotation, shutdown). */
   reset(): void {
     this.byAddress.clear();
     this.groups.clear();
+    this.bySeq.clear();
     this.prunedAt = Number.NEGATIVE_INFINITY;
   }
 
@@ -138,7 +142,18 @@ export class ProbeAssociator {
       let best: Track | undefined;
       let bestScore = Number.NEGATIVE_INFINITY;
       let bestKind: LinkKind = 'new';
-      const group = this.groups.get(key ?? '');
+      if (key === undefined) {
+        // No fingerprint: only sequence continuity can link, looked up by the preceding numbers.
+        for (let step = 1; seq !== NO_SEQ && step <= o.seqGap; step += 1) {
+          const t = this.bySeq.get((seq - step + SEQ_MODULO) % SEQ_MODULO);
+          if (t !== undefined && s.at - t.lastAt <= o.windowMs) {
+            best = t;
+            bestKind = 'sequence';
+            break;
+          }
+        }
+      }
+      const group = key === undefined ? undefined : this.groups.get(key);
       if (group !== undefined) {
         for (let i = group.length - 1; i >= 0; i -= 1) {
           const t = group[i]!;
@@ -158,8 +173,6 @@ export class ProbeAssociator {
           if (continuous) {
             score = 4 - step / o.seqGap / 10;
             k = 'sequence';
-          } else if (key === undefined) {
-            continue;
           } else {
             // Signal on the same sensor, against the range of the track's last burst there: within a
             // burst it only ranks candidates (a sensor also hears frames sent on a neighbouring
@@ -204,9 +217,11 @@ export class ProbeAssociator {
           lo: new Map(),
           hi: new Map(),
         };
-        const list = this.groups.get(key ?? '');
-        if (list) list.push(track);
-        else this.groups.set(key ?? '', [track]);
+        if (key !== undefined) {
+          const list = this.groups.get(key);
+          if (list) list.push(track);
+          else this.groups.set(key, [track]);
+        }
         kind = 'new';
       } else {
         track = best;
@@ -233,7 +248,13 @@ export class ProbeAssociator {
       }
     }
     if (s.at > track.lastAt) track.lastAt = s.at;
-    if (seq !== NO_SEQ) track.lastSeq = seq;
+    if (seq !== NO_SEQ) {
+      if (s.fingerprint === undefined && seq !== track.lastSeq) {
+        if (this.bySeq.get(track.lastSeq) === track) this.bySeq.delete(track.lastSeq);
+      }
+      track.lastSeq = seq;
+      if (s.fingerprint === undefined) this.bySeq.set(seq, track);
+    }
     this.lastLink = kind;
     return track.id;
   }
@@ -243,6 +264,9 @@ export class ProbeAssociator {
     const horizon = now - this.o.windowMs;
     for (const [address, entry] of this.byAddress) {
       if (entry.lastAt < horizon) this.byAddress.delete(address);
+    }
+    for (const [seq, t] of this.bySeq) {
+      if (t.lastAt < horizon) this.bySeq.delete(seq);
     }
     for (const [key, group] of this.groups) {
       const alive = group.filter((t) => t.lastAt >= horizon);
