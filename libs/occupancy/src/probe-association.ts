@@ -40,15 +40,16 @@ export interface AssociationOptions {
  * Defaults from the radio, not fitted to a capture: an active scan visits channels for tens of
  * milliseconds each, so one burst lasts well under a second; phones at rest probe every few seconds
  * to a few minutes, so a 5-minute window (one interval) links a device's bursts within an interval;
- * 64 frames of sequence numbers cover a hopping sniffer that hears one channel in three; 20 dB is
- * far more than a phone's own burst-to-burst spread at rest (a few dB) and less than the difference
- * between the near and far side of a shop.
+ * 64 frames of sequence numbers cover a hopping sniffer that hears one channel in three. 10 dB: a
+ * phone's own rise from one burst to the next on one sensor exceeds it in under 4 % of bursts (the
+ * single-phone captures' phone that keeps one address; the bench's `signalRise`), and a phone twice
+ * as far away is about 6–10 dB weaker.
  */
 export const DEFAULT_ASSOCIATION_OPTIONS: AssociationOptions = {
   burstGapMs: 1_000,
   windowMs: 300_000,
   seqGap: 64,
-  rssiTolerance: 20,
+  rssiTolerance: 10,
 };
 
 export interface AssociationInput {
