@@ -94,6 +94,8 @@ export interface GridFix {
 
 /** The coarse pass keeps the region within this many nats of its peak (e^−20 ≈ 2·10⁻⁹). */
 const COARSE_MARGIN_NATS = 20;
+/** Refinements of a sharp posterior at most (each 2.5× finer: 1 m → 0.4 → 0.16 → 0.064 m). */
+const REFINE_LEVELS = 3;
 /** Fine grid around a sharp posterior: this many points per side. */
 const REFINE_POINTS = 11;
 
@@ -127,10 +129,19 @@ export function gridPosterior(params: {
   if (links.length === 0) return null;
   const { grid, model, deviceHeight } = params;
   const misses =
-    params.linkMisses && params.linkMisses.length === params.links.length && links.length === params.links.length
+    params.linkMisses &&
+    params.linkMisses.length === params.links.length &&
+    links.length === params.links.length
       ? params.linkMisses
       : null;
-  const ev = makeEvaluator(links, params.unheard ?? [], params.unheardScans ?? 1, misses, params.tx, model);
+  const ev = makeEvaluator(
+    links,
+    params.unheard ?? [],
+    params.unheardScans ?? 1,
+    misses,
+    params.tx,
+    model,
+  );
   const pp = params.positionPrior;
   const priorW =
     pp && Number.isFinite(pp.x) && Number.isFinite(pp.y) && pp.variance > 0 ? 0.5 / pp.variance : 0;
@@ -147,7 +158,9 @@ export function gridPosterior(params: {
   };
   const pointLoss = (a: Anchor, x: number, y: number): number =>
     logDistance(a, x, y, deviceHeight) +
-    (wall ? (model.obstacleLossDb / a.calibration.pathLossExponent) * crossingsAt(grid, a, x, y) : 0);
+    (wall
+      ? (model.obstacleLossDb / a.calibration.pathLossExponent) * crossingsAt(grid, a, x, y)
+      : 0);
   const tables = links.map((l) => tableOf(l.anchor));
   const unheardTables = ev.unheard.map((a) => tableOf(a));
   const size = grid.size;
@@ -218,19 +231,23 @@ export function gridPosterior(params: {
   let m = moments(cx, cy, lp, size);
   if (!m) return null;
   const cell = grid.step * grid.step;
-  if (m.xx + m.yy < (1.5 * grid.step) ** 2) {
-    // Sharp: evaluate a fine grid of ±2 cells around the mean (the coarse cells may straddle the peak).
-    const h = (4 * grid.step) / (REFINE_POINTS - 1);
+  m = { ...m, cellVariance: cell / 12 };
+  // Sharp: evaluate a finer grid of ±2 cells around the mean (the cells may straddle the peak),
+  // and again while the posterior is still sharp for that grid, so the step never limits precision.
+  let h = grid.step;
+  const bb = grid.plan.bounds;
+  for (let level = 0; level < REFINE_LEVELS && m.xx + m.yy < (1.5 * h) ** 2; level += 1) {
+    h = (4 * h) / (REFINE_POINTS - 1);
     const px: number[] = [];
     const py: number[] = [];
     const pl: number[] = [];
-    const b = grid.plan.bounds;
     let fineBest = -Infinity;
+    const centre = { x: m.x, y: m.y };
     for (let r = 0; r < REFINE_POINTS; r += 1) {
       for (let k = 0; k < REFINE_POINTS; k += 1) {
-        const x = m.x + (k - (REFINE_POINTS - 1) / 2) * h;
-        const y = m.y + (r - (REFINE_POINTS - 1) / 2) * h;
-        if (x < b.minX || x > b.maxX || y < b.minY || y > b.maxY || isBlocked(grid, { x, y })) {
+        const x = centre.x + (k - (REFINE_POINTS - 1) / 2) * h;
+        const y = centre.y + (r - (REFINE_POINTS - 1) / 2) * h;
+        if (x < bb.minX || x > bb.maxX || y < bb.minY || y > bb.maxY || isBlocked(grid, { x, y })) {
           continue;
         }
         for (let i = 0; i < nl; i += 1) ld[i] = pointLoss(links[i]!.anchor, x, y);
@@ -252,9 +269,8 @@ export function gridPosterior(params: {
             px.length,
           )
         : null;
-    if (fine) m = { ...fine, cellVariance: (h * h) / 12 };
-  } else {
-    m = { ...m, cellVariance: cell / 12 };
+    if (!fine) break;
+    m = { ...fine, cellVariance: (h * h) / 12 };
   }
   const xx = m.xx + m.cellVariance;
   const yy = m.yy + m.cellVariance;
@@ -404,7 +420,7 @@ function makeEvaluator(
     n[i] = l.anchor.calibration.pathLossExponent;
     rssi[i] = l.rssi;
     w[i] = 1 / (s2 * (rho + (1 - rho) / Math.max(1, l.weight)));
-    sw += w[i]!;
+    sw += w[i];
   });
   const fitTx = tx.sigmaDb !== 0 && Number.isFinite(tx.mean);
   const txMean = Number.isFinite(tx.mean) ? tx.mean : 0;

@@ -4,6 +4,7 @@ import {
   DEFAULT_ROBUST_MODEL,
   gridPosterior,
   normalCdf,
+  type GridFix,
   type RobustModel,
 } from './grid-posterior.js';
 import { solveLinear } from './linear-algebra.js';
@@ -40,6 +41,8 @@ export interface SelfCalibrationOptions {
   floorQuantile: number;
   /** Sanity bounds on the loss per obstacle crossed, dB. */
   obstacleLossRange: readonly [number, number];
+  /** Windows used for the predictive (leave-one-anchor-out) σ at most (it costs a fix per link). */
+  maxPredictiveWindows: number;
 }
 
 export const DEFAULT_SELF_CALIBRATION: SelfCalibrationOptions = {
@@ -52,6 +55,7 @@ export const DEFAULT_SELF_CALIBRATION: SelfCalibrationOptions = {
   minLogDistanceSpreadDb: 1.5,
   floorQuantile: 0.01,
   obstacleLossRange: [0, 12],
+  maxPredictiveWindows: 200,
 };
 
 export interface SelfCalibrationQuality {
@@ -156,7 +160,7 @@ export function selfCalibrate(params: {
     const walls = obstacleLossDb > 0 ? crossingsAt(params.grid, a, p.x, p.y) : 0;
     return powers[i]! - 10 * exponent * Math.log10(d) - obstacleLossDb * walls;
   };
-  const locateWindow = (w: CalibrationWindow): { x: number; y: number } | null => {
+  const locateWindow = (w: CalibrationWindow): GridFix | null => {
     const heard = new Set(w.readings.keys());
     return gridPosterior({
       grid: params.grid,
@@ -165,7 +169,8 @@ export function selfCalibrate(params: {
       unheardScans: w.scans,
       tx: { mean: 0, sigmaDb: 0 },
       deviceHeight: params.deviceHeight,
-      model,
+      // The E-step needs the posterior itself, not the radius a user is told.
+      model: { ...model, radiusScale: 1 },
     });
   };
   const result = (): SelfCalibration => {
@@ -174,7 +179,11 @@ export function selfCalibrate(params: {
       calibrations: Object.fromEntries(
         anchors.map((a, i) => [
           a.id,
-          { measuredPower: common, pathLossExponent: exponent, receiverOffset: powers[i]! - common },
+          {
+            measuredPower: common,
+            pathLossExponent: exponent,
+            receiverOffset: powers[i]! - common,
+          },
         ]),
       ),
       model,
@@ -204,7 +213,10 @@ export function selfCalibrate(params: {
     const positions = windows.map((w) => {
       const links = linksOf(w);
       if (round === 0) return weightedCentroid(links, { deviceHeight: params.deviceHeight });
-      return locateWindow(w);
+      // The most probable spot, not the posterior mean: the mean is pulled towards the middle of
+      // the floor, which lengthens the short ranges, shortens the long ones and so flattens the
+      // fitted exponent (on simulated readings: 2.1 for a true 2.8; with the mode 2.9).
+      return locateWindow(w)?.mode ?? null;
     });
     const samples: Sample[] = [];
     windows.forEach((w, k) => {
@@ -214,12 +226,15 @@ export function selfCalibrate(params: {
         const i = index.get(id);
         if (i === undefined || r.length === 0) continue;
         const a = anchors[i]!;
-        const d = Math.hypot(p.x - a.x, p.y - a.y, a.z - params.deviceHeight);
+        const d = Math.max(
+          MIN_RANGE_M,
+          Math.hypot(p.x - a.x, p.y - a.y, a.z - params.deviceHeight),
+        );
         samples.push({
           anchor: i,
           rssi: mean(r),
           count: r.length,
-          logD: 10 * Math.log10(Math.max(MIN_RANGE_M, d)),
+          logD: 10 * Math.log10(d),
           walls: crossingsAt(params.grid, a, p.x, p.y),
         });
       }
@@ -235,7 +250,9 @@ export function selfCalibrate(params: {
     }
     const spread = sd(samples.map((s) => s.logD));
     const fitN = spread >= o.minLogDistanceSpreadDb;
-    if (!fitN) restricted = `log-distance spread ${spread.toFixed(2)} dB is too small to fit the exponent`;
+    if (!fitN) {
+      restricted = `log-distance spread ${spread.toFixed(2)} dB is too small to fit the exponent`;
+    }
     const fitWalls =
       (params.grid.plan.obstacles ?? []).length > 0 && sd(samples.map((x) => x.walls)) > 0.3;
     const fit = fitPowers(samples, anchors.length, {
@@ -272,6 +289,32 @@ export function selfCalibrate(params: {
       linkCorrelation: noise.linkCorrelation,
       obstacleLossDb,
       censoring: missProbability === null ? null : { floorDbm, missProbability },
+    };
+  }
+  // σ as a prediction error: each anchor's readings against the position the OTHER anchors give.
+  // Residuals at positions fitted to the same readings are too small (the fit absorbs part of the
+  // noise), and a σ that small makes every stated radius too tight.
+  const predictive = predictiveSigma(
+    windows.slice(0, o.maxPredictiveWindows),
+    (w, skip) => {
+      const heard = new Set(w.readings.keys());
+      return gridPosterior({
+        grid: params.grid,
+        links: linksOf(w).filter((l) => l.anchor.id !== skip),
+        unheard: anchors.flatMap((a, i) => (heard.has(a.id) ? [] : [toAnchor(i)])),
+        unheardScans: w.scans,
+        tx: { mean: 0, sigmaDb: 0 },
+        deviceHeight: params.deviceHeight,
+        model: { ...model, radiusScale: 1 },
+      });
+    },
+    index,
+    predict,
+  );
+  if (predictive !== null && windows.length >= o.minWindows) {
+    model = {
+      ...model,
+      sigmaDb: clamp(Math.max(model.sigmaDb, predictive), o.sigmaRange[0], o.sigmaRange[1]),
     };
   }
   quality.ok = true;
@@ -450,7 +493,11 @@ function fitNoise(
     let sum = 0;
     let sq = 0;
     for (const { e, k } of means) {
-      const z = clamp(e / Math.sqrt(totalVariance * (correlatedShare + (1 - correlatedShare) / k)), -3, 3);
+      const z = clamp(
+        e / Math.sqrt(totalVariance * (correlatedShare + (1 - correlatedShare) / k)),
+        -3,
+        3,
+      );
       sum += z;
       sq += z * z;
     }
@@ -459,8 +506,7 @@ function fitNoise(
     own += sq;
     singles += means.length;
   }
-  const linkCorrelation =
-    pairs > 0 && own > 0 ? clamp(cross / pairs / (own / singles), 0, 0.5) : 0;
+  const linkCorrelation = pairs > 0 && own > 0 ? clamp(cross / pairs / (own / singles), 0, 0.5) : 0;
   return { sigma, correlatedShare, linkCorrelation, outlierShare };
 }
 
@@ -504,6 +550,33 @@ function fitMissRate(
     pi = clamp(acc / total, 0.01, 0.99);
   }
   return pi;
+}
+
+/**
+ * Leave-one-anchor-out prediction error of single readings (robust: scaled median absolute
+ * deviation), dB; null without a window of three or more anchors.
+ */
+function predictiveSigma(
+  windows: readonly CalibrationWindow[],
+  locateWithout: (w: CalibrationWindow, skip: string) => { x: number; y: number } | null,
+  index: ReadonlyMap<string, number>,
+  predict: (i: number, p: { x: number; y: number }) => number,
+): number | null {
+  const residuals: number[] = [];
+  for (const w of windows) {
+    if (w.readings.size < 3) continue;
+    for (const [id, r] of w.readings) {
+      const i = index.get(id);
+      if (i === undefined || r.length === 0) continue;
+      const p = locateWithout(w, id);
+      if (!p) continue;
+      const mu = predict(i, p);
+      for (const v of r) residuals.push(v - mu);
+    }
+  }
+  if (residuals.length < 10) return null;
+  const centre = median(residuals);
+  return 1.4826 * median(residuals.map((e) => Math.abs(e - centre)));
 }
 
 function mean(values: readonly number[]): number {

@@ -214,7 +214,10 @@ export function evaluateSurveyCrossValidated(params: {
         calibration: surveyed.calibrations[b.id]!,
       }));
       // The surveyed fit has no windows to measure σ from: it takes the self-calibrated noise.
-      const surveyedModel: RobustModel = { ...model, obstacleLossDb: surveyed.model.obstacleLossDb };
+      const surveyedModel: RobustModel = {
+        ...model,
+        obstacleLossDb: surveyed.model.obstacleLossDb,
+      };
       const scanPrints = train.map((s) => ({
         x: s.x,
         y: s.y,
@@ -485,8 +488,7 @@ export function radiusScaleCrossValidated(
     for (let it = 0; it < 60; it += 1) {
       const mid = (lo + hi) / 2;
       const covered =
-        groups.reduce((s, g) => s + g.filter((r) => r <= mid).length / g.length, 0) /
-        groups.length;
+        groups.reduce((s, g) => s + g.filter((r) => r <= mid).length / g.length, 0) / groups.length;
       if (covered < rate) lo = mid;
       else hi = mid;
     }
