@@ -68,7 +68,7 @@ export const DEFAULT_ROBUST_MODEL: RobustModel = {
   correlatedShare: 0,
   linkCorrelation: 0,
   censoring: null,
-  radiusScale: 1.5,
+  radiusScale: 1.2,
   obstacleLossDb: 0,
 };
 
