@@ -112,7 +112,7 @@ describe(selfCalibrate.name, () => {
             windows,
             grid,
             deviceHeight: 0,
-            options: { rounds: 2 },
+            options: { rounds: 2, maxPredictiveWindows: 10 },
           });
           expect(sut.pathLossExponent).toBeGreaterThanOrEqual(1.5);
           expect(sut.pathLossExponent).toBeLessThanOrEqual(4.5);
@@ -125,7 +125,7 @@ describe(selfCalibrate.name, () => {
           }
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 5 },
     );
   });
 
@@ -164,7 +164,7 @@ describe(selfCalibrate.name, () => {
     const walled = buildFloorGrid({ bounds, obstacles: shelves }, 1);
     const draw = gaussians(3);
     const windows: CalibrationWindow[] = [];
-    for (let w = 0; w < 150; w += 1) {
+    for (let w = 0; w < 90; w += 1) {
       const free = [
         [1 + 7 * Math.abs(Math.sin(w)), 1 + 14 * Math.abs(Math.cos(w * 1.3))],
         [10 + 4 * Math.abs(Math.sin(w * 0.7)), 1 + 14 * Math.abs(Math.sin(w * 2.1))],
@@ -179,7 +179,13 @@ describe(selfCalibrate.name, () => {
       }
       windows.push({ readings, scans: 1 });
     }
-    const sut = selfCalibrate({ anchors, windows, grid: walled, deviceHeight: 0 });
+    const sut = selfCalibrate({
+      anchors,
+      windows,
+      grid: walled,
+      deviceHeight: 0,
+      options: { rounds: 3, maxPredictiveWindows: 10 },
+    });
     expect(sut.model.obstacleLossDb).toBeGreaterThan(4);
     expect(sut.model.obstacleLossDb).toBeLessThan(8);
   });

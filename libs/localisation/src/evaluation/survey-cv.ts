@@ -107,6 +107,8 @@ export interface SurveyCvOptions {
   obstacles: boolean;
   /** Censor unheard beacons with the fitted floor and miss rate (off: they carry no information). */
   censoring: boolean;
+  /** Only these collection sets (null: all). */
+  sets: readonly string[] | null;
 }
 
 export const DEFAULT_SURVEY_CV: SurveyCvOptions = {
@@ -118,6 +120,7 @@ export const DEFAULT_SURVEY_CV: SurveyCvOptions = {
   every: 1,
   obstacles: true,
   censoring: false,
+  sets: null,
 };
 
 interface Case {
@@ -157,7 +160,9 @@ export function evaluateSurveyCrossValidated(params: {
     { bounds, obstacles: o.obstacles ? params.obstacles : [] },
     o.gridStepM,
   );
-  const sets = [...new Set(survey.scans.map((s) => s.set))].sort();
+  const sets = [...new Set(survey.scans.map((s) => s.set))]
+    .filter((s) => o.sets === null || o.sets.includes(s))
+    .sort();
   const fits: SurveyCvFit[] = [];
   const singles: Case[] = [];
   const windows: Case[] = [];
