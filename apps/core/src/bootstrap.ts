@@ -35,6 +35,7 @@ import { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import { StoreRuntime } from './pipeline/store-runtime.js';
 import { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
 import { LocalisationService } from './localisation/localisation.service.js';
+import { HubFigures } from './plugins/hub-figures.js';
 import { discoverPlugins } from './plugins/plugin-discovery.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { PushRegistry } from './push/push-registry.js';
@@ -174,13 +175,26 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     });
     const pipeline = new IngestPipeline({ gate, writer });
     const frameSource = new CaptureFileFrameSource();
-    const host = new PluginHost({
+    const host: PluginHost = new PluginHost({
       logger,
       clock,
       metrics,
       events,
       sink: (observation) => pipeline.ingest(observation),
       preferSource: options.preferSource ?? false,
+      brokerUrl: mqttUrl,
+      figures: new HubFigures({
+        dataSource,
+        clock,
+        rollups: { rows: (params) => aggregation.rollups.rows(params) },
+        liveOccupancy: (storeId) => aggregation.liveOccupancy(storeId),
+        kFor: (storeId) => runtime.minSubjects(storeId),
+        storeIds: () => runtime.storeIds(),
+        sensorAvailability: (storeId) =>
+          host
+            .driverStates(storeId)
+            .map((s) => ({ sensorId: s.sensorId, available: s.available })),
+      }),
       ports: (manifest, sensor) => {
         const ports: Ports = {};
         const cleanup: (() => Promise<void> | void)[] = [];
@@ -237,7 +251,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         .map((d) => resolve(d)) ?? []),
     ];
     await host.load(
-      await discoverPlugins({ pluginDirs, nodeModules: join(REPO_ROOT, 'node_modules') }),
+      await discoverPlugins({
+        pluginDirs,
+        nodeModules: join(REPO_ROOT, 'node_modules'),
+        warn: (text) => logger.warn(text),
+      }),
     );
 
     const positions = new Subject<PositionUpdate>();
@@ -267,7 +285,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     await localisation.start();
     // Stops before the scrubber, whose last flush then deletes behind the last positions.
     cleanups.push(() => localisation.stop());
-    const aggregation = new AggregationService({
+    const aggregation: AggregationService = new AggregationService({
       dataSource,
       positions,
       sightings: pipeline.sightings,
@@ -289,6 +307,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     });
     occupancy.start();
     cleanups.push(() => occupancy.stop());
+    if (config.AISLE_EXPORTERS) {
+      await host.startExporters(JSON.parse(config.AISLE_EXPORTERS) as Record<string, unknown>);
+    }
 
     const parts: HubParts = {
       config,

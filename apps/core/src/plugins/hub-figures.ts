@@ -1,0 +1,89 @@
+import type { DataSource } from 'typeorm';
+import { bucketStart, isSuppressed, metricSeries, type QueryMetric } from '@aisle/aggregation';
+import { SensorEntity, StoreEntity, ZoneEntity, type RollupStore } from '@aisle/persistence';
+import type { Clock, FiguresSource, StoreFigures } from '@aisle/sdk';
+
+/** What the figures are read from: the rollups, the live sessions, the store's k, the drivers. */
+export interface HubFiguresDeps {
+  dataSource: DataSource;
+  clock: Clock;
+  rollups: Pick<RollupStore, 'rows'>;
+  /** People in the store and per zone now, from the live visits. */
+  liveOccupancy(storeId: string): { store: number; zones: ReadonlyMap<string, number> };
+  /** The store's small-cell threshold k. */
+  kFor(storeId: string): number;
+  storeIds(): string[];
+  /** Availability of each running sensor driver (null: nothing reported yet). */
+  sensorAvailability(storeId: string): { sensorId: string; available: boolean | null }[];
+}
+
+/**
+ * The figures exporter plugins see: today's footfall, people estimate and device share from the
+ * daily rollups, live occupancy per zone, sensor availability; every figure from fewer than the
+ * store's k subjects is null. Exporters publish outside the store scope, so k always applies.
+ */
+export class HubFigures implements FiguresSource {
+  constructor(private readonly deps: HubFiguresDeps) {}
+
+  storeIds(): string[] {
+    return this.deps.storeIds();
+  }
+
+  async read(storeId: string): Promise<StoreFigures | undefined> {
+    const store = await this.deps.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
+    if (!store) return undefined;
+    const zones = await this.deps.dataSource.getRepository(ZoneEntity).findBy({ storeId });
+    const sensors = await this.deps.dataSource.getRepository(SensorEntity).findBy({ storeId });
+    const now = this.deps.clock.now();
+    const k = this.deps.kFor(storeId);
+    const dayStart = bucketStart(now, '1d', store.timezone);
+    const rows = await this.deps.rollups.rows({
+      storeId,
+      bucket: '1d',
+      from: dayStart,
+      to: now + 1,
+      metrics: ['visits', 'footfall-in', 'footfall-out'],
+    });
+    const today = (metric: QueryMetric): number | null => {
+      const point = metricSeries({ metric, rows, bucket: '1d', timeZone: store.timezone, k }).find(
+        (p) => p.start === dayStart,
+      );
+      // No row yet today: nothing counted, which is 0 (not a small cell).
+      return point ? point.value : 0;
+    };
+    const live = this.deps.liveOccupancy(storeId);
+    const shown = (value: number): number | null => (isSuppressed(value, k) ? null : value);
+    const availability = new Map(
+      this.deps.sensorAvailability(storeId).map((s) => [s.sensorId, s.available]),
+    );
+    const share = today('device-share');
+    const estimate = today('people-estimate');
+    return {
+      storeId,
+      storeName: store.name,
+      at: now,
+      k,
+      occupancy: [
+        { zoneId: null, name: store.name, value: shown(live.store) },
+        ...zones
+          .sort((a, b) => a.id.localeCompare(b.id))
+          .map((zone) => ({
+            zoneId: zone.id,
+            name: zone.name,
+            value: shown(live.zones.get(zone.id) ?? 0),
+          })),
+      ],
+      footfallInToday: today('footfall-in'),
+      footfallOutToday: today('footfall-out'),
+      peopleEstimateToday: estimate === null ? null : Math.round(estimate),
+      deviceSharePercent: share === null ? null : Math.round(share * 1000) / 10,
+      sensors: sensors
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((s) => ({
+          sensorId: s.id,
+          domain: s.domain,
+          available: availability.get(s.id) ?? null,
+        })),
+    };
+  }
+}
