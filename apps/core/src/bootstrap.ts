@@ -191,9 +191,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         kFor: (storeId) => runtime.minSubjects(storeId),
         storeIds: () => runtime.storeIds(),
         sensorAvailability: (storeId) =>
-          host
-            .driverStates(storeId)
-            .map((s) => ({ sensorId: s.sensorId, available: s.available })),
+          host.driverStates(storeId).map((s) => ({ sensorId: s.sensorId, available: s.available })),
       }),
       ports: (manifest, sensor) => {
         const ports: Ports = {};
