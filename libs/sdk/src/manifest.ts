@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import semver from 'semver';
 import { Type } from 'class-transformer';
 import {
