@@ -15,7 +15,7 @@ export function importsOf(source: string): ImportSite[] {
   // Comments out, line breaks kept (so line numbers stay right).
   const code = source
     .replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ' '))
-    .replace(/^\s*\/\/.*$/gm, '');
+    .replace(/^[ \t]*\/\/.*$/gm, '');
   const sites: ImportSite[] = [];
   for (const match of code.matchAll(IMPORT)) {
     const specifier = match[1] ?? match[2];

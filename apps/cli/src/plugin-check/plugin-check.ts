@@ -283,7 +283,7 @@ export async function checkPlugin(
       const texts = await Promise.all(code.map((f) => readFile(f, 'utf8')));
       if (!texts.some((t) => /status\.unavailable\(|AvailabilityWatchdog/.test(t))) {
         report(
-          srcDir,
+          (await exists(srcDir)) ? srcDir : join(dir, manifest.entry, '..'),
           'never reports availability (ctx.status.unavailable or AvailabilityWatchdog): required for gold',
         );
       }
