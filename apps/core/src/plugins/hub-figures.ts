@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { bucketStart, isSuppressed, metricSeries, type QueryMetric } from '@aisle/aggregation';
 import { SensorEntity, StoreEntity, ZoneEntity, type RollupStore } from '@aisle/persistence';
+import { isSensitiveZone } from '@aisle/policy';
 import type { Clock, FiguresSource, StoreFigures } from '@aisle/sdk';
 
 /** What the figures are read from: the rollups, the live sessions, the store's k, the drivers. */
@@ -19,8 +20,8 @@ export interface HubFiguresDeps {
 
 /**
  * The figures exporter plugins see: today's footfall, people estimate and device share from the
- * daily rollups, live occupancy per zone, sensor availability; every figure from fewer than the
- * store's k subjects is null. Exporters publish outside the store scope, so k always applies.
+ * daily rollups, live occupancy per zone (sensitive zones left out), sensor availability; every
+ * figure from fewer than the store's k subjects is null. Exporters publish outside the store scope, so k always applies.
  */
 export class HubFigures implements FiguresSource {
   constructor(private readonly deps: HubFiguresDeps) {}
@@ -65,7 +66,9 @@ export class HubFigures implements FiguresSource {
       k,
       occupancy: [
         { zoneId: null, name: store.name, value: shown(live.store) },
+        // A sensitive zone (pharmacy, fitting room…) publishes nothing, not even an empty count.
         ...zones
+          .filter((zone) => !isSensitiveZone(zone.tags))
           .sort((a, b) => a.id.localeCompare(b.id))
           .map((zone) => ({
             zoneId: zone.id,
