@@ -3,11 +3,20 @@
   "version": "0.1.0",
   "description": "__TITLE__: an Aisle __KIND__ plugin",
   "type": "module",
-  "keywords": ["aisle-plugin"],
+  "keywords": [
+    "aisle-plugin"
+  ],
   "license": "Apache-2.0",
   "main": "dist/index.js",
-  "files": ["dist", "aisle-plugin.json", "README.md", "samples"],
-  "engines": { "node": ">=20.19" },
+  "files": [
+    "dist",
+    "aisle-plugin.json",
+    "README.md",
+    "samples"
+  ],
+  "engines": {
+    "node": ">=20.19"
+  },
   "scripts": {
     "build": "tsc -p tsconfig.json",
     "test": "tsc -p tsconfig.test.json && node --test .test-build/test/*.test.js",

@@ -22,10 +22,10 @@ value, counted, and the driver goes on.
 
 Per sensor (`sensors[].config` in the store's YAML, or the sensors API):
 
-| field | default | meaning |
-|---|---|---|
-| `topic` | `__DOMAIN__/+/counts` | MQTT topic filter the counter publishes on |
-| `unavailableAfterSeconds` | `120` | seconds of silence before the sensor is reported unavailable (10–3600) |
+| field                     | default               | meaning                                                                |
+| ------------------------- | --------------------- | ---------------------------------------------------------------------- |
+| `topic`                   | `__DOMAIN__/+/counts` | MQTT topic filter the counter publishes on                             |
+| `unavailableAfterSeconds` | `120`                 | seconds of silence before the sensor is reported unavailable (10–3600) |
 
 ## Offline decoding
 

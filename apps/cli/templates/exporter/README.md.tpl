@@ -10,10 +10,10 @@ replace the file with where your figures should go.
 
 Run it with `AISLE_EXPORTERS='{"__DOMAIN__": {"file": "/var/lib/aisle/figures.jsonl"}}'`.
 
-| field | default | meaning |
-|---|---|---|
-| `file` | `__DOMAIN__.jsonl` | file the figures are appended to |
-| `intervalSeconds` | `60` | seconds between two readings when no event asks sooner (5–86400) |
+| field             | default              | meaning                                                          |
+| ----------------- | -------------------- | ---------------------------------------------------------------- |
+| `file`            | `__DOMAIN__.jsonl` | file the figures are appended to                                 |
+| `intervalSeconds` | `60`                 | seconds between two readings when no event asks sooner (5–86400) |
 
 ## Tests
 

@@ -6,9 +6,9 @@ observation before pseudonymisation and drops those of the sensors the store lis
 
 ## Configuration
 
-| field | default | meaning |
-|---|---|---|
-| `ignoredSensors` | `[]` | sensor ids whose observations the store does not accept |
+| field            | default | meaning                                                 |
+| ---------------- | ------- | ------------------------------------------------------- |
+| `ignoredSensors` | `[]`    | sensor ids whose observations the store does not accept |
 
 ## Tests
 

@@ -10,8 +10,7 @@ export interface CountsMessage {
 }
 
 export type ParsedCounts =
-  | { ok: true; observation: DriverObservation }
-  | { ok: false; reason: string; detail: string };
+  { ok: true; observation: DriverObservation } | { ok: false; reason: string; detail: string };
 
 const LINE_ID = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -30,7 +29,11 @@ export function parseCounts(payload: unknown, receivedAt: number): ParsedCounts 
   const message = payload as Record<string, unknown>;
   const line = message['line'];
   if (typeof line !== 'string' || line.length > MAX_ID_LENGTH || !LINE_ID.test(line)) {
-    return { ok: false, reason: 'bad_line', detail: `line: must be a slug (got ${JSON.stringify(line)})` };
+    return {
+      ok: false,
+      reason: 'bad_line',
+      detail: `line: must be a slug (got ${JSON.stringify(line)})`,
+    };
   }
   for (const field of ['in', 'out'] as const) {
     if (!isCount(message[field])) {
@@ -43,9 +46,19 @@ export function parseCounts(payload: unknown, receivedAt: number): ParsedCounts 
   }
   const rawAt = message['at'];
   const at =
-    rawAt === undefined ? receivedAt : typeof rawAt === 'number' ? rawAt : Date.parse(String(rawAt));
+    rawAt === undefined
+      ? receivedAt
+      : typeof rawAt === 'number'
+        ? rawAt
+        : typeof rawAt === 'string'
+          ? Date.parse(rawAt)
+          : Number.NaN;
   if (!Number.isFinite(at)) {
-    return { ok: false, reason: 'bad_at', detail: `at: must be an ISO time or epoch ms (got ${JSON.stringify(rawAt)})` };
+    return {
+      ok: false,
+      reason: 'bad_at',
+      detail: `at: must be an ISO time or epoch ms (got ${JSON.stringify(rawAt)})`,
+    };
   }
   return {
     ok: true,

@@ -21,11 +21,15 @@ async function sample(): Promise<CaptureRecord[]> {
   return parseJsonLines<CaptureRecord>(await readFile(SAMPLE, 'utf8'));
 }
 
-test('emits one camera observation per message of the recorded capture', async () => {
+void test('emits one camera observation per message of the recorded capture', async () => {
   const mqtt = new FakeMqttPort();
   const clock = new FakeClock(START);
   const sut = await startDriver(plugin, { ports: { mqtt }, clock });
-  await replayCapture(await sample(), (r) => mqtt.deliver(r.topic ?? '', r.payload as object), clock);
+  await replayCapture(
+    await sample(),
+    (r) => mqtt.deliver(r.topic ?? '', r.payload as object),
+    clock,
+  );
   expectObservations(sut.observations, [
     { kind: 'camera', lineId: 'entrance', entries: 3, exits: 0, at: START },
     { kind: 'camera', lineId: 'entrance', entries: 1, exits: 2 },
@@ -35,7 +39,7 @@ test('emits one camera observation per message of the recorded capture', async (
   await sut.stop();
 });
 
-test('rejects a malformed message with the field and value, and goes on', async () => {
+void test('rejects a malformed message with the field and value, and goes on', async () => {
   const mqtt = new FakeMqttPort();
   const sut = await startDriver(plugin, { ports: { mqtt } });
   mqtt.deliver('__DOMAIN__/door-1/counts', { line: 'entrance', in: -1, out: 0 });
@@ -50,10 +54,14 @@ test('rejects a malformed message with the field and value, and goes on', async 
   await sut.stop();
 });
 
-test('goes unavailable after the configured silence, and available again on the next message', async () => {
+void test('goes unavailable after the configured silence, and available again on the next message', async () => {
   const mqtt = new FakeMqttPort();
   const clock = new FakeClock(START);
-  const sut = await startDriver(plugin, { ports: { mqtt }, clock, config: { unavailableAfterSeconds: 30 } });
+  const sut = await startDriver(plugin, {
+    ports: { mqtt },
+    clock,
+    config: { unavailableAfterSeconds: 30 },
+  });
   mqtt.deliver('__DOMAIN__/door-1/counts', { line: 'entrance', in: 1, out: 0 });
   clock.advance(30_000);
   mqtt.deliver('__DOMAIN__/door-1/counts', { line: 'entrance', in: 1, out: 0 });
@@ -65,7 +73,7 @@ test('goes unavailable after the configured silence, and available again on the 
   await sut.stop();
 });
 
-test('stops cleanly: unsubscribed, nothing emitted after teardown', async () => {
+void test('stops cleanly: unsubscribed, nothing emitted after teardown', async () => {
   const mqtt = new FakeMqttPort();
   const sut = await startDriver(plugin, { ports: { mqtt } });
   await sut.stop();
@@ -74,7 +82,7 @@ test('stops cleanly: unsubscribed, nothing emitted after teardown', async () => 
   assert.equal(sut.observations.length, 0);
 });
 
-test('rejects a bad configuration with a clear message', () => {
+void test('rejects a bad configuration with a clear message', () => {
   assert.throws(
     () => validateConfig(__PASCAL__Config, { unavailableAfterSeconds: 1, colour: 'red' }),
     (error: unknown) =>
@@ -84,7 +92,7 @@ test('rejects a bad configuration with a clear message', () => {
   );
 });
 
-test('the offline decoder reads the recorded sample', async () => {
+void test('the offline decoder reads the recorded sample', async () => {
   const decoder = plugin.decoders?.['__DOMAIN__'];
   assert.ok(decoder);
   const rejections: string[] = [];

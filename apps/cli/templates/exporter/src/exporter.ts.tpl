@@ -22,10 +22,10 @@ export class __PASCAL__Exporter implements Exporter<__PASCAL__Config> {
   setup(ctx: ExporterContext<__PASCAL__Config>): void {
     this.ctx = ctx;
     ctx.onEvent((event) => {
-      if (TRIGGERS.has(event.type)) this.export();
+      if (TRIGGERS.has(event.type)) void this.export();
     });
-    this.timer = ctx.clock.setInterval(() => this.export(), ctx.config.intervalSeconds * 1000);
-    this.export();
+    this.timer = ctx.clock.setInterval(() => void this.export(), ctx.config.intervalSeconds * 1000);
+    void this.export();
   }
 
   /** Queues one reading of every store; writes never overlap. */

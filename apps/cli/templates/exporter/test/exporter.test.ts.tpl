@@ -30,7 +30,7 @@ function figures(at: number): StoreFigures {
   };
 }
 
-test('writes the figures at start, after each triggering event of a recorded stream, and on the timer', async () => {
+void test('writes the figures at start, after each triggering event of a recorded stream, and on the timer', async () => {
   const dir = await mkdtemp(join(tmpdir(), '__DOMAIN__-'));
   try {
     const file = join(dir, 'figures.jsonl');
@@ -46,7 +46,12 @@ test('writes the figures at start, after each triggering event of a recorded str
       },
       figures: { storeIds: () => ['store-1'], read: () => Promise.resolve(figures(clock.now())) },
       brokerUrl: 'mqtt://127.0.0.1:1883',
-      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
       clock,
       signal: abort.signal,
       status: {
@@ -71,7 +76,7 @@ test('writes the figures at start, after each triggering event of a recorded str
   }
 });
 
-test('rejects a bad configuration with a clear message', () => {
+void test('rejects a bad configuration with a clear message', () => {
   assert.throws(
     () => validateConfig(__PASCAL__Config, { intervalSeconds: 1 }),
     (error: unknown) => error instanceof PluginConfigError && /intervalSeconds/.test(error.message),

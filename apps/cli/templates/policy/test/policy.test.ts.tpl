@@ -19,7 +19,7 @@ async function create(config: unknown): Promise<{ sut: PolicyModule; logs: strin
   return { sut, logs };
 }
 
-test('drops the recorded observations of an ignored sensor and accepts the others', async () => {
+void test('drops the recorded observations of an ignored sensor and accepts the others', async () => {
   const { sut } = await create({ ignoredSensors: ['street-cam'] });
   const recorded = parseJsonLines<Observation>(await readFile(SAMPLE, 'utf8'));
   assert.deepEqual(
@@ -28,7 +28,7 @@ test('drops the recorded observations of an ignored sensor and accepts the other
   );
 });
 
-test('accepts everything by default, and disposes cleanly', async () => {
+void test('accepts everything by default, and disposes cleanly', async () => {
   const { sut, logs } = await create({});
   const recorded = parseJsonLines<Observation>(await readFile(SAMPLE, 'utf8'));
   assert.ok(recorded.every((o) => sut.gate?.(o).accept === true));
@@ -36,7 +36,7 @@ test('accepts everything by default, and disposes cleanly', async () => {
   assert.deepEqual(logs, ['policy disposed']);
 });
 
-test('rejects a bad configuration with a clear message', () => {
+void test('rejects a bad configuration with a clear message', () => {
   assert.throws(
     () => validateConfig(__PASCAL__Config, { ignoredSensors: 'street-cam' }),
     (error: unknown) => error instanceof PluginConfigError && /ignoredSensors/.test(error.message),
