@@ -81,6 +81,13 @@ describe('home-assistant exporter in a running hub (demo store)', () => {
       { domain: 'home-assistant', status: 'running', available: true },
     ]);
     await stateOf(`${RUN}/aisle/e2e/status`, (v) => v === 'online');
+    const plugin = await sut.get('/api/plugins/home-assistant').expect(200);
+    expect(plugin.body).toMatchObject({
+      kind: 'exporter',
+      status: 'loaded',
+      sensors: [],
+      exporter: { status: 'running', available: true },
+    });
     const stores = await sut.get('/api/stores/demo').expect(200);
     const zones = (await sut.get('/api/stores/demo/zones').expect(200)).body as {
       id: string;
