@@ -23,6 +23,7 @@ describe(checkPluginPaths.name, () => {
       'aisle-mqtt': 'bronze',
       'ble-beacon': 'silver',
       'camera-counter': 'silver',
+      'home-assistant': 'gold',
       'wifi-sniffer': 'silver',
     });
   });
@@ -58,6 +59,7 @@ describe(checkPluginPaths.name, () => {
       'ble-beacon',
       'camera-counter',
       'good-driver',
+      'home-assistant',
       'wifi-sniffer',
     ]);
     expect(report.problems).toEqual([]);
