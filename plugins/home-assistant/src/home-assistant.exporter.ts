@@ -1,6 +1,5 @@
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import {
-  PluginNotReadyError,
   type AisleEventType,
   type Exporter,
   type ExporterContext,
@@ -24,8 +23,10 @@ const TRIGGERS: ReadonlySet<AisleEventType> = new Set<AisleEventType>([
   'sensor.offline',
 ]);
 
-/** How long a connection attempt may take before setup gives up (the host retries the hub start). */
+/** How long one connection attempt may take before it is abandoned and retried. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Pause between reconnection attempts. */
+const RECONNECT_PERIOD_MS = 5_000;
 
 /**
  * Publishes every store's aggregate figures to Home Assistant by MQTT discovery: retained
@@ -44,7 +45,7 @@ export class HomeAssistantExporter implements Exporter<HomeAssistantConfig> {
   private running: Promise<void> = Promise.resolve();
   private pending = false;
 
-  async setup(ctx: ExporterContext<HomeAssistantConfig>): Promise<void> {
+  setup(ctx: ExporterContext<HomeAssistantConfig>): void {
     const { config } = ctx;
     this.ctx = ctx;
     this.topics = {
@@ -57,24 +58,20 @@ export class HomeAssistantExporter implements Exporter<HomeAssistantConfig> {
     const options: IClientOptions = {
       clientId: `aisle-ha-${config.nodeId}-${Math.random().toString(36).slice(2, 10)}`,
       connectTimeout: CONNECT_TIMEOUT_MS,
-      reconnectPeriod: 5_000,
+      reconnectPeriod: RECONNECT_PERIOD_MS,
       will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(config.username !== undefined ? { username: config.username } : {}),
       ...(config.password !== undefined ? { password: config.password } : {}),
     };
     const url = config.mqttUrl ?? ctx.brokerUrl;
-    let client: MqttClient;
-    try {
-      client = await connectAsync(url, options);
-    } catch (error) {
-      throw new PluginNotReadyError(
-        `cannot connect to the MQTT broker: ${(error as Error).message}`,
-      );
-    }
+    // Connects in the background and keeps reconnecting: a broker that is down at start is not a
+    // failed exporter, only an unavailable one until it comes.
+    const client = connect(url, options);
     this.client = client;
     client.on('connect', () => {
-      // Reconnected: the broker may have lost the retained messages; publish everything again.
+      // (Re)connected: the broker may have lost retained messages; publish everything again.
       this.published.clear();
+      client.subscribe(`${config.discoveryPrefix}/status`, { qos: 1 });
       void this.announce();
     });
     client.on('offline', () => ctx.status.unavailable('MQTT broker unreachable, reconnecting'));
@@ -88,12 +85,10 @@ export class HomeAssistantExporter implements Exporter<HomeAssistantConfig> {
         void this.refresh();
       }
     });
-    await client.subscribeAsync(`${config.discoveryPrefix}/status`, { qos: 1 });
     ctx.onEvent((event) => {
       if (TRIGGERS.has(event.type)) void this.refresh();
     });
     this.timer = ctx.clock.setInterval(() => void this.refresh(), config.refreshSeconds * 1000);
-    await this.announce();
   }
 
   /** Online, then every store's configs and states. */
@@ -102,7 +97,13 @@ export class HomeAssistantExporter implements Exporter<HomeAssistantConfig> {
     if (!client) return;
     // Connected: available (before "online" goes out, so whoever sees it sees a consistent state).
     this.ctx?.status.available();
-    await client.publishAsync(availabilityTopic(this.topics), 'online', { qos: 1, retain: true });
+    try {
+      await client.publishAsync(availabilityTopic(this.topics), 'online', { qos: 1, retain: true });
+    } catch (error) {
+      // The connection went again; the next "connect" announces anew.
+      this.ctx?.logger.warn(`announcing online failed: ${(error as Error).message}`);
+      return;
+    }
     await this.refresh();
   }
 

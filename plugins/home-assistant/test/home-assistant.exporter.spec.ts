@@ -162,7 +162,7 @@ describe(HomeAssistantExporter.name, () => {
         unavailable: (reason) => void statuses.push(`unavailable: ${reason}`),
       },
     };
-    await sut.setup(ctx);
+    sut.setup(ctx);
   });
 
   afterEach(async () => {
@@ -305,8 +305,12 @@ describe(HomeAssistantExporter.name, () => {
     await sub.until('the last will', (m) =>
       m.slice(before).some((x) => x.topic === `${states}/hub1/status` && x.payload === 'offline'),
     );
-    await sub.until('online again after the reconnect', (m) =>
-      m.slice(before).some((x) => x.topic === `${states}/hub1/status` && x.payload === 'online'),
+    // mqtt.js re-sends unacknowledged messages before it emits "connect": wait for both.
+    await sub.until(
+      'online again after the reconnect',
+      (m) =>
+        statuses.length === 3 &&
+        m.slice(before).some((x) => x.topic === `${states}/hub1/status` && x.payload === 'online'),
     );
     expect(statuses).toEqual([
       'available',
@@ -319,6 +323,41 @@ describe(HomeAssistantExporter.name, () => {
     await sub.until('online', () => sub.last(`${states}/hub1/status`) === 'online');
     await sut.teardown();
     await sub.until('offline', () => sub.last(`${states}/hub1/status`) === 'offline');
+  });
+
+  it('starts with its broker down: not failed, unavailable, and keeps trying', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const reported: string[] = [];
+    const down = new HomeAssistantExporter();
+    const unavailable = new Promise<void>((resolve) => {
+      down.setup({
+        config: validateConfig(HomeAssistantConfig, { mqttUrl: `mqtt://127.0.0.1:${port}` }),
+        onEvent: () => () => undefined,
+        figures: { storeIds: () => [], read: () => Promise.resolve(undefined) },
+        brokerUrl: url,
+        logger: {
+          debug: () => undefined,
+          info: () => undefined,
+          warn: () => undefined,
+          error: () => undefined,
+        },
+        clock: new FakeClock(),
+        signal: new AbortController().signal,
+        status: {
+          available: () => void reported.push('available'),
+          unavailable: (reason) => {
+            reported.push(`unavailable: ${reason}`);
+            resolve();
+          },
+        },
+      });
+    });
+    await unavailable;
+    await down.teardown();
+    expect(reported).toEqual(['unavailable: MQTT broker unreachable, reconnecting']);
   });
 
   it('rejects a bad configuration, naming the field', () => {
