@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
+import {
+  AggregationService,
+  EventBus,
+  observe,
+  PluginHost,
+  SIGHTINGS,
+  StoreDirectory,
+  type HandOff,
+} from '@aisle/core';
+import type { Sighting } from '@aisle/sdk';
 import { FakeClock } from '@aisle/sdk/testing';
 import { startTestHub, type TestHub } from '../support/test-hub.js';
 
@@ -40,7 +50,7 @@ describe('home-assistant exporter in a running hub (demo store)', () => {
     await sub.subscribeAsync(`${RUN}/#`, { qos: 1 });
     // Drive the demo on the hub's clock, one simulated second per step.
     let latest = 0;
-    const seen = sut.hub.parts.pipeline.sightings.subscribe((s) => {
+    const seen = observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s) => {
       if (s.at > latest) latest = s.at;
     });
     try {
@@ -54,7 +64,7 @@ describe('home-assistant exporter in a running hub (demo store)', () => {
     } finally {
       seen.unsubscribe();
     }
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
   }, 120_000);
 
   afterAll(async () => {
@@ -77,7 +87,7 @@ describe('home-assistant exporter in a running hub (demo store)', () => {
   }
 
   it('runs, and describes the store, its zones and its sensors, never a device', async () => {
-    expect(sut.hub.parts.host.exporterStates()).toEqual([
+    expect(sut.hub.get(PluginHost).exporterStates()).toEqual([
       { domain: 'home-assistant', status: 'running', available: true },
     ]);
     await stateOf(`${RUN}/aisle/e2e/status`, (v) => v === 'online');
@@ -125,9 +135,9 @@ describe('home-assistant exporter in a running hub (demo store)', () => {
   });
 
   it("publishes the hub's own footfall today, or null where it is under the store's k", async () => {
-    const k = sut.hub.parts.runtime.minSubjects('demo');
+    const k = sut.hub.get(StoreDirectory).minSubjects('demo');
     // A bus event makes the exporter read the figures again (the clock no longer moves).
-    sut.hub.parts.events.publish('sensor.online', 'demo', { sensorId: 'probe', domain: 'e2e' });
+    sut.hub.get(EventBus).publish('sensor.online', 'demo', { sensorId: 'probe', domain: 'e2e' });
     const from = new Date(T0 - 86_400_000).toISOString();
     const to = new Date(clock.now() + 1).toISOString();
     const api = await sut

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectAsync } from 'mqtt';
-import { REPO_ROOT } from '@aisle/core';
+import { PluginHost, REPO_ROOT } from '@aisle/core';
 import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
 
 const run = promisify(execFile);
@@ -116,13 +116,16 @@ describe('the plugin guide (docs/plugins.md), from an empty folder to a counted 
       },
     });
     const running = hub;
-    expect(running.hub.parts.host.get('acme-counter')).toMatchObject({ status: 'loaded' });
+    expect(running.hub.get(PluginHost).get('acme-counter')).toMatchObject({ status: 'loaded' });
     // A plugin folder that holds no manifest is not silently ignored.
     expect(running.logs.join('\n')).toContain(
       `plugin folder ${empty} holds no aisle-plugin.json, neither itself nor in a subfolder`,
     );
     await eventually('the driver running', () =>
-      running.hub.parts.host.driverStates('guide-store').some((s) => s.status === 'running'),
+      running.hub
+        .get(PluginHost)
+        .driverStates('guide-store')
+        .some((s) => s.status === 'running'),
     );
     // The guide's mosquitto_pub, as it is written there.
     const pub = /mosquitto_pub -h \S+ -t (\S+) -m '([^']+)'/.exec(guide);

@@ -31,6 +31,11 @@ async function settle(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
+const sources = {
+  brokerUrl: 'mqtt://127.0.0.1:1',
+  figures: { storeIds: () => ['store-1'], read: (id: string) => Promise.resolve(figures(id)) },
+};
+
 describe(`${PluginHost.name} (exporters, SDK range, plugin folders)`, () => {
   let lines: string[];
   let events: EventBus;
@@ -48,8 +53,6 @@ describe(`${PluginHost.name} (exporters, SDK range, plugin folders)`, () => {
       sink: () => undefined,
       ports: () => ({ ports: {}, cleanup: () => undefined }),
       preferSource: true,
-      brokerUrl: 'mqtt://127.0.0.1:1',
-      figures: { storeIds: () => ['store-1'], read: (id) => Promise.resolve(figures(id)) },
     });
   });
 
@@ -60,7 +63,7 @@ describe(`${PluginHost.name} (exporters, SDK range, plugin folders)`, () => {
   it('runs an exporter: bus events and figures in, teardown with the signal aborted', async () => {
     await sut.load(await discoverPlugins({ pluginDirs: [join(fixtures, 'exporters')] }));
     expect(sut.get('recording-exporter')).toMatchObject({ status: 'loaded', kind: 'exporter' });
-    await sut.startExporters({ 'recording-exporter': { label: 'rec' } });
+    await sut.startExporters({ 'recording-exporter': { label: 'rec' } }, sources);
     expect(sut.exporterStates()).toEqual([
       { domain: 'recording-exporter', status: 'running', available: true },
     ]);
@@ -82,13 +85,16 @@ describe(`${PluginHost.name} (exporters, SDK range, plugin folders)`, () => {
     await sut.load(
       await discoverPlugins({ pluginDirs: [join(fixtures, 'exporters'), join(fixtures, 'ok')] }),
     );
-    await sut.startExporters({ 'recording-exporter': { label: 3 } });
+    await sut.startExporters({ 'recording-exporter': { label: 3 } }, sources);
     await sut.stopAll();
-    await sut.startExporters({
-      'recording-exporter': { failSetup: true },
-      'no-such-plugin': {},
-      'flaky-adapter': {},
-    });
+    await sut.startExporters(
+      {
+        'recording-exporter': { failSetup: true },
+        'no-such-plugin': {},
+        'flaky-adapter': {},
+      },
+      sources,
+    );
     expect(sut.exporterStates()).toEqual([
       expect.objectContaining({ status: 'failed', error: 'cannot reach the warehouse' }),
       expect.objectContaining({ status: 'failed', error: 'no plugin with domain no-such-plugin' }),

@@ -125,10 +125,14 @@ export interface PluginHostDeps {
   ) => { ports: Ports; cleanup: () => Promise<void> | void };
   /** Load `src/index.ts` instead of the built entry when present (tests run TypeScript directly). */
   preferSource?: boolean;
-  /** Aggregate figures for exporter plugins (suppressed at each store's k). */
-  figures?: FiguresSource;
-  /** The hub's broker, for exporter plugins. */
-  brokerUrl?: string;
+}
+
+/** What exporters read from the later stages (given when they start, not when plugins load). */
+export interface ExporterSources {
+  /** Aggregate figures per store, suppressed at each store's k. */
+  figures: FiguresSource;
+  /** The hub's broker. */
+  brokerUrl: string;
 }
 
 function isNamed(error: unknown, name: string): boolean {
@@ -217,6 +221,10 @@ export class PluginHost implements PluginCatalog {
   hasDriver(domain: string): boolean {
     const found = this.plugins.get(domain);
     return found?.state.status === 'loaded' && found.plugin?.kind === 'driver';
+  }
+
+  sensorKindsOf(domain: string): readonly string[] {
+    return this.plugins.get(domain)?.state.sensorKinds ?? [];
   }
 
   driverDomains(): string[] {
@@ -478,6 +486,10 @@ export class PluginHost implements PluginCatalog {
   async stopAll(): Promise<void> {
     this.stopping = true;
     for (const instance of [...this.instances.values()]) await this.stopInstance(instance);
+    await this.stopExporters();
+  }
+
+  async stopExporters(): Promise<void> {
     for (const exporter of [...this.exporters.values()]) await this.stopExporter(exporter);
   }
 
@@ -492,7 +504,10 @@ export class PluginHost implements PluginCatalog {
    * An unknown domain, a plugin that is not an exporter, a bad configuration or a setup that
    * throws marks that exporter failed; the hub and the other exporters go on.
    */
-  async startExporters(configs: Readonly<Record<string, unknown>>): Promise<void> {
+  async startExporters(
+    configs: Readonly<Record<string, unknown>>,
+    sources: ExporterSources,
+  ): Promise<void> {
     for (const [domain, rawConfig] of Object.entries(configs)) {
       const instance: ExporterInstance = {
         domain,
@@ -528,11 +543,8 @@ export class PluginHost implements PluginCatalog {
             instance.unsubscribe.push(off);
             return off;
           },
-          figures: this.deps.figures ?? {
-            storeIds: () => [],
-            read: () => Promise.resolve(undefined),
-          },
-          brokerUrl: this.deps.brokerUrl ?? '',
+          figures: sources.figures,
+          brokerUrl: sources.brokerUrl,
           logger: log,
           clock: this.deps.clock,
           signal: instance.abort.signal,
