@@ -35,6 +35,7 @@ import { LocalisationController } from './localisation/localisation.controller.j
 import { OccupancyController } from './occupancy/occupancy.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { HUB_WEBHOOKS } from './webhooks/webhooks.tokens.js';
+import { ConsoleModule } from './console/console.module.js';
 
 /**
  * Wiring only: the plain objects built in `createHub` are provided to Nest's controllers. Logic
@@ -78,6 +79,7 @@ export class HubModule {
         TerminusModule,
         AuthModule,
         ApiModule,
+        ConsoleModule,
       ],
       controllers: [
         HealthController,
