@@ -79,7 +79,7 @@ export class HubModule {
         TerminusModule,
         AuthModule,
         ApiModule,
-        ConsoleModule,
+        ConsoleModule.forRoot(parts),
       ],
       controllers: [
         HealthController,

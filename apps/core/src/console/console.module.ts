@@ -1,10 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
+import type { HubParts } from '../hub-parts.js';
 import { FloorPlanImageController } from './floor-plan-image.controller.js';
 import { LiveController } from './live.controller.js';
 import { LiveService } from './live.service.js';
+import { PrivacySummaryController } from './privacy-summary.controller.js';
 import { SessionController } from './session.controller.js';
 
 /** The built console (`apps/console/dist`; this file is `apps/core/{src,dist}/console/*`). */
@@ -22,16 +24,26 @@ export const CONSOLE_DIST = resolve(
  * the app routes in the URL fragment, so no API path is shadowed), and the routes it needs
  * beyond the REST API: who the key is, the live view as Server-Sent Events, the floor-plan image.
  */
-@Module({
-  imports: [
-    // Not built (yet): `/` answers 404 and every other route is unaffected.
-    ServeStaticModule.forRoot({
-      rootPath: CONSOLE_DIST,
-      renderPath: '/',
-      serveStaticOptions: { index: false, fallthrough: true },
-    }),
-  ],
-  controllers: [SessionController, LiveController, FloorPlanImageController],
-  providers: [LiveService],
-})
-export class ConsoleModule {}
+@Module({})
+export class ConsoleModule {
+  static forRoot(parts: HubParts): DynamicModule {
+    return {
+      module: ConsoleModule,
+      imports: [
+        // Not built (yet): `/` answers 404 and every other route is unaffected.
+        ServeStaticModule.forRoot({
+          rootPath: CONSOLE_DIST,
+          renderPath: '/',
+          serveStaticOptions: { index: false, fallthrough: true },
+        }),
+      ],
+      controllers: [
+        SessionController,
+        LiveController,
+        FloorPlanImageController,
+        PrivacySummaryController,
+      ],
+      providers: [{ provide: 'HUB_PARTS', useValue: parts }, LiveService],
+    };
+  }
+}
