@@ -20,7 +20,7 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { ApiError, api, storeKey, storedKey } from './api';
 import { can, type Capability } from './roles';
 import { go, href, useRoute } from './router';
-import { SessionContext } from './session';
+import { RefreshSessionContext, SessionContext } from './session';
 import type { Session } from './types';
 import { StoresPage } from './pages/Stores';
 import { FloorPlanPage } from './pages/FloorPlan';
@@ -64,14 +64,18 @@ export function App(): ReactNode {
   if (!session) return <SignIn onSignIn={signIn} />;
   return (
     <SessionContext.Provider value={session}>
-      <Shell
-        session={session}
-        onSignOut={() => {
-          storeKey(null);
-          setSession(null);
-          window.location.hash = '';
-        }}
-      />
+      <RefreshSessionContext.Provider
+        value={async () => setSession(await api.get<Session>('/api/session'))}
+      >
+        <Shell
+          session={session}
+          onSignOut={() => {
+            storeKey(null);
+            setSession(null);
+            window.location.hash = '';
+          }}
+        />
+      </RefreshSessionContext.Provider>
     </SessionContext.Provider>
   );
 }

@@ -8,3 +8,10 @@ export function useSession(): Session {
   if (!session) throw new Error('no session');
   return session;
 }
+
+/** Reloads the session (its stores) after a change, e.g. a new store. */
+export const RefreshSessionContext = createContext<() => Promise<void>>(async () => undefined);
+
+export function useRefreshSession(): () => Promise<void> {
+  return useContext(RefreshSessionContext);
+}

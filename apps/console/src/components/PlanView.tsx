@@ -1,4 +1,4 @@
-import type { PointerEvent as ReactPointerEvent, ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { useRef } from 'react';
 import type { Point, Sensor, Zone } from '../types';
 
@@ -58,6 +58,15 @@ export function PlanView(props: PlanViewProps): ReactNode {
         const p = toPlan(e);
         if (p) props.onPlanClick(p);
       }}
+      onPointerDown={(e) => {
+        if (!props.onSensorMoved) return;
+        const id = (e.target as Element).closest('[data-sensor]')?.getAttribute('data-sensor');
+        const sensor = props.sensors?.find((s) => s.id === id);
+        if (!sensor) return;
+        e.preventDefault();
+        svg.current?.setPointerCapture(e.pointerId);
+        dragging.current = sensor;
+      }}
       onPointerMove={(e) => {
         if (!dragging.current) return;
         const p = toPlan(e);
@@ -66,6 +75,7 @@ export function PlanView(props: PlanViewProps): ReactNode {
       onPointerUp={(e) => {
         const sensor = dragging.current;
         if (!sensor) return;
+        svg.current?.releasePointerCapture(e.pointerId);
         const p = toPlan(e);
         // Let the click that follows the release pass without adding a vertex.
         setTimeout(() => (dragging.current = null), 0);
@@ -121,15 +131,6 @@ export function PlanView(props: PlanViewProps): ReactNode {
           key={sensor.id}
           data-sensor={sensor.id}
           style={{ cursor: props.onSensorMoved ? 'grab' : 'default' }}
-          onPointerDown={(e) => {
-            if (!props.onSensorMoved) return;
-            e.stopPropagation();
-            (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
-            dragging.current = sensor;
-          }}
-          onPointerUp={(e: ReactPointerEvent) => {
-            e.currentTarget.releasePointerCapture?.(e.pointerId);
-          }}
         >
           <circle
             cx={sensor.x}

@@ -220,7 +220,7 @@ export function LivePage({ storeId }: { storeId: string }): ReactNode {
                                 ? 'teal'
                                 : sensor.status === 'failed'
                                   ? 'red'
-                                  : 'orange'
+                                  : 'gray'
                             }
                             title={sensor.error ?? sensor.reason ?? undefined}
                           >

@@ -81,7 +81,7 @@ export function PluginsPage(): ReactNode {
                               ? 'teal'
                               : s.status === 'failed'
                                 ? 'red'
-                                : 'orange'
+                                : 'gray'
                           }
                         >
                           {s.status}

@@ -4,13 +4,14 @@ import { api } from '../api';
 import { useLoad } from '../hooks';
 import { can } from '../roles';
 import { href } from '../router';
-import { useSession } from '../session';
+import { useRefreshSession, useSession } from '../session';
 import type { Store } from '../types';
 import { Page, Status, errorText, fieldError } from './common';
 import { text } from './Policy';
 
 export function StoresPage(): ReactNode {
   const session = useSession();
+  const refreshSession = useRefreshSession();
   const stores = useLoad(() => api.get<Store[]>('/api/stores'), []);
   const [editing, setEditing] = useState<Store | 'new' | null>(null);
   return (
@@ -76,6 +77,7 @@ export function StoresPage(): ReactNode {
             onSaved={() => {
               setEditing(null);
               stores.reload();
+              void refreshSession();
             }}
           />
         )}
