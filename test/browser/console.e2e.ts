@@ -120,7 +120,7 @@ describe('the web console in a real browser', () => {
     // Draw a zone: four clicks on the plan, then the form.
     await page.getByRole('button', { name: 'Draw a new zone' }).click();
     const plan = page.getByRole('img', { name: /Floor plan of Browser store/ });
-    const box = (await plan.boundingBox())!;
+    let box = (await plan.boundingBox())!;
     // The plan (20 × 10 m plus a 2 % margin) fills the width; click inside its left half.
     const at = (x: number, y: number) => {
       const pad = 20 * 0.02;
@@ -177,6 +177,9 @@ describe('the web console in a real browser', () => {
     await page.getByRole('button', { name: 'Add sensor' }).click();
     const dot = page.locator('[data-sensor="radio-a"] circle');
     await dot.waitFor();
+    // The form below scrolled the page: bring the plan back and measure it again.
+    await plan.scrollIntoViewIfNeeded();
+    box = (await plan.boundingBox())!;
     const from = (await dot.boundingBox())!;
     const to = at(15, 8);
     const patched = page.waitForResponse(
