@@ -291,8 +291,12 @@ describe('the web console in a real browser', () => {
     await sut.hub.parts.aggregation.tick();
 
     await page.goto(`${sut.hub.url}/#/stores/demo/analytics`);
-    await page.getByRole('textbox', { name: 'From', exact: true }).fill(new Date(T0 - 3_600_000).toISOString());
-    await page.getByRole('textbox', { name: 'To', exact: true }).fill(new Date(clock.now() + 3_600_000).toISOString());
+    await page
+      .getByRole('textbox', { name: 'From', exact: true })
+      .fill(new Date(T0 - 3_600_000).toISOString());
+    await page
+      .getByRole('textbox', { name: 'To', exact: true })
+      .fill(new Date(clock.now() + 3_600_000).toISOString());
     await page.getByLabel('Bucket').selectOption('1h');
     await page.getByRole('button', { name: 'Show' }).click();
     for (const metric of ['footfall-in', 'visits', 'passers-by', 'dwell', 'transitions', 'paths']) {

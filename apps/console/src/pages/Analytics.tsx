@@ -152,15 +152,16 @@ export function AnalyticsPage({ storeId }: { storeId: string }): ReactNode {
                   <CsvLink storeId={storeId} metric={s.metric} query={q} />
                 </Group>
                 {points.length > 0 ? (
-                  <Chart
-                    h={160}
-                    data={points}
-                    dataKey="start"
-                    series={[{ name: s.unit, color: 'teal.6' }]}
-                    withLegend={false}
-                    connectNulls={false}
-                    aria-label={`${s.title} per bucket`}
-                  />
+                  <div role="figure" aria-label={`${s.title} per bucket`}>
+                    <Chart
+                      h={160}
+                      data={points}
+                      dataKey="start"
+                      series={[{ name: s.unit, color: 'teal.6' }]}
+                      withLegend={false}
+                      connectNulls={false}
+                    />
+                  </div>
                 ) : (
                   <Text c="dimmed" size="sm" h={160}>
                     No data in this range.

@@ -77,11 +77,7 @@ export function PluginsPage(): ReactNode {
                       <Table.Td>
                         <Badge
                           color={
-                            s.status === 'running'
-                              ? 'teal'
-                              : s.status === 'failed'
-                                ? 'red'
-                                : 'gray'
+                            s.status === 'running' ? 'teal' : s.status === 'failed' ? 'red' : 'gray'
                           }
                         >
                           {s.status}
