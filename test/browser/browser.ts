@@ -51,6 +51,8 @@ export async function launchChromium(): Promise<RunningBrowser> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
+  // Full-page shots draw fixed headers where the page is scrolled to: start from the top.
+  await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   return path;
 }

@@ -297,7 +297,7 @@ describe('the web console in a real browser', () => {
     await page
       .getByRole('textbox', { name: 'To', exact: true })
       .fill(new Date(clock.now() + 3_600_000).toISOString());
-    await page.getByLabel('Bucket').selectOption('1h');
+    await page.getByLabel('Bucket').selectOption('1m');
     await page.getByRole('button', { name: 'Show' }).click();
     for (const metric of ['footfall-in', 'visits', 'passers-by', 'dwell', 'transitions', 'paths']) {
       await page.locator(`[data-metric="${metric}"]:not([data-points="0"])`).waitFor();

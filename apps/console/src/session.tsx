@@ -10,7 +10,7 @@ export function useSession(): Session {
 }
 
 /** Reloads the session (its stores) after a change, e.g. a new store. */
-export const RefreshSessionContext = createContext<() => Promise<void>>(async () => undefined);
+export const RefreshSessionContext = createContext<() => Promise<void>>(() => Promise.resolve());
 
 export function useRefreshSession(): () => Promise<void> {
   return useContext(RefreshSessionContext);

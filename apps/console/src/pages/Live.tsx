@@ -215,6 +215,8 @@ export function LivePage({ storeId }: { storeId: string }): ReactNode {
                         <Table.Td>{sensor.sensorId}</Table.Td>
                         <Table.Td>
                           <Badge
+                            tt="none"
+                            style={{ overflow: 'visible' }}
                             color={
                               sensor.status === 'running' && sensor.available !== false
                                 ? 'teal'

@@ -128,10 +128,16 @@ export function PolicyPage({ storeId }: { storeId: string }): ReactNode {
     }
   };
 
-  const numberField = (path: string, label: string, description: string): ReactNode => (
+  const numberField = (
+    path: string,
+    label: string,
+    description: string,
+    fallback: number,
+  ): ReactNode => (
     <NumberInput
       label={label}
       description={description}
+      placeholder={`${fallback} (default)`}
       value={(get(policy, path) as number | undefined) ?? ''}
       onChange={(v) => setPolicy(set(policy, path, v === '' ? undefined : Number(v)))}
       error={field(path)}
@@ -166,16 +172,17 @@ export function PolicyPage({ storeId }: { storeId: string }): ReactNode {
                 error={field('mode')}
               />
               <Group grow align="flex-start">
-                {numberField('rotationHours', 'Key rotation (hours)', 'at most 24')}
-                {numberField('suppression.minSubjects', 'Suppression k', 'smallest group shown')}
+                {numberField('rotationHours', 'Key rotation (hours)', 'at most 24', 24)}
+                {numberField('suppression.minSubjects', 'Suppression k', 'smallest group shown', 5)}
               </Group>
               <Group grow align="flex-start">
                 {numberField(
                   'retention.deviceSightingsHours',
                   'Device data (hours)',
                   'at most 7 days',
+                  24,
                 )}
-                {numberField('retention.countsDays', 'Counts (days)', 'at most 25 months')}
+                {numberField('retention.countsDays', 'Counts (days)', 'at most 25 months', 400)}
               </Group>
               <Textarea
                 label="Tracking hours (JSON)"
