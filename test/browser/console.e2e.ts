@@ -117,6 +117,30 @@ describe('the web console in a real browser', () => {
     await page.getByRole('link', { name: 'Browser store' }).click();
     await page.getByRole('heading', { name: 'Floor plan — Browser store' }).waitFor();
 
+    // Upload a plan image (SVG): it is drawn under the zones.
+    await page.locator('input[type="file"]').setInputFiles({
+      name: 'plan.svg',
+      mimeType: 'image/svg+xml',
+      buffer: Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">' +
+          '<rect width="200" height="100" fill="#f1f3f5"/>' +
+          '<rect x="10" y="10" width="60" height="15" fill="#ced4da"/>' +
+          '<rect x="10" y="40" width="60" height="15" fill="#ced4da"/>' +
+          '<rect x="120" y="10" width="15" height="80" fill="#ced4da"/></svg>',
+      ),
+    });
+    await page.getByRole('button', { name: 'Upload image' }).click();
+    await page
+      .getByRole('img', { name: /Floor plan of Browser store/ })
+      .locator('image')
+      .waitFor();
+    expect(
+      (await sut.get(`/api/stores/${NEW_STORE}/floor-plan/info`).expect(200)).body,
+    ).toMatchObject({
+      contentType: 'image/svg+xml',
+      pixelWidth: 200,
+    });
+
     // Draw a zone: four clicks on the plan, then the form.
     await page.getByRole('button', { name: 'Draw a new zone' }).click();
     const plan = page.getByRole('img', { name: /Floor plan of Browser store/ });
@@ -297,7 +321,7 @@ describe('the web console in a real browser', () => {
     await page
       .getByRole('textbox', { name: 'To', exact: true })
       .fill(new Date(clock.now() + 3_600_000).toISOString());
-    await page.getByLabel('Bucket').selectOption('1m');
+    await page.getByLabel('Bucket').selectOption('1h');
     await page.getByRole('button', { name: 'Show' }).click();
     for (const metric of ['footfall-in', 'visits', 'passers-by', 'dwell', 'transitions', 'paths']) {
       await page.locator(`[data-metric="${metric}"]:not([data-points="0"])`).waitFor();
