@@ -405,12 +405,30 @@ describe('the web console in a real browser', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('gives the public notice and opt-out pages the same look, with no JavaScript at all', async () => {
+    for (const [path, name, heading] of [
+      ['/notice/demo', 'notice', /Sensors in Demo store/],
+      ['/opt-out', 'opt-out', /Opt out of in-store sensors/],
+    ] as const) {
+      const response = await page.goto(`${sut.hub.url}${path}`);
+      const html = await response!.text();
+      expect(html).not.toMatch(/<script/i);
+      expect(html).toContain('class="bar"');
+      await page.getByRole('heading', { name: heading }).waitFor();
+      await screenshot(page, name);
+      await expectAccessible(name);
+    }
+    await page.getByLabel('Device address').waitFor();
+  }, 60_000);
+
   it('has no serious or critical accessibility violation on any page (axe-core)', () => {
     expect(Object.keys(accessibility).sort()).toEqual(
       [
         'analytics',
         'floor-plan',
         'live',
+        'notice',
+        'opt-out',
         'plugins',
         'policy',
         'privacy',
