@@ -327,6 +327,12 @@ describe('the web console in a real browser', () => {
       await page.locator(`[data-metric="${metric}"]:not([data-points="0"])`).waitFor();
     }
     await page.locator('[data-metric="visits"] .recharts-bar-rectangle').first().waitFor();
+    const download = page.waitForEvent('download');
+    await page.locator('[data-metric="visits"]').getByRole('button', { name: /CSV/ }).click();
+    const csv = await download;
+    expect(csv.suggestedFilename()).toBe('demo-visits.csv');
+    const { readFile } = await import('node:fs/promises');
+    expect((await readFile((await csv.path())!, 'utf8')).split('\n').length).toBeGreaterThan(1);
     await page
       .getByTestId('heatmap')
       .getByText(/dwell per cell/)
