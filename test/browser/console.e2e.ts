@@ -332,7 +332,7 @@ describe('the web console in a real browser', () => {
     const csv = await download;
     expect(csv.suggestedFilename()).toBe('demo-visits.csv');
     const { readFile } = await import('node:fs/promises');
-    expect((await readFile((await csv.path()), 'utf8')).split('\n').length).toBeGreaterThan(1);
+    expect((await readFile(await csv.path(), 'utf8')).split('\n').length).toBeGreaterThan(1);
     await page
       .getByTestId('heatmap')
       .getByText(/dwell per cell/)

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { StoreEntity } from './store.entity.js';
 
 /**
  * The floor-plan image of a store (PNG or SVG), drawn over the store's width × height metres.
@@ -8,6 +9,11 @@ import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 export class StoreFloorPlanEntity {
   @PrimaryColumn({ type: 'text', name: 'store_id' })
   storeId!: string;
+
+  /** Deleted with its store (foreign key, ON DELETE CASCADE). */
+  @ManyToOne(() => StoreEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'store_id', foreignKeyConstraintName: 'FK_store_floor_plans_store' })
+  store?: StoreEntity;
 
   /** `image/png` or `image/svg+xml`. */
   @Column({ type: 'text', name: 'content_type' })
