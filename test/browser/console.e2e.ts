@@ -214,7 +214,12 @@ describe('the web console in a real browser', () => {
     await page.mouse.move(to.x, to.y, { steps: 8 });
     await page.mouse.up();
     expect((await patched).status()).toBe(200);
-    await expect(page.getByLabel('x of radio-a (m)').inputValue()).resolves.toMatch(/^15/);
+    // The table follows once the sensors are read again.
+    await page.waitForFunction(() =>
+      [
+        ...(globalThis as any).document.querySelectorAll('input[aria-label="x of radio-a (m)"]'),
+      ].some((input: any) => String(input.value).startsWith('15')),
+    );
     const sensor = (await sut.get(`/api/stores/${NEW_STORE}/sensors/radio-a`).expect(200)).body;
     expect(sensor.x).toBeCloseTo(15, 0);
     expect(sensor.y).toBeCloseTo(8, 0);
