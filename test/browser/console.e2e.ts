@@ -2,7 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT } from '@aisle/core';
+import {
+  AggregationService,
+  observe,
+  REPO_ROOT,
+  SIGHTINGS,
+  StoreDirectory,
+  type HandOff,
+} from '@aisle/core';
+import type { Sighting } from '@aisle/sdk';
 import { FakeClock } from '@aisle/sdk/testing';
 import { startTestHub, type TestHub } from '../support/test-hub.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -28,7 +36,7 @@ describe('the web console in a real browser', () => {
   /** Runs the demo simulator for `seconds` of hub time, one step per second (as demo-metrics). */
   async function simulate(seconds: number): Promise<void> {
     let latest = 0;
-    const seen = sut.hub.parts.pipeline.sightings.subscribe((s) => {
+    const seen = observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s) => {
       if (s.at > latest) latest = s.at;
     });
     try {
@@ -314,10 +322,10 @@ describe('the web console in a real browser', () => {
         policy: { ...store.policy, analytics: { ...store.policy.analytics, visitGapSeconds: 30 } },
       })
       .expect(200);
-    await sut.hub.parts.runtime.reload();
-    await sut.hub.parts.aggregation.reload();
+    await sut.hub.get(StoreDirectory).reload();
+    await sut.hub.get(AggregationService).reload();
     await simulate(5 * 60);
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
 
     await page.goto(`${sut.hub.url}/#/stores/demo/analytics`);
     await page

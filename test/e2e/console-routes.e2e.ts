@@ -1,5 +1,6 @@
 import { get as httpGet } from 'node:http';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { startTestHub, type TestHub } from '../support/test-hub.js';
 
 /** The routes the web console needs beyond the REST API, through a whole hub. */
@@ -188,9 +189,11 @@ describe('console routes: session, live events, floor-plan image, opt-out count'
       .send(PNG)
       .expect(200);
     await sut.delete('/api/stores/other').expect(204);
-    const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM store_floor_plans WHERE store_id = 'other'`,
-    );
+    const rows = await sut.hub
+      .get(DataSource)
+      .query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM store_floor_plans WHERE store_id = 'other'`,
+      );
     expect(rows[0]?.n).toBe(0);
   });
 

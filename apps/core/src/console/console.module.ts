@@ -1,8 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
-import type { HubParts } from '../hub-parts.js';
+import { IngestModule } from '../ingest/ingest.module.js';
+import { LocalisationModule } from '../localisation/localisation.module.js';
+import { OccupancyModule } from '../occupancy/occupancy.module.js';
+import { ConsoleService } from './console.service.js';
 import { FloorPlanImageController } from './floor-plan-image.controller.js';
 import { LiveController } from './live.controller.js';
 import { LiveService } from './live.service.js';
@@ -24,26 +27,24 @@ export const CONSOLE_DIST = resolve(
  * the app routes in the URL fragment, so no API path is shadowed), and the routes it needs
  * beyond the REST API: who the key is, the live view as Server-Sent Events, the floor-plan image.
  */
-@Module({})
-export class ConsoleModule {
-  static forRoot(parts: HubParts): DynamicModule {
-    return {
-      module: ConsoleModule,
-      imports: [
-        // Not built (yet): `/` answers 404 and every other route is unaffected.
-        ServeStaticModule.forRoot({
-          rootPath: CONSOLE_DIST,
-          renderPath: '/',
-          serveStaticOptions: { index: false, fallthrough: true },
-        }),
-      ],
-      controllers: [
-        SessionController,
-        LiveController,
-        FloorPlanImageController,
-        PrivacySummaryController,
-      ],
-      providers: [{ provide: 'HUB_PARTS', useValue: parts }, LiveService],
-    };
-  }
-}
+@Module({
+  imports: [
+    IngestModule,
+    LocalisationModule,
+    OccupancyModule,
+    // Not built (yet): `/` answers 404 and every other route is unaffected.
+    ServeStaticModule.forRoot({
+      rootPath: CONSOLE_DIST,
+      renderPath: '/',
+      serveStaticOptions: { index: false, fallthrough: true },
+    }),
+  ],
+  controllers: [
+    SessionController,
+    LiveController,
+    FloorPlanImageController,
+    PrivacySummaryController,
+  ],
+  providers: [ConsoleService, LiveService],
+})
+export class ConsoleModule {}

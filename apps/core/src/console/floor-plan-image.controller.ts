@@ -22,13 +22,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
-import { StoreEntity, StoreFloorPlanEntity } from '@aisle/persistence';
+import type { StoreFloorPlanEntity } from '@aisle/persistence';
 import { ApiStoreScopedErrors, ApiValidationErrors } from '../api/common/api-responses.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
-import { DomainValidationError, NotFoundError } from '../http/domain-errors.js';
+import { DomainValidationError } from '../http/domain-errors.js';
+import { ConsoleService } from './console.service.js';
 import { FLOOR_PLAN_TYPES, MAX_FLOOR_PLAN_BYTES, checkFloorPlanImage } from './floor-plan-image.js';
 
 export class FloorPlanImageView {
@@ -65,7 +65,7 @@ export class FloorPlanImageView {
 @ApiStoreScopedErrors()
 @Controller('api/stores/:storeId/floor-plan')
 export class FloorPlanImageController {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(ConsoleService) private readonly console: ConsoleService) {}
 
   @Get()
   @Roles('store-manager', 'integrator', 'subscriber')
@@ -73,11 +73,7 @@ export class FloorPlanImageController {
   @ApiProduces(...FLOOR_PLAN_TYPES)
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
   async image(@Param('storeId') storeId: string, @Res() res: Response): Promise<void> {
-    await this.store(storeId);
-    const plan = await this.dataSource.getRepository(StoreFloorPlanEntity).findOneBy({ storeId });
-    if (!plan) {
-      throw new NotFoundError('floor plan', storeId, `of store ${JSON.stringify(storeId)}`);
-    }
+    const plan = await this.console.floorPlan(storeId);
     res.setHeader('content-type', plan.contentType);
     res.setHeader('etag', `"${plan.sha256}"`);
     res.setHeader('cache-control', 'private, no-cache');
@@ -92,11 +88,7 @@ export class FloorPlanImageController {
   @ApiOperation({ summary: 'What floor-plan image the store has (404 when none)' })
   @ApiOkResponse({ type: FloorPlanImageView })
   async info(@Param('storeId') storeId: string): Promise<FloorPlanImageView> {
-    await this.store(storeId);
-    const plan = await this.dataSource.getRepository(StoreFloorPlanEntity).findOneBy({ storeId });
-    if (!plan) {
-      throw new NotFoundError('floor plan', storeId, `of store ${JSON.stringify(storeId)}`);
-    }
+    const plan = await this.console.floorPlan(storeId);
     return view(plan);
   }
 
@@ -119,13 +111,10 @@ export class FloorPlanImageController {
     @Req() req: Request,
     @CurrentPrincipal() principal: Principal,
   ): Promise<FloorPlanImageView> {
-    await this.store(storeId);
     const body = await readBody(req, MAX_FLOOR_PLAN_BYTES);
     const checked = checkFloorPlanImage(req.headers['content-type'], body);
     if (!checked.ok) throw new DomainValidationError(checked.errors);
-    const repo = this.dataSource.getRepository(StoreFloorPlanEntity);
-    await repo.save({ storeId, ...checked.plan, updatedBy: `key:${principal.keyId}` });
-    return view(await repo.findOneByOrFail({ storeId }));
+    return view(await this.console.saveFloorPlan(storeId, checked.plan, `key:${principal.keyId}`));
   }
 
   @Delete()
@@ -134,14 +123,7 @@ export class FloorPlanImageController {
   @ApiOperation({ summary: 'Remove the floor-plan image' })
   @ApiNoContentResponse({ description: 'Removed (or there was none)' })
   async remove(@Param('storeId') storeId: string): Promise<void> {
-    await this.store(storeId);
-    await this.dataSource.getRepository(StoreFloorPlanEntity).delete({ storeId });
-  }
-
-  private async store(storeId: string): Promise<StoreEntity> {
-    const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
-    if (!store) throw new NotFoundError('store', storeId);
-    return store;
+    await this.console.removeFloorPlan(storeId);
   }
 }
 

@@ -1,13 +1,12 @@
 import { Controller, Inject, Param, Query, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { concat, defer, interval, map, of, type Observable } from 'rxjs';
-import { DataSource } from 'typeorm';
-import { StoreEntity } from '@aisle/persistence';
 import { ApiStoreScopedErrors, ApiValidationErrors } from '../api/common/api-responses.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
-import { DomainValidationError, NotFoundError } from '../http/domain-errors.js';
+import { DomainValidationError } from '../http/domain-errors.js';
+import { ConsoleService } from './console.service.js';
 import { LiveService } from './live.service.js';
 
 /** Frame interval bounds, milliseconds. */
@@ -25,7 +24,7 @@ const EVERY_MS: readonly [number, number] = [250, 10_000];
 @Controller('api/stores/:storeId')
 export class LiveController {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ConsoleService) private readonly console: ConsoleService,
     @Inject(LiveService) private readonly live: LiveService,
   ) {}
 
@@ -63,8 +62,7 @@ export class LiveController {
         },
       ]);
     }
-    const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
-    if (!store) throw new NotFoundError('store', storeId);
+    await this.console.requireStore(storeId);
     const frame = (): MessageEvent => ({
       type: 'snapshot',
       data: this.live.snapshot(storeId, principal),

@@ -1,8 +1,13 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
+import type { Clock, Sighting } from '@aisle/sdk';
 import type { Principal } from '../auth/principal.js';
-import type { HubParts } from '../hub-parts.js';
-import { POSITION_TTL_MS } from '../localisation/localisation.service.js';
+import type { HandOff, Unsubscribe } from '../contracts/hand-off.js';
+import { SIGHTINGS } from '../contracts/hand-off.module.js';
+import { LocalisationService, POSITION_TTL_MS } from '../localisation/localisation.service.js';
+import { WifiOccupancyService } from '../occupancy/wifi-occupancy.service.js';
+import { CLOCK } from '../platform/platform.tokens.js';
+import { PluginHost } from '../plugins/plugin-host.js';
+import { StoreDirectory } from '../stores/store-directory.js';
 
 export interface LivePosition {
   subject: string;
@@ -38,7 +43,13 @@ export interface LiveSnapshot {
   zones: { zoneId: string; count: number }[];
   sensors: LiveSensor[];
   /** The live Wi-Fi occupancy estimate (last closed interval), null below k or when none. */
-  occupancy: { estimate: number | null; suppressed: boolean; end: string } | null;
+  occupancy: {
+    estimate: number | null;
+    low: number | null;
+    high: number | null;
+    suppressed: boolean;
+    end: string;
+  } | null;
 }
 
 /**
@@ -50,28 +61,34 @@ export interface LiveSnapshot {
 @Injectable()
 export class LiveService implements OnModuleInit, OnModuleDestroy {
   private readonly lastSighting = new Map<string, number>();
-  private subscription?: Subscription;
+  private unsubscribe?: Unsubscribe;
 
-  constructor(@Inject('HUB_PARTS') private readonly parts: HubParts) {}
+  constructor(
+    @Inject(SIGHTINGS) private readonly sightings: HandOff<Sighting>,
+    @Inject(LocalisationService) private readonly localisation: LocalisationService,
+    @Inject(WifiOccupancyService) private readonly occupancy: WifiOccupancyService,
+    @Inject(PluginHost) private readonly host: PluginHost,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   onModuleInit(): void {
-    this.subscription = this.parts.pipeline.sightings.subscribe((s) => {
+    this.unsubscribe = this.sightings.subscribe((s) => {
       this.lastSighting.set(`${s.storeId}\u0000${s.sensorId}`, s.at);
     });
   }
 
   onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
+    this.unsubscribe?.();
   }
 
   snapshot(storeId: string, principal: Principal): LiveSnapshot {
-    const { parts } = this;
-    const mode = parts.runtime.policyFor(storeId)?.mode ?? 'off';
+    const mode = this.directory.tracking(storeId)?.mode ?? 'off';
     const admin = principal.role === 'admin';
     const viewer = admin ? undefined : principal.keyId;
     const positions: LivePosition[] =
       mode === 'in-visit'
-        ? parts.localisation.currentPositions(storeId, viewer).map((p) => ({
+        ? this.localisation.currentPositions(storeId, viewer).map((p) => ({
             subject: p.subject,
             kind: p.kind,
             x: round(p.x),
@@ -85,7 +102,7 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
     for (const p of positions) {
       if (p.zoneId) zones.set(p.zoneId, (zones.get(p.zoneId) ?? 0) + 1);
     }
-    const sensors = parts.host.driverStates(storeId).map((s) => {
+    const sensors = this.host.driverStates(storeId).map((s) => {
       const last = this.lastSighting.get(`${storeId}\u0000${s.sensorId}`);
       return {
         sensorId: s.sensorId,
@@ -97,12 +114,12 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
         lastSightingAt: last === undefined ? null : new Date(last).toISOString(),
       };
     });
-    const live = mode === 'off' ? null : parts.occupancy.estimate(storeId);
-    const k = admin ? 0 : parts.runtime.minSubjects(storeId);
+    const live = mode === 'off' ? null : this.occupancy.estimate(storeId);
+    const k = admin ? 0 : this.directory.minSubjects(storeId);
     const current = live?.current;
     return {
       storeId,
-      at: new Date(parts.clock.now()).toISOString(),
+      at: new Date(this.clock.now()).toISOString(),
       mode,
       reason:
         mode === 'in-visit'
@@ -117,6 +134,8 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
       occupancy: current
         ? {
             estimate: current.subjects < k ? null : current.estimate,
+            low: current.subjects < k ? null : current.low,
+            high: current.subjects < k ? null : current.high,
             suppressed: current.subjects < k,
             end: new Date(current.end).toISOString(),
           }

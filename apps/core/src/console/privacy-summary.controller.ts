@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator.js';
-import type { HubParts } from '../hub-parts.js';
+import { OptOutService } from '../ingest/opt-out/opt-out.service.js';
 
 export class OptOutSummaryView {
   @ApiProperty({ description: 'Devices on the hub-wide opt-out list (digests; never addresses)' })
@@ -12,7 +12,7 @@ export class OptOutSummaryView {
 @ApiTags('operations')
 @Controller('api/privacy')
 export class PrivacySummaryController {
-  constructor(@Inject('HUB_PARTS') private readonly parts: HubParts) {}
+  constructor(@Inject(OptOutService) private readonly optOutService: OptOutService) {}
 
   @Get('opt-outs')
   @Roles('store-manager')
@@ -20,6 +20,6 @@ export class PrivacySummaryController {
   @ApiOperation({ summary: 'Size of the hub-wide opt-out list (a count only)' })
   @ApiOkResponse({ type: OptOutSummaryView })
   optOuts(): OptOutSummaryView {
-    return { size: this.parts.optOut.list.size };
+    return { size: this.optOutService.list.size };
   }
 }

@@ -1,11 +1,11 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { In, DataSource } from 'typeorm';
-import { API_ROLES, ApiKeyEntity, StoreEntity, type ApiRole } from '@aisle/persistence';
+import { API_ROLES, type ApiRole } from '@aisle/persistence';
 import { ApiStoreScopedErrors } from '../api/common/api-responses.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
+import { ConsoleService } from './console.service.js';
 
 export class SessionStoreView {
   @ApiProperty({ example: 'demo' })
@@ -40,7 +40,7 @@ export class SessionView {
 @ApiStoreScopedErrors()
 @Controller('api/session')
 export class SessionController {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(ConsoleService) private readonly console: ConsoleService) {}
 
   @Get()
   @Roles('store-manager', 'integrator', 'subscriber', 'loyalty')
@@ -48,18 +48,12 @@ export class SessionController {
   @ApiOperation({ summary: 'The presented API key: its role, name and stores' })
   @ApiOkResponse({ type: SessionView })
   async session(@CurrentPrincipal() principal: Principal): Promise<SessionView> {
-    const key = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .findOneBy({ id: principal.keyId });
-    const stores = await this.dataSource.getRepository(StoreEntity).find({
-      ...(principal.role === 'admin' ? {} : { where: { id: In(principal.storeIds) } }),
-      order: { id: 'ASC' },
-    });
+    const { name, stores } = await this.console.session(principal);
     return {
       keyId: principal.keyId,
-      name: key?.name ?? '',
+      name,
       role: principal.role,
-      stores: stores.map((s) => ({ id: s.id, name: s.name })),
+      stores,
     };
   }
 }
