@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AggregationModule } from './aggregation/aggregation.module.js';
 import { ApiModule } from './api/api.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { HandOffModule } from './contracts/hand-off.module.js';
 import type { HandOffTransport } from './contracts/hand-off.js';
 import { EventsModule } from './events/events.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         PolicyModule,
         RetentionModule,
         ExportersModule,
+        ConsoleModule,
       ],
       controllers: [HealthController, MetricsController],
     };
