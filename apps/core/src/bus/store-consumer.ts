@@ -69,6 +69,11 @@ export class StoreConsumer {
   private loop: Promise<void> | undefined;
   /** Messages handed to the handler and not settled yet, by stream sequence. */
   private readonly inFlight = new Map<number, { msg: JsMsg; done: Promise<void> }>();
+  /**
+   * Messages up to this stream sequence were in the stream when this worker took the store over
+   * from a previous consumer: they may have been delivered to the previous owner (redeliveries).
+   */
+  private takeoverSeq = 0;
 
   constructor(private readonly options: StoreConsumerOptions) {}
 
@@ -80,7 +85,8 @@ export class StoreConsumer {
     const { jsm, js, topology, storeId } = this.options;
     const stream = topology.obsStream;
     const name = topology.obsConsumer(storeId);
-    await jsm.consumers.delete(stream, name).catch(() => false);
+    const previous = await jsm.consumers.delete(stream, name).catch(() => false);
+    if (previous) this.takeoverSeq = (await jsm.streams.info(stream)).state.last_seq;
     await jsm.consumers.add(stream, {
       durable_name: name,
       filter_subject: topology.obsSubject(storeId),
@@ -134,7 +140,7 @@ export class StoreConsumer {
       counters.redelivered(storeId);
       return;
     }
-    if (msg.redelivered) counters.redelivered(storeId);
+    if (msg.redelivered || seq <= this.takeoverSeq) counters.redelivered(storeId);
     let message: SightingMessage;
     try {
       message = decodeSightingMessage(msg.data);
@@ -150,6 +156,10 @@ export class StoreConsumer {
           ? error
           : new BusMessageError('message', (error as Error).message);
       msg.term(bad.message.slice(0, 200));
+      // Nothing will ever process it: out of the work queue (older servers keep terminated ones).
+      this.options.jsm.streams
+        .deleteMessage(this.options.topology.obsStream, seq, false)
+        .catch(() => undefined);
       counters.terminated(storeId, bad);
       return;
     }
