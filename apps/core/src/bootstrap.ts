@@ -21,7 +21,8 @@ import {
 } from '@aisle/hardware';
 import { systemClock, type Clock, type Ports, type PositionUpdate } from '@aisle/sdk';
 import { ApiKeyService } from './auth/api-key.service.js';
-import { loadAppConfig, type AppConfig } from './config/app-config.js';
+import { loadAppConfig, rolesOf, type AppConfig } from './config/app-config.js';
+import { startChain, type Chain } from './bus/chain-wiring.js';
 import { StoreConfigEvents } from './config/store-config-events.js';
 import { ConfigFileApplier } from './config-file/config-file-applier.js';
 import { loadConfigFile } from './config-file/config-file.js';
@@ -80,6 +81,7 @@ export interface Hub {
  */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const config: AppConfig = loadAppConfig(options.env ?? process.env);
+  const roles = rolesOf(config);
   const clock = options.clock ?? systemClock;
   const logger = createRootLogger({
     level: config.LOG_LEVEL,
@@ -97,8 +99,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   };
 
   try {
-    let mqttUrl: string;
-    if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
+    // A worker of a chain neither runs drivers nor serves health: it needs no broker.
+    const needsMqtt = roles.ingest || roles.api;
+    let mqttUrl = '';
+    if (!needsMqtt) logger.info('no MQTT in this role');
+    else if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
     else {
       const broker = await startEmbeddedBroker({ host: config.MQTT_HOST, port: config.MQTT_PORT });
       cleanups.push(() => broker.close());
@@ -110,15 +115,20 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       options.dataSource ??
       (await openDatabase(
         config.DATABASE_URL
-          ? { url: config.DATABASE_URL }
+          ? {
+              url: config.DATABASE_URL,
+              ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+            }
           : { dataDir: resolve(config.AISLE_DATA_DIR) },
       ));
     if (!options.dataSource) cleanups.push(() => closeDatabase(dataSource));
 
-    const mqtt = await MqttClientPort.connect(mqttUrl, {
-      clientId: `aisle-hub-${process.pid}-${Date.now().toString(36)}`,
-    });
-    cleanups.push(() => mqtt.close());
+    const mqtt = needsMqtt
+      ? await MqttClientPort.connect(mqttUrl, {
+          clientId: `aisle-hub-${process.pid}-${Date.now().toString(36)}`,
+        })
+      : undefined;
+    if (mqtt) cleanups.push(() => mqtt.close());
 
     const metrics = new HubMetrics();
     const events = new EventBus(clock);
@@ -184,7 +194,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ports: (manifest, sensor) => {
         const ports: Ports = {};
         const cleanup: (() => Promise<void> | void)[] = [];
-        if (manifest.ports.includes('mqtt')) {
+        if (manifest.ports.includes('mqtt') && mqtt) {
           const scoped = scopedMqttPort(mqtt);
           ports.mqtt = scoped.port;
           cleanup.push(scoped.cleanup);
@@ -217,6 +227,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       logger,
       onPurged: (count) => metrics.purged.inc(count),
       storeDeviceList: (storeId) => optOut.storeDeviceList(storeId),
+      // Drivers run on ingest processes only (in a chain, workers and API nodes have none).
+      runDrivers: roles.ingest,
     });
 
     const presence = new MemberPresenceService({
@@ -240,6 +252,13 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       await discoverPlugins({ pluginDirs, nodeModules: join(REPO_ROOT, 'node_modules') }),
     );
 
+    // In a chain, sightings reach the stages over the bus (workers); in one process, directly.
+    const chain: Chain | undefined = roles.distributed
+      ? await startChain({ config, roles, dataSource, logger, registry: metrics.registry })
+      : undefined;
+    if (chain) cleanups.push(() => chain.close());
+    const stageSightings = chain?.handoff?.sightings ?? pipeline.sightings;
+    if (chain?.publisher) chain.publisher.start(pipeline.sightings);
     const positions = new Subject<PositionUpdate>();
     const sensitiveZones = new SensitiveZoneScrubber({
       dataSource,
@@ -249,11 +268,13 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       configChanges: configEvents.changes,
       onScrubbed: (rows) => metrics.sensitiveScrubbed.inc(rows),
     });
-    await sensitiveZones.start();
-    cleanups.push(() => sensitiveZones.stop());
+    if (roles.worker) {
+      await sensitiveZones.start();
+      cleanups.push(() => sensitiveZones.stop());
+    }
     const localisation = new LocalisationService({
       dataSource,
-      sightings: pipeline.sightings,
+      sightings: stageSightings,
       configChanges: configEvents.changes,
       positions,
       sensitive: sensitiveZones,
@@ -264,13 +285,15 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         host.get(domain)?.sensorKinds.some((k) => k === 'wifi' || k === 'ble') ?? false,
       registry: metrics.registry,
     });
-    await localisation.start();
-    // Stops before the scrubber, whose last flush then deletes behind the last positions.
-    cleanups.push(() => localisation.stop());
+    if (roles.worker) {
+      await localisation.start();
+      // Stops before the scrubber, whose last flush then deletes behind the last positions.
+      cleanups.push(() => localisation.stop());
+    }
     const aggregation = new AggregationService({
       dataSource,
       positions,
-      sightings: pipeline.sightings,
+      sightings: stageSightings,
       configChanges: configEvents.changes,
       events,
       outbox: webhooks,
@@ -279,16 +302,19 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       policyFor: (storeId) => runtime.storePolicy(storeId),
       sensitiveZoneOf: (position) => sensitiveZones.zoneOf(position),
       registry: metrics.registry,
+      ...(chain ? { owns: (storeId: string) => chain.owns(storeId) } : {}),
     });
     const occupancy = new WifiOccupancyService({
-      sightings: pipeline.sightings,
+      sightings: stageSightings,
       clock,
       modeFor: (storeId) => runtime.policyFor(storeId)?.mode,
       kFor: (storeId) => runtime.minSubjects(storeId),
       registry: metrics.registry,
     });
-    occupancy.start();
-    cleanups.push(() => occupancy.stop());
+    if (roles.worker) {
+      occupancy.start();
+      cleanups.push(() => occupancy.stop());
+    }
 
     const parts: HubParts = {
       config,
@@ -307,13 +333,18 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       optOut,
       members,
       presence,
-      brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
+      brokerStatus: () =>
+        mqtt
+          ? { url: redactUrl(mqttUrl), ...mqtt.status() }
+          : { url: '', connected: false, message: 'no MQTT in this role' },
       positions,
       sensitiveZones,
       localisation,
       aggregation,
       occupancy,
       webhooks,
+      roles,
+      ...(chain ? { chain: chain.parts } : {}),
     };
 
     const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {
@@ -324,6 +355,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     app.useBodyParser('raw', { type: ['application/octet-stream'] });
     configureHttp(app);
     cleanups.push(() => app.close());
+    if (chain?.server) {
+      // The worker's stages are ready once the app is: only then are stores claimed and consumed.
+      chain.connect({ localisation, aggregation });
+      app.connectMicroservice({ strategy: chain.server });
+    }
 
     const keys = app.get(ApiKeyService);
     const bootstrap = await keys.ensureBootstrapAdmin(
@@ -335,7 +371,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       await applier.apply(await loadConfigFile(resolve(config.AISLE_CONFIG)));
       logger.info(`applied ${config.AISLE_CONFIG}`);
     }
-    if (config.AISLE_DEMO) {
+    if (config.AISLE_DEMO && roles.ingest && mqtt) {
       const layout = demoStoreLayout();
       await applier.applyStore(layout);
       const simulator = createDemoSimulator({ seed: config.AISLE_DEMO_SEED, now: clock.now() });
@@ -351,10 +387,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       );
     }
 
-    await app.listen(config.PORT, config.HOST);
-    const address = app.getHttpServer().address() as { port: number } | string | null;
-    const port = typeof address === 'object' && address ? address.port : config.PORT;
-    const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    let url = '';
+    if (roles.api) {
+      await app.listen(config.PORT, config.HOST);
+      const address = app.getHttpServer().address() as { port: number } | string | null;
+      const port = typeof address === 'object' && address ? address.port : config.PORT;
+      url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    } else {
+      await app.init();
+    }
+    if (chain?.server) await app.startAllMicroservices();
 
     return {
       app,

@@ -4,7 +4,9 @@ import type { PseudonymKeyring } from '@aisle/ingest';
 import type { SightingWriter } from '@aisle/persistence';
 import type { Subject } from 'rxjs';
 import type { Clock, PositionUpdate } from '@aisle/sdk';
-import type { AppConfig } from './config/app-config.js';
+import type { AppConfig, ProcessRoles } from './config/app-config.js';
+import type { BusMetrics, SightingHandoff } from './bus/chain.js';
+import type { JetStreamServer } from './bus/jetstream.server.js';
 import type { StoreConfigEvents } from './config/store-config-events.js';
 import type { EventBus } from './events/event-bus.js';
 import type { BrokerStatus } from './health/broker-status.js';
@@ -57,4 +59,14 @@ export interface HubParts {
   occupancy: WifiOccupancyService;
   /** Webhook subscriptions, outbox and dispatcher. */
   webhooks: HubWebhooks;
+  /** What this process runs (AISLE_ROLE). */
+  roles: ProcessRoles;
+  /** Bus parts of a chain process (AISLE_ROLE not `all`). */
+  chain?: {
+    metrics: BusMetrics;
+    /** Worker: sightings from the bus into the stages. */
+    handoff?: SightingHandoff;
+    /** Worker: the JetStream transport (owned stores, in-flight counts). */
+    server?: JetStreamServer;
+  };
 }

@@ -35,6 +35,8 @@ import { LocalisationController } from './localisation/localisation.controller.j
 import { OccupancyController } from './occupancy/occupancy.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { HUB_WEBHOOKS } from './webhooks/webhooks.tokens.js';
+import { BusController } from './bus/bus.controller.js';
+import { SightingHandoff } from './bus/chain.js';
 
 /**
  * Wiring only: the plain objects built in `createHub` are provided to Nest's controllers. Logic
@@ -70,6 +72,8 @@ export class HubModule {
       AggregationLifecycle,
       { provide: HUB_WEBHOOKS, useValue: parts.webhooks },
     ];
+    const handoff = parts.chain?.handoff;
+    if (handoff) providers.push({ provide: SightingHandoff, useValue: handoff });
     return {
       module: HubModule,
       global: true,
@@ -93,6 +97,8 @@ export class HubModule {
         LocalisationController,
         OccupancyController,
         WebhooksController,
+        // A worker of a chain: the bus's message handler.
+        ...(handoff ? [BusController] : []),
       ],
       providers,
       exports: [

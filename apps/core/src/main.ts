@@ -4,15 +4,16 @@ import { createHub } from './bootstrap.js';
 async function main(): Promise<void> {
   const started = Date.now();
   const hub = await createHub();
-  const lines = [
-    '',
-    `  Aisle is running (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-    `  API          ${hub.url}/api`,
-    `  API docs     ${hub.url}/api/docs`,
-    `  Health       ${hub.url}/health`,
-    `  Metrics      ${hub.url}/metrics`,
-    `  MQTT         ${hub.mqttUrl}`,
-  ];
+  const lines = ['', `  Aisle is running (${((Date.now() - started) / 1000).toFixed(1)} s)`];
+  if (hub.url) {
+    lines.push(
+      `  API          ${hub.url}/api`,
+      `  API docs     ${hub.url}/api/docs`,
+      `  Health       ${hub.url}/health`,
+      `  Metrics      ${hub.url}/metrics`,
+    );
+  }
+  lines.push(`  MQTT         ${hub.mqttUrl}`, `  Role         ${hub.parts.config.AISLE_ROLE}`);
   if (hub.generatedAdminKey) {
     lines.push(
       '',

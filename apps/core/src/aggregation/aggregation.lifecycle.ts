@@ -12,10 +12,12 @@ export class AggregationLifecycle implements OnApplicationBootstrap, OnApplicati
   constructor(@Inject('HUB_PARTS') private readonly parts: HubParts) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.parts.aggregation.start();
+    // In a chain, only workers aggregate (and only the stores they own).
+    if (this.parts.roles.worker) await this.parts.aggregation.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (!this.parts.roles.worker) return;
     try {
       await this.parts.aggregation.stop();
     } catch (error) {

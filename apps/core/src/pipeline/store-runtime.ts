@@ -52,6 +52,8 @@ export class StoreRuntime {
       storeDeviceList?: (storeId: string) => OptOutList;
       /** Called with the number of rows the retention purge deleted. */
       onPurged?: (count: number) => void;
+      /** Whether this process runs drivers (AISLE_ROLE has `ingest`); default true. */
+      runDrivers?: boolean;
     },
   ) {}
 
@@ -141,7 +143,7 @@ export class StoreRuntime {
         y: s.y,
         z: s.z,
         config: s.config ?? {},
-        enabled: s.enabled && policies.has(s.storeId),
+        enabled: s.enabled && policies.has(s.storeId) && this.deps.runDrivers !== false,
       })),
     );
   }

@@ -1,0 +1,206 @@
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { Sighting } from '@aisle/sdk';
+import type { JetStreamClientProxy } from './jetstream.client.js';
+import { BusMessageError } from './sighting-message.js';
+import type { ConsumerCounters } from './store-consumer.js';
+
+/**
+ * The hand-off between ingest and the stateful stages when they run in different processes. Ingest
+ * publishes every sighting the gate let through ({@link SightingPublisher}); a worker feeds the
+ * sightings of the stores it owns to its stages through {@link SightingHandoff}, whose promise
+ * resolves once the stages' next commit has written what the sighting led to.
+ */
+
+/** Prometheus counters of the bus, shared by both sides. */
+export class BusMetrics implements ConsumerCounters {
+  readonly messages: Counter<'direction' | 'result'>;
+
+  constructor(registry?: Registry) {
+    this.messages = new Counter({
+      name: 'aisle_bus_messages_total',
+      help: 'Bus messages: out (published, refused, failed) and in (delivered, redelivered, acked, naked, terminated)',
+      labelNames: ['direction', 'result'] as const,
+      registers: registry ? [registry] : [],
+    });
+  }
+
+  delivered(): void {
+    this.messages.labels('in', 'delivered').inc();
+  }
+  redelivered(): void {
+    this.messages.labels('in', 'redelivered').inc();
+  }
+  acked(): void {
+    this.messages.labels('in', 'acked').inc();
+  }
+  naked(): void {
+    this.messages.labels('in', 'naked').inc();
+  }
+  terminated(): void {
+    this.messages.labels('in', 'terminated').inc();
+  }
+}
+
+/** Bounded: past this many unconfirmed publishes, the next waits (backpressure on the gate). */
+export const MAX_PUBLISHES_IN_FLIGHT = 5_000;
+/** A publish that got no PubAck is retried this many times (same message id: stored once). */
+const PUBLISH_ATTEMPTS = 5;
+
+/** Ingest side: every sighting after the gate goes onto the bus, keyed by its store. */
+export class SightingPublisher {
+  private subscription: Subscription | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      client: Pick<JetStreamClientProxy, 'publishSighting'>;
+      metrics: BusMetrics;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Publishes every sighting of `sightings` (the gate's output) from now on. */
+  start(sightings: Observable<Sighting>): void {
+    this.subscription = sightings.subscribe((s) => this.publish(s));
+  }
+
+  /** Stops taking sightings and waits for the ones in flight to be stored. */
+  async stop(): Promise<void> {
+    this.subscription?.unsubscribe();
+    await this.queue;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private publish(sighting: Sighting): void {
+    const send = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.deps.client.publishSighting(sighting);
+          this.deps.metrics.messages.labels('out', 'published').inc();
+          return;
+        } catch (error) {
+          if (error instanceof BusMessageError) {
+            // Never retried: the message itself is wrong (and it is not echoed: it may be raw).
+            this.deps.metrics.messages.labels('out', 'refused').inc();
+            this.deps.logger.error(
+              { store: sighting.storeId, field: error.field },
+              `sighting refused by the bus: ${error.message}`,
+            );
+            return;
+          }
+          if (attempt >= PUBLISH_ATTEMPTS) {
+            this.deps.metrics.messages.labels('out', 'failed').inc();
+            this.deps.logger.error(
+              { store: sighting.storeId },
+              `publishing a sighting failed ${attempt} times: ${(error as Error).message}`,
+            );
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        }
+      }
+    };
+    const start = (): void => {
+      const p = send().finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    };
+    if (this.inFlight.size < MAX_PUBLISHES_IN_FLIGHT) {
+      start();
+      return;
+    }
+    // Over the bound: queued behind the oldest in-flight publish, in order.
+    this.queue = this.queue.then(async () => {
+      while (this.inFlight.size >= MAX_PUBLISHES_IN_FLIGHT) await Promise.race(this.inFlight);
+      start();
+    });
+  }
+}
+
+/**
+ * Resolves callers after the next successful commit that started after they asked: many messages
+ * share one commit (the stages write in batches), and a failed commit is retried, keeping them
+ * waiting (so unacknowledged) until one succeeds.
+ */
+export class CommitBarrier {
+  private waiting: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      commit: () => Promise<void>;
+      /** How long messages may gather before a commit, ms. */
+      intervalMs: number;
+      onError: (error: Error) => void;
+    },
+  ) {}
+
+  /** A promise that resolves once everything handed over before this call is committed. */
+  after(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      this.schedule();
+    });
+  }
+
+  /** Runs a last commit for whoever waits, then stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (this.waiting.length > 0) await this.run();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.running || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.run();
+    }, this.deps.intervalMs);
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    const batch = this.waiting;
+    this.waiting = [];
+    try {
+      await this.deps.commit();
+      for (const resolve of batch) resolve();
+    } catch (error) {
+      this.waiting = [...batch, ...this.waiting];
+      this.deps.onError(error as Error);
+    } finally {
+      this.running = false;
+      if (this.waiting.length > 0) this.schedule();
+    }
+  }
+}
+
+/**
+ * Worker side: sightings from the bus into the stages (the same stream shape the in-process
+ * pipeline offers), each answered with the promise of its commit.
+ */
+export class SightingHandoff {
+  private readonly subject = new Subject<Sighting>();
+
+  constructor(private readonly barrier: CommitBarrier) {}
+
+  get sightings(): Observable<Sighting> {
+    return this.subject.asObservable();
+  }
+
+  /** Hands one sighting to the stages (in order, synchronously); resolves when it is committed. */
+  accept(sighting: Sighting): Promise<void> {
+    this.subject.next(sighting);
+    return this.barrier.after();
+  }
+
+  complete(): void {
+    this.subject.complete();
+  }
+}
