@@ -135,6 +135,7 @@ export async function startChain(options: {
     },
     close: async () => {
       for (const close of closers.splice(0).reverse()) await close();
+      logger.info({ counters: await metrics.snapshot() }, 'bus counters');
     },
   };
 }

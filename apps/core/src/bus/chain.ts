@@ -26,6 +26,15 @@ export class BusMetrics implements ConsumerCounters {
     });
   }
 
+  /** Current totals as `direction/result` → count (logged when a process stops). */
+  async snapshot(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const v of (await this.messages.get()).values) {
+      out[`${String(v.labels.direction)}/${String(v.labels.result)}`] = v.value;
+    }
+    return out;
+  }
+
   delivered(): void {
     this.messages.labels('in', 'delivered').inc();
   }
