@@ -99,8 +99,20 @@ async function stop(p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> 
   await p.exited;
 }
 
+/** fetch, again on a reset connection (a kept-alive socket the server closed meanwhile). */
+async function get(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 async function metric(url: string, name: string, label = ''): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await get(`${url}/metrics`)).text();
   let total = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith(`${name}{`) && line.includes(label)) {
@@ -111,7 +123,7 @@ async function metric(url: string, name: string, label = ''): Promise<number> {
 }
 
 async function post(url: string, path: string, body: object): Promise<void> {
-  const r = await fetch(`${url}${path}`, {
+  const r = await get(`${url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -141,6 +153,8 @@ interface RunFigures {
   redelivered: number;
   lost: number;
   cameraReports: number;
+  /** Seconds after the first publish: all sent over MQTT, all through the gate, bus drained. */
+  timeline: { mqttPublishedS: number; gatedS: number; busDrainedS: number; maxBacklog: number };
   killedWorker?: boolean;
 }
 
@@ -223,6 +237,9 @@ async function runOnce(workers: number, kill: boolean): Promise<RunFigures> {
     });
     const acceptedBefore = await metric(api.url, 'aisle_observations_total');
     const publishedBefore = chain ? (await jsm.streams.info(streamName)).state.last_seq : 0;
+    const busPublishedBefore = chain
+      ? await metric(api.url, 'aisle_bus_messages_total', 'result="published"')
+      : 0;
 
     let observations = 0;
     let cameraReports = 0;
@@ -275,6 +292,7 @@ async function runOnce(workers: number, kill: boolean): Promise<RunFigures> {
         procs.push(workerProcs[1]);
       }
     }
+    const publishedS = (Date.now() - started) / 1000;
     await until(
       'the gate has seen every observation',
       async () =>
@@ -288,13 +306,19 @@ async function runOnce(workers: number, kill: boolean): Promise<RunFigures> {
           )
         ).rows[0]?.n ?? 0,
       );
+    const gatedS = (Date.now() - started) / 1000;
+    let maxBacklog = 0;
     if (chain) {
       await until('every bus message committed', async () => {
         const info = await jsm.streams.info(streamName);
-        const published = await metric(api.url, 'aisle_bus_messages_total', 'result="published"');
-        return info.state.messages === 0 && info.state.last_seq >= published && published > 0;
+        maxBacklog = Math.max(maxBacklog, info.state.messages);
+        const published =
+          (await metric(api.url, 'aisle_bus_messages_total', 'result="published"')) -
+          busPublishedBefore;
+        return info.state.messages === 0 && published >= observations;
       });
     }
+    const drainedS = (Date.now() - started) / 1000;
     await until(
       'every camera report stored',
       async () => (await countRows()) >= cameraReports,
@@ -328,8 +352,15 @@ async function runOnce(workers: number, kill: boolean): Promise<RunFigures> {
       redelivered,
       lost,
       cameraReports,
+      timeline: { mqttPublishedS: publishedS, gatedS, busDrainedS: drainedS, maxBacklog },
       ...(kill ? { killedWorker: true } : {}),
     };
+  } catch (error) {
+    for (const [i, p] of procs.entries()) {
+      console.error(`--- process ${i} (exit ${String(p.child.exitCode ?? p.child.signalCode)})`);
+      console.error(p.lines.slice(-12).join('\n'));
+    }
+    throw error;
   } finally {
     for (const p of procs) await stop(p, 'SIGKILL').catch(() => undefined);
     await client.endAsync();
@@ -341,10 +372,18 @@ async function runOnce(workers: number, kill: boolean): Promise<RunFigures> {
 }
 
 export default async function run() {
+  // BENCH_CLUSTER_ONLY=single|one: one run alone (for debugging the harness).
+  const only = process.env.BENCH_CLUSTER_ONLY;
+  if (only === 'one') return { chainOneWorker: await runOnce(1, false) };
   const single = await runOnce(0, false);
+  console.error(`single process: ${JSON.stringify(single)}`);
+  if (only === 'single') return { single };
   const oneWorker = await runOnce(1, false);
+  console.error(`one worker: ${JSON.stringify(oneWorker)}`);
   const twoWorkers = await runOnce(2, false);
+  console.error(`two workers: ${JSON.stringify(twoWorkers)}`);
   const twoWorkersKill = await runOnce(2, true);
+  console.error(`two workers, one killed: ${JSON.stringify(twoWorkersKill)}`);
   return {
     setup: {
       stores: STORES,

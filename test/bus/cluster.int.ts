@@ -10,6 +10,7 @@ import { winner } from '../../apps/core/src/bus/store-ownership.js';
 import { busServices, deleteBusStreams, waitUntil } from '../support/bus-services.js';
 import {
   connectMqtt,
+  fetchRetrying,
   createStores,
   dropSchema,
   footfallIn,
@@ -132,7 +133,7 @@ describeCluster('a chain: api+ingest and two workers over NATS JetStream', () =>
             { qos: 1 },
           );
         }
-        const text = await (await fetch(`${api.url}/metrics`)).text();
+        const text = await (await fetchRetrying(`${api.url}/metrics`)).text();
         return feeds.every((f) =>
           new RegExp(`aisle_observations_total\\{store="${f.storeId}",kind="camera"\\} [1-9]`).test(
             text,

@@ -92,6 +92,18 @@ export async function startCoreProcess(options: {
   };
 }
 
+/** fetch, again on a reset connection (a kept-alive socket the server closed meanwhile). */
+export async function fetchRetrying(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /** A camera counter's report and a radio reading per device, Aisle's native MQTT format. */
 export interface StoreFeed {
   storeId: string;
@@ -153,7 +165,7 @@ export async function createStores(
   policy: object,
 ): Promise<void> {
   const call = async (path: string, body: object): Promise<void> => {
-    const response = await fetch(`${url}${path}`, {
+    const response = await fetchRetrying(`${url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -239,7 +251,7 @@ export async function footfallIn(
   from: number,
   to: number,
 ): Promise<number> {
-  const response = await fetch(
+  const response = await fetchRetrying(
     `${url}/api/stores/${storeId}/metrics/footfall-in?from=${from}&to=${to}&bucket=1d`,
     { headers: { authorization: `Bearer ${adminKey}` } },
   );

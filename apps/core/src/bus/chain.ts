@@ -52,7 +52,7 @@ export class BusMetrics implements ConsumerCounters {
   }
 }
 
-/** Bounded: past this many unconfirmed publishes, the next waits (backpressure on the gate). */
+/** Past this many unconfirmed publishes, the next sightings wait in order for a free slot. */
 export const MAX_PUBLISHES_IN_FLIGHT = 5_000;
 /** A publish that got no PubAck is retried this many times (same message id: stored once). */
 const PUBLISH_ATTEMPTS = 5;
@@ -60,8 +60,10 @@ const PUBLISH_ATTEMPTS = 5;
 /** Ingest side: every sighting after the gate goes onto the bus, keyed by its store. */
 export class SightingPublisher {
   private subscription: Subscription | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
-  private queue: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  /** Sightings waiting for a free publish slot, in arrival order. */
+  private readonly waiting: Sighting[] = [];
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly deps: {
@@ -76,55 +78,54 @@ export class SightingPublisher {
     this.subscription = sightings.subscribe((s) => this.publish(s));
   }
 
-  /** Stops taking sightings and waits for the ones in flight to be stored. */
+  /** Stops taking sightings and waits for the ones taken to be stored (or given up on). */
   async stop(): Promise<void> {
     this.subscription?.unsubscribe();
-    await this.queue;
-    await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight === 0 && this.waiting.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private publish(sighting: Sighting): void {
-    const send = async (): Promise<void> => {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await this.deps.client.publishSighting(sighting);
-          this.deps.metrics.messages.labels('out', 'published').inc();
-          return;
-        } catch (error) {
-          if (error instanceof BusMessageError) {
-            // Never retried: the message itself is wrong (and it is not echoed: it may be raw).
-            this.deps.metrics.messages.labels('out', 'refused').inc();
-            this.deps.logger.error(
-              { store: sighting.storeId, field: error.field },
-              `sighting refused by the bus: ${error.message}`,
-            );
-            return;
-          }
-          if (attempt >= PUBLISH_ATTEMPTS) {
-            this.deps.metrics.messages.labels('out', 'failed').inc();
-            this.deps.logger.error(
-              { store: sighting.storeId },
-              `publishing a sighting failed ${attempt} times: ${(error as Error).message}`,
-            );
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-        }
-      }
-    };
-    const start = (): void => {
-      const p = send().finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
-    };
-    if (this.inFlight.size < MAX_PUBLISHES_IN_FLIGHT) {
-      start();
+    if (this.inFlight >= MAX_PUBLISHES_IN_FLIGHT) {
+      this.waiting.push(sighting);
       return;
     }
-    // Over the bound: queued behind the oldest in-flight publish, in order.
-    this.queue = this.queue.then(async () => {
-      while (this.inFlight.size >= MAX_PUBLISHES_IN_FLIGHT) await Promise.race(this.inFlight);
-      start();
+    this.inFlight += 1;
+    void this.send(sighting).finally(() => {
+      this.inFlight -= 1;
+      const next = this.waiting.shift();
+      if (next !== undefined) this.publish(next);
+      else if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
     });
+  }
+
+  private async send(sighting: Sighting): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.deps.client.publishSighting(sighting);
+        this.deps.metrics.messages.labels('out', 'published').inc();
+        return;
+      } catch (error) {
+        if (error instanceof BusMessageError) {
+          // Never retried: the message itself is wrong (and it is not echoed: it may be raw).
+          this.deps.metrics.messages.labels('out', 'refused').inc();
+          this.deps.logger.error(
+            { store: sighting.storeId, field: error.field },
+            `sighting refused by the bus: ${error.message}`,
+          );
+          return;
+        }
+        if (attempt >= PUBLISH_ATTEMPTS) {
+          this.deps.metrics.messages.labels('out', 'failed').inc();
+          this.deps.logger.error(
+            { store: sighting.storeId },
+            `publishing a sighting failed ${attempt} times: ${(error as Error).message}`,
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
   }
 }
 
