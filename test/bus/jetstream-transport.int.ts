@@ -147,7 +147,7 @@ describeBus('JetStream transport (real NATS and PostgreSQL)', () => {
     const release: (() => void)[] = [];
     behaviour = (message, delivery) => {
       received.push(delivery.seq);
-      expect(message.sighting.storeId).toBe('s1');
+      expect(message.sightings[0]?.storeId).toBe('s1');
       return new Promise<void>((resolve) => release.push(resolve));
     };
     const worker = await startWorker('w1', ['s1']);
@@ -182,7 +182,7 @@ describeBus('JetStream transport (real NATS and PostgreSQL)', () => {
   it('terminates and counts a malformed message, naming the field, and keeps consuming', async () => {
     const seen: string[] = [];
     behaviour = (message) => {
-      seen.push(message.sighting.subject ?? '');
+      seen.push(message.sightings[0]?.subject ?? '');
       return Promise.resolve();
     };
     const worker = await startWorker('w1', ['s1']);
@@ -190,11 +190,11 @@ describeBus('JetStream transport (real NATS and PostgreSQL)', () => {
     await js.publish(topology.obsSubject('s1'), Buffer.from('{not json'));
     await js.publish(
       topology.obsSubject('s1'),
-      Buffer.from(JSON.stringify({ v: 1, sighting: { ...sighting('s1', 1), rssi: 'loud' } })),
+      Buffer.from(JSON.stringify({ v: 1, sightings: [{ ...sighting('s1', 1), rssi: 'loud' }] })),
     );
     await js.publish(
       topology.obsSubject('s1'),
-      Buffer.from(JSON.stringify({ v: 1, sighting: sighting('s2', 1) })),
+      Buffer.from(JSON.stringify({ v: 1, sightings: [sighting('s2', 1)] })),
     );
     await lastValueFrom(client.emit(OBS_PATTERN, sighting('s1', 7)));
     await waitUntil('the good message handled', () => seen.length === 1);
@@ -203,8 +203,8 @@ describeBus('JetStream transport (real NATS and PostgreSQL)', () => {
     expect(worker.counters.log.terminated).toBe(3);
     expect(worker.counters.errors.map((e) => e.field)).toEqual([
       'message',
-      'sighting.rssi',
-      'sighting.storeId',
+      'sightings[0].rssi',
+      'sightings[0].storeId',
     ]);
   });
 
@@ -229,11 +229,11 @@ describeBus('JetStream transport (real NATS and PostgreSQL)', () => {
     });
     behaviour = (message, _delivery, worker) => {
       const set = byWorker.get(worker) ?? new Set<string>();
-      set.add(message.sighting.storeId);
+      set.add(message.sightings[0]!.storeId);
       byWorker.set(worker, set);
       // w1 never commits: its messages are still unacknowledged when it leaves.
       if (worker === 'w1') return new Promise<void>(() => undefined);
-      handled.push(`${message.sighting.storeId}/${message.sighting.at}`);
+      for (const s of message.sightings) handled.push(`${s.storeId}/${s.at}`);
       return Promise.resolve();
     };
     const w1 = await startWorker('w1', stores, counters(), 100);

@@ -10,9 +10,9 @@ import type { SightingMessage } from './sighting-message.js';
 export class BusController {
   constructor(@Inject(SightingHandoff) private readonly handoff: SightingHandoff) {}
 
-  /** Resolves once the sighting's effect is committed: the transport acknowledges it then. */
+  /** Resolves once the sightings' effect is committed: the transport acknowledges them then. */
   @EventPattern<string>(OBS_PATTERN)
   handle(@Payload() message: SightingMessage, @Ctx() _ctx: JetStreamContext): Promise<void> {
-    return this.handoff.accept(message.sighting);
+    return this.handoff.accept(message.sightings);
   }
 }

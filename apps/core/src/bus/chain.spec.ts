@@ -54,26 +54,24 @@ describe(SightingHandoff.name, () => {
     );
     const seen: number[] = [];
     sut.sightings.subscribe((s) => seen.push(s.at));
-    await Promise.all([sut.accept(sighting(1)), sut.accept(sighting(2))]);
+    await Promise.all([sut.accept([sighting(1)]), sut.accept([sighting(2)])]);
     expect(seen).toEqual([sighting(1).at, sighting(2).at]);
   });
 });
 
 describe(SightingPublisher.name, () => {
-  it('publishes every sighting, retries a failed publish, and counts a refused message without retrying', async () => {
+  it('batches a store’s sightings, retries a failed publish, and refuses only the bad sighting of a batch', async () => {
     const metrics = new BusMetrics();
     const published: number[] = [];
     let failures = 1;
     const sut = new SightingPublisher({
       client: {
-        publishSighting: (s: Sighting) => {
-          if (s.at === sighting(3).at) {
-            return Promise.reject(new RawIdentifierOnBusError('sighting.subject', 'holds a raw'));
+        publishSightings: (batch: readonly Sighting[]) => {
+          if (batch.some((s) => s.at === sighting(3).at)) {
+            return Promise.reject(new RawIdentifierOnBusError('sightings[2].subject', 'is raw'));
           }
-          if (s.at === sighting(2).at && failures-- > 0) {
-            return Promise.reject(new Error('no responders'));
-          }
-          published.push(s.at);
+          if (failures-- > 0) return Promise.reject(new Error('no responders'));
+          published.push(...batch.map((s) => s.at));
           return Promise.resolve({ stream: 'x', seq: published.length, duplicate: false });
         },
       },
@@ -84,7 +82,7 @@ describe(SightingPublisher.name, () => {
     sut.start(input);
     for (const i of [1, 2, 3, 4]) input.next(sighting(i));
     await sut.stop();
-    expect([...published].sort()).toEqual([1, 2, 4].map((i) => sighting(i).at));
+    expect(published).toEqual([1, 2, 4].map((i) => sighting(i).at));
     expect(await metrics.snapshot()).toEqual({ 'out/published': 3, 'out/refused': 1 });
   });
 });

@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { Sighting } from '@aisle/sdk';
 import type { JetStreamClientProxy } from './jetstream.client.js';
-import { BusMessageError } from './sighting-message.js';
+import { BusMessageError, MAX_SIGHTINGS_PER_MESSAGE } from './sighting-message.js';
 import type { ConsumerCounters } from './store-consumer.js';
 
 /**
@@ -20,7 +20,7 @@ export class BusMetrics implements ConsumerCounters {
   constructor(registry?: Registry) {
     this.messages = new Counter({
       name: 'aisle_bus_messages_total',
-      help: 'Bus messages: out (published, refused, failed) and in (delivered, redelivered, acked, naked, terminated)',
+      help: 'Bus traffic: out = sightings (published, refused, failed); in = messages (delivered, redelivered, acked, naked, terminated)',
       labelNames: ['direction', 'result'] as const,
       registers: registry ? [registry] : [],
     });
@@ -52,22 +52,33 @@ export class BusMetrics implements ConsumerCounters {
   }
 }
 
-/** Past this many unconfirmed publishes, the next sightings wait in order for a free slot. */
-export const MAX_PUBLISHES_IN_FLIGHT = 5_000;
+/** Past this many unconfirmed publishes (messages), full batches wait in order for a slot. */
+export const MAX_PUBLISHES_IN_FLIGHT = 64;
+/**
+ * How long a store's sightings gather into one message: 5 ms adds little latency next to the
+ * worker's one-second commit, and at busy rates fills messages (one per sighting cost more CPU
+ * than the gate itself).
+ */
+export const BATCH_LINGER_MS = 5;
 /** A publish that got no PubAck is retried this many times (same message id: stored once). */
 const PUBLISH_ATTEMPTS = 5;
 
-/** Ingest side: every sighting after the gate goes onto the bus, keyed by its store. */
+/**
+ * Ingest side: every sighting after the gate goes onto the bus, batched per store (at most
+ * MAX_SIGHTINGS_PER_MESSAGE, or what arrived within BATCH_LINGER_MS), in the gate's order.
+ */
 export class SightingPublisher {
   private subscription: Subscription | undefined;
+  private readonly buffers = new Map<string, Sighting[]>();
+  private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
-  /** Sightings waiting for a free publish slot, in arrival order. */
-  private readonly waiting: Sighting[] = [];
+  /** Batches waiting for a free publish slot, in order. */
+  private readonly ready: Sighting[][] = [];
   private idle: (() => void)[] = [];
 
   constructor(
     private readonly deps: {
-      client: Pick<JetStreamClientProxy, 'publishSighting'>;
+      client: Pick<JetStreamClientProxy, 'publishSightings'>;
       metrics: BusMetrics;
       logger: Logger;
     },
@@ -75,51 +86,84 @@ export class SightingPublisher {
 
   /** Publishes every sighting of `sightings` (the gate's output) from now on. */
   start(sightings: Observable<Sighting>): void {
-    this.subscription = sightings.subscribe((s) => this.publish(s));
+    this.subscription = sightings.subscribe((s) => this.take(s));
   }
 
   /** Stops taking sightings and waits for the ones taken to be stored (or given up on). */
   async stop(): Promise<void> {
     this.subscription?.unsubscribe();
-    if (this.inFlight === 0 && this.waiting.length === 0) return;
+    this.flushAll();
+    if (this.inFlight === 0 && this.ready.length === 0) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
-  private publish(sighting: Sighting): void {
-    if (this.inFlight >= MAX_PUBLISHES_IN_FLIGHT) {
-      this.waiting.push(sighting);
-      return;
+  private take(sighting: Sighting): void {
+    let buffer = this.buffers.get(sighting.storeId);
+    if (!buffer) {
+      buffer = [];
+      this.buffers.set(sighting.storeId, buffer);
     }
-    this.inFlight += 1;
-    void this.send(sighting).finally(() => {
-      this.inFlight -= 1;
-      const next = this.waiting.shift();
-      if (next !== undefined) this.publish(next);
-      else if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
-    });
+    buffer.push(sighting);
+    if (buffer.length >= MAX_SIGHTINGS_PER_MESSAGE) {
+      this.buffers.delete(sighting.storeId);
+      this.enqueue(buffer);
+    } else {
+      this.timer ??= setTimeout(() => this.flushAll(), BATCH_LINGER_MS);
+    }
   }
 
-  private async send(sighting: Sighting): Promise<void> {
+  private flushAll(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const buffer of this.buffers.values()) this.enqueue(buffer);
+    this.buffers.clear();
+  }
+
+  private enqueue(batch: Sighting[]): void {
+    this.ready.push(batch);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_PUBLISHES_IN_FLIGHT && this.ready.length > 0) {
+      const batch = this.ready.shift() as Sighting[];
+      this.inFlight += 1;
+      void this.send(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+        if (this.inFlight === 0 && this.ready.length === 0) {
+          for (const resolve of this.idle.splice(0)) resolve();
+        }
+      });
+    }
+  }
+
+  private async send(batch: Sighting[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.deps.client.publishSighting(sighting);
-        this.deps.metrics.messages.labels('out', 'published').inc();
+        await this.deps.client.publishSightings(batch);
+        this.deps.metrics.messages.labels('out', 'published').inc(batch.length);
         return;
       } catch (error) {
         if (error instanceof BusMessageError) {
+          if (batch.length > 1) {
+            // One bad sighting must not cost the others: each on its own.
+            for (const sighting of batch) await this.send([sighting]);
+            return;
+          }
           // Never retried: the message itself is wrong (and it is not echoed: it may be raw).
           this.deps.metrics.messages.labels('out', 'refused').inc();
           this.deps.logger.error(
-            { store: sighting.storeId, field: error.field },
+            { store: batch[0]?.storeId, field: error.field },
             `sighting refused by the bus: ${error.message}`,
           );
           return;
         }
         if (attempt >= PUBLISH_ATTEMPTS) {
-          this.deps.metrics.messages.labels('out', 'failed').inc();
+          this.deps.metrics.messages.labels('out', 'failed').inc(batch.length);
           this.deps.logger.error(
-            { store: sighting.storeId },
-            `publishing a sighting failed ${attempt} times: ${(error as Error).message}`,
+            { store: batch[0]?.storeId },
+            `publishing ${batch.length} sightings failed ${attempt} times: ${(error as Error).message}`,
           );
           return;
         }
@@ -204,9 +248,9 @@ export class SightingHandoff {
     return this.subject.asObservable();
   }
 
-  /** Hands one sighting to the stages (in order, synchronously); resolves when it is committed. */
-  accept(sighting: Sighting): Promise<void> {
-    this.subject.next(sighting);
+  /** Hands sightings to the stages (in order, synchronously); resolves when they are committed. */
+  accept(sightings: readonly Sighting[]): Promise<void> {
+    for (const sighting of sightings) this.subject.next(sighting);
     return this.barrier.after();
   }
 

@@ -64,12 +64,16 @@ export class JetStreamClientProxy extends ClientProxy {
     // Connection status is not surfaced as events; publish failures reject the emit.
   }
 
-  /** Publishes one sighting and resolves with JetStream's acknowledgement. */
-  async publishSighting(sighting: Sighting): Promise<PubAck> {
-    const bytes = encodeSightingMessage(sighting);
+  /**
+   * Publishes sightings of one store as one message and resolves with JetStream's
+   * acknowledgement (at most MAX_SIGHTINGS_PER_MESSAGE).
+   */
+  async publishSightings(sightings: readonly Sighting[]): Promise<PubAck> {
+    const bytes = encodeSightingMessage(sightings);
     if (!this.js) await this.connect();
     const js = this.js as JetStreamClient;
-    return js.publish(this.options.topology.obsSubject(sighting.storeId), bytes, {
+    const storeId = (sightings[0] as Sighting).storeId;
+    return js.publish(this.options.topology.obsSubject(storeId), bytes, {
       msgID: createHash('sha256').update(bytes).digest('base64url'),
     });
   }
@@ -80,7 +84,8 @@ export class JetStreamClientProxy extends ClientProxy {
         `the JetStream bus carries "${OBS_PATTERN}" only (got "${String(packet.pattern)}")`,
       );
     }
-    return (await this.publishSighting(packet.data as Sighting)) as T;
+    const data = packet.data as Sighting | Sighting[];
+    return (await this.publishSightings(Array.isArray(data) ? data : [data])) as T;
   }
 
   protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {

@@ -2,7 +2,8 @@ import { PSEUDONYM_HEX_LENGTH } from '@aisle/ingest';
 import { SENSOR_KINDS, normaliseMac, type Sighting } from '@aisle/sdk';
 
 /**
- * The one message kind that crosses the bus today: a sighting after the ingest gate. It is checked
+ * The one message kind that crosses the bus today: a batch of one store's sightings after the
+ * ingest gate (batched because one bus message per sighting costs more than the gate itself). It is checked
  * on the way out (the publisher refuses it) and on the way in (the consumer terminates it), by the
  * same function, so a message that would break a worker never leaves an ingest node, and a worker
  * survives one that does anyway.
@@ -16,8 +17,12 @@ export const SIGHTING_MESSAGE_VERSION = 1;
 
 export interface SightingMessage {
   v: typeof SIGHTING_MESSAGE_VERSION;
-  sighting: Sighting;
+  /** Sightings of one store, in the order the gate let them through. */
+  sightings: Sighting[];
 }
+
+/** Most sightings in one message (about 250 KB of JSON, well under NATS's 1 MB payload limit). */
+export const MAX_SIGHTINGS_PER_MESSAGE = 1_000;
 
 /** A message that does not match the schema, or that carries what looks like a raw identifier. */
 export class BusMessageError extends Error {
@@ -69,16 +74,16 @@ const CAMERA_FIELDS = new Set([
   'subject',
 ]);
 
-/** Wraps a sighting for the bus, refusing anything that is not a clean pseudonymised sighting. */
-export function toSightingMessage(sighting: Sighting): SightingMessage {
-  const message = { v: SIGHTING_MESSAGE_VERSION, sighting } as const;
+/** Wraps sightings for the bus, refusing anything that is not a clean pseudonymised sighting. */
+export function toSightingMessage(sightings: readonly Sighting[]): SightingMessage {
+  const message: SightingMessage = { v: SIGHTING_MESSAGE_VERSION, sightings: [...sightings] };
   parseSightingMessage(message, RawIdentifierOnBusError);
   return message;
 }
 
 /** Encodes for the wire (JSON, UTF-8). */
-export function encodeSightingMessage(sighting: Sighting): Uint8Array {
-  return Buffer.from(JSON.stringify(toSightingMessage(sighting)), 'utf8');
+export function encodeSightingMessage(sightings: readonly Sighting[]): Uint8Array {
+  return Buffer.from(JSON.stringify(toSightingMessage(sightings)), 'utf8');
 }
 
 /** Decodes and validates bytes from the wire; throws {@link BusMessageError} naming the field. */
@@ -99,7 +104,7 @@ export function parseSightingMessage(
 ): SightingMessage {
   const message = record(value, 'message');
   for (const key of Object.keys(message)) {
-    if (key !== 'v' && key !== 'sighting') throw new BusMessageError(key, 'is not a known field');
+    if (key !== 'v' && key !== 'sightings') throw new BusMessageError(key, 'is not a known field');
   }
   if (message['v'] !== SIGHTING_MESSAGE_VERSION) {
     throw new BusMessageError(
@@ -107,49 +112,73 @@ export function parseSightingMessage(
       `must be ${SIGHTING_MESSAGE_VERSION} (got ${safe(message['v'])})`,
     );
   }
-  const s = record(message['sighting'], 'sighting');
+  const list = message['sightings'];
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_SIGHTINGS_PER_MESSAGE) {
+    throw new BusMessageError(
+      'sightings',
+      `must be a list of 1 to ${MAX_SIGHTINGS_PER_MESSAGE} sightings`,
+    );
+  }
+  let storeId: unknown;
+  list.forEach((item, i) => {
+    const s = parseSighting(item, `sightings[${i}]`, Raw);
+    if (i === 0) storeId = s['storeId'];
+    else if (s['storeId'] !== storeId) {
+      throw new BusMessageError(`sightings[${i}].storeId`, 'differs from the first sighting’s');
+    }
+  });
+  return value as SightingMessage;
+}
+
+function parseSighting(
+  value: unknown,
+  path: string,
+  Raw: new (field: string, problem: string) => BusMessageError,
+): Record<string, unknown> {
+  const s = record(value, path);
   const kind = s['kind'];
   if (typeof kind !== 'string' || !(SENSOR_KINDS as readonly string[]).includes(kind)) {
-    throw new BusMessageError('sighting.kind', `must be one of ${SENSOR_KINDS.join(', ')}`);
+    throw new BusMessageError(`${path}.kind`, `must be one of ${SENSOR_KINDS.join(', ')}`);
   }
   const allowed = kind === 'camera' ? CAMERA_FIELDS : RADIO_FIELDS;
   for (const key of Object.keys(s)) {
-    if (!allowed.has(key)) throw new BusMessageError(`sighting.${key}`, 'is not a known field');
+    if (!allowed.has(key)) throw new BusMessageError(`${path}.${key}`, 'is not a known field');
   }
   // Every string is checked for a device address in any notation before anything else.
   for (const [key, field] of Object.entries(s)) {
     if (typeof field === 'string' && normaliseMac(field) !== null) {
-      throw new Raw(`sighting.${key}`, 'holds a raw device address (only pseudonyms may cross)');
+      throw new Raw(`${path}.${key}`, 'holds a raw device address (only pseudonyms may cross)');
     }
   }
-  id(s, 'storeId', true);
-  id(s, 'sensorId', true);
-  int(s, 'at', true);
-  int(s, 'period', true);
+  const f = new Fields(s, path);
+  f.id('storeId', true);
+  f.id('sensorId', true);
+  f.int('at', true);
+  f.int('period', true);
   if (kind === 'camera') {
-    id(s, 'lineId', false);
-    id(s, 'zoneId', false);
-    for (const field of ['entries', 'exits', 'occupancy'] as const) count(s, field);
-    int(s, 'intervalStart', false);
-    pseudonymField(s, 'subject', false, Raw);
+    f.id('lineId', false);
+    f.id('zoneId', false);
+    for (const field of ['entries', 'exits', 'occupancy'] as const) f.count(field);
+    f.int('intervalStart', false);
+    f.pseudonym('subject', false, Raw);
   } else {
-    pseudonymField(s, 'subject', true, Raw);
-    num(s, 'rssi', true);
-    bool(s, 'randomized', true);
-    bool(s, 'beacon', false);
-    num(s, 'channel', false);
-    num(s, 'txPower', false);
-    pseudonymField(s, 'fingerprint', false, Raw);
+    f.pseudonym('subject', true, Raw);
+    f.num('rssi', true);
+    f.bool('randomized', true);
+    f.bool('beacon', false);
+    f.num('channel', false);
+    f.num('txPower', false);
+    f.pseudonym('fingerprint', false, Raw);
     if (s['reference'] !== undefined) {
-      const ref = record(s['reference'], 'sighting.reference');
+      const ref = record(s['reference'], `${path}.reference`);
       for (const axis of ['x', 'y', 'z']) {
         if (typeof ref[axis] !== 'number' || !Number.isFinite(ref[axis])) {
-          throw new BusMessageError(`sighting.reference.${axis}`, 'must be a finite number');
+          throw new BusMessageError(`${path}.reference.${axis}`, 'must be a finite number');
         }
       }
     }
   }
-  return value as SightingMessage;
+  return s;
 }
 
 function record(value: unknown, field: string): Record<string, unknown> {
@@ -159,63 +188,73 @@ function record(value: unknown, field: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function id(s: Record<string, unknown>, field: string, required: boolean): void {
-  const value = s[field];
-  if (value === undefined && !required) return;
-  if (typeof value !== 'string' || !ID.test(value)) {
-    throw new BusMessageError(`sighting.${field}`, `must be an id matching ${String(ID)}`);
-  }
-}
+/** Field checks of one sighting, errors named by their path (`sightings[2].rssi`). */
+class Fields {
+  constructor(
+    private readonly s: Record<string, unknown>,
+    private readonly path: string,
+  ) {}
 
-function int(s: Record<string, unknown>, field: string, required: boolean): void {
-  const value = s[field];
-  if (value === undefined && !required) return;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new BusMessageError(`sighting.${field}`, `must be epoch ms (got ${safe(value)})`);
+  id(field: string, required: boolean): void {
+    const value = this.s[field];
+    if (value === undefined && !required) return;
+    if (typeof value !== 'string' || !ID.test(value)) {
+      throw new BusMessageError(`${this.path}.${field}`, `must be an id matching ${String(ID)}`);
+    }
   }
-}
 
-function num(s: Record<string, unknown>, field: string, required: boolean): void {
-  const value = s[field];
-  if (value === undefined && !required) return;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new BusMessageError(`sighting.${field}`, `must be a finite number (got ${safe(value)})`);
+  int(field: string, required: boolean): void {
+    const value = this.s[field];
+    if (value === undefined && !required) return;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new BusMessageError(`${this.path}.${field}`, `must be epoch ms (got ${safe(value)})`);
+    }
   }
-}
 
-function count(s: Record<string, unknown>, field: string): void {
-  const value = s[field];
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new BusMessageError(
-      `sighting.${field}`,
-      `must be a non-negative integer (got ${safe(value)})`,
-    );
+  num(field: string, required: boolean): void {
+    const value = this.s[field];
+    if (value === undefined && !required) return;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new BusMessageError(
+        `${this.path}.${field}`,
+        `must be a finite number (got ${safe(value)})`,
+      );
+    }
   }
-}
 
-function bool(s: Record<string, unknown>, field: string, required: boolean): void {
-  const value = s[field];
-  if (value === undefined && !required) return;
-  if (typeof value !== 'boolean') {
-    throw new BusMessageError(`sighting.${field}`, `must be a boolean (got ${safe(value)})`);
+  count(field: string): void {
+    const value = this.s[field];
+    if (value === undefined) return;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new BusMessageError(
+        `${this.path}.${field}`,
+        `must be a non-negative integer (got ${safe(value)})`,
+      );
+    }
   }
-}
 
-function pseudonymField(
-  s: Record<string, unknown>,
-  field: string,
-  required: boolean,
-  Raw: new (field: string, problem: string) => BusMessageError,
-): void {
-  const value = s[field];
-  if (value === undefined && !required) return;
-  if (typeof value !== 'string' || !PSEUDONYM.test(value)) {
-    // Not echoed: a wrong value here may be exactly the identifier that must not travel.
-    throw new Raw(
-      `sighting.${field}`,
-      `must be a ${PSEUDONYM_HEX_LENGTH}-hex-digit pseudonym from the ingest gate`,
-    );
+  bool(field: string, required: boolean): void {
+    const value = this.s[field];
+    if (value === undefined && !required) return;
+    if (typeof value !== 'boolean') {
+      throw new BusMessageError(`${this.path}.${field}`, `must be a boolean (got ${safe(value)})`);
+    }
+  }
+
+  pseudonym(
+    field: string,
+    required: boolean,
+    Raw: new (field: string, problem: string) => BusMessageError,
+  ): void {
+    const value = this.s[field];
+    if (value === undefined && !required) return;
+    if (typeof value !== 'string' || !PSEUDONYM.test(value)) {
+      // Not echoed: a wrong value here may be exactly the identifier that must not travel.
+      throw new Raw(
+        `${this.path}.${field}`,
+        `must be a ${PSEUDONYM_HEX_LENGTH}-hex-digit pseudonym from the ingest gate`,
+      );
+    }
   }
 }
 

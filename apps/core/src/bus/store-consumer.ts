@@ -144,9 +144,9 @@ export class StoreConsumer {
     let message: SightingMessage;
     try {
       message = decodeSightingMessage(msg.data);
-      if (message.sighting.storeId !== storeId) {
+      if (message.sightings[0]?.storeId !== storeId) {
         throw new BusMessageError(
-          'sighting.storeId',
+          'sightings[0].storeId',
           `does not match the subject's store "${storeId}"`,
         );
       }
