@@ -5,6 +5,8 @@ import { trackingPolicy } from '../support/policies.js';
 import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
 import { FIXTURE_PLUGINS, eventually, startTestHub, type TestHub } from '../support/test-hub.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { DataSource } from 'typeorm';
+import { SightingWriter } from '@aisle/persistence';
 
 /**
  * Privacy as a test: raw MAC addresses go in over MQTT, in every common notation, in valid and in
@@ -168,11 +170,12 @@ describe('raw MAC addresses never leave the ingest gate', () => {
     await client.endAsync();
 
     await eventually('every valid observation to be written', async () => {
-      await sut.hub.parts.writer.flush();
-      const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
-        [storeId],
-      );
+      await sut.hub.get(SightingWriter).flush();
+      const rows = await sut.hub
+        .get(DataSource)
+        .query<{ n: number }[]>('SELECT count(*)::int AS n FROM sightings WHERE store_id = $1', [
+          storeId,
+        ]);
       return (rows[0]?.n ?? 0) >= validSent.reduce((a, b) => a + b, 0);
     });
   }, 60_000);
@@ -183,10 +186,12 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   });
 
   it('stored pseudonymous sightings: one subject per device whatever the notation', async () => {
-    const rows = await sut.hub.parts.dataSource.query<{ kind: string; subjects: number }[]>(
-      'SELECT kind, count(DISTINCT subject)::int AS subjects FROM sightings WHERE store_id = $1 GROUP BY kind ORDER BY kind',
-      [storeId],
-    );
+    const rows = await sut.hub
+      .get(DataSource)
+      .query<{ kind: string; subjects: number }[]>(
+        'SELECT kind, count(DISTINCT subject)::int AS subjects FROM sightings WHERE store_id = $1 GROUP BY kind ORDER BY kind',
+        [storeId],
+      );
     expect(rows).toEqual([
       { kind: 'ble', subjects: TEST_MACS.length },
       { kind: 'wifi', subjects: TEST_MACS.length },
@@ -194,7 +199,7 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   });
 
   it('no table of the database holds a raw MAC', async () => {
-    const ds = sut.hub.parts.dataSource;
+    const ds = sut.hub.get(DataSource);
     const tables = await ds.query<{ table_name: string }[]>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
     );

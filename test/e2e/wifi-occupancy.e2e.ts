@@ -3,6 +3,9 @@ import { FakeClock } from '@aisle/sdk/testing';
 import { trackingPolicy } from '../support/policies.js';
 import { expectNoRawMac } from '../support/raw-mac.js';
 import { metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import { IngestPipeline, observe, SIGHTINGS, type HandOff, StoreDirectory } from '@aisle/core';
+import { SightingWriter } from '@aisle/persistence';
 
 const COUNTING = 'occ-count-only';
 const SMALL = 'occ-small';
@@ -78,8 +81,8 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
         .post('/api/keys', { name: 'o', role: 'store-manager', storeIds: [DARK] })
         .expect(201)
     ).body.key as string;
-    await sut.hub.parts.runtime.reload();
-    sut.hub.parts.pipeline.sightings.subscribe((s: Sighting) => {
+    await sut.hub.get(StoreDirectory).reload();
+    observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s: Sighting) => {
       if (s.kind !== 'camera' && s.subject !== undefined) subjects.add(s.subject);
     });
 
@@ -104,7 +107,7 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
                 fingerprint: phone.fingerprint,
                 at: at + i * 15,
               };
-              sut.hub.parts.pipeline.ingest(o);
+              sut.hub.get(IngestPipeline).ingest(o);
             }
           }
         }
@@ -165,25 +168,28 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
   });
 
   it('stores nothing per device: no sighting, no pseudonym and no address in any table', async () => {
-    await sut.hub.parts.writer.flush();
+    await sut.hub.get(SightingWriter).flush();
     expect(subjects.size).toBeGreaterThan(0);
-    const tables = await sut.hub.parts.dataSource.query<{ name: string }[]>(
-      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-    );
+    const tables = await sut.hub
+      .get(DataSource)
+      .query<{ name: string }[]>(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+      );
     expect(tables.map((t) => t.name)).toContain('sightings');
     for (const { name } of tables) {
-      const rows = await sut.hub.parts.dataSource.query<{ row: string }[]>(
-        `SELECT row_to_json(t)::text AS row FROM "${name}" t`,
-      );
+      const rows = await sut.hub
+        .get(DataSource)
+        .query<{ row: string }[]>(`SELECT row_to_json(t)::text AS row FROM "${name}" t`);
       for (const { row } of rows) {
         for (const subject of subjects) expect(row).not.toContain(subject);
       }
       expectNoRawMac(rows.map((r) => r.row).join('\n'), `table ${name}`, ALL_MACS);
     }
-    const stored = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      'SELECT count(*)::int AS n FROM sightings WHERE store_id = ANY($1)',
-      [[COUNTING, SMALL, DARK]],
-    );
+    const stored = await sut.hub
+      .get(DataSource)
+      .query<{ n: number }[]>('SELECT count(*)::int AS n FROM sightings WHERE store_id = ANY($1)', [
+        [COUNTING, SMALL, DARK],
+      ]);
     expect(stored[0]?.n).toBe(0);
     expectNoRawMac(sut.logs.join('\n'), 'logs', ALL_MACS);
   });

@@ -1,51 +1,33 @@
 import 'reflect-metadata';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
-import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
-import { optOutModule } from '@aisle/policy';
-import { DbKeyStore, SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
+import { closeDatabase, openDatabase } from '@aisle/persistence';
 import {
-  BluezScanner,
-  CaptureFileFrameSource,
   MqttClientPort,
   createDemoSimulator,
   demoStoreLayout,
   runSimulatorOverMqtt,
   startEmbeddedBroker,
 } from '@aisle/hardware';
-import { systemClock, type Clock, type Ports, type PositionUpdate } from '@aisle/sdk';
+import { systemClock, type Clock } from '@aisle/sdk';
+import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { loadAppConfig, rolesOf, type AppConfig } from './config/app-config.js';
+import { BusModule } from './bus/bus.module.js';
 import { startChain, type Chain } from './bus/chain-wiring.js';
-import { StoreConfigEvents } from './config/store-config-events.js';
+import { LocalisationService } from './localisation/localisation.service.js';
+import { AggregationService } from './aggregation/aggregation.service.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
 import { ConfigFileApplier } from './config-file/config-file-applier.js';
 import { loadConfigFile } from './config-file/config-file.js';
-import { EventBus } from './events/event-bus.js';
+import type { HandOffTransport } from './contracts/hand-off.js';
 import { configureHttp } from './http/configure-http.js';
-import { HubModule } from './hub.module.js';
-import type { HubParts } from './hub-parts.js';
 import { AisleNestLogger, createRootLogger } from './logging/aisle-logger.js';
-import { HubMetrics } from './metrics/hub-metrics.js';
-import { IngestPipeline } from './pipeline/ingest-pipeline.js';
-import { StoreRuntime } from './pipeline/store-runtime.js';
-import { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
-import { LocalisationService } from './localisation/localisation.service.js';
-import { discoverPlugins } from './plugins/plugin-discovery.js';
-import { PluginHost } from './plugins/plugin-host.js';
-import { PushRegistry } from './push/push-registry.js';
-import { OptOutService } from './opt-out/opt-out.service.js';
-import { MembersService } from './members/members.service.js';
-import { MemberPresenceService } from './members/member-presence.service.js';
-import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
-import { AggregationService } from './aggregation/aggregation.service.js';
-import { WifiOccupancyService } from './occupancy/wifi-occupancy.service.js';
-import { createHubWebhooks } from './webhooks/hub-webhooks.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -62,11 +44,18 @@ export interface HubOptions {
   /** An already-migrated database (tests); otherwise opened from the config. */
   dataSource?: DataSource;
   clock?: Clock;
+  /** Carries the stage hand-offs (default: in process). */
+  transport?: HandOffTransport;
 }
+
+/** A provider's class (private constructors too) or injection token. */
+export type HubToken<T> =
+  (abstract new (...args: never[]) => T) | { prototype: T } | symbol | string;
 
 export interface Hub {
   app: INestApplication;
-  parts: HubParts;
+  /** A provider of the running hub (a stage's service, a hand-off token…), typed by its class. */
+  get<T>(token: HubToken<T>): T;
   /** Base URL of the HTTP API. */
   url: string;
   mqttUrl: string;
@@ -76,8 +65,9 @@ export interface Hub {
 }
 
 /**
- * Builds and starts the hub: database (PostgreSQL or embedded PGlite, migrated), MQTT (external or
- * embedded), plugins, the ingest pipeline, the HTTP API, and the demo store when enabled.
+ * Starts the hub: reads the environment, opens the database (PostgreSQL or embedded PGlite,
+ * migrated) and MQTT (external or embedded), creates the Nest app (`AppModule`: one module per
+ * stage), applies the config file and the demo store when asked, and listens.
  */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const config: AppConfig = loadAppConfig(options.env ?? process.env);
@@ -99,11 +89,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   };
 
   try {
-    // A worker of a chain neither runs drivers nor serves health: it needs no broker.
-    const needsMqtt = roles.ingest || roles.api;
-    let mqttUrl = '';
-    if (!needsMqtt) logger.info('no MQTT in this role');
-    else if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
+    let mqttUrl: string;
+    if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
     else {
       const broker = await startEmbeddedBroker({ host: config.MQTT_HOST, port: config.MQTT_PORT });
       cleanups.push(() => broker.close());
@@ -123,124 +110,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ));
     if (!options.dataSource) cleanups.push(() => closeDatabase(dataSource));
 
-    const mqtt = needsMqtt
-      ? await MqttClientPort.connect(mqttUrl, {
-          clientId: `aisle-hub-${process.pid}-${Date.now().toString(36)}`,
-        })
+    const mqtt = await MqttClientPort.connect(mqttUrl, {
+      clientId: `aisle-hub-${process.pid}-${Date.now().toString(36)}`,
+    });
+    cleanups.push(() => mqtt.close());
+
+    // In a chain, stages hand sightings over NATS JetStream (ingest → the owning worker).
+    const chain: Chain | undefined = roles.distributed
+      ? await startChain({ config, roles, dataSource, logger })
       : undefined;
-    if (mqtt) cleanups.push(() => mqtt.close());
-
-    const metrics = new HubMetrics();
-    const events = new EventBus(clock);
-    const webhooks = createHubWebhooks({
-      dataSource,
-      clock,
-      events,
-      logger,
-      allowHosts: config.AISLE_WEBHOOK_ALLOW_HOSTS,
-      kFor: (storeId) =>
-        storeId === null ? undefined : runtime.storePolicy(storeId)?.suppression.minSubjects,
-    });
-    cleanups.push(() => webhooks.close());
-
-    const push = new PushRegistry();
-    const configEvents = new StoreConfigEvents();
-    const keyring = new PseudonymKeyring({
-      store: new DbKeyStore(dataSource),
-      clock,
-      onError: (error: unknown, where: { storeId: string; period: number }) =>
-        logger.error(
-          { store: where.storeId },
-          `saving a pseudonym key failed: ${(error as Error).message}`,
-        ),
-    });
-    const writer = new SightingWriter(dataSource, {
-      onError: (error: unknown) => {
-        metrics.sightingWriteErrors.inc();
-        logger.error(`writing sightings failed (will retry): ${(error as Error).message}`);
-      },
-      onWritten: (count: number) => metrics.sightingsWritten.inc(count),
-    });
-    const optOut = await OptOutService.open({
-      dataSource,
-      keyring,
-      writer,
-      runtime: () => runtime,
-      clock,
-      logger,
-    });
-    const members = await MembersService.open({ dataSource, clock });
-    // Built-in policy modules every store gets; opted-out devices are dropped before pseudonymisation.
-    const builtInModules = [optOutModule(optOut.list)];
-    const gate = new IngestGate({
-      keyring,
-      policyFor: (storeId: string) => runtime.policyFor(storeId),
-      modulesFor: (storeId: string) => [...builtInModules, ...runtime.modulesFor(storeId)],
-      clock,
-      metrics: {
-        accepted: (storeId, kind) => metrics.observations.labels(storeId, kind).inc(),
-        dropped: (reason) => metrics.dropped.labels(reason).inc(),
-      },
-    });
-    const pipeline = new IngestPipeline({ gate, writer });
-    const frameSource = new CaptureFileFrameSource();
-    const host = new PluginHost({
-      logger,
-      clock,
-      metrics,
-      events,
-      sink: (observation) => pipeline.ingest(observation),
-      preferSource: options.preferSource ?? false,
-      ports: (manifest, sensor) => {
-        const ports: Ports = {};
-        const cleanup: (() => Promise<void> | void)[] = [];
-        if (manifest.ports.includes('mqtt') && mqtt) {
-          const scoped = scopedMqttPort(mqtt);
-          ports.mqtt = scoped.port;
-          cleanup.push(scoped.cleanup);
-        }
-        if (manifest.ports.includes('frames')) ports.frames = frameSource;
-        if (manifest.ports.includes('ble')) {
-          // One scanner per sensor; it opens D-Bus only when a driver starts it.
-          const scanner = new BluezScanner();
-          ports.ble = scanner;
-          cleanup.push(() => scanner.stop());
-        }
-        if (manifest.ports.includes('http')) {
-          const scoped = push.portFor(manifest.domain, sensor.storeId, sensor.id);
-          ports.http = scoped.port;
-          cleanup.push(scoped.cleanup);
-        }
-        return {
-          ports,
-          cleanup: async () => {
-            for (const step of cleanup) await step();
-          },
-        };
-      },
-    });
-    const runtime = new StoreRuntime({
-      dataSource,
-      host,
-      keyring,
-      clock,
-      logger,
-      onPurged: (count) => metrics.purged.inc(count),
-      storeDeviceList: (storeId) => optOut.storeDeviceList(storeId),
-      // Drivers run on ingest processes only (in a chain, workers and API nodes have none).
-      runDrivers: roles.ingest,
-    });
-
-    const presence = new MemberPresenceService({
-      dataSource,
-      clock,
-      events,
-      outbox: webhooks,
-      members,
-      runtime,
-      logger: logger.child({ context: 'presence' }),
-    });
-    members.onForget((memberId) => presence.forget(memberId));
+    if (chain) cleanups.push(() => chain.close());
 
     const pluginDirs = options.pluginDirs ?? [
       join(REPO_ROOT, 'plugins'),
@@ -248,119 +127,44 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         .filter(Boolean)
         .map((d) => resolve(d)) ?? []),
     ];
-    await host.load(
-      await discoverPlugins({ pluginDirs, nodeModules: join(REPO_ROOT, 'node_modules') }),
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot(
+        {
+          config,
+          clock,
+          logger,
+          dataSource,
+          mqtt,
+          mqttUrl,
+          plugins: {
+            pluginDirs,
+            preferSource: options.preferSource ?? false,
+            nodeModules: join(REPO_ROOT, 'node_modules'),
+          },
+        },
+        chain
+          ? { transport: chain.transport, chain: BusModule.forRoot(chain) }
+          : options.transport
+            ? { transport: options.transport }
+            : {},
+      ),
+      {
+        rawBody: true,
+        logger: new AisleNestLogger(logger.child({ context: 'nest' })),
+      },
     );
-
-    // In a chain, sightings reach the stages over the bus (workers); in one process, directly.
-    const chain: Chain | undefined = roles.distributed
-      ? await startChain({ config, roles, dataSource, logger, registry: metrics.registry })
-      : undefined;
-    if (chain) cleanups.push(() => chain.close());
-    const stageSightings = chain?.handoff?.sightings ?? pipeline.sightings;
-    if (chain?.publisher) chain.publisher.start(pipeline.sightings);
-    const positions = new Subject<PositionUpdate>();
-    const sensitiveZones = new SensitiveZoneScrubber({
-      dataSource,
-      writer,
-      clock,
-      logger: logger.child({ context: 'sensitive-zones' }),
-      configChanges: configEvents.changes,
-      onScrubbed: (rows) => metrics.sensitiveScrubbed.inc(rows),
-    });
-    if (roles.worker) {
-      await sensitiveZones.start();
-      cleanups.push(() => sensitiveZones.stop());
-    }
-    const localisation = new LocalisationService({
-      dataSource,
-      sightings: stageSightings,
-      configChanges: configEvents.changes,
-      positions,
-      sensitive: sensitiveZones,
-      clock,
-      logger: logger.child({ context: 'localisation' }),
-      modeFor: (storeId) => runtime.policyFor(storeId)?.mode,
-      isRadioDomain: (domain) =>
-        host.get(domain)?.sensorKinds.some((k) => k === 'wifi' || k === 'ble') ?? false,
-      registry: metrics.registry,
-    });
-    if (roles.worker) {
-      await localisation.start();
-      // Stops before the scrubber, whose last flush then deletes behind the last positions.
-      cleanups.push(() => localisation.stop());
-    }
-    const aggregation = new AggregationService({
-      dataSource,
-      positions,
-      sightings: stageSightings,
-      configChanges: configEvents.changes,
-      events,
-      outbox: webhooks,
-      clock,
-      logger: logger.child({ context: 'aggregation' }),
-      policyFor: (storeId) => runtime.storePolicy(storeId),
-      sensitiveZoneOf: (position) => sensitiveZones.zoneOf(position),
-      registry: metrics.registry,
-      ...(chain ? { owns: (storeId: string) => chain.owns(storeId) } : {}),
-    });
-    const occupancy = new WifiOccupancyService({
-      sightings: stageSightings,
-      clock,
-      modeFor: (storeId) => runtime.policyFor(storeId)?.mode,
-      kFor: (storeId) => runtime.minSubjects(storeId),
-      registry: metrics.registry,
-    });
-    if (roles.worker) {
-      occupancy.start();
-      cleanups.push(() => occupancy.stop());
-    }
-
-    const parts: HubParts = {
-      config,
-      logger,
-      clock,
-      dataSource,
-      metrics,
-      events,
-      host,
-      push,
-      keyring,
-      writer,
-      pipeline,
-      runtime,
-      configEvents,
-      optOut,
-      members,
-      presence,
-      brokerStatus: () =>
-        mqtt
-          ? { url: redactUrl(mqttUrl), ...mqtt.status() }
-          : { url: '', connected: false, message: 'no MQTT in this role' },
-      positions,
-      sensitiveZones,
-      localisation,
-      aggregation,
-      occupancy,
-      webhooks,
-      roles,
-      ...(chain ? { chain: chain.parts } : {}),
-    };
-
-    const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {
-      rawBody: true,
-      logger: new AisleNestLogger(logger.child({ context: 'nest' })),
-    });
+    cleanups.push(() => app.close());
     app.useBodyParser('text', { type: ['text/*', 'application/xml'] });
     app.useBodyParser('raw', { type: ['application/octet-stream'] });
     configureHttp(app);
-    cleanups.push(() => app.close());
-    if (chain?.server) {
-      // The worker's stages are ready once the app is: only then are stores claimed and consumed.
-      chain.connect({ localisation, aggregation });
-      app.connectMicroservice({ strategy: chain.server });
-    }
-
+    if (chain?.server) app.connectMicroservice({ strategy: chain.server });
+    await app.init();
+    // The worker's stages exist now: commits and store loads go to them, then stores are claimed.
+    chain?.connect({
+      localisation: app.get(LocalisationService),
+      aggregation: app.get(AggregationService),
+      registry: app.get(HubMetrics).registry,
+    });
     const keys = app.get(ApiKeyService);
     const bootstrap = await keys.ensureBootstrapAdmin(
       config.AISLE_ADMIN_KEY ? { adminKey: config.AISLE_ADMIN_KEY } : {},
@@ -371,7 +175,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       await applier.apply(await loadConfigFile(resolve(config.AISLE_CONFIG)));
       logger.info(`applied ${config.AISLE_CONFIG}`);
     }
-    if (config.AISLE_DEMO && roles.ingest && mqtt) {
+    if (config.AISLE_DEMO && roles.ingest) {
       const layout = demoStoreLayout();
       await applier.applyStore(layout);
       const simulator = createDemoSimulator({ seed: config.AISLE_DEMO_SEED, now: clock.now() });
@@ -393,14 +197,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       const address = app.getHttpServer().address() as { port: number } | string | null;
       const port = typeof address === 'object' && address ? address.port : config.PORT;
       url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
-    } else {
-      await app.init();
     }
     if (chain?.server) await app.startAllMicroservices();
 
     return {
       app,
-      parts,
+      get: <T>(token: HubToken<T>): T => app.get<T>(token as Type<T> | symbol, { strict: false }),
       url,
       mqttUrl,
       ...(bootstrap.created && bootstrap.key ? { generatedAdminKey: bootstrap.key } : {}),
@@ -412,12 +214,4 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   }
 }
 
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+export * from './stages.js';

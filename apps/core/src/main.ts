@@ -1,4 +1,6 @@
 import { createHub } from './bootstrap.js';
+import type { AppConfig } from './config/app-config.js';
+import { APP_CONFIG } from './platform/platform.tokens.js';
 
 /** `npm start`: the hub with embedded defaults; prints where the API is. */
 async function main(): Promise<void> {
@@ -13,7 +15,10 @@ async function main(): Promise<void> {
       `  Metrics      ${hub.url}/metrics`,
     );
   }
-  lines.push(`  MQTT         ${hub.mqttUrl}`, `  Role         ${hub.parts.config.AISLE_ROLE}`);
+  lines.push(
+    `  MQTT         ${hub.mqttUrl}`,
+    `  Role         ${hub.get<AppConfig>(APP_CONFIG).AISLE_ROLE}`,
+  );
   if (hub.generatedAdminKey) {
     lines.push(
       '',

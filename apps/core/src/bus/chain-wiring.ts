@@ -3,7 +3,15 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { StoreEntity } from '@aisle/persistence';
+import type { Sighting } from '@aisle/sdk';
 import type { AppConfig, ProcessRoles } from '../config/app-config.js';
+import {
+  inProcessTransport,
+  type HandOff,
+  type HandOffTransport,
+  type Unsubscribe,
+} from '../contracts/hand-off.js';
+import { SIGHTING_SCHEMA, type MessageSchema } from '../contracts/messages.js';
 import { BusTopology } from './bus-topology.js';
 import { BusMetrics, CommitBarrier, SightingHandoff, SightingPublisher } from './chain.js';
 import { JetStreamClientProxy } from './jetstream.client.js';
@@ -20,10 +28,13 @@ export const WORKER_COMMIT_INTERVAL_MS = 1_000;
 export interface ChainStages {
   localisation: { reload(): Promise<void> };
   aggregation: { reload(): Promise<void>; tick(): Promise<void> };
+  /** The hub's Prometheus registry: the bus counters are served with the rest. */
+  registry: Registry;
 }
 
 export interface Chain {
-  parts: { metrics: BusMetrics; handoff?: SightingHandoff; server?: JetStreamServer };
+  /** The stage hand-offs of this process: sightings over the bus, the rest in process. */
+  transport: HandOffTransport;
   handoff?: SightingHandoff;
   publisher?: SightingPublisher;
   server?: JetStreamServer;
@@ -39,12 +50,45 @@ export interface Chain {
  * worker a JetStream transport (for `app.connectMicroservice`) with store ownership over
  * PostgreSQL advisory locks and a hand-off into its stages.
  */
+/**
+ * The sightings hand-off of a chain process: what the gate publishes goes onto the bus (ingest);
+ * what the bus delivers to this worker goes to the stages that subscribe (worker). A process with
+ * both roles still goes through the bus, so ownership decides who handles a store.
+ */
+class ChainSightingHandOff implements HandOff<Sighting> {
+  readonly schema = SIGHTING_SCHEMA;
+
+  constructor(
+    private readonly publisher: SightingPublisher | undefined,
+    private readonly handoff: SightingHandoff | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  publish(sighting: Sighting): void {
+    this.publisher?.publish(sighting);
+  }
+
+  subscribe(handler: (sighting: Sighting) => void): Unsubscribe {
+    if (!this.handoff) return () => undefined;
+    const subscription = this.handoff.sightings.subscribe((sighting) => {
+      try {
+        handler(sighting);
+      } catch (error) {
+        this.logger.error(
+          { store: sighting.storeId },
+          `sighting subscriber failed: ${(error as Error).message}`,
+        );
+      }
+    });
+    return () => subscription.unsubscribe();
+  }
+}
+
 export async function startChain(options: {
   config: AppConfig;
   roles: ProcessRoles;
   dataSource: DataSource;
   logger: Logger;
-  registry: Registry;
 }): Promise<Chain> {
   const { config, roles, dataSource } = options;
   const logger = options.logger.child({ context: 'bus' });
@@ -52,7 +96,7 @@ export async function startChain(options: {
   const databaseUrl = config.DATABASE_URL;
   if (!natsUrl || !databaseUrl) throw new Error('a chain process needs NATS_URL and DATABASE_URL');
   const topology = new BusTopology(config.AISLE_BUS_PREFIX);
-  const metrics = new BusMetrics(options.registry);
+  const metrics = new BusMetrics();
   const closers: (() => Promise<void>)[] = [];
 
   let publisher: SightingPublisher | undefined;
@@ -118,20 +162,26 @@ export async function startChain(options: {
     logger.info({ worker: workerId }, `worker ${workerId} on ${topology.obsStream}`);
   }
 
-  const parts: Chain['parts'] = {
-    metrics,
-    ...(handoff ? { handoff } : {}),
-    ...(server ? { server } : {}),
-  };
   const s = server;
+  const inProcess = inProcessTransport((error, topic) =>
+    logger.error({ topic }, `hand-off subscriber failed: ${(error as Error).message}`),
+  );
+  const sightings = new ChainSightingHandOff(publisher, handoff, logger);
+  const transport: HandOffTransport = {
+    create: <T>(schema: MessageSchema<T>): HandOff<T> =>
+      schema.topic === SIGHTING_SCHEMA.topic
+        ? (sightings as unknown as HandOff<T>)
+        : inProcess.create(schema),
+  };
   return {
-    parts,
+    transport,
     ...(handoff ? { handoff } : {}),
     ...(publisher ? { publisher } : {}),
     ...(server ? { server } : {}),
     owns: (storeId) => (s ? s.ownedStores().includes(storeId) : false),
     connect: (given) => {
       stages = given;
+      given.registry.registerMetric(metrics.messages);
     },
     close: async () => {
       for (const close of closers.splice(0).reverse()) await close();

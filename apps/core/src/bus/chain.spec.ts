@@ -1,5 +1,4 @@
 import pino from 'pino';
-import { Subject } from 'rxjs';
 import type { Sighting } from '@aisle/sdk';
 import { BusMetrics, CommitBarrier, SightingHandoff, SightingPublisher } from './chain.js';
 import { RawIdentifierOnBusError } from './sighting-message.js';
@@ -78,9 +77,7 @@ describe(SightingPublisher.name, () => {
       metrics,
       logger: pino({ level: 'silent' }),
     });
-    const input = new Subject<Sighting>();
-    sut.start(input);
-    for (const i of [1, 2, 3, 4]) input.next(sighting(i));
+    for (const i of [1, 2, 3, 4]) sut.publish(sighting(i));
     await sut.stop();
     expect(published).toEqual([1, 2, 4].map((i) => sighting(i).at));
     expect(await metrics.snapshot()).toEqual({ 'out/published': 3, 'out/refused': 1 });

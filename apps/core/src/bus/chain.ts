@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, type Observable } from 'rxjs';
 import type { Sighting } from '@aisle/sdk';
 import type { JetStreamClientProxy } from './jetstream.client.js';
 import { BusMessageError, MAX_SIGHTINGS_PER_MESSAGE } from './sighting-message.js';
@@ -68,7 +68,7 @@ const PUBLISH_ATTEMPTS = 5;
  * MAX_SIGHTINGS_PER_MESSAGE, or what arrived within BATCH_LINGER_MS), in the gate's order.
  */
 export class SightingPublisher {
-  private subscription: Subscription | undefined;
+  private stopped = false;
   private readonly buffers = new Map<string, Sighting[]>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
@@ -84,20 +84,20 @@ export class SightingPublisher {
     },
   ) {}
 
-  /** Publishes every sighting of `sightings` (the gate's output) from now on. */
-  start(sightings: Observable<Sighting>): void {
-    this.subscription = sightings.subscribe((s) => this.take(s));
-  }
-
   /** Stops taking sightings and waits for the ones taken to be stored (or given up on). */
   async stop(): Promise<void> {
-    this.subscription?.unsubscribe();
+    this.stopped = true;
     this.flushAll();
     if (this.inFlight === 0 && this.ready.length === 0) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
-  private take(sighting: Sighting): void {
+  /** Queues a sighting of the gate for the bus (never throws into the gate). */
+  publish(sighting: Sighting): void {
+    if (this.stopped) {
+      this.deps.metrics.messages.labels('out', 'failed').inc();
+      return;
+    }
     let buffer = this.buffers.get(sighting.storeId);
     if (!buffer) {
       buffer = [];

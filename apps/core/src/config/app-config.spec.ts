@@ -45,6 +45,7 @@ describe(loadAppConfig.name, () => {
       distributed: false,
     });
     const chain = {
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
       NATS_URL: 'nats://127.0.0.1:4222',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
     };
@@ -62,9 +63,9 @@ describe(loadAppConfig.name, () => {
     );
   });
 
-  it('needs NATS and PostgreSQL for any role but all', () => {
+  it('needs NATS, PostgreSQL and an external broker for any role but all', () => {
     expect(() => loadAppConfig({ AISLE_ROLE: 'worker' })).toThrow(
-      /NATS_URL: is required when AISLE_ROLE is "worker" \(not "all"\).*DATABASE_URL: is required/,
+      /NATS_URL: is required when AISLE_ROLE is "worker" \(not "all"\).*DATABASE_URL: is required.*MQTT_URL: is required/,
     );
   });
 });

@@ -98,7 +98,7 @@ export class AppConfig {
    * What this process runs: `all` (default: everything in one process, hand-offs in memory), or a
    * comma-separated subset of `api` (HTTP API), `ingest` (drivers, gate, sighting writer; publishes
    * pseudonymised sightings) and `worker` (localisation, aggregation, occupancy of the stores it
-   * owns). Anything but `all` needs NATS_URL and DATABASE_URL.
+   * owns). Anything but `all` needs NATS_URL, DATABASE_URL and MQTT_URL.
    */
   @Matches(/^(all|(api|ingest|worker)(,(api|ingest|worker))*)$/, {
     message: 'AISLE_ROLE must be "all" or a comma-separated subset of api, ingest, worker',
@@ -171,7 +171,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const { value, errors } = validatePlain(AppConfig, input);
   if (errors.length === 0 && value.AISLE_ROLE !== 'all') {
     // A process of a chain hands off over the bus and shares the chain's database.
-    for (const needed of ['NATS_URL', 'DATABASE_URL'] as const) {
+    // MQTT_URL too: a second process cannot start the embedded broker on the same port.
+    for (const needed of ['NATS_URL', 'DATABASE_URL', 'MQTT_URL'] as const) {
       if (value[needed] === undefined) {
         errors.push({
           field: needed,
