@@ -20,7 +20,7 @@ import { ApiKeyService } from './auth/api-key.service.js';
 import { loadAppConfig, rolesOf, type AppConfig } from './config/app-config.js';
 import { BusModule } from './bus/bus.module.js';
 import { startChain, type Chain } from './bus/chain-wiring.js';
-import { LocalisationService } from './localisation/localisation.service.js';
+import { StoreDirectory } from './stores/store-directory.js';
 import { AggregationService } from './aggregation/aggregation.service.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { ConfigFileApplier } from './config-file/config-file-applier.js';
@@ -161,7 +161,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     await app.init();
     // The worker's stages exist now: commits and store loads go to them, then stores are claimed.
     chain?.connect({
-      localisation: app.get(LocalisationService),
+      directory: app.get(StoreDirectory),
       aggregation: app.get(AggregationService),
       registry: app.get(HubMetrics).registry,
     });

@@ -26,8 +26,9 @@ export const WORKER_COMMIT_INTERVAL_MS = 1_000;
 
 /** The stages a worker feeds, as far as the bus needs them. */
 export interface ChainStages {
-  localisation: { reload(): Promise<void> };
-  aggregation: { reload(): Promise<void>; tick(): Promise<void> };
+  /** The store directory: re-read when a store moves here (another process may have changed it). */
+  directory: { reload(): Promise<void> };
+  aggregation: { tick(): Promise<void> };
   /** The hub's Prometheus registry: the bus counters are served with the rest. */
   registry: Registry;
 }
@@ -147,10 +148,7 @@ export async function startChain(options: {
           owned ? 'store acquired' : 'store released',
         );
         // A store new to this worker: its configuration is loaded before its first message.
-        if (owned && stages) {
-          await stages.localisation.reload();
-          await stages.aggregation.reload();
-        }
+        if (owned && stages) await stages.directory.reload();
       },
       onError: (error) => logger.error(`bus: ${error.message}`),
     });
