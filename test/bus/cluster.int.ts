@@ -147,9 +147,9 @@ describeCluster('a chain: api+ingest and two workers over NATS JetStream', () =>
   /**
    * The seeded input: each second, every store's two radio sensors hear the same four devices and
    * its camera reports `1 + (second + store) % 3` entries. Paced in real time (localisation runs
-   * on the clock). `between` runs after the first phase.
+   * on the clock). `during` runs alongside the second phase.
    */
-  async function feed(between: () => Promise<void>): Promise<number> {
+  async function feed(during: () => Promise<void>): Promise<number> {
     let expected = 0;
     const second = async (t: number): Promise<void> => {
       const at = Date.now();
@@ -163,8 +163,9 @@ describeCluster('a chain: api+ingest and two workers over NATS JetStream', () =>
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, at + 1000 - Date.now())));
     };
     for (let t = 0; t < PHASE_SECONDS; t += 1) await second(t);
-    await between();
+    const alongside = during();
     for (let t = PHASE_SECONDS; t < 2 * PHASE_SECONDS; t += 1) await second(t);
+    await alongside;
     return expected;
   }
 
@@ -244,13 +245,16 @@ describeCluster('a chain: api+ingest and two workers over NATS JetStream', () =>
 
     let killedWithPending = 0;
     const expected = await feed(async () => {
-      // Mid-stream: w2 has committed part of its stores' input and holds more.
-      const consumer = topology.obsConsumer(w2Stores[0]!);
-      await waitUntil('w2 has acknowledged some of its input', async () => {
-        const info = await jsm.consumers.info(topology.obsStream, consumer);
-        return info.ack_floor.stream_seq > 0;
+      // Mid-stream: w2 has committed part of its stores' input and holds more, not yet committed.
+      await waitUntil('w2 holds unacknowledged input', async () => {
+        let pending = 0;
+        for (const storeId of w2Stores) {
+          const info = await jsm.consumers.info(topology.obsStream, topology.obsConsumer(storeId));
+          if (info.ack_floor.stream_seq > 0) pending += info.num_ack_pending;
+        }
+        killedWithPending = pending;
+        return pending > 0;
       });
-      killedWithPending = (await jsm.consumers.info(topology.obsStream, consumer)).num_ack_pending;
       await w2.kill('SIGKILL');
       w1.lines.length = 0;
       for (const storeId of w2Stores) await w1.waitForLine(acquired(storeId), 30_000);
@@ -280,6 +284,8 @@ describeCluster('a chain: api+ingest and two workers over NATS JetStream', () =>
     tap.unsubscribe();
     const result = await readFigures(databaseUrl, schema, storeIds);
 
+    // The kill left messages unacknowledged: they were delivered again, to w1.
+    expect(killedWithPending).toBeGreaterThan(0);
     // Every camera count exactly once: one fact per report, footfall-in equal to what was sent.
     expect(result.entries).toBe(expected);
     expect(result.counts).toBe(reference.counts);
