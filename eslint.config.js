@@ -43,6 +43,13 @@ export default tseslint.config(
   },
   js.configs.recommended,
   {
+    // Plain-JavaScript plugin fixtures (`aisle plugins check` cases) run on Node.
+    files: ['test/fixtures/**/*.js'],
+    languageOptions: {
+      globals: { AbortController: 'readonly', URL: 'readonly', console: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
@@ -62,6 +69,24 @@ export default tseslint.config(
       '@typescript-eslint/no-extraneous-class': 'off',
       eqeqeq: ['error', 'always'],
       curly: ['error', 'multi-line'],
+    },
+  },
+  {
+    // The web console (browser code, its own tsconfig).
+    files: ['apps/console/src/**/*.tsx'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      eqeqeq: ['error', 'always'],
     },
   },
   {
@@ -172,6 +197,7 @@ export default tseslint.config(
         URL: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        sessionStorage: 'readonly',
       },
     },
   },

@@ -9,8 +9,9 @@ import { EVENT_LOG, type TransactionalEventLog } from '../events/events.tokens.j
 import { LocalisationModule } from '../localisation/localisation.module.js';
 import { SENSITIVE_ZONES, type SensitiveZones } from '../localisation/localisation.tokens.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
-import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG, CLOCK, LOGGER } from '../platform/platform.tokens.js';
+import { rolesOf, type AppConfig } from '../config/app-config.js';
+import { STORE_OWNER, type StoreOwner } from '../contracts/store-owner.js';
 import { StoreDirectory } from '../stores/store-directory.js';
 import { AggregationController } from './aggregation.controller.js';
 import { AggregationService } from './aggregation.service.js';
@@ -39,6 +40,7 @@ import { AggregationService } from './aggregation.service.js';
         SENSITIVE_ZONES,
         HubMetrics,
         APP_CONFIG,
+        { token: STORE_OWNER, optional: true },
       ],
       useFactory: (
         dataSource: DataSource,
@@ -52,6 +54,7 @@ import { AggregationService } from './aggregation.service.js';
         sensitive: SensitiveZones,
         metrics: HubMetrics,
         config: AppConfig,
+        owner: StoreOwner | undefined,
       ) =>
         new AggregationService({
           dataSource,
@@ -66,23 +69,31 @@ import { AggregationService } from './aggregation.service.js';
           sensitiveZoneOf: (position) => sensitive.zoneOf(position),
           registry: metrics.registry,
           sessioniser: { startGraceMs: config.AISLE_START_GRACE_SECONDS * 1000 },
+          ...(owner ? { owns: (storeId: string) => owner.owns(storeId) } : {}),
         }),
     },
   ],
   exports: [AggregationService],
 })
 export class AggregationModule implements OnModuleInit, BeforeApplicationShutdown {
+  /** In a chain only workers aggregate (AISLE_ROLE), and only the stores they own. */
+  private readonly runs: boolean;
+
   constructor(
     @Inject(AggregationService) private readonly aggregation: AggregationService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.runs = rolesOf(config).worker;
+  }
 
   async onModuleInit(): Promise<void> {
-    await this.aggregation.start();
+    if (this.runs) await this.aggregation.start();
   }
 
   /** Writes what it holds (open visits closed, last rollups) before the app goes. */
   async beforeApplicationShutdown(): Promise<void> {
+    if (!this.runs) return;
     try {
       await this.aggregation.stop();
     } catch (error) {
