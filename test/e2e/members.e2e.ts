@@ -13,6 +13,9 @@ describe('members and consent', () => {
     loyalty = (
       await sut.post('/api/keys', { name: 'loyalty provider', role: 'loyalty' }).expect(201)
     ).body.key as string;
+    await sut
+      .post('/api/stores', { id: 'x', name: 'X', timezone: 'UTC', width: 10, height: 10 })
+      .expect(201);
     manager = (
       await sut
         .post('/api/keys', { name: 'manager', role: 'store-manager', storeIds: ['x'] })

@@ -105,9 +105,9 @@ export class MembersController {
       type: 'object',
       required: ['storeId', 'type'],
       properties: {
-        storeId: { type: 'string', example: 'demo' },
+        storeId: { type: 'string', example: 'berlin-mitte' },
         type: { type: 'string', enum: [...PRESENCE_TYPES] },
-        zoneId: { type: 'string', example: 'coffee' },
+        zoneId: { type: 'string', example: 'entrance' },
       },
     },
   })
