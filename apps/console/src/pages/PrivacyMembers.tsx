@@ -200,6 +200,7 @@ export function MembersDesk(props: { onAudited: () => void }): ReactNode {
       <Modal
         opened={erasing !== null}
         onClose={() => setErasing(null)}
+        closeButtonProps={{ 'aria-label': 'Close without erasing' }}
         title={`Erase ${erasing?.appIdentity ?? ''}?`}
       >
         <Text mb="md">
