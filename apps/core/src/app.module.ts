@@ -34,13 +34,15 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
 export class AppModule {
   static forRoot(
     platform: Platform,
-    options: { transport?: HandOffTransport } = {},
+    options: { transport?: HandOffTransport; chain?: DynamicModule } = {},
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         PlatformModule.forRoot(platform),
         HandOffModule.forRoot(options.transport ? { transport: options.transport } : {}),
+        // A chain process (AISLE_ROLE not `all`): store ownership and the bus's message handler.
+        ...(options.chain ? [options.chain] : []),
         ScheduleModule.forRoot(),
         TerminusModule,
         StoresModule,
