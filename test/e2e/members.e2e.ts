@@ -142,6 +142,13 @@ describe('members and consent', () => {
 
     await sut.get('/api/members', loyalty).expect(403);
     await sut.get('/api/members', manager).expect(403);
+    const docs = (await sut.get('/api/docs-json').expect(200)).body as {
+      paths: Record<string, { get?: { parameters?: { name: string }[] } }>;
+    };
+    expect(docs.paths['/api/members']?.get?.parameters?.map((p) => p.name).sort()).toEqual([
+      'limit',
+      'offset',
+    ]);
     const audited = await sut.get('/api/audit?action=members.listed').expect(200);
     expect(audited.body.length).toBeGreaterThanOrEqual(2);
     expect(audited.body[0].actor).toMatch(/^key:/);
