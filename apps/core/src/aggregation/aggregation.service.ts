@@ -383,6 +383,11 @@ export class AggregationService {
     }
   }
 
+  /** People in the store (and per zone) now, from the open visits; exporters suppress at k. */
+  liveOccupancy(storeId: string): { store: number; zones: ReadonlyMap<string, number> } {
+    return this.sessioniser.occupancy(storeId);
+  }
+
   private publishOccupancy(): void {
     for (const storeId of this.stores.keys()) {
       if (this.deps.owns && !this.deps.owns(storeId)) continue;

@@ -75,6 +75,16 @@ export class AppConfig {
   AISLE_PLUGIN_DIRS?: string;
 
   /**
+   * Exporter plugins to run, as a JSON object of domain → configuration, e.g.
+   * `{"home-assistant":{"discoveryPrefix":"homeassistant"}}`. Unset: no exporter runs.
+   */
+  @IsOptional()
+  @Matches(/^\s*\{[\s\S]*\}\s*$/, {
+    message: 'AISLE_EXPORTERS must be a JSON object of plugin domain → configuration',
+  })
+  AISLE_EXPORTERS?: string;
+
+  /**
    * Webhook hosts exempt from the HTTPS rule and the private/loopback/link-local address check
    * (comma-separated names or IP literals, e.g. `127.0.0.1,localhost`). Empty in production.
    */
@@ -158,6 +168,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'AISLE_CONFIG',
     'AISLE_ADMIN_KEY',
     'AISLE_PLUGIN_DIRS',
+    'AISLE_EXPORTERS',
     'AISLE_WEBHOOK_ALLOW_HOSTS',
     'DATABASE_SCHEMA',
     'NATS_URL',
@@ -169,6 +180,17 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (value !== undefined && value !== '') input[key] = value;
   }
   const { value, errors } = validatePlain(AppConfig, input);
+  if (value.AISLE_EXPORTERS !== undefined && errors.every((e) => e.field !== 'AISLE_EXPORTERS')) {
+    try {
+      JSON.parse(value.AISLE_EXPORTERS);
+    } catch (error) {
+      errors.push({
+        field: 'AISLE_EXPORTERS',
+        value: value.AISLE_EXPORTERS,
+        message: `is not JSON: ${(error as Error).message}`,
+      });
+    }
+  }
   if (errors.length === 0 && value.AISLE_ROLE !== 'all') {
     // A process of a chain hands off over the bus and shares the chain's database.
     // MQTT_URL too: a second process cannot start the embedded broker on the same port.

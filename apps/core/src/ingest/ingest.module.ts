@@ -233,6 +233,7 @@ export class IngestModule
       await discoverPlugins({
         pluginDirs: this.options.pluginDirs,
         nodeModules: this.options.nodeModules,
+        warn: (text) => this.logger.warn(text),
       }),
     );
   }
