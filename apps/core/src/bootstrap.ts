@@ -9,7 +9,13 @@ import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
 import { optOutModule } from '@aisle/policy';
-import { DbKeyStore, SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
+import {
+  DbKeyStore,
+  SightingWriter,
+  SightingsDroppedError,
+  closeDatabase,
+  openDatabase,
+} from '@aisle/persistence';
 import {
   BluezScanner,
   CaptureFileFrameSource,
@@ -22,6 +28,8 @@ import {
 import { systemClock, type Clock, type Ports, type PositionUpdate } from '@aisle/sdk';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
+import { hubMqttClientId } from './config/mqtt-client-id.js';
+import type { IngestStatus } from './health/ingest-status.js';
 import { StoreConfigEvents } from './config/store-config-events.js';
 import { ConfigFileApplier } from './config-file/config-file-applier.js';
 import { loadConfigFile } from './config-file/config-file.js';
@@ -86,7 +94,18 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const cleanups: (() => Promise<void> | void)[] = [];
+  /** Shutdown's first step: stop taking messages; store and acknowledge what was taken. */
+  let drainIntake: (() => Promise<void>) | undefined;
   const close = async (): Promise<void> => {
+    const drain = drainIntake;
+    drainIntake = undefined;
+    if (drain) {
+      try {
+        await drain();
+      } catch (error) {
+        logger.warn(`draining MQTT intake failed: ${(error as Error).message}`);
+      }
+    }
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
         await cleanup();
@@ -115,12 +134,68 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ));
     if (!options.dataSource) cleanups.push(() => closeDatabase(dataSource));
 
+    const metrics = new HubMetrics();
+    const instance = config.AISLE_INSTANCE ? `-${config.AISLE_INSTANCE}` : '';
+    const writer = new SightingWriter(dataSource, {
+      onError: (error) => {
+        if (error instanceof SightingsDroppedError) {
+          metrics.sightingsDropped.labels(error.reason).inc(error.count);
+          logger.error(`sightings dropped: ${error.message}`);
+          return;
+        }
+        metrics.sightingWriteErrors.inc();
+        logger.error(`writing sightings failed (will retry): ${error.message}`);
+      },
+      onWritten: (count: number) => metrics.sightingsWritten.inc(count),
+      spill: {
+        path: join(
+          resolve(config.AISLE_SPILL_DIR ?? join(config.AISLE_DATA_DIR, 'spill')),
+          `sightings${instance}.jsonl`,
+        ),
+        maxBytes: config.AISLE_SPILL_MAX_MB * 1024 * 1024,
+        afterMs: config.AISLE_SPILL_AFTER_MS,
+      },
+    });
+    await writer.open();
+    if (writer.isSpilling) {
+      logger.warn(
+        `replaying ${writer.status().spilledRows} sightings left in the spill file by the last run`,
+      );
+    }
+
+    // A kept session: the broker queues QoS 1 messages while the hub is away, and a message is
+    // acknowledged only once its observations are stored (or knowingly discarded by policy).
     const mqtt = await MqttClientPort.connect(mqttUrl, {
-      clientId: `aisle-hub-${process.pid}-${Date.now().toString(36)}`,
+      clientId: await hubMqttClientId(config),
+      persistentSession: true,
+      protocolVersion: config.MQTT_URL ? config.MQTT_PROTOCOL : 4, // aedes speaks 3.1.1 only
+      sessionExpirySeconds: config.MQTT_SESSION_EXPIRY_S,
+      receiveMaximum: config.MQTT_RECEIVE_MAXIMUM,
+      holdUntilReady: true,
+      ackAfter: (unacknowledged) => {
+        // The broker's window is full: write now rather than at the end of the flush interval.
+        if (unacknowledged >= config.MQTT_RECEIVE_MAXIMUM) writer.flush().catch(() => undefined);
+        return writer.stored();
+      },
     });
     cleanups.push(() => mqtt.close());
-
-    const metrics = new HubMetrics();
+    drainIntake = async () => {
+      const drained = mqtt.drain();
+      writer.flush().catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        drained,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    };
+    const ingestStatus: IngestStatus = () => ({
+      ...writer.status(),
+      unacknowledged: mqtt.acknowledgements.pending,
+    });
+    metrics.watchIngest(ingestStatus);
     const events = new EventBus(clock);
     const webhooks = createHubWebhooks({
       dataSource,
@@ -143,13 +218,6 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
           { store: where.storeId },
           `saving a pseudonym key failed: ${(error as Error).message}`,
         ),
-    });
-    const writer = new SightingWriter(dataSource, {
-      onError: (error: unknown) => {
-        metrics.sightingWriteErrors.inc();
-        logger.error(`writing sightings failed (will retry): ${(error as Error).message}`);
-      },
-      onWritten: (count: number) => metrics.sightingsWritten.inc(count),
     });
     const optOut = await OptOutService.open({
       dataSource,
@@ -308,6 +376,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       members,
       presence,
       brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
+      ingestStatus,
       positions,
       sensitiveZones,
       localisation,
@@ -352,6 +421,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     }
 
     await app.listen(config.PORT, config.HOST);
+    // The drivers have subscribed: messages the broker kept for this session are handled now.
+    mqtt.ready();
     const address = app.getHttpServer().address() as { port: number } | string | null;
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -369,6 +440,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     throw error;
   }
 }
+
+/** SIGTERM waits at most this long for taken messages to be stored and acknowledged. */
+const SHUTDOWN_DRAIN_MS = 15_000;
 
 function redactUrl(url: string): string {
   try {

@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import type { StoreConfigEvents } from './config/store-config-events.js';
 import type { EventBus } from './events/event-bus.js';
 import type { BrokerStatus } from './health/broker-status.js';
+import type { IngestStatus } from './health/ingest-status.js';
 import type { HubMetrics } from './metrics/hub-metrics.js';
 import type { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import type { StoreRuntime } from './pipeline/store-runtime.js';
@@ -46,6 +47,8 @@ export interface HubParts {
   /** Radio sightings → positions (into `positions`), reference-beacon calibration, coverage. */
   localisation: LocalisationService;
   brokerStatus: BrokerStatus;
+  /** Backlog, spill file and unacknowledged messages of ingest (for /health and /metrics). */
+  ingestStatus: IngestStatus;
   /**
    * Positions out of localisation, for aggregation, the positions API and policy modules. The
    * localisation engine publishes into it; nothing else does.

@@ -6,6 +6,7 @@ import { StoreConfigEvents } from './config/store-config-events.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthController } from './health/health.controller.js';
 import { BROKER_STATUS } from './health/broker-status.js';
+import { INGEST_STATUS } from './health/ingest-status.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { EventBus } from './events/event-bus.js';
@@ -64,6 +65,7 @@ export class HubModule {
         }),
       },
       { provide: BROKER_STATUS, useValue: parts.brokerStatus },
+      { provide: INGEST_STATUS, useValue: parts.ingestStatus },
       { provide: 'HUB_PARTS', useValue: parts },
       { provide: STORE_POLICY_VALIDATOR, useValue: validateStorePolicyDocument },
       HubLifecycle,

@@ -417,7 +417,9 @@ export class MqttClientPort implements MqttPort {
     route.handlers.delete(entry);
     if (route.handlers.size > 0 || this.routes.get(route.filter) !== route) return;
     this.routes.delete(route.filter);
-    if (this.closing) return;
+    // Closing or draining for shutdown: the broker keeps the subscription in the session, so it
+    // queues what comes meanwhile for the next start.
+    if (this.closing || this.draining) return;
     // Only after the SUBACK (unsubscribing first would leave a subscription nobody owns), and
     // registered before any await, so a new subscribe to the filter queues behind it.
     const unsubscribed = route.ready

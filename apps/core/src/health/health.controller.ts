@@ -11,8 +11,18 @@ import { databaseKind } from '@aisle/persistence';
 import { Public } from '../auth/public.decorator.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { BROKER_STATUS, type BrokerStatus } from './broker-status.js';
+import { INGEST_STATUS, ingestHealth, type IngestStatus } from './ingest-status.js';
 
-/** Database, broker and plugins. Failed plugins are listed but do not make the hub unhealthy. */
+/** Terminus's result, with `degraded` when ingest holds unstored observations (see README). */
+export type HubHealth = Omit<HealthCheckResult, 'status'> & {
+  status: HealthCheckResult['status'] | 'degraded';
+};
+
+/**
+ * Database, broker, ingest and plugins. Failed plugins are listed but do not make the hub
+ * unhealthy. `degraded` (HTTP 200): everything is up, but observations wait outside the database
+ * (writes failing, spill file in use, or old unstored rows); details under `ingest`.
+ */
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
@@ -22,14 +32,15 @@ export class HealthController {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(BROKER_STATUS) private readonly broker: BrokerStatus,
     @Inject(PluginHost) private readonly host: PluginHost,
+    @Inject(INGEST_STATUS) private readonly ingest: IngestStatus,
   ) {}
 
   @Public()
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'Health of the database, the MQTT broker and the plugins' })
-  check(): Promise<HealthCheckResult> {
-    return this.health.check([
+  async check(): Promise<HubHealth> {
+    const result = await this.health.check([
       async () => {
         const indicator = this.indicators.check('database');
         try {
@@ -45,6 +56,10 @@ export class HealthController {
         return status.connected
           ? indicator.up({ url: status.url })
           : indicator.down({ url: status.url, message: status.message });
+      },
+      () => {
+        const { status, ...details } = ingestHealth(this.ingest(), Date.now());
+        return this.indicators.check('ingest').up({ state: status, ...details });
       },
       () => {
         const plugins = this.host.list();
@@ -63,5 +78,9 @@ export class HealthController {
         });
       },
     ]);
+    const ingest = ingestHealth(this.ingest(), Date.now());
+    return result.status === 'ok' && ingest.status === 'degraded'
+      ? { ...result, status: 'degraded' }
+      : result;
   }
 }
