@@ -19,8 +19,10 @@ import {
   sleep,
   tally,
   waitFor,
+  WebhookReceiver,
   type Tally,
 } from './harness.js';
+import { connectAsync } from 'mqtt';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CI = process.env['CI'] === 'true';
@@ -46,7 +48,9 @@ describeWithServices('durability under faults', () => {
   const table: Tally[] = [];
   /** The folder (logs) is kept unless every scenario passed. */
   let passed = 0;
-  const expected = 4;
+  const expected = 5;
+  const adminKey = `ak_${randomBytes(6).toString('hex')}.${randomBytes(32).toString('base64url')}`;
+  let webhookSummary = '';
 
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'aisle-faults-'));
@@ -68,7 +72,7 @@ describeWithServices('durability under faults', () => {
         AISLE_DATA_DIR: join(folder, 'data'),
         AISLE_DEMO: 'false',
         AISLE_CONFIG: join(REPO_ROOT, 'test', 'faults', 'faults-store.yaml'),
-        AISLE_ADMIN_KEY: `ak_${randomBytes(6).toString('hex')}.${randomBytes(32).toString('base64url')}`,
+        AISLE_ADMIN_KEY: adminKey,
         AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
         LOG_LEVEL: 'warn',
       },
@@ -78,7 +82,7 @@ describeWithServices('durability under faults', () => {
 
   afterAll(async () => {
     process.stdout.write(
-      `\nFault suite: every number the broker acknowledged must be stored exactly once\n${formatTable(table)}\n(core log: ${join(folder, 'core.log')})\n\n`,
+      `\nFault suite: every number the broker acknowledged must be stored exactly once\n${formatTable(table)}\n${webhookSummary}(core log: ${join(folder, 'core.log')})\n\n`,
     );
     await core?.close();
     await mosquitto?.close();
@@ -133,7 +137,10 @@ describeWithServices('durability under faults', () => {
       await mosquitto.start();
     });
     expect(result.acked).toBeGreaterThan(0);
-    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({ lost: 0, duplicates: 0 });
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
     passed += 1;
   }, 180_000);
 
@@ -145,35 +152,137 @@ describeWithServices('durability under faults', () => {
       await core.start();
     });
     expect(result.acked).toBeGreaterThan(0);
-    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({ lost: 0, duplicates: 0 });
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
     passed += 1;
   }, 240_000);
 
   it('3. PostgreSQL connections terminated and refused for 30 s at 4,000 obs/s', async () => {
     let degraded: { status: string; details?: Record<string, unknown> } | undefined;
-    const result = await scenario('3 PostgreSQL outage', 3, { rate: 4000, seconds: 40 }, async () => {
-      await sleep(4000);
-      await database.takeAway();
-      const back = Date.now() + 30_000;
-      try {
-        degraded = await waitFor(
-          '/health to report degraded',
-          async () => {
-            const health = await core.health();
-            return health.status === 'degraded' ? health : null;
-          },
-          20_000,
-          250,
-        );
-        await sleep(Math.max(0, back - Date.now()));
-      } finally {
-        await database.bringBack();
-      }
-    });
+    const result = await scenario(
+      '3 PostgreSQL outage',
+      3,
+      { rate: 4000, seconds: 40 },
+      async () => {
+        await sleep(4000);
+        await database.takeAway();
+        const back = Date.now() + 30_000;
+        try {
+          degraded = await waitFor(
+            '/health to report degraded',
+            async () => {
+              const health = await core.health();
+              return health.status === 'degraded' ? health : null;
+            },
+            20_000,
+            250,
+          );
+          await sleep(Math.max(0, back - Date.now()));
+        } finally {
+          await database.bringBack();
+        }
+      },
+    );
     expect(degraded?.details?.['ingest']).toMatchObject({ state: 'degraded' });
     expect(result.acked).toBeGreaterThan(100_000);
-    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({ lost: 0, duplicates: 0 });
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
     passed += 1;
+  }, 300_000);
+
+  it('4. webhook receiver resets connections and is down for 60 s', async () => {
+    const receiver = await WebhookReceiver.create();
+    const flapper = await connectAsync(mosquitto.url, {
+      clientId: `faults-flapper-${randomBytes(4).toString('hex')}`,
+    });
+    try {
+      const created = await fetch(`${core.url}/api/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          url: receiver.url,
+          eventTypes: ['sensor.offline', 'sensor.online'],
+          storeIds: ['faults'],
+        }),
+      });
+      expect(created.status).toBe(201);
+      const { id: subscription } = (await created.json()) as { id: string };
+      // Webhook traffic: the radio sensor reports `offline` on its status topic every 2 s, and its
+      // next batch brings it back online (sensor.offline + sensor.online each time).
+      const flapping = setInterval(() => {
+        void flapper.publishAsync('aisle/faults/radio-s4/status', 'offline', { qos: 1 });
+      }, 2000);
+      const phases = { resetFrom: 0, downFrom: 0, upFrom: 0 };
+      let result: Tally;
+      try {
+        result = await scenario('4 webhook outage', 4, { rate: RATE, seconds: 80 }, async () => {
+          await sleep(5000);
+          phases.resetFrom = Date.now();
+          receiver.mode = 'reset';
+          await sleep(8000);
+          phases.downFrom = Date.now();
+          await receiver.stop();
+          await sleep(60_000);
+          receiver.mode = 'ok';
+          await receiver.start();
+          phases.upFrom = Date.now();
+        });
+      } finally {
+        clearInterval(flapping);
+      }
+      await sleep(3000); // the last flap's events
+      const messages = await database.query<{ id: string; status: string; created: string }>(
+        `SELECT id, status, (extract(epoch FROM created_at) * 1000)::bigint::text AS created
+           FROM webhook_messages WHERE subscription_id = $1`,
+        [subscription],
+      );
+      const received = new Map<string, number>();
+      for (const r of receiver.received) received.set(r.id, (received.get(r.id) ?? 0) + 1);
+      const known = new Set(messages.map((m) => m.id));
+      const firstSeen = new Map<string, number>();
+      for (const r of receiver.received) if (!firstSeen.has(r.id)) firstSeen.set(r.id, r.at);
+      const inReset = messages.filter(
+        (m) => Number(m.created) >= phases.resetFrom && Number(m.created) < phases.downFrom - 2000,
+      );
+      const afterUp = messages.filter((m) => Number(m.created) >= phases.upFrom + 1000);
+      const slowInReset = inReset.filter(
+        (m) => (firstSeen.get(m.id) ?? Infinity) - Number(m.created) > 3000,
+      );
+      const pending = messages.filter((m) => m.status === 'pending').length;
+      const duplicateIds = [...received.values()].reduce((sum, n) => sum + n - 1, 0);
+      webhookSummary =
+        `webhooks (scenario 4): ${messages.length} messages, ${received.size} delivered, ` +
+        `${pending} pending (retry scheduled after the outage), ` +
+        `${messages.filter((m) => m.status === 'failed').length} failed, ` +
+        `${duplicateIds} repeated deliveries (same webhook-id), ${receiver.resets} connection resets ` +
+        `(${inReset.length - slowInReset.length}/${inReset.length} messages of the reset phase delivered within 3 s)\n`;
+
+      expect(receiver.resets).toBeGreaterThan(0);
+      expect(inReset.length).toBeGreaterThan(0);
+      expect(slowInReset.map((m) => m.id)).toEqual([]); // not parked until the next retry
+      expect([...received.keys()].filter((id) => !known.has(id))).toEqual([]);
+      expect(messages.filter((m) => m.status === 'failed')).toEqual([]);
+      expect(afterUp.length).toBeGreaterThan(0);
+      await waitFor(
+        'the messages created after the receiver came back to be delivered',
+        () =>
+          afterUp.every((m) => received.has(m.id) || receiver.received.some((r) => r.id === m.id)),
+        10_000,
+      );
+      expect(result.acked).toBeGreaterThan(0);
+      expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+        lost: 0,
+        duplicates: 0,
+      });
+      passed += 1;
+    } finally {
+      await flapper.endAsync();
+      await receiver.stop();
+    }
   }, 300_000);
 
   it('5. SIGTERM under load, started again', async () => {
@@ -183,7 +292,10 @@ describeWithServices('durability under faults', () => {
       await core.start();
     });
     expect(result.acked).toBeGreaterThan(0);
-    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({ lost: 0, duplicates: 0 });
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
     passed += 1;
   }, 180_000);
 });

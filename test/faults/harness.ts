@@ -2,7 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -39,7 +40,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
       );
     }
     await sleep(intervalMs);
@@ -196,7 +197,12 @@ export class CoreProcess {
   readonly url: string;
 
   constructor(
-    private readonly options: { main: string; env: NodeJS.ProcessEnv; port: number; logPath: string },
+    private readonly options: {
+      main: string;
+      env: NodeJS.ProcessEnv;
+      port: number;
+      logPath: string;
+    },
   ) {
     this.url = `http://127.0.0.1:${options.port}`;
     this.log = createWriteStream(options.logPath, { flags: 'a' });
@@ -412,4 +418,63 @@ export function formatTable(rows: Tally[]): string {
     `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
     ...lines.map(format),
   ].join('\n');
+}
+
+/**
+ * A webhook receiver on a fixed port that can misbehave: `reset` resets every connection's second
+ * request before answering (a keep-alive socket it "closed"), `stop()` takes it away (connections
+ * refused) until `start()`.
+ */
+export class WebhookReceiver {
+  readonly received: { id: string; at: number }[] = [];
+  mode: 'ok' | 'reset' = 'ok';
+  resets = 0;
+  private server: HttpServer | null = null;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(readonly port: number) {}
+
+  static async create(): Promise<WebhookReceiver> {
+    const receiver = new WebhookReceiver(await freePort());
+    await receiver.start();
+    return receiver;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/hook`;
+  }
+
+  async start(): Promise<void> {
+    const perSocket = new WeakMap<Socket, number>();
+    const server = createHttpServer((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      req.resume();
+      req.on('end', () => {
+        if (this.mode === 'reset' && n >= 2) {
+          this.resets += 1;
+          req.socket.resetAndDestroy();
+          return;
+        }
+        this.received.push({ id: String(req.headers['webhook-id']), at: Date.now() });
+        res.writeHead(200, { connection: 'keep-alive' });
+        res.end('ok');
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
