@@ -347,6 +347,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       policyFor: (storeId) => runtime.storePolicy(storeId),
       sensitiveZoneOf: (position) => sensitiveZones.zoneOf(position),
       registry: metrics.registry,
+      // Open visits outlive a restart (SIGTERM) instead of each ending with it.
+      sessionsFile: join(resolve(config.AISLE_DATA_DIR), `aggregation-sessions${instance}.json`),
     });
     const occupancy = new WifiOccupancyService({
       sightings: pipeline.sightings,
