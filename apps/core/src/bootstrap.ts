@@ -24,6 +24,7 @@ import {
   demoStoreLayout,
   runSimulatorOverMqtt,
   startEmbeddedBroker,
+  type EmbeddedBroker,
 } from '@aisle/hardware';
 import { systemClock, type Clock, type Ports, type PositionUpdate } from '@aisle/sdk';
 import { ApiKeyService } from './auth/api-key.service.js';
@@ -117,9 +118,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   try {
     let mqttUrl: string;
+    let embedded: EmbeddedBroker | undefined;
     if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
     else {
       const broker = await startEmbeddedBroker({ host: config.MQTT_HOST, port: config.MQTT_PORT });
+      embedded = broker;
       cleanups.push(() => broker.close());
       mqttUrl = broker.url;
       logger.info(`embedded MQTT broker listening on ${broker.url}`);
@@ -179,6 +182,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       },
     });
     cleanups.push(() => mqtt.close());
+    // The embedded broker acknowledges a publish only once the hub has stored it (in-process).
+    embedded?.beforeAcknowledge((_clientId, topic, payload) =>
+      mqtt.handleBeforeBroker(topic, payload),
+    );
     drainIntake = async () => {
       const drained = mqtt.drain();
       writer.flush().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { connectAsync, type MqttClient, type Packet } from 'mqtt';
 import { startTestBroker, uniqueName, type TestBroker } from '../testing/test-broker.js';
+import { startEmbeddedBroker } from './embedded-broker.js';
 import { MqttClientPort } from './mqtt-client.port.js';
 
 /** Polls until `check` holds (or fails after 5 s). */
@@ -142,5 +143,38 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
 
     expect(seen).toEqual(['before']);
     expect(pubacks).toHaveLength(1);
+  });
+
+  it('embedded broker: the publisher gets its PUBACK only once the message is stored, and the hub handles it once', async () => {
+    const embedded = await startEmbeddedBroker({ port: 0 });
+    const barrier = deferred();
+    const sut = await MqttClientPort.connect(embedded.url, {
+      clientId: `${prefix}-embedded-hub`,
+      persistentSession: true,
+      ackAfter: () => barrier.promise,
+    });
+    const sensor = await connectAsync(embedded.url, { clientId: `${prefix}-sensor` });
+    try {
+      embedded.beforeAcknowledge((_id, topic, payload) => sut.handleBeforeBroker(topic, payload));
+      const seen: string[] = [];
+      await sut.subscribe(`${prefix}/obs`, (_topic, payload) => seen.push(payload.toString()));
+      let acknowledged = false;
+      const published = sensor
+        .publishAsync(`${prefix}/obs`, 'x', { qos: 1 })
+        .then(() => (acknowledged = true));
+
+      await eventually('handled in-process', () => seen.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(acknowledged).toBe(false); // not stored yet: aedes holds its PUBACK
+      barrier.resolve();
+      await published;
+      await eventually('the hub acknowledged its copy', () => sut.acknowledgements.sent === 1);
+
+      expect(seen).toEqual(['x']); // the copy aedes delivered was not handled again
+    } finally {
+      await sensor.endAsync();
+      await sut.close();
+      await embedded.close();
+    }
   });
 });

@@ -285,8 +285,16 @@ export class MqttClientPort implements MqttPort {
       }
       return;
     }
+    const handled = this.takePreHandled(topic, payload);
     if (packet.qos === 0 || packet.messageId === undefined) {
-      void this.handleOrHold(topic, payload);
+      if (!handled) void this.handleOrHold(topic, payload);
+      return;
+    }
+    if (handled) {
+      // Stored before the broker acknowledged it to its publisher: just acknowledge this copy.
+      this.unacknowledged += 1;
+      const ordered = this.lastStored;
+      this.acks.set(packet.messageId, { key: messageKey(topic, payload), stored: ordered });
       return;
     }
     const id = packet.messageId;
@@ -437,6 +445,39 @@ export class MqttClientPort implements MqttPort {
 
   private forget(filter: string, leaving: Promise<void>): void {
     if (this.leaving.get(filter) === leaving) this.leaving.delete(filter);
+  }
+
+  /**
+   * Handles a message in-process before the (embedded) broker delivers it, and resolves once its
+   * rows are stored; the copy the broker then delivers to this connection is acknowledged without
+   * being handled again. For aedes's `authorizePublish` (see `EmbeddedBroker.beforeAcknowledge`).
+   */
+  handleBeforeBroker(topic: string, payload: Buffer): Promise<void> {
+    if (this.draining || !this.routes.size) return Promise.resolve();
+    if (![...this.routes.values()].some((route) => topicMatches(route.filter, topic))) {
+      return Promise.resolve();
+    }
+    const key = messageKey(topic, payload);
+    this.preHandled.set(key, (this.preHandled.get(key) ?? 0) + 1);
+    if (this.preHandled.size > MAX_REMEMBERED_ACKS) {
+      const oldest = this.preHandled.keys().next().value;
+      if (oldest !== undefined) this.preHandled.delete(oldest);
+    }
+    return this.handleOrHold(topic, payload);
+  }
+
+  /** Messages handled in-process before the broker delivers them (by content key). */
+  private readonly preHandled = new Map<string, number>();
+
+  /** True (and forgotten) when this message was already handled by {@link handleBeforeBroker}. */
+  private takePreHandled(topic: string, payload: Buffer): boolean {
+    if (this.preHandled.size === 0) return false;
+    const key = messageKey(topic, payload);
+    const count = this.preHandled.get(key);
+    if (count === undefined) return false;
+    if (count <= 1) this.preHandled.delete(key);
+    else this.preHandled.set(key, count - 1);
+    return true;
   }
 
   private dispatch(topic: string, payload: Buffer): void {
