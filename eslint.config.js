@@ -1,6 +1,35 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Stage folders of apps/core/src, in data-flow order. */
+const STAGES = [
+  'ingest',
+  'localisation',
+  'aggregation',
+  'occupancy',
+  'webhooks',
+  'policy',
+  'retention',
+];
+/** What each folder may import of the stages (besides stores/, contracts/ and events/). */
+const STAGE_IMPORTS = {
+  stores: [],
+  contracts: [],
+  events: [],
+  ingest: [],
+  localisation: ['ingest'],
+  aggregation: ['localisation'],
+  occupancy: [],
+  webhooks: [],
+  policy: [],
+  retention: ['ingest'],
+};
+
+const NO_DATA_SOURCE = {
+  name: 'typeorm',
+  message: "Inject the stage's service; SQL lives in libs/persistence.",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -104,6 +133,35 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Controllers inject their stage's service, never the database.
+    files: ['apps/core/src/**/*.controller.ts'],
+    ignores: ['apps/core/src/health/health.controller.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_DATA_SOURCE] }] },
+  },
+  // The hub's stages (apps/core/src/<stage>/): data flows one way, ingest → localisation →
+  // aggregation → events → policy/webhooks. A stage sees the store directory (stores/), the
+  // hand-off contracts (contracts/), the bus (events/) and the stage before it, nothing later.
+  // (Flat config: the last matching entry sets the rule, so controllers get both restrictions.)
+  ...Object.entries(STAGE_IMPORTS).flatMap(([stage, allowed]) => {
+    const patterns = [
+      {
+        regex: `^(\\.\\./)+(${STAGES.filter((s) => s !== stage && !allowed.includes(s)).join('|')})/`,
+        message: `The ${stage} stage may import only ${['stores', 'contracts', 'events', ...allowed].join(', ')} of the other stage folders (one-way data flow).`,
+      },
+    ];
+    return [
+      {
+        files: [`apps/core/src/${stage}/**/*.ts`],
+        ignores: ['**/*.spec.ts'],
+        rules: { 'no-restricted-imports': ['error', { patterns }] },
+      },
+      {
+        files: [`apps/core/src/${stage}/**/*.controller.ts`],
+        rules: { 'no-restricted-imports': ['error', { patterns, paths: [NO_DATA_SOURCE] }] },
+      },
+    ];
+  }),
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {

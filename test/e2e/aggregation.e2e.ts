@@ -4,6 +4,14 @@ import { FakeClock } from '@aisle/sdk/testing';
 import { StoreEntity } from '@aisle/persistence';
 import { trackingPolicy } from '../support/policies.js';
 import { metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import {
+  AggregationService,
+  IngestPipeline,
+  POSITIONS,
+  type HandOff,
+  StoreDirectory,
+} from '@aisle/core';
 
 const STORE = 'agg-e2e';
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -88,8 +96,8 @@ describe('aggregation through the hub: positions and camera counts → events, r
       .post('/api/keys', { name: 'manager', role: 'store-manager', storeIds: [STORE] })
       .expect(201);
     managerKey = created.body.key as string;
-    await sut.hub.parts.runtime.reload();
-    await sut.hub.parts.aggregation.reload();
+    await sut.hub.get(StoreDirectory).reload();
+    await sut.hub.get(AggregationService).reload();
 
     // Six shoppers (one of them sent twice, and out of order) and two passers-by.
     const positions = [
@@ -98,7 +106,9 @@ describe('aggregation through the hub: positions and camera counts → events, r
       ...passerBy('p2', T0 + 20_000),
     ];
     const duplicate = shopper('s1', T0).reverse();
-    for (const p of [...positions, ...duplicate]) sut.hub.parts.positions.next(p);
+    for (const p of [...positions, ...duplicate]) {
+      sut.hub.get<HandOff<PositionUpdate>>(POSITIONS).publish(p);
+    }
     // The entrance counter: 7 people in (one without a detectable phone), 7 out; one report twice.
     const camera = (intervalStart: number, entries: number, exits: number): CameraObservation => ({
       storeId: STORE,
@@ -116,12 +126,12 @@ describe('aggregation through the hub: positions and camera counts → events, r
       camera(T0 + 10_000, 3, 0),
       camera(T0 + 170_000, 0, 7),
     ]) {
-      sut.hub.parts.pipeline.ingest(o);
+      sut.hub.get(IngestPipeline).ingest(o);
     }
     clock.advance(2 * 60_000); // everyone inside (the watermark lags a minute)
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
     clock.advance(8 * 60_000); // all visits closed
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
   }, 90_000);
 
   afterAll(async () => {
@@ -153,17 +163,18 @@ describe('aggregation through the hub: positions and camera counts → events, r
 
   it('writes each visit.ended to the webhook outbox once, in the transaction of its visit fact', async () => {
     const ended = sut.events.filter((e) => e.type === 'visit.ended');
-    const rows = await sut.hub.parts.dataSource.query<{ event_id: string; n: number }[]>(
+    const rows = await sut.hub.get(DataSource).query<{ event_id: string; n: number }[]>(
       `SELECT event_id, count(*)::int AS n FROM webhook_messages
        WHERE event_type = 'visit.ended' GROUP BY event_id`,
     );
     expect(new Map(rows.map((r) => [r.event_id, r.n]))).toEqual(
       new Map(ended.map((e) => [e.id, 1])),
     );
-    const facts = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM agg_visits WHERE store_id = $1`,
-      [STORE],
-    );
+    const facts = await sut.hub
+      .get(DataSource)
+      .query<{ n: number }[]>(`SELECT count(*)::int AS n FROM agg_visits WHERE store_id = $1`, [
+        STORE,
+      ]);
     expect(facts[0]?.n).toBe(ended.length);
   });
 
@@ -243,7 +254,7 @@ describe('aggregation through the hub: positions and camera counts → events, r
 
   it('publishes aggregate.hourly after the hour closed, suppressed at k', async () => {
     clock.advance(60 * 60_000);
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
     const hourly = sut.events.find((e) => e.type === 'aggregate.hourly' && e.storeId === STORE);
     expect(hourly?.data).toMatchObject({
       hourStart: T0,
@@ -279,24 +290,27 @@ describe('aggregation through the hub: positions and camera counts → events, r
       .expect(201);
     // Written behind the hub's back (no event): its first positions must wait for the reload
     // they trigger, not be dropped.
-    await sut.hub.parts.dataSource.getRepository(StoreEntity).save({
-      id: 'agg-new-db',
-      name: 'New store (no event)',
-      timezone: 'UTC',
-      width: 10,
-      height: 10,
-      policy: trackingPolicy('in-visit', {
-        analytics: { visitGapSeconds: 60, minVisitSeconds: 30 },
-      }) as Record<string, unknown>,
-    });
+    await sut.hub
+      .get(DataSource)
+      .getRepository(StoreEntity)
+      .save({
+        id: 'agg-new-db',
+        name: 'New store (no event)',
+        timezone: 'UTC',
+        width: 10,
+        height: 10,
+        policy: trackingPolicy('in-visit', {
+          analytics: { visitGapSeconds: 60, minVisitSeconds: 30 },
+        }) as Record<string, unknown>,
+      });
     const walks = ['agg-new-api', 'agg-new-db'].flatMap((storeId) =>
       ['n1', 'n2'].flatMap((s) => shopper(s, start).map((p) => ({ ...p, storeId }))),
     );
-    for (const p of walks) sut.hub.parts.positions.next(p);
+    for (const p of walks) sut.hub.get<HandOff<PositionUpdate>>(POSITIONS).publish(p);
     clock.advance(2 * 60_000);
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
     clock.advance(8 * 60_000);
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
 
     expect(await inputs('unknown-store')).toBe(unknownBefore);
     expect(await inputs('accepted')).toBe(acceptedBefore + walks.length);
@@ -316,8 +330,8 @@ describe('aggregation through the hub: positions and camera counts → events, r
       });
     const before = await unknown();
     const ghost = shopper('g1', clock.now()).map((p) => ({ ...p, storeId: 'agg-ghost' }));
-    for (const p of ghost) sut.hub.parts.positions.next(p);
-    await sut.hub.parts.aggregation.reload();
+    for (const p of ghost) sut.hub.get<HandOff<PositionUpdate>>(POSITIONS).publish(p);
+    await sut.hub.get(AggregationService).reload();
     expect(await unknown()).toBe(before + ghost.length);
   });
 });

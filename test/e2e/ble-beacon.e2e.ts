@@ -5,6 +5,8 @@ import { PrivateBluez } from '../../hardware/src/ble/testing/private-bluez.js';
 import { trackingPolicy } from '../support/policies.js';
 import { expectNoRawMac } from '../support/raw-mac.js';
 import { eventually, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import { observe, SIGHTINGS, type HandOff, IngestRuntime } from '@aisle/core';
 
 /** The iBeacon of the shared samples, as BlueZ reports its manufacturer data (no company id). */
 const IBEACON = '0215426c7565436861726d426561636f6e730efe1355c5';
@@ -45,7 +47,9 @@ describe('BLE beacon driver (BlueZ on D-Bus, ESPresense, Theengs)', () => {
     bluez = await PrivateBluez.start();
     process.env['DBUS_SYSTEM_BUS_ADDRESS'] = bluez.address;
     sut = await startTestHub();
-    subscription = sut.hub.parts.pipeline.sightings.subscribe((s) => sightings.push(s));
+    subscription = observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s) =>
+      sightings.push(s),
+    );
     await sut
       .post('/api/stores', {
         id: storeId,
@@ -155,7 +159,7 @@ describe('BLE beacon driver (BlueZ on D-Bus, ESPresense, Theengs)', () => {
     await sut.post(`/api/stores/${storeId}/fixed-devices`, { beaconId: 42 }).expect(400);
     await eventually(
       'the store modules to reload',
-      () => sut.hub.parts.runtime.modulesFor(storeId).length > 0,
+      () => sut.hub.get(IngestRuntime).modulesFor(storeId).length > 0,
     );
     const before = sightings.length;
     await bluez.addDevice({
@@ -171,7 +175,7 @@ describe('BLE beacon driver (BlueZ on D-Bus, ESPresense, Theengs)', () => {
   });
 
   it('lets no BLE address out: database, logs, events, API', async () => {
-    const ds = sut.hub.parts.dataSource;
+    const ds = sut.hub.get(DataSource);
     const tables = await ds.query<{ table_name: string }[]>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
     );

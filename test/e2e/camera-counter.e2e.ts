@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import request from 'supertest';
 import type { Subscription } from 'rxjs';
-import { REPO_ROOT } from '@aisle/core';
-import type { CameraSighting } from '@aisle/sdk';
+import { REPO_ROOT, observe, SIGHTINGS, type HandOff } from '@aisle/core';
+import type { CameraSighting, Sighting } from '@aisle/sdk';
 import { trackingPolicy } from '../support/policies.js';
 import { LiveSumDevice } from '../support/live-sum-device.js';
 import { TEST_MACS, expectNoRawMac } from '../support/raw-mac.js';
 import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import { SightingWriter } from '@aisle/persistence';
 
 const SAMPLE = JSON.parse(
   readFileSync(
@@ -43,7 +45,7 @@ describe('camera people counters through the hub', () => {
     device = new LiveSumDevice();
     const pollUrl = await device.listen();
     sut = await startTestHub({ pluginDirs: [join(REPO_ROOT, 'plugins')] });
-    subscription = sut.hub.parts.pipeline.sightings.subscribe((s) => {
+    subscription = observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s) => {
       if (s.storeId === storeId && s.kind === 'camera') sightings.push(s);
     });
     await sut
@@ -238,11 +240,13 @@ describe('camera people counters through the hub', () => {
   });
 
   it('stores the sightings, counts the rejections, and leaks no serial or track id', async () => {
-    await sut.hub.parts.writer.flush();
-    const rows = await sut.hub.parts.dataSource.query<{ sensor_id: string; n: number }[]>(
-      'SELECT sensor_id, count(*)::int AS n FROM sightings WHERE store_id = $1 GROUP BY sensor_id ORDER BY sensor_id',
-      [storeId],
-    );
+    await sut.hub.get(SightingWriter).flush();
+    const rows = await sut.hub
+      .get(DataSource)
+      .query<{ sensor_id: string; n: number }[]>(
+        'SELECT sensor_id, count(*)::int AS n FROM sightings WHERE store_id = $1 GROUP BY sensor_id ORDER BY sensor_id',
+        [storeId],
+      );
     expect(rows.map((r) => r.sensor_id)).toEqual(['cam-frigate', 'cam-poll', 'cam-push']);
     const metrics = await sut.metrics();
     for (const reason of [
@@ -260,9 +264,7 @@ describe('camera people counters through the hub', () => {
       metricValue(metrics, 'aisle_observations_total', { store: storeId, kind: 'camera' }),
     ).toBe(sightings.length);
     const stored = JSON.stringify(
-      await sut.hub.parts.dataSource.query('SELECT * FROM sightings WHERE store_id = $1', [
-        storeId,
-      ]),
+      await sut.hub.get(DataSource).query('SELECT * FROM sightings WHERE store_id = $1', [storeId]),
     );
     for (const [what, text] of [
       ['sightings table', stored],

@@ -3,6 +3,8 @@ import type { AisleEvent } from '@aisle/sdk';
 import { TEST_NOTICE } from '../support/policies.js';
 import { eventually, startTestHub, type TestHub } from '../support/test-hub.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { DataSource } from 'typeorm';
+import { AggregationService, EventBus, MemberPresenceService, StoreDirectory } from '@aisle/core';
 
 /**
  * The coupon module end to end: offers only for members with marketing consent, reported by the
@@ -55,8 +57,8 @@ describe('coupons for loyalty members', () => {
     subscriberHooks = await startWebhookReceiver();
     sut = await startTestHub({ clock, env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
     // The test drives the dwell evaluation itself (tick), so jumping days ahead queues nothing.
-    await sut.hub.parts.presence.stop();
-    await sut.hub.parts.aggregation.stop(); // nor does it queue days of rollup flushes
+    await sut.hub.get(MemberPresenceService).stop();
+    await sut.hub.get(AggregationService).stop(); // nor does it queue days of rollup flushes
     await sut
       .post('/api/stores', {
         id: STORE,
@@ -193,10 +195,10 @@ describe('coupons for loyalty members', () => {
     });
     await presence(marketingMember, { type: 'zone-entered', zoneId: 'coffee' });
     clock.advance(30_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     expect(issued(marketingMember)).toEqual([]);
     clock.advance(31_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     const [coupon] = issued(marketingMember);
     expect(coupon?.data).toMatchObject({
       ruleId: 'coffee-dwell',
@@ -215,10 +217,12 @@ describe('coupons for loyalty members', () => {
     ]);
 
     // The webhook row was written once, with the offer; only the loyalty provider gets it.
-    const rows = await sut.hub.parts.dataSource.query<{ subscription_id: string }[]>(
-      `SELECT subscription_id FROM webhook_messages WHERE event_id = $1`,
-      [coupon?.id],
-    );
+    const rows = await sut.hub
+      .get(DataSource)
+      .query<{ subscription_id: string }[]>(
+        `SELECT subscription_id FROM webhook_messages WHERE event_id = $1`,
+        [coupon?.id],
+      );
     expect(rows).toEqual([{ subscription_id: loyaltySubscription }]);
     const delivered = await eventually('coupon.issued at the loyalty provider', () =>
       loyaltyHooks.received.find((r) => r.body.includes(coupon?.data.couponId ?? '?')),
@@ -233,11 +237,11 @@ describe('coupons for loyalty members', () => {
 
   it('decides a rule once per visit: staying longer or coming back to the zone issues nothing more', async () => {
     clock.advance(120_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     await presence(marketingMember, { type: 'zone-exited' });
     await presence(marketingMember, { type: 'zone-entered', zoneId: 'coffee' });
     clock.advance(120_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     expect(issued(marketingMember)).toHaveLength(1);
     await presence(marketingMember, { type: 'store-left' });
   });
@@ -246,7 +250,7 @@ describe('coupons for loyalty members', () => {
     await presence(plainMember, { type: 'store-entered' });
     await presence(plainMember, { type: 'zone-entered', zoneId: 'coffee' });
     clock.advance(90_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     expect(issued(plainMember)).toEqual([]);
     expect(await auditOf(plainMember)).toEqual([
       expect.objectContaining({
@@ -259,13 +263,13 @@ describe('coupons for loyalty members', () => {
 
   it('anonymous sightings and zone events never trigger an offer', async () => {
     const before = sut.events.filter((e) => e.type === 'coupon.issued').length;
-    sut.hub.parts.events.publish('zone.entered', STORE, {
+    sut.hub.get(EventBus).publish('zone.entered', STORE, {
       subject: 'a'.repeat(32),
       visitId: 'v-anon',
       zoneId: 'coffee',
       enteredAt: clock.now() - 600_000,
     });
-    sut.hub.parts.events.publish('zone.exited', STORE, {
+    sut.hub.get(EventBus).publish('zone.exited', STORE, {
       subject: 'a'.repeat(32),
       visitId: 'v-anon',
       zoneId: 'coffee',
@@ -274,7 +278,7 @@ describe('coupons for loyalty members', () => {
       dwellSeconds: 600,
     });
     clock.advance(10_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     expect(sut.events.filter((e) => e.type === 'coupon.issued')).toHaveLength(before);
   });
 
@@ -284,7 +288,7 @@ describe('coupons for loyalty members', () => {
     const res = await presence(marketingMember, { type: 'zone-entered', zoneId: 'pharmacy' });
     expect(res.body.decisions).toEqual([]);
     clock.advance(600_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     const audits = await sut.get('/api/audit').expect(200);
     expect(JSON.stringify(audits.body)).not.toMatch(/pharmacy/);
   });
@@ -292,7 +296,7 @@ describe('coupons for loyalty members', () => {
   it('caps at one a day, and keeps quiet after a dismissal', async () => {
     await presence(marketingMember, { type: 'zone-entered', zoneId: 'coffee' });
     clock.advance(61_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     expect(issued(marketingMember)).toHaveLength(2); // a new day, a new visit
     const second = issued(marketingMember)[1]!;
     await sut
@@ -304,7 +308,7 @@ describe('coupons for loyalty members', () => {
     await presence(marketingMember, { type: 'store-entered' });
     await presence(marketingMember, { type: 'zone-entered', zoneId: 'coffee' });
     clock.advance(61_000);
-    await sut.hub.parts.presence.tick();
+    await sut.hub.get(MemberPresenceService).tick();
     expect(issued(marketingMember)).toHaveLength(2);
     const denials = (await auditOf(marketingMember)).filter((a) => a.action === 'coupon.denied');
     expect(denials.map((d) => d.detail.reason)).toEqual([expect.stringMatching(/quiet period/)]);
@@ -348,7 +352,7 @@ describe('coupons for loyalty members', () => {
         ]),
       })
       .expect(200);
-    await sut.hub.parts.runtime.reload();
+    await sut.hub.get(StoreDirectory).reload();
     const linked = (
       await sut
         .post(
@@ -393,10 +397,11 @@ describe('coupons for loyalty members', () => {
     expect(exported.body.coupons).toHaveLength(2);
     expect(exported.body.visits).toEqual([]); // no analytics-linking consent: visits not kept
     await sut.delete(`/api/members/${marketingMember}`, loyalty).expect(204);
-    const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      'SELECT count(*)::int AS n FROM coupon_issues WHERE member_id = $1',
-      [marketingMember],
-    );
+    const rows = await sut.hub
+      .get(DataSource)
+      .query<{ n: number }[]>('SELECT count(*)::int AS n FROM coupon_issues WHERE member_id = $1', [
+        marketingMember,
+      ]);
     expect(rows[0]?.n).toBe(0);
   });
 });

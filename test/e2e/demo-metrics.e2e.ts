@@ -1,6 +1,8 @@
 import { QUERY_METRICS } from '@aisle/aggregation';
 import { FakeClock } from '@aisle/sdk/testing';
 import { startTestHub, type TestHub } from '../support/test-hub.js';
+import { AggregationService, observe, SIGHTINGS, type HandOff, StoreDirectory } from '@aisle/core';
+import { type Sighting } from '@aisle/sdk';
 
 /** A weekday late morning (Berlin), the demo store busy. */
 const T0 = Date.UTC(2026, 2, 10, 10, 0, 0);
@@ -35,13 +37,13 @@ describe('the demo store through the API: every metric after a few (fake-clock) 
         },
       })
       .expect(200);
-    await sut.hub.parts.runtime.reload();
-    await sut.hub.parts.aggregation.reload();
+    await sut.hub.get(StoreDirectory).reload();
+    await sut.hub.get(AggregationService).reload();
 
     // The simulator runs on the hub's clock: one simulated second per step, each step's MQTT
     // batches through the broker, driver, gate and localisation before the next.
     let latest = 0;
-    const seen = sut.hub.parts.pipeline.sightings.subscribe((s) => {
+    const seen = observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s) => {
       if (s.at > latest) latest = s.at;
     });
     try {
@@ -55,7 +57,7 @@ describe('the demo store through the API: every metric after a few (fake-clock) 
     } finally {
       seen.unsubscribe();
     }
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
 
     const q = `from=${new Date(T0 - 3_600_000).toISOString()}&to=${new Date(clock.now() + 3_600_000).toISOString()}&bucket=1h`;
     for (const metric of QUERY_METRICS) {

@@ -8,6 +8,7 @@ import {
   startTestHub,
   type TestHub,
 } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
 
 describe('hub with the demo store and broken plugins', () => {
   let sut: TestHub;
@@ -133,9 +134,9 @@ describe('hub with the demo store and broken plugins', () => {
 
   it('writes demo sightings to the database in batches', async () => {
     await eventually('sightings in the database', async () => {
-      const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-        "SELECT count(*)::int AS n FROM sightings WHERE store_id = 'demo'",
-      );
+      const rows = await sut.hub
+        .get(DataSource)
+        .query<{ n: number }[]>("SELECT count(*)::int AS n FROM sightings WHERE store_id = 'demo'");
       return (rows[0]?.n ?? 0) > 0;
     });
   });

@@ -1,4 +1,6 @@
 import { startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import { MembersService } from '@aisle/core';
 
 /** The loyalty provider's member API: consent with timestamps, immediate withdrawal, export, erasure. */
 describe('members and consent', () => {
@@ -36,19 +38,19 @@ describe('members and consent', () => {
       consents: ['marketing'],
     });
     expect(Date.parse(created.body.history[0].grantedAt as string)).toBeGreaterThan(0);
-    expect(sut.hub.parts.members.hasConsent(id, 'marketing')).toBe(true);
+    expect(sut.hub.get(MembersService).hasConsent(id, 'marketing')).toBe(true);
 
     const withdrawn = await sut
       .delete(`/api/members/${id}/consents/marketing`, loyalty)
       .expect(200);
     expect(withdrawn.body.consents).toEqual([]);
     expect(withdrawn.body.history[0].withdrawnAt).toEqual(expect.any(String));
-    expect(sut.hub.parts.members.hasConsent(id, 'marketing')).toBe(false);
+    expect(sut.hub.get(MembersService).hasConsent(id, 'marketing')).toBe(false);
 
     await sut
       .post(`/api/members/${id}/consents`, { scope: 'analytics-linking' }, loyalty)
       .expect(201);
-    expect(sut.hub.parts.members.hasConsent(id, 'analytics-linking')).toBe(true);
+    expect(sut.hub.get(MembersService).hasConsent(id, 'analytics-linking')).toBe(true);
   });
 
   it('names the bad field and refuses duplicates', async () => {
@@ -72,11 +74,13 @@ describe('members and consent', () => {
     expect(exported.body.member).toMatchObject({ id, appIdentity: 'app-user-2' });
     await sut.delete(`/api/members/${id}`, loyalty).expect(204);
     await sut.get(`/api/members/${id}`, loyalty).expect(404);
-    expect(sut.hub.parts.members.hasConsent(id, 'marketing')).toBe(false);
-    const left = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      'SELECT count(*)::int AS n FROM member_consents WHERE member_id = $1',
-      [id],
-    );
+    expect(sut.hub.get(MembersService).hasConsent(id, 'marketing')).toBe(false);
+    const left = await sut.hub
+      .get(DataSource)
+      .query<{ n: number }[]>(
+        'SELECT count(*)::int AS n FROM member_consents WHERE member_id = $1',
+        [id],
+      );
     expect(left[0]?.n).toBe(0);
   });
 

@@ -3,6 +3,8 @@ import request from 'supertest';
 import { trackingPolicy } from '../support/policies.js';
 import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
 import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import { IngestRuntime } from '@aisle/core';
 
 /**
  * The opt-out path end to end: a MAC is submitted (any notation, no account) → the data held for it
@@ -100,16 +102,16 @@ describe('public opt-out', () => {
   });
 
   it('keeps only a keyed digest: no notation of the address is in the database', async () => {
-    const list = await sut.hub.parts.dataSource.query<object[]>('SELECT * FROM opt_outs');
+    const list = await sut.hub.get(DataSource).query<object[]>('SELECT * FROM opt_outs');
     expect(list).toHaveLength(1);
     expectNoRawMac(JSON.stringify(list), 'opt_outs');
-    const secrets = await sut.hub.parts.dataSource.query<{ name: string }[]>(
-      'SELECT name FROM hub_secrets',
-    );
+    const secrets = await sut.hub
+      .get(DataSource)
+      .query<{ name: string }[]>('SELECT name FROM hub_secrets');
     expect(secrets.map((s) => s.name)).toEqual(['opt-out-key']);
-    const audit = await sut.hub.parts.dataSource.query<object[]>(
-      "SELECT * FROM audit_log WHERE action = 'optout.recorded'",
-    );
+    const audit = await sut.hub
+      .get(DataSource)
+      .query<object[]>("SELECT * FROM audit_log WHERE action = 'optout.recorded'");
     expect(audit).toEqual([
       expect.objectContaining({ actor: 'public', detail: { added: true, deleted: 3 } }),
     ]);
@@ -154,7 +156,7 @@ describe('public opt-out', () => {
     expectNoRawMac(list.text, 'fixed-devices list');
     await eventually(
       'the store modules to reload',
-      () => sut.hub.parts.runtime.modulesFor(storeId).length > 0,
+      () => sut.hub.get(IngestRuntime).modulesFor(storeId).length > 0,
     );
     const before = await rows();
     await publish(printer, 3);

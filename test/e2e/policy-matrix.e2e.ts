@@ -1,6 +1,9 @@
 import type { Observation, Sighting } from '@aisle/sdk';
 import { trackingPolicy } from '../support/policies.js';
 import { startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import { IngestPipeline, observe, SIGHTINGS, type HandOff, StoreDirectory } from '@aisle/core';
+import { SightingWriter } from '@aisle/persistence';
 
 /**
  * The tracking modes × sensor kinds matrix, through a whole hub: what passes the gate, what is
@@ -34,8 +37,8 @@ describe('tracking modes × sensor kinds', () => {
   };
 
   const rows = async (storeId: string, kind: string) => {
-    await sut.hub.parts.writer.flush();
-    const result = await sut.hub.parts.dataSource.query<{ n: number; subjects: number }[]>(
+    await sut.hub.get(SightingWriter).flush();
+    const result = await sut.hub.get(DataSource).query<{ n: number; subjects: number }[]>(
       `SELECT count(*)::int AS n, count(subject)::int AS subjects FROM sightings
        WHERE store_id = $1 AND kind = $2`,
       [storeId, kind],
@@ -45,7 +48,7 @@ describe('tracking modes × sensor kinds', () => {
 
   beforeAll(async () => {
     sut = await startTestHub();
-    sut.hub.parts.pipeline.sightings.subscribe((s) => seen.push(s));
+    observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s) => seen.push(s));
     for (const mode of MODES) {
       await sut
         .post('/api/stores', {
@@ -68,12 +71,12 @@ describe('tracking modes × sensor kinds', () => {
         policy: trackingPolicy('in-visit', { allowedKinds: ['camera'] }),
       })
       .expect(201);
-    await sut.hub.parts.runtime.reload();
+    await sut.hub.get(StoreDirectory).reload();
     let i = 0;
     for (const storeId of [...MODES.map((m) => `m-${m}`), 'm-camera-only']) {
       for (const kind of KINDS) {
         for (let n = 0; n < 3; n += 1) {
-          sut.hub.parts.pipeline.ingest(observation(storeId, kind, (i += 1)));
+          sut.hub.get(IngestPipeline).ingest(observation(storeId, kind, (i += 1)));
         }
       }
     }

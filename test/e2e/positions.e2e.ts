@@ -1,9 +1,20 @@
 import { expectedRssi } from '@aisle/localisation';
-import type { Observation } from '@aisle/sdk';
+import type { Observation, PositionUpdate } from '@aisle/sdk';
 import { FakeClock } from '@aisle/sdk/testing';
 import { trackingPolicy } from '../support/policies.js';
 import { expectNoRawMac } from '../support/raw-mac.js';
 import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import {
+  AggregationService,
+  IngestPipeline,
+  POSITIONS,
+  type HandOff,
+  StoreDirectory,
+  SensitiveZoneScrubber,
+  LocalisationService,
+} from '@aisle/core';
+import { SightingWriter } from '@aisle/persistence';
 
 const STORE = 'pos-e2e';
 const COUNTING = 'pos-count-only';
@@ -128,9 +139,9 @@ describe('positions through the hub: sightings → localisation → API, aggrega
       .post('/api/keys', { name: 'sub', role: 'subscriber', storeIds: [STORE] })
       .expect(201);
     subscriberKey = subscriber.body.key as string;
-    await sut.hub.parts.runtime.reload();
-    await sut.hub.parts.localisation.reload();
-    await sut.hub.parts.aggregation.reload();
+    await sut.hub.get(StoreDirectory).reload();
+    await sut.hub.get(LocalisationService).reload();
+    await sut.hub.get(AggregationService).reload();
 
     // 20 s: a shopper in the aisle, a patient at the pharmacy counter, the reference beacons.
     for (let s = 0; s < 20; s += 1) {
@@ -141,7 +152,7 @@ describe('positions through the hub: sightings → localisation → API, aggrega
           ...probes(storeId, PATIENT, 16, 6, at),
           ...beaconReadings(storeId, at),
         ]) {
-          sut.hub.parts.pipeline.ingest(o);
+          sut.hub.get(IngestPipeline).ingest(o);
         }
       }
       clock.advance(1_000);
@@ -177,11 +188,13 @@ describe('positions through the hub: sightings → localisation → API, aggrega
     expect(Math.hypot(shopper!.x - 5, shopper!.y - 6)).toBeLessThan(2);
     expect(shopper!.uncertainty).toBeGreaterThan(0);
     expect(shopper!.uncertainty).toBeLessThan(5);
-    await sut.hub.parts.writer.flush();
-    const stored = await sut.hub.parts.dataSource.query<{ subject: string }[]>(
-      "SELECT DISTINCT subject FROM sightings WHERE store_id = $1 AND kind = 'wifi'",
-      [STORE],
-    );
+    await sut.hub.get(SightingWriter).flush();
+    const stored = await sut.hub
+      .get(DataSource)
+      .query<{ subject: string }[]>(
+        "SELECT DISTINCT subject FROM sightings WHERE store_id = $1 AND kind = 'wifi'",
+        [STORE],
+      );
     expect(stored.map((r) => r.subject)).toContain(shopper!.subject);
 
     const forManager = await sut.get(`/api/stores/${STORE}/positions`, managerKey).expect(200);
@@ -200,12 +213,14 @@ describe('positions through the hub: sightings → localisation → API, aggrega
 
   it('deletes the stored sightings of the subject in the sensitive zone, and keeps the others', async () => {
     clock.advance(2_000); // the scrubber's interval
-    await sut.hub.parts.sensitiveZones.flush();
-    await sut.hub.parts.writer.flush();
-    const rows = await sut.hub.parts.dataSource.query<{ subject: string; n: number }[]>(
-      "SELECT subject, count(*)::int AS n FROM sightings WHERE store_id = $1 AND kind = 'wifi' GROUP BY subject",
-      [STORE],
-    );
+    await sut.hub.get(SensitiveZoneScrubber).flush();
+    await sut.hub.get(SightingWriter).flush();
+    const rows = await sut.hub
+      .get(DataSource)
+      .query<{ subject: string; n: number }[]>(
+        "SELECT subject, count(*)::int AS n FROM sightings WHERE store_id = $1 AND kind = 'wifi' GROUP BY subject",
+        [STORE],
+      );
     // The shopper's 100 probes remain; of the patient's, at most the first few seconds before the
     // first fix in the pharmacy (the look-back covers the localisation window).
     expect(rows).toEqual([{ subject: expect.any(String), n: 100 }]);
@@ -215,9 +230,9 @@ describe('positions through the hub: sightings → localisation → API, aggrega
   });
 
   it('never stores reference-beacon sightings', async () => {
-    const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      "SELECT count(*)::int AS n FROM sightings WHERE kind = 'ble'",
-    );
+    const rows = await sut.hub
+      .get(DataSource)
+      .query<{ n: number }[]>("SELECT count(*)::int AS n FROM sightings WHERE kind = 'ble'");
     expect(rows[0]?.n).toBe(0);
   });
 
@@ -226,7 +241,7 @@ describe('positions through the hub: sightings → localisation → API, aggrega
     // never publishes them) are dropped by aggregation too.
     const now = clock.now();
     for (let i = 0; i < 15; i += 1) {
-      sut.hub.parts.positions.next({
+      sut.hub.get<HandOff<PositionUpdate>>(POSITIONS).publish({
         storeId: STORE,
         subject: 'direct',
         period: now - (now % 86_400_000),
@@ -241,7 +256,7 @@ describe('positions through the hub: sightings → localisation → API, aggrega
       });
     }
     clock.advance(3 * 60_000);
-    await sut.hub.parts.aggregation.tick();
+    await sut.hub.get(AggregationService).tick();
     expect(
       metricValue(await sut.metrics(), 'aisle_aggregation_inputs_total', { result: 'sensitive' }),
     ).toBe(15);

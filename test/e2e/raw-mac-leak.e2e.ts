@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { REPO_ROOT } from '@aisle/core';
+import { REPO_ROOT, observe, SIGHTINGS, type HandOff } from '@aisle/core';
+import type { Sighting } from '@aisle/sdk';
 import { trackingPolicy } from '../support/policies.js';
 import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
 import { FIXTURE_PLUGINS, eventually, startTestHub, type TestHub } from '../support/test-hub.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { DataSource } from 'typeorm';
+import { SightingWriter } from '@aisle/persistence';
 
 /**
  * Privacy as a test: raw MAC addresses go in over MQTT, in every common notation, in valid and in
@@ -17,6 +20,8 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   const validSent: number[] = [];
   const espresensePrefix = `leak-esp-${process.pid}-${Date.now().toString(36)}`;
   const theengsGateway = `leak-gw-${process.pid}-${Date.now().toString(36)}`;
+  /** The gate's keyed element fingerprints (in-memory association only: never stored or sent). */
+  const fingerprints = new Set<string>();
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
@@ -112,6 +117,11 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       );
     });
 
+    observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s: Sighting) => {
+      if (s.kind === 'wifi' && s.storeId === storeId && s.fingerprint !== undefined) {
+        fingerprints.add(s.fingerprint);
+      }
+    });
     const client = await mqtt.connectAsync(sut.hub.mqttUrl, {
       clientId: `leak-test-${process.pid}`,
     });
@@ -120,7 +130,15 @@ describe('raw MAC addresses never leave the ingest gate', () => {
     const observations: object[] = [];
     for (const mac of TEST_MACS) {
       for (const notation of macNotations(mac)) {
-        observations.push({ kind: 'wifi', mac: notation, rssi: -60, at: now, channel: 6 });
+        observations.push({
+          kind: 'wifi',
+          mac: notation,
+          rssi: -60,
+          at: now,
+          channel: 6,
+          seq: 77,
+          fingerprint: 'ie-leak-test',
+        });
         observations.push({ kind: 'ble', address: notation, rssi: -70, at: now });
       }
     }
@@ -168,11 +186,12 @@ describe('raw MAC addresses never leave the ingest gate', () => {
     await client.endAsync();
 
     await eventually('every valid observation to be written', async () => {
-      await sut.hub.parts.writer.flush();
-      const rows = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
-        [storeId],
-      );
+      await sut.hub.get(SightingWriter).flush();
+      const rows = await sut.hub
+        .get(DataSource)
+        .query<{ n: number }[]>('SELECT count(*)::int AS n FROM sightings WHERE store_id = $1', [
+          storeId,
+        ]);
       return (rows[0]?.n ?? 0) >= validSent.reduce((a, b) => a + b, 0);
     });
   }, 60_000);
@@ -183,10 +202,12 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   });
 
   it('stored pseudonymous sightings: one subject per device whatever the notation', async () => {
-    const rows = await sut.hub.parts.dataSource.query<{ kind: string; subjects: number }[]>(
-      'SELECT kind, count(DISTINCT subject)::int AS subjects FROM sightings WHERE store_id = $1 GROUP BY kind ORDER BY kind',
-      [storeId],
-    );
+    const rows = await sut.hub
+      .get(DataSource)
+      .query<{ kind: string; subjects: number }[]>(
+        'SELECT kind, count(DISTINCT subject)::int AS subjects FROM sightings WHERE store_id = $1 GROUP BY kind ORDER BY kind',
+        [storeId],
+      );
     expect(rows).toEqual([
       { kind: 'ble', subjects: TEST_MACS.length },
       { kind: 'wifi', subjects: TEST_MACS.length },
@@ -194,7 +215,7 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   });
 
   it('no table of the database holds a raw MAC', async () => {
-    const ds = sut.hub.parts.dataSource;
+    const ds = sut.hub.get(DataSource);
     const tables = await ds.query<{ table_name: string }[]>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
     );
@@ -207,6 +228,22 @@ describe('raw MAC addresses never leave the ingest gate', () => {
         JSON.stringify(rows, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)),
         `table ${table_name}`,
       );
+    }
+  });
+
+  it('no table holds the keyed element fingerprint (it serves the in-memory association only)', async () => {
+    expect(fingerprints.size).toBeGreaterThan(0);
+    const ds = sut.hub.get(DataSource);
+    const tables = await ds.query<{ table_name: string }[]>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    );
+    for (const { table_name } of tables) {
+      const text = JSON.stringify(await ds.query<object[]>(`SELECT * FROM "${table_name}"`));
+      for (const fingerprint of fingerprints) expect(text).not.toContain(fingerprint);
+      expect(text).not.toContain('ie-leak-test');
+    }
+    for (const r of receiver.received) {
+      for (const fingerprint of fingerprints) expect(r.body).not.toContain(fingerprint);
     }
   });
 

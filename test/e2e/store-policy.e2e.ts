@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { REPO_ROOT } from '@aisle/core';
+import { REPO_ROOT, StoreDirectory, RetentionService } from '@aisle/core';
 import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
 
 const EXAMPLE = join(REPO_ROOT, 'apps', 'core', 'src', 'config-file', 'aisle.example.yaml');
 const STORE = 'berlin-mitte';
@@ -114,7 +115,7 @@ describe('store configuration and policy in the running hub', () => {
       .expect(200);
     await eventually(
       'the gate to see mode off',
-      () => sut.hub.parts.runtime.policyFor(STORE)?.mode === 'off',
+      () => sut.hub.get(StoreDirectory).tracking(STORE)?.mode === 'off',
     );
     const before = metricValue(await metrics(), 'aisle_observations_dropped_total', {
       reason: 'tracking_off',
@@ -136,7 +137,7 @@ describe('store configuration and policy in the running hub', () => {
       .expect(200);
     await eventually(
       'the gate to see mode in-visit',
-      () => sut.hub.parts.runtime.policyFor(STORE)?.mode === 'in-visit',
+      () => sut.hub.get(StoreDirectory).tracking(STORE)?.mode === 'in-visit',
     );
     await publish(4);
     await eventually('four stored sightings', async () => (await storedRows()) >= 4);
@@ -145,18 +146,22 @@ describe('store configuration and policy in the running hub', () => {
   it('the maintenance job deletes data past retention and everything of deleted stores', async () => {
     const old = new Date(Date.now() - 2 * 24 * 3_600_000);
     const insert = (storeId: string, subject: string | null): Promise<unknown> =>
-      sut.hub.parts.dataSource.query(
-        `INSERT INTO sightings (store_id, sensor_id, kind, at, period, subject) VALUES ($1, 'radio-1', 'wifi', $2, $2, $3)`,
-        [storeId, old, subject],
-      );
+      sut.hub
+        .get(DataSource)
+        .query(
+          `INSERT INTO sightings (store_id, sensor_id, kind, at, period, subject) VALUES ($1, 'radio-1', 'wifi', $2, $2, $3)`,
+          [storeId, old, subject],
+        );
     await insert(STORE, 'a-pseudonym-from-two-days-ago');
     await insert('a-deleted-store', 'x');
     const before = await storedRows();
-    await sut.hub.parts.runtime.maintain();
+    await sut.hub.get(RetentionService).maintain();
     expect(await storedRows()).toBe(before - 1);
-    const orphans = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      "SELECT count(*)::int AS n FROM sightings WHERE store_id = 'a-deleted-store'",
-    );
+    const orphans = await sut.hub
+      .get(DataSource)
+      .query<{ n: number }[]>(
+        "SELECT count(*)::int AS n FROM sightings WHERE store_id = 'a-deleted-store'",
+      );
     expect(orphans[0]?.n).toBe(0);
     expect(metricValue(await metrics(), 'aisle_sightings_purged_total')).toBeGreaterThanOrEqual(2);
   });
@@ -188,7 +193,10 @@ describe('store configuration and policy in the running hub', () => {
         },
       })
       .expect(200);
-    await eventually('the hours to apply', () => !sut.hub.parts.runtime.isOpen(STORE, Date.now()));
+    await eventually(
+      'the hours to apply',
+      () => !sut.hub.get(StoreDirectory).isOpen(STORE, Date.now()),
+    );
     const before = metricValue(await metrics(), 'aisle_observations_dropped_total', {
       reason: 'policy_rejected',
     });

@@ -3,6 +3,9 @@ import { FakeClock } from '@aisle/sdk/testing';
 import { trackingPolicy } from '../support/policies.js';
 import { expectNoRawMac } from '../support/raw-mac.js';
 import { metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
+import { IngestPipeline, observe, SIGHTINGS, type HandOff, StoreDirectory } from '@aisle/core';
+import { SightingWriter } from '@aisle/persistence';
 
 const COUNTING = 'occ-count-only';
 const SMALL = 'occ-small';
@@ -39,6 +42,8 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
   let managerKey: string;
   let otherKey: string;
   const subjects = new Set<string>();
+  /** The gate's keyed fingerprints: they serve the in-memory association, never storage. */
+  const fingerprints = new Set<string>();
 
   beforeAll(async () => {
     sut = await startTestHub({ clock });
@@ -78,9 +83,10 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
         .post('/api/keys', { name: 'o', role: 'store-manager', storeIds: [DARK] })
         .expect(201)
     ).body.key as string;
-    await sut.hub.parts.runtime.reload();
-    sut.hub.parts.pipeline.sightings.subscribe((s: Sighting) => {
+    await sut.hub.get(StoreDirectory).reload();
+    observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s: Sighting) => {
       if (s.kind !== 'camera' && s.subject !== undefined) subjects.add(s.subject);
+      if (s.kind !== 'camera' && s.fingerprint !== undefined) fingerprints.add(s.fingerprint);
     });
 
     // 7 minutes: every phone probes every 20 s, heard by both sensors; the small store has two.
@@ -104,7 +110,7 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
                 fingerprint: phone.fingerprint,
                 at: at + i * 15,
               };
-              sut.hub.parts.pipeline.ingest(o);
+              sut.hub.get(IngestPipeline).ingest(o);
             }
           }
         }
@@ -122,7 +128,7 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
     expect(res.body).toMatchObject({
       storeId: COUNTING,
       mode: 'count-only',
-      method: 'wifi-probe-bursts',
+      method: 'wifi-probe-association',
       intervalSeconds: 300,
       k: 5,
       reason: null,
@@ -132,6 +138,8 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
       start: new Date(start).toISOString(),
       end: new Date(start + INTERVAL).toISOString(),
       estimate: 6,
+      low: 6,
+      high: 6,
       suppressed: false,
     });
     expect(res.body.series).toEqual([current]);
@@ -164,26 +172,31 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
     await sut.get('/api/stores/nowhere/occupancy/estimate').expect(404);
   });
 
-  it('stores nothing per device: no sighting, no pseudonym and no address in any table', async () => {
-    await sut.hub.parts.writer.flush();
+  it('stores nothing per device: no sighting, no pseudonym, no fingerprint, no address in any table', async () => {
+    await sut.hub.get(SightingWriter).flush();
     expect(subjects.size).toBeGreaterThan(0);
-    const tables = await sut.hub.parts.dataSource.query<{ name: string }[]>(
-      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-    );
+    expect(fingerprints.size).toBeGreaterThan(0);
+    const tables = await sut.hub
+      .get(DataSource)
+      .query<{ name: string }[]>(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+      );
     expect(tables.map((t) => t.name)).toContain('sightings');
     for (const { name } of tables) {
-      const rows = await sut.hub.parts.dataSource.query<{ row: string }[]>(
-        `SELECT row_to_json(t)::text AS row FROM "${name}" t`,
-      );
+      const rows = await sut.hub
+        .get(DataSource)
+        .query<{ row: string }[]>(`SELECT row_to_json(t)::text AS row FROM "${name}" t`);
       for (const { row } of rows) {
         for (const subject of subjects) expect(row).not.toContain(subject);
+        for (const fingerprint of fingerprints) expect(row).not.toContain(fingerprint);
       }
       expectNoRawMac(rows.map((r) => r.row).join('\n'), `table ${name}`, ALL_MACS);
     }
-    const stored = await sut.hub.parts.dataSource.query<{ n: number }[]>(
-      'SELECT count(*)::int AS n FROM sightings WHERE store_id = ANY($1)',
-      [[COUNTING, SMALL, DARK]],
-    );
+    const stored = await sut.hub
+      .get(DataSource)
+      .query<{ n: number }[]>('SELECT count(*)::int AS n FROM sightings WHERE store_id = ANY($1)', [
+        [COUNTING, SMALL, DARK],
+      ]);
     expect(stored[0]?.n).toBe(0);
     expectNoRawMac(sut.logs.join('\n'), 'logs', ALL_MACS);
   });

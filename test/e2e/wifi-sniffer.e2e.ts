@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import request from 'supertest';
 import type { Subscription } from 'rxjs';
-import { REPO_ROOT } from '@aisle/core';
+import { REPO_ROOT, observe, SIGHTINGS, type HandOff } from '@aisle/core';
 import type { Sighting } from '@aisle/sdk';
 import { trackingPolicy } from '../support/policies.js';
 import { TEST_MACS, expectNoRawMac } from '../support/raw-mac.js';
 import { eventually, startTestHub, type TestHub } from '../support/test-hub.js';
+import { DataSource } from 'typeorm';
 
 const DATA = join(REPO_ROOT, '..', 'shared', 'data');
 const CAPTURE = join(
@@ -82,7 +83,9 @@ describe('wifi-sniffer end to end: pcap replay, ESP32 over MQTT, Meraki over HTT
 
   beforeAll(async () => {
     sut = await startTestHub({ pluginDirs: [join(REPO_ROOT, 'plugins')] });
-    subscription = sut.hub.parts.pipeline.sightings.subscribe((s) => sightings.push(s));
+    subscription = observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s) =>
+      sightings.push(s),
+    );
     await sut
       .post('/api/stores', {
         id: storeId,
@@ -197,7 +200,7 @@ describe('wifi-sniffer end to end: pcap replay, ESP32 over MQTT, Meraki over HTT
   });
 
   it('no raw MAC and no SSID in the database, logs, events or API responses', async () => {
-    const ds = sut.hub.parts.dataSource;
+    const ds = sut.hub.get(DataSource);
     const tables = await ds.query<{ table_name: string }[]>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
     );

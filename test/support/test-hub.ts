@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { openTestDatabase } from '@aisle/persistence';
+import { openTestDatabase, SightingWriter } from '@aisle/persistence';
 import type { AisleEvent, Clock } from '@aisle/sdk';
-import { createHub, REPO_ROOT, type Hub } from '@aisle/core';
+import { createHub, REPO_ROOT, type Hub, EventBus } from '@aisle/core';
+import { DataSource } from 'typeorm';
 
 export interface TestHub {
   hub: Hub;
@@ -79,7 +80,7 @@ export async function startTestHub(
     throw error;
   }
   const events: AisleEvent[] = [];
-  const subscription = hub.parts.events.events.subscribe((e) => events.push(e));
+  const subscription = hub.get(EventBus).events.subscribe((e) => events.push(e));
   const adminKey = hub.generatedAdminKey ?? '';
   return {
     hub,
@@ -87,11 +88,12 @@ export async function startTestHub(
     events,
     adminKey,
     storedRows: async (storeId) => {
-      await hub.parts.writer.flush();
-      const rows = await hub.parts.dataSource.query<{ n: number }[]>(
-        'SELECT count(*)::int AS n FROM sightings WHERE store_id = $1',
-        [storeId],
-      );
+      await hub.get(SightingWriter).flush();
+      const rows = await hub
+        .get(DataSource)
+        .query<{ n: number }[]>('SELECT count(*)::int AS n FROM sightings WHERE store_id = $1', [
+          storeId,
+        ]);
       return rows[0]?.n ?? 0;
     },
     metrics: async () => (await request(hub.url).get('/metrics')).text,

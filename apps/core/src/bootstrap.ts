@@ -1,24 +1,13 @@
 import 'reflect-metadata';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
-import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
-import { optOutModule } from '@aisle/policy';
+import { SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
 import {
-  DbKeyStore,
-  SightingWriter,
-  SightingsDroppedError,
-  closeDatabase,
-  openDatabase,
-} from '@aisle/persistence';
-import {
-  BluezScanner,
-  CaptureFileFrameSource,
   MqttClientPort,
   createDemoSimulator,
   demoStoreLayout,
@@ -26,34 +15,16 @@ import {
   startEmbeddedBroker,
   type EmbeddedBroker,
 } from '@aisle/hardware';
-import { systemClock, type Clock, type Ports, type PositionUpdate } from '@aisle/sdk';
+import { systemClock, type Clock } from '@aisle/sdk';
+import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
 import { hubMqttClientId } from './config/mqtt-client-id.js';
-import type { IngestStatus } from './health/ingest-status.js';
-import { StoreConfigEvents } from './config/store-config-events.js';
 import { ConfigFileApplier } from './config-file/config-file-applier.js';
 import { loadConfigFile } from './config-file/config-file.js';
-import { EventBus } from './events/event-bus.js';
+import type { HandOffTransport } from './contracts/hand-off.js';
 import { configureHttp } from './http/configure-http.js';
-import { HubModule } from './hub.module.js';
-import type { HubParts } from './hub-parts.js';
 import { AisleNestLogger, createRootLogger } from './logging/aisle-logger.js';
-import { HubMetrics } from './metrics/hub-metrics.js';
-import { IngestPipeline } from './pipeline/ingest-pipeline.js';
-import { StoreRuntime } from './pipeline/store-runtime.js';
-import { SensitiveZoneScrubber } from './pipeline/sensitive-zone-scrubber.js';
-import { LocalisationService } from './localisation/localisation.service.js';
-import { discoverPlugins } from './plugins/plugin-discovery.js';
-import { PluginHost } from './plugins/plugin-host.js';
-import { PushRegistry } from './push/push-registry.js';
-import { OptOutService } from './opt-out/opt-out.service.js';
-import { MembersService } from './members/members.service.js';
-import { MemberPresenceService } from './members/member-presence.service.js';
-import { scopedMqttPort } from './ports/scoped-mqtt.port.js';
-import { AggregationService } from './aggregation/aggregation.service.js';
-import { WifiOccupancyService } from './occupancy/wifi-occupancy.service.js';
-import { createHubWebhooks } from './webhooks/hub-webhooks.js';
 
 /** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -70,11 +41,18 @@ export interface HubOptions {
   /** An already-migrated database (tests); otherwise opened from the config. */
   dataSource?: DataSource;
   clock?: Clock;
+  /** Carries the stage hand-offs (default: in process). */
+  transport?: HandOffTransport;
 }
+
+/** A provider's class (private constructors too) or injection token. */
+export type HubToken<T> =
+  (abstract new (...args: never[]) => T) | { prototype: T } | symbol | string;
 
 export interface Hub {
   app: INestApplication;
-  parts: HubParts;
+  /** A provider of the running hub (a stage's service, a hand-off token…), typed by its class. */
+  get<T>(token: HubToken<T>): T;
   /** Base URL of the HTTP API. */
   url: string;
   mqttUrl: string;
@@ -84,8 +62,9 @@ export interface Hub {
 }
 
 /**
- * Builds and starts the hub: database (PostgreSQL or embedded PGlite, migrated), MQTT (external or
- * embedded), plugins, the ingest pipeline, the HTTP API, and the demo store when enabled.
+ * Starts the hub: reads the environment, opens the database (PostgreSQL or embedded PGlite,
+ * migrated) and MQTT (external or embedded), creates the Nest app (`AppModule`: one module per
+ * stage), applies the config file and the demo store when asked, and listens.
  */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const config: AppConfig = loadAppConfig(options.env ?? process.env);
@@ -137,37 +116,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ));
     if (!options.dataSource) cleanups.push(() => closeDatabase(dataSource));
 
-    const metrics = new HubMetrics();
-    const instance = config.AISLE_INSTANCE ? `-${config.AISLE_INSTANCE}` : '';
-    const writer = new SightingWriter(dataSource, {
-      onError: (error) => {
-        if (error instanceof SightingsDroppedError) {
-          metrics.sightingsDropped.labels(error.reason).inc(error.count);
-          logger.error(`sightings dropped: ${error.message}`);
-          return;
-        }
-        metrics.sightingWriteErrors.inc();
-        logger.error(`writing sightings failed (will retry): ${error.message}`);
-      },
-      onWritten: (count: number) => metrics.sightingsWritten.inc(count),
-      spill: {
-        path: join(
-          resolve(config.AISLE_SPILL_DIR ?? join(config.AISLE_DATA_DIR, 'spill')),
-          `sightings${instance}.jsonl`,
-        ),
-        maxBytes: config.AISLE_SPILL_MAX_MB * 1024 * 1024,
-        afterMs: config.AISLE_SPILL_AFTER_MS,
-      },
-    });
-    await writer.open();
-    if (writer.isSpilling) {
-      logger.warn(
-        `replaying ${writer.status().spilledRows} sightings left in the spill file by the last run`,
-      );
-    }
-
-    // A kept session: the broker queues QoS 1 messages while the hub is away, and a message is
-    // acknowledged only once its observations are stored (or knowingly discarded by policy).
+    // A kept session: the broker queues QoS 1 messages while the hub is away. A message is
+    // acknowledged only once its observations are stored (the ingest stage sets the barrier:
+    // `IngestModule`); until the drivers have subscribed, messages of a resumed session are held.
     const mqtt = await MqttClientPort.connect(mqttUrl, {
       clientId: await hubMqttClientId(config),
       persistentSession: true,
@@ -175,19 +126,46 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       sessionExpirySeconds: config.MQTT_SESSION_EXPIRY_S,
       receiveMaximum: config.MQTT_RECEIVE_MAXIMUM,
       holdUntilReady: true,
-      ackAfter: (unacknowledged) => {
-        // The broker's window is full: write now rather than at the end of the flush interval.
-        if (unacknowledged >= config.MQTT_RECEIVE_MAXIMUM) writer.flush().catch(() => undefined);
-        return writer.stored();
-      },
+      acknowledgeAfterCommit: true,
     });
     cleanups.push(() => mqtt.close());
     // The embedded broker acknowledges a publish only once the hub has stored it (in-process).
     embedded?.beforeAcknowledge((_clientId, topic, payload) =>
       mqtt.handleBeforeBroker(topic, payload),
     );
+
+    const pluginDirs = options.pluginDirs ?? [
+      join(REPO_ROOT, 'plugins'),
+      ...(config.AISLE_PLUGIN_DIRS?.split(':')
+        .filter(Boolean)
+        .map((d) => resolve(d)) ?? []),
+    ];
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot(
+        {
+          config,
+          clock,
+          logger,
+          dataSource,
+          mqtt,
+          mqttUrl,
+          plugins: {
+            pluginDirs,
+            preferSource: options.preferSource ?? false,
+            nodeModules: join(REPO_ROOT, 'node_modules'),
+          },
+        },
+        options.transport ? { transport: options.transport } : {},
+      ),
+      {
+        rawBody: true,
+        logger: new AisleNestLogger(logger.child({ context: 'nest' })),
+      },
+    );
+    cleanups.push(() => app.close());
     drainIntake = async () => {
       const drained = mqtt.drain();
+      const writer = app.get(SightingWriter, { strict: false });
       writer.flush().catch(() => undefined);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -198,211 +176,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ]);
       clearTimeout(timer);
     };
-    const ingestStatus: IngestStatus = () => ({
-      ...writer.status(),
-      unacknowledged: mqtt.acknowledgements.pending,
-    });
-    metrics.watchIngest(ingestStatus);
-    const events = new EventBus(clock);
-    const webhooks = createHubWebhooks({
-      dataSource,
-      clock,
-      events,
-      logger,
-      allowHosts: config.AISLE_WEBHOOK_ALLOW_HOSTS,
-      kFor: (storeId) =>
-        storeId === null ? undefined : runtime.storePolicy(storeId)?.suppression.minSubjects,
-    });
-    cleanups.push(() => webhooks.close());
-
-    const push = new PushRegistry();
-    const configEvents = new StoreConfigEvents();
-    const keyring = new PseudonymKeyring({
-      store: new DbKeyStore(dataSource),
-      clock,
-      onError: (error: unknown, where: { storeId: string; period: number }) =>
-        logger.error(
-          { store: where.storeId },
-          `saving a pseudonym key failed: ${(error as Error).message}`,
-        ),
-    });
-    const optOut = await OptOutService.open({
-      dataSource,
-      keyring,
-      writer,
-      runtime: () => runtime,
-      clock,
-      logger,
-    });
-    const members = await MembersService.open({ dataSource, clock });
-    // Built-in policy modules every store gets; opted-out devices are dropped before pseudonymisation.
-    const builtInModules = [optOutModule(optOut.list)];
-    const gate = new IngestGate({
-      keyring,
-      policyFor: (storeId: string) => runtime.policyFor(storeId),
-      modulesFor: (storeId: string) => [...builtInModules, ...runtime.modulesFor(storeId)],
-      clock,
-      metrics: {
-        accepted: (storeId, kind) => metrics.observations.labels(storeId, kind).inc(),
-        dropped: (reason) => metrics.dropped.labels(reason).inc(),
-      },
-    });
-    const pipeline = new IngestPipeline({ gate, writer });
-    const frameSource = new CaptureFileFrameSource();
-    const host = new PluginHost({
-      logger,
-      clock,
-      metrics,
-      events,
-      sink: (observation) => pipeline.ingest(observation),
-      preferSource: options.preferSource ?? false,
-      ports: (manifest, sensor) => {
-        const ports: Ports = {};
-        const cleanup: (() => Promise<void> | void)[] = [];
-        if (manifest.ports.includes('mqtt')) {
-          const scoped = scopedMqttPort(mqtt);
-          ports.mqtt = scoped.port;
-          cleanup.push(scoped.cleanup);
-        }
-        if (manifest.ports.includes('frames')) ports.frames = frameSource;
-        if (manifest.ports.includes('ble')) {
-          // One scanner per sensor; it opens D-Bus only when a driver starts it.
-          const scanner = new BluezScanner();
-          ports.ble = scanner;
-          cleanup.push(() => scanner.stop());
-        }
-        if (manifest.ports.includes('http')) {
-          const scoped = push.portFor(manifest.domain, sensor.storeId, sensor.id);
-          ports.http = scoped.port;
-          cleanup.push(scoped.cleanup);
-        }
-        return {
-          ports,
-          cleanup: async () => {
-            for (const step of cleanup) await step();
-          },
-        };
-      },
-    });
-    const runtime = new StoreRuntime({
-      dataSource,
-      host,
-      keyring,
-      clock,
-      logger,
-      onPurged: (count) => metrics.purged.inc(count),
-      storeDeviceList: (storeId) => optOut.storeDeviceList(storeId),
-    });
-
-    const presence = new MemberPresenceService({
-      dataSource,
-      clock,
-      events,
-      outbox: webhooks,
-      members,
-      runtime,
-      logger: logger.child({ context: 'presence' }),
-    });
-    members.onForget((memberId) => presence.forget(memberId));
-
-    const pluginDirs = options.pluginDirs ?? [
-      join(REPO_ROOT, 'plugins'),
-      ...(config.AISLE_PLUGIN_DIRS?.split(':')
-        .filter(Boolean)
-        .map((d) => resolve(d)) ?? []),
-    ];
-    await host.load(
-      await discoverPlugins({ pluginDirs, nodeModules: join(REPO_ROOT, 'node_modules') }),
-    );
-
-    const positions = new Subject<PositionUpdate>();
-    const sensitiveZones = new SensitiveZoneScrubber({
-      dataSource,
-      writer,
-      clock,
-      logger: logger.child({ context: 'sensitive-zones' }),
-      configChanges: configEvents.changes,
-      onScrubbed: (rows) => metrics.sensitiveScrubbed.inc(rows),
-    });
-    await sensitiveZones.start();
-    cleanups.push(() => sensitiveZones.stop());
-    const localisation = new LocalisationService({
-      dataSource,
-      sightings: pipeline.sightings,
-      configChanges: configEvents.changes,
-      positions,
-      sensitive: sensitiveZones,
-      clock,
-      logger: logger.child({ context: 'localisation' }),
-      modeFor: (storeId) => runtime.policyFor(storeId)?.mode,
-      isRadioDomain: (domain) =>
-        host.get(domain)?.sensorKinds.some((k) => k === 'wifi' || k === 'ble') ?? false,
-      registry: metrics.registry,
-    });
-    await localisation.start();
-    // Stops before the scrubber, whose last flush then deletes behind the last positions.
-    cleanups.push(() => localisation.stop());
-    const aggregation = new AggregationService({
-      dataSource,
-      positions,
-      sightings: pipeline.sightings,
-      configChanges: configEvents.changes,
-      events,
-      outbox: webhooks,
-      clock,
-      logger: logger.child({ context: 'aggregation' }),
-      policyFor: (storeId) => runtime.storePolicy(storeId),
-      sensitiveZoneOf: (position) => sensitiveZones.zoneOf(position),
-      registry: metrics.registry,
-      // Open visits outlive a restart (SIGTERM) instead of each ending with it.
-      sessionsFile: join(resolve(config.AISLE_DATA_DIR), `aggregation-sessions${instance}.json`),
-    });
-    const occupancy = new WifiOccupancyService({
-      sightings: pipeline.sightings,
-      clock,
-      modeFor: (storeId) => runtime.policyFor(storeId)?.mode,
-      kFor: (storeId) => runtime.minSubjects(storeId),
-      registry: metrics.registry,
-    });
-    occupancy.start();
-    cleanups.push(() => occupancy.stop());
-
-    const parts: HubParts = {
-      config,
-      logger,
-      clock,
-      dataSource,
-      metrics,
-      events,
-      host,
-      push,
-      keyring,
-      writer,
-      pipeline,
-      runtime,
-      configEvents,
-      optOut,
-      members,
-      presence,
-      brokerStatus: () => ({ url: redactUrl(mqttUrl), ...mqtt.status() }),
-      ingestStatus,
-      positions,
-      sensitiveZones,
-      localisation,
-      aggregation,
-      occupancy,
-      webhooks,
-    };
-
-    const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(parts), {
-      rawBody: true,
-      logger: new AisleNestLogger(logger.child({ context: 'nest' })),
-    });
     app.useBodyParser('text', { type: ['text/*', 'application/xml'] });
     app.useBodyParser('raw', { type: ['application/octet-stream'] });
     configureHttp(app);
-    cleanups.push(() => app.close());
-
+    await app.init();
     const keys = app.get(ApiKeyService);
     const bootstrap = await keys.ensureBootstrapAdmin(
       config.AISLE_ADMIN_KEY ? { adminKey: config.AISLE_ADMIN_KEY } : {},
@@ -429,16 +206,17 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       );
     }
 
-    await app.listen(config.PORT, config.HOST);
-    // The drivers have subscribed: messages the broker kept for this session are handled now.
+    // The drivers have subscribed (also those of the config file): messages the broker kept for
+    // this session are handled now.
     mqtt.ready();
+    await app.listen(config.PORT, config.HOST);
     const address = app.getHttpServer().address() as { port: number } | string | null;
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
 
     return {
       app,
-      parts,
+      get: <T>(token: HubToken<T>): T => app.get<T>(token as Type<T> | symbol, { strict: false }),
       url,
       mqttUrl,
       ...(bootstrap.created && bootstrap.key ? { generatedAdminKey: bootstrap.key } : {}),
@@ -453,12 +231,4 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 /** SIGTERM waits at most this long for taken messages to be stored and acknowledged. */
 const SHUTDOWN_DRAIN_MS = 15_000;
 
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+export * from './stages.js';

@@ -55,6 +55,11 @@ export interface MqttClientPortOptions {
    */
   ackAfter?: (unacknowledged: number) => Promise<void>;
   /**
+   * Acknowledge after commit, with the barrier given later ({@link MqttClientPort.acknowledgeWhen}),
+   * e.g. by the stage that owns the writer. Use with `holdUntilReady`.
+   */
+  acknowledgeAfterCommit?: boolean;
+  /**
    * Hold messages that arrive before {@link MqttClientPort.ready} is called (a resumed session
    * delivers queued messages at once, before the drivers have subscribed their handlers).
    */
@@ -110,7 +115,7 @@ export class MqttClientPort implements MqttPort {
   private readonly leaving = new Map<string, Promise<void>>();
   private lastError: string | undefined;
   private closing: Promise<void> | undefined;
-  private readonly ackAfter: ((unacknowledged: number) => Promise<void>) | undefined;
+  private ackAfter: ((unacknowledged: number) => Promise<void>) | undefined;
   /** By packet id: received, handled, PUBACK waiting for the commit (or recently sent). */
   private readonly acks = new Map<number, PendingAck>();
   private unacknowledged = 0;
@@ -123,11 +128,14 @@ export class MqttClientPort implements MqttPort {
   private constructor(
     private readonly client: MqttClient,
     private readonly onHandlerError: (error: unknown, topic: string) => void,
-    options: Pick<MqttClientPortOptions, 'ackAfter' | 'holdUntilReady'> = {},
+    options: Pick<
+      MqttClientPortOptions,
+      'ackAfter' | 'holdUntilReady' | 'acknowledgeAfterCommit'
+    > = {},
   ) {
     this.ackAfter = options.ackAfter;
     this.isReady = !(options.holdUntilReady ?? false);
-    if (this.ackAfter) this.acknowledgeAfterCommit();
+    if (this.ackAfter || options.acknowledgeAfterCommit) this.acknowledgeAfterCommit();
     else client.on('message', (topic, payload) => this.dispatch(topic, payload));
     client.on('connect', () => {
       this.lastError = undefined;
@@ -220,6 +228,14 @@ export class MqttClientPort implements MqttPort {
       message.release(this.ackAfter?.(this.unacknowledged) ?? Promise.resolve());
     }
     this.isReady = true;
+  }
+
+  /**
+   * Sets the barrier of acknowledge-after-commit (see `ackAfter`): a message's PUBACK waits for
+   * the promise it returns. Until set, messages are acknowledged once handled.
+   */
+  acknowledgeWhen(barrier: (unacknowledged: number) => Promise<void>): void {
+    this.ackAfter = barrier;
   }
 
   /** PUBACKs sent after commit, and redelivered messages recognised as already handled. */

@@ -22,3 +22,18 @@ export async function audit(
   entry.detail = record.detail ?? {};
   await repo.save(entry);
 }
+
+/** The newest audit entries, optionally of one action and since a time (epoch ms). */
+export async function recentAuditEntries(
+  dataSource: DataSource,
+  filter: { action?: string; since?: number; limit: number },
+): Promise<AuditEntryEntity[]> {
+  const query = dataSource
+    .getRepository(AuditEntryEntity)
+    .createQueryBuilder('a')
+    .orderBy('a.id', 'DESC')
+    .limit(filter.limit);
+  if (filter.action) query.andWhere('a.action = :action', { action: filter.action });
+  if (filter.since !== undefined) query.andWhere('a.at >= :from', { from: new Date(filter.since) });
+  return query.getMany();
+}

@@ -12,3 +12,6 @@ export * from './purge.js';
 export * from './policy-versions.js';
 export * from './audit.js';
 export * from './rollup-store.js';
+export * from './store-config-repository.js';
+export * from './sighting-scrub.js';
+export * from './api-key-roles.js';

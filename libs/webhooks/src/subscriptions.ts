@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
+  apiKeyRole,
   WebhookAttemptEntity,
   WebhookMessageEntity,
   WebhookSubscriptionEntity,
@@ -368,11 +369,7 @@ export class WebhookSubscriptions {
   }
 
   private async keyIsLoyalty(keyId: string): Promise<boolean> {
-    const rows = await this.options.dataSource.query<{ role: string }[]>(
-      `SELECT role FROM api_keys WHERE id = $1`,
-      [keyId],
-    );
-    return rows[0]?.role === 'loyalty';
+    return (await apiKeyRole(this.options.dataSource, keyId)) === 'loyalty';
   }
 
   private repo() {

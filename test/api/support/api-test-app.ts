@@ -6,11 +6,11 @@ import type { FieldError } from '@aisle/sdk';
 import { ApiModule } from '../../../apps/core/src/api/api.module.js';
 import { AuthModule } from '../../../apps/core/src/auth/auth.module.js';
 import { ApiKeyService } from '../../../apps/core/src/auth/api-key.service.js';
+import { DataSource } from 'typeorm';
 import {
-  StoreConfigEvents,
+  StoreDirectory,
   type StoreConfigChange,
-} from '../../../apps/core/src/config/store-config-events.js';
-import { DatabaseModule } from '../../../apps/core/src/database/database.module.js';
+} from '../../../apps/core/src/stores/store-directory.js';
 import { configureHttp } from '../../../apps/core/src/http/configure-http.js';
 import {
   PLUGIN_CATALOG,
@@ -40,6 +40,10 @@ export class FakePluginCatalog implements PluginCatalog {
       : [{ field: 'config.interface', value, message: 'must be a network interface name' }];
   }
 
+  sensorKindsOf(domain: string): readonly string[] {
+    return domain === 'wifi-sniffer' ? ['wifi'] : [];
+  }
+
   secretConfigFields(domain: string): readonly string[] | undefined {
     if (!this.hasDriver(domain)) return undefined;
     return domain === 'wifi-sniffer' ? ['secret'] : [];
@@ -51,7 +55,7 @@ export interface ApiTestApp {
   database: TestDatabase;
   catalog: FakePluginCatalog;
   keys: ApiKeyService;
-  /** Every change announced on StoreConfigEvents. */
+  /** Every change announced to the store directory. */
   changes: StoreConfigChange[];
   adminKey: string;
   /** supertest with `Authorization: Bearer <key>` (admin by default; `null` sends none). */
@@ -72,29 +76,30 @@ export interface ApiTestApp {
 export async function startApiTestApp(): Promise<ApiTestApp> {
   const database = await openTestDatabase();
   const catalog = new FakePluginCatalog();
-  const events = new StoreConfigEvents();
   const changes: StoreConfigChange[] = [];
-  const subscription = events.changes.subscribe((c) => changes.push(c));
+  // Records what the writers announce; the API under test needs no running pipeline.
+  const directory: Pick<StoreDirectory, 'changed'> = {
+    changed: (change) => {
+      if (change) changes.push(change);
+      return Promise.resolve();
+    },
+  };
 
   @Global()
   @Module({
     providers: [
       { provide: PLUGIN_CATALOG, useValue: catalog },
-      { provide: StoreConfigEvents, useValue: events },
+      { provide: StoreDirectory, useValue: directory },
+      { provide: DataSource, useValue: database.dataSource },
     ],
-    exports: [PLUGIN_CATALOG, StoreConfigEvents],
+    exports: [PLUGIN_CATALOG, StoreDirectory, DataSource],
   })
   class FakeHubModule {}
 
   let app: INestApplication;
   try {
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        DatabaseModule.forDataSource(database.dataSource),
-        FakeHubModule,
-        AuthModule,
-        ApiModule,
-      ],
+      imports: [FakeHubModule, AuthModule, ApiModule],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     configureHttp(app);
@@ -124,7 +129,6 @@ export async function startApiTestApp(): Promise<ApiTestApp> {
       delete: (path) => withKey(request(server).delete(path), key),
     }),
     close: async () => {
-      subscription.unsubscribe();
       await app.close();
       await database.close();
     },

@@ -18,7 +18,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import {
   BUCKET_SIZES,
   QUERY_METRICS,
@@ -33,13 +32,16 @@ import {
   type BucketSize,
   type QueryMetric,
 } from '@aisle/aggregation';
-import { StoreEntity } from '@aisle/persistence';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { ApiStoreScopedErrors, ApiValidationErrors } from '../api/common/api-responses.js';
 import { DomainValidationError, NotFoundError } from '../http/domain-errors.js';
-import type { HubParts } from '../hub-parts.js';
+import type { Clock } from '@aisle/sdk';
+import { CLOCK } from '../platform/platform.tokens.js';
+import { AggregationService } from './aggregation.service.js';
+import { StoreDirectory } from '../stores/store-directory.js';
+import type { StoreSnapshot } from '../stores/store-snapshot.js';
 
 const DAY_MS = 86_400_000;
 /** Longest range per bucket size: keeps one response a few thousand points at most. */
@@ -60,8 +62,9 @@ type Flat = Record<string, string | number | boolean | null>;
 @Controller('api/stores/:storeId')
 export class AggregationController {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject('HUB_PARTS') private readonly parts: HubParts,
+    @Inject(AggregationService) private readonly aggregation: AggregationService,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('metrics/:metric')
@@ -111,7 +114,7 @@ export class AggregationController {
     const metric = metricParam as QueryMetric;
     const k = this.k(storeId, principal);
     const range = isRangeMetric(metric);
-    const rows = await this.parts.aggregation.rollups.rows({
+    const rows = await this.aggregation.rollups.rows({
       storeId,
       bucket: range && bucket === '1m' ? '1h' : bucket,
       from,
@@ -195,7 +198,7 @@ export class AggregationController {
     const store = await this.store(storeId);
     const { from, to, format } = this.range({ ...query, bucket: '1h' }, req.headers['accept']);
     const k = this.k(storeId, principal);
-    const rows = await this.parts.aggregation.rollups.rows({
+    const rows = await this.aggregation.rollups.rows({
       storeId,
       bucket: '1h',
       from,
@@ -223,8 +226,8 @@ export class AggregationController {
     };
   }
 
-  private async store(storeId: string): Promise<StoreEntity> {
-    const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
+  private async store(storeId: string): Promise<StoreSnapshot> {
+    const store = this.directory.get(storeId);
     if (!store) throw new NotFoundError('store', storeId);
     return store;
   }
@@ -232,7 +235,7 @@ export class AggregationController {
   /** Suppression threshold for this caller: none for admin, the store's k for everyone else. */
   private k(storeId: string, principal: Principal): number {
     if (principal.role === 'admin') return 0;
-    return this.parts.runtime.minSubjects(storeId);
+    return this.directory.minSubjects(storeId);
   }
 
   private range(
@@ -259,7 +262,7 @@ export class AggregationController {
       }
       return value;
     };
-    const to = time('to', this.parts.clock.now());
+    const to = time('to', this.clock.now());
     const from = time('from', to - DAY_MS);
     const bucket = (query['bucket'] ?? '1h') as BucketSize;
     if (!BUCKET_SIZES.includes(bucket)) {

@@ -20,7 +20,7 @@ import {
   type SessionSnapshot,
   type VisitRecord,
 } from '@aisle/aggregation';
-import { RollupStore, StoreEntity, ZoneEntity } from '@aisle/persistence';
+import { RollupStore } from '@aisle/persistence';
 import type {
   AisleEvent,
   CameraSighting,
@@ -30,7 +30,7 @@ import type {
   TimerHandle,
 } from '@aisle/sdk';
 import type { StorePolicy } from '@aisle/policy';
-import type { StoreConfigChange } from '../config/store-config-events.js';
+import type { StoreDirectory } from '../stores/store-directory.js';
 import type { EventBus } from '../events/event-bus.js';
 
 /** How often visits are advanced and rollups flushed: 10 s keeps the API within a minute. */
@@ -70,6 +70,7 @@ export class AggregationService {
   private readonly occupancy = new Map<string, number>();
   private readonly lastHourly = new Map<string, number>();
   private subscriptions: Subscription[] = [];
+  private unsubscribe: (() => void) | undefined;
   private timer?: TimerHandle;
   private running: Promise<void> = Promise.resolve();
   private reloading: Promise<void> = Promise.resolve();
@@ -85,8 +86,8 @@ export class AggregationService {
       dataSource: DataSource;
       positions: Observable<PositionUpdate>;
       sightings: Observable<Sighting>;
-      /** Store configuration changes: new stores, zones and policies apply at once. */
-      configChanges?: Observable<StoreConfigChange>;
+      /** Stores and zones; `store.changed` applies new stores, zones and policies at once. */
+      directory: StoreDirectory;
       events: EventBus;
       /** The webhook outbox: `visit.ended` is written in the transaction of its visit fact. */
       outbox: {
@@ -128,18 +129,7 @@ export class AggregationService {
       this.deps.positions.subscribe((p) => this.onPosition(p)),
       this.deps.sightings.subscribe((s) => this.onSighting(s)),
     );
-    if (this.deps.configChanges) {
-      this.subscriptions.push(
-        this.deps.configChanges.subscribe((change) => {
-          this.reload().catch((error: unknown) =>
-            this.deps.logger.error(
-              { store: change.storeId },
-              `reloading aggregation config failed: ${(error as Error).message}`,
-            ),
-          );
-        }),
-      );
-    }
+    this.unsubscribe = this.deps.directory.onChanged(() => this.reload());
     const now = this.deps.clock.now();
     for (const storeId of this.stores.keys()) {
       this.lastHourly.set(storeId, this.hourOf(storeId, now));
@@ -154,7 +144,8 @@ export class AggregationService {
   }
 
   /**
-   * Re-reads stores and zones (on every configuration change and cycle; serialised). Inputs held
+   * Applies the store directory's stores and zones (on every `store.changed` and cycle;
+   * serialised). Inputs held
    * for stores that were not loaded are ingested once their store is; the rest are dropped.
    */
   reload(): Promise<void> {
@@ -171,6 +162,11 @@ export class AggregationService {
     this.held = [];
     this.missing.clear();
     try {
+      // Inputs of a store the directory does not know yet (created by another writer, or a
+      // moment ago): the directory re-reads first.
+      if (held.some((input) => !this.deps.directory.has(this.storeOf(input)))) {
+        await this.deps.directory.changed();
+      }
       await this.loadStores();
     } catch (error) {
       // Held again for the next reload (the cycle's, at the latest).
@@ -188,9 +184,7 @@ export class AggregationService {
   }
 
   private async loadStores(): Promise<void> {
-    const stores = await this.deps.dataSource.getRepository(StoreEntity).find();
-    const zones = await this.deps.dataSource.getRepository(ZoneEntity).find();
-    for (const store of stores) {
+    for (const store of this.deps.directory.all()) {
       const analytics = this.deps.policyFor(store.id)?.analytics;
       this.stores.set(store.id, {
         timeZone: store.timezone,
@@ -198,10 +192,8 @@ export class AggregationService {
         height: store.height,
       });
       this.sessioniser.configureStore(store.id, {
-        outsideZoneIds: zones
-          .filter(
-            (z) => z.storeId === store.id && z.tags.some((t) => OUTSIDE_ZONE_TAGS.includes(t)),
-          )
+        outsideZoneIds: store.zones
+          .filter((z) => z.tags.some((t) => OUTSIDE_ZONE_TAGS.includes(t)))
           .map((z) => z.id),
         width: store.width,
         height: store.height,
@@ -333,6 +325,8 @@ export class AggregationService {
   /** Closes every open visit and writes everything (shutdown). */
   async stop(): Promise<void> {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.timer) this.deps.clock.clearInterval(this.timer);
     await this.running.catch(() => undefined);
     await this.reloading.catch(() => undefined);

@@ -10,7 +10,8 @@ import { ZonesService } from './zones/zones.service.js';
 /**
  * REST API for stores, zones and sensors, plus the config-file applier that shares their
  * services. Expects from the app (global providers): `DataSource`, `PLUGIN_CATALOG`,
- * `StoreConfigEvents`, and optionally `STORE_POLICY_VALIDATOR`. Authentication is `AuthModule`'s.
+ * `StoreDirectory` (writers announce each commit to it), and `STORE_POLICY_VALIDATOR`. Authentication
+ * is `AuthModule`'s.
  */
 @Module({
   controllers: [StoresController, ZonesController, SensorsController],

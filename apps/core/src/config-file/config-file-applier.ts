@@ -11,7 +11,7 @@ import type { StoreInput } from '../api/stores/store.rules.js';
 import { StoresService } from '../api/stores/stores.service.js';
 import type { ZoneInput } from '../api/zones/zone.rules.js';
 import { ZonesService, type SyncResult } from '../api/zones/zones.service.js';
-import { StoreConfigEvents, type StoreConfigChange } from '../config/store-config-events.js';
+import { StoreDirectory, type StoreConfigChange } from '../stores/store-directory.js';
 import { PLUGIN_CATALOG, type PluginCatalog } from '../plugins/plugin-catalog.js';
 import { ConfigFileError } from './config-file.errors.js';
 import { validateConfigFile } from './config-file.validation.js';
@@ -38,7 +38,7 @@ export interface StoreApplyResult {
  * in ONE transaction upserts each listed store and makes its zones and sensors exactly the listed
  * ones (unlisted ones of that store are deleted; stores not in the file are not touched). Rows
  * that already match are not written, so applying the same file twice changes nothing. After the
- * commit, one `StoreConfigEvents` change per changed part of each store.
+ * commit, one `StoreDirectory.changed` call per changed part of each store.
  */
 @Injectable()
 export class ConfigFileApplier {
@@ -47,7 +47,7 @@ export class ConfigFileApplier {
     @Inject(StoresService) private readonly stores: StoresService,
     @Inject(ZonesService) private readonly zones: ZonesService,
     @Inject(SensorsService) private readonly sensors: SensorsService,
-    @Inject(StoreConfigEvents) private readonly events: StoreConfigEvents,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
     @Inject(PLUGIN_CATALOG) private readonly catalog: PluginCatalog,
     @Optional()
     @Inject(STORE_POLICY_VALIDATOR)
@@ -83,7 +83,7 @@ export class ConfigFileApplier {
       return out;
     });
     for (const result of results) {
-      for (const change of changesOf(result)) this.events.emit(change);
+      for (const change of changesOf(result)) await this.directory.changed(change);
     }
     return results;
   }

@@ -14,6 +14,7 @@ const catalog: PluginCatalog = {
   driverDomains: () => ['aisle-mqtt'],
   validateSensorConfig: (): FieldError[] => [],
   secretConfigFields: () => [],
+  sensorKindsOf: () => [],
 };
 
 function errorsOf(text: string, deps = {}): FieldError[] {

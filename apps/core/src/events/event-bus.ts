@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Subject, filter, type Observable } from 'rxjs';
+import { filter, type Observable } from 'rxjs';
 import type { AisleEvent, AisleEventMap, AisleEventType, Clock } from '@aisle/sdk';
+import { InProcessHandOff, observe, type HandOff } from '../contracts/hand-off.js';
+import { DOMAIN_EVENT_SCHEMA } from '../contracts/messages.js';
 
 /**
- * The one internal bus. Policy modules and the webhook outbox subscribe to it; nothing calls them
- * directly. A subscriber that throws is isolated by rxjs' per-subscriber error handling here: each
- * subscription gets its own try/catch so one bad consumer cannot stop the others.
+ * The one internal bus, over the domain-event hand-off (`DOMAIN_EVENTS`, schema
+ * `DOMAIN_EVENT_SCHEMA`). Policy modules and the webhook outbox subscribe to it; nothing calls
+ * them directly. Each subscription gets its own try/catch so one bad consumer cannot stop the
+ * others.
  */
 export class EventBus {
-  private readonly subject = new Subject<AisleEvent>();
-
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly handOff: HandOff<AisleEvent> = new InProcessHandOff(DOMAIN_EVENT_SCHEMA),
+  ) {}
 
   publish<T extends AisleEventType>(
     type: T,
@@ -36,15 +40,15 @@ export class EventBus {
 
   /** Publishes an event made by {@link build} (or by a lib that made its own). */
   emit(event: AisleEvent): void {
-    this.subject.next(event);
+    this.handOff.publish(event);
   }
 
   get events(): Observable<AisleEvent> {
-    return this.subject.asObservable();
+    return observe(this.handOff);
   }
 
   on<T extends AisleEventType>(type: T): Observable<AisleEvent<T>> {
-    return this.subject.pipe(filter((e): e is AisleEvent<T> => e.type === type));
+    return this.events.pipe(filter((e): e is AisleEvent<T> => e.type === type));
   }
 
   /** Subscribes a handler whose errors (sync or async) are reported, never propagated. */
@@ -52,7 +56,7 @@ export class EventBus {
     handler: (event: AisleEvent) => unknown,
     onError: (error: unknown, event: AisleEvent) => void,
   ): () => void {
-    const subscription = this.subject.subscribe((event) => {
+    return this.handOff.subscribe((event) => {
       try {
         const result = handler(event);
         if (result instanceof Promise) result.catch((error: unknown) => onError(error, event));
@@ -60,6 +64,5 @@ export class EventBus {
         onError(error, event);
       }
     });
-    return () => subscription.unsubscribe();
   }
 }

@@ -1,14 +1,15 @@
 import { Controller, Get, Header, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { StoreEntity } from '@aisle/persistence';
 import { ApiStoreScopedErrors, ApiValidationErrors } from '../api/common/api-responses.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { DomainValidationError, NotFoundError } from '../http/domain-errors.js';
-import type { HubParts } from '../hub-parts.js';
-import { POSITION_TTL_MS } from './localisation.service.js';
+import type { Clock } from '@aisle/sdk';
+import { CLOCK } from '../platform/platform.tokens.js';
+import { StoreDirectory } from '../stores/store-directory.js';
+import type { StoreSnapshot } from '../stores/store-snapshot.js';
+import { LocalisationService, POSITION_TTL_MS } from './localisation.service.js';
 import { CalibrationView, CoverageView, PositionsView } from './localisation.views.js';
 
 /** Coverage cells: 0.25–5 m (a 30 × 20 m store at 1 m is 600 cells). */
@@ -24,8 +25,9 @@ const COVERAGE_STEP_RANGE: readonly [number, number] = [0.25, 5];
 @Controller('api/stores/:storeId')
 export class LocalisationController {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject('HUB_PARTS') private readonly parts: HubParts,
+    @Inject(LocalisationService) private readonly localisation: LocalisationService,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('positions')
@@ -46,8 +48,8 @@ export class LocalisationController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<PositionsView> {
     await this.store(storeId);
-    const mode = this.parts.runtime.policyFor(storeId)?.mode ?? 'off';
-    const at = new Date(this.parts.clock.now()).toISOString();
+    const mode = this.directory.tracking(storeId)?.mode ?? 'off';
+    const at = new Date(this.clock.now()).toISOString();
     if (mode !== 'in-visit') {
       return {
         storeId,
@@ -68,7 +70,7 @@ export class LocalisationController {
       at,
       maxAgeSeconds: POSITION_TTL_MS / 1000,
       reason: null,
-      positions: this.parts.localisation.currentPositions(storeId, viewer).map((p) => ({
+      positions: this.localisation.currentPositions(storeId, viewer).map((p) => ({
         subject: p.subject,
         kind: p.kind,
         x: round(p.x),
@@ -112,8 +114,8 @@ export class LocalisationController {
     }
     // A store created a moment ago may not have reached localisation yet.
     const grid =
-      this.parts.localisation.coverage(storeId, step) ??
-      (await this.parts.localisation.reload(), this.parts.localisation.coverage(storeId, step));
+      this.localisation.coverage(storeId, step) ??
+      (await this.localisation.reload(), this.localisation.coverage(storeId, step));
     if (!grid) throw new NotFoundError('store', storeId);
     return { storeId, ...grid };
   }
@@ -130,8 +132,8 @@ export class LocalisationController {
   async calibration(@Param('storeId') storeId: string): Promise<CalibrationView> {
     await this.store(storeId);
     const status =
-      this.parts.localisation.calibration(storeId) ??
-      (await this.parts.localisation.reload(), this.parts.localisation.calibration(storeId));
+      this.localisation.calibration(storeId) ??
+      (await this.localisation.reload(), this.localisation.calibration(storeId));
     if (!status) throw new NotFoundError('store', storeId);
     return {
       ...status,
@@ -140,8 +142,8 @@ export class LocalisationController {
     };
   }
 
-  private async store(storeId: string): Promise<StoreEntity> {
-    const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
+  private async store(storeId: string): Promise<StoreSnapshot> {
+    const store = this.directory.get(storeId);
     if (!store) throw new NotFoundError('store', storeId);
     return store;
   }

@@ -4,6 +4,7 @@ import { Subject } from 'rxjs';
 import { expectedRssi } from '@aisle/localisation';
 import {
   SensorEntity,
+  StoreConfigRepository,
   StoreEntity,
   SightingWriter,
   ZoneEntity,
@@ -13,8 +14,8 @@ import {
 import type { TrackingMode } from '@aisle/ingest';
 import type { PositionUpdate, RadioSighting, Sighting } from '@aisle/sdk';
 import { FakeClock } from '@aisle/sdk/testing';
-import type { StoreConfigChange } from '../config/store-config-events.js';
-import { SensitiveZoneScrubber } from '../pipeline/sensitive-zone-scrubber.js';
+import { StoreDirectory } from '../stores/store-directory.js';
+import { SensitiveZoneScrubber } from './sensitive-zone-scrubber.js';
 import {
   CALIBRATION_FIT_MS,
   LocalisationService,
@@ -71,7 +72,7 @@ describe(LocalisationService.name, () => {
   let database: TestDatabase;
   let clock: FakeClock;
   let sightings: Subject<Sighting>;
-  let changes: Subject<StoreConfigChange>;
+  let directory: StoreDirectory;
   let published: PositionUpdate[];
   let scrubbed: PositionUpdate[];
   let mode: TrackingMode;
@@ -136,13 +137,16 @@ describe(LocalisationService.name, () => {
   beforeEach(async () => {
     clock = new FakeClock(T0);
     sightings = new Subject();
-    changes = new Subject();
+    directory = new StoreDirectory({
+      repository: new StoreConfigRepository(database.dataSource),
+      logger: pino({ level: 'silent' }),
+    });
+    await directory.load();
     published = [];
     scrubbed = [];
     mode = 'in-visit';
     registry = new Registry();
-    const positions = new Subject<PositionUpdate>();
-    positions.subscribe((p) => published.push(p));
+    const positions = { publish: (p: PositionUpdate) => published.push(p) };
     writer = new SightingWriter(database.dataSource);
     scrubber = new SensitiveZoneScrubber({
       dataSource: database.dataSource,
@@ -150,13 +154,12 @@ describe(LocalisationService.name, () => {
       // Its own clock: only its zones are used here, and its flush timer is not the service's.
       clock: new FakeClock(T0),
       logger: pino({ level: 'silent' }),
-      configChanges: changes,
+      directory,
     });
     await scrubber.start();
     sut = new LocalisationService({
-      dataSource: database.dataSource,
+      directory,
       sightings,
-      configChanges: changes,
       positions,
       // The hub's own judge of sensitive zones (from the zones' tags); what it is handed is recorded.
       sensitive: {
@@ -284,8 +287,7 @@ describe(LocalisationService.name, () => {
         polygon: rect(3, 0, 12, 12),
         tags: [],
       });
-      changes.next({ storeId: STORE, what: 'zones' });
-      await sut.reload();
+      await directory.reload();
       walk('ee', 5, 6, 3);
       expect(published[published.length - 1]?.zoneId).toBe('middle');
     } finally {

@@ -1,8 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Observable, Observer, Subscription } from 'rxjs';
-import type { DataSource } from 'typeorm';
+import type { Observable, Subscription } from 'rxjs';
 import {
   DEFAULT_LOCATE,
   DEFAULT_PATH_LOSS_EXPONENT,
@@ -15,10 +14,10 @@ import {
   type ReferenceCalibrationOptions,
   type ReferenceFitResult,
 } from '@aisle/localisation';
-import { SensorEntity, StoreEntity, ZoneEntity } from '@aisle/persistence';
 import type { TrackingMode } from '@aisle/ingest';
 import type { Clock, PositionUpdate, RadioSighting, Sighting, TimerHandle } from '@aisle/sdk';
-import type { StoreConfigChange } from '../config/store-config-events.js';
+import type { SensorSnapshot } from '../stores/store-snapshot.js';
+import type { StoreDirectory } from '../stores/store-directory.js';
 
 /** Engine updates once a second: the cadence sensors report at, and what the engine is tuned for. */
 export const LOCALISATION_UPDATE_MS = 1_000;
@@ -111,6 +110,7 @@ export class LocalisationService {
   private readonly engine: LocalisationEngine;
   private readonly stores = new Map<string, StoreModel>();
   private subscriptions: Subscription[] = [];
+  private unsubscribe: (() => void) | undefined;
   private timer: TimerHandle | undefined;
   private reloading: Promise<void> = Promise.resolve();
   private lastFitAt = -Infinity;
@@ -123,10 +123,10 @@ export class LocalisationService {
 
   constructor(
     private readonly deps: {
-      dataSource: DataSource;
+      directory: StoreDirectory;
       sightings: Observable<Sighting>;
-      configChanges: Observable<StoreConfigChange>;
-      positions: Observer<PositionUpdate>;
+      /** Where published positions go (the `POSITIONS` hand-off). */
+      positions: { publish(position: PositionUpdate): void };
       sensitive: SensitivePositionSink;
       clock: Clock;
       logger: Logger;
@@ -172,27 +172,24 @@ export class LocalisationService {
         error: (error: unknown) =>
           this.deps.logger.error(`sighting stream failed: ${(error as Error).message}`),
       }),
-      this.deps.configChanges.subscribe((change) => {
-        if (change.what === 'policy') return;
-        this.reload().catch((error: unknown) =>
-          this.deps.logger.error(
-            { store: change.storeId },
-            `reloading localisation config failed: ${(error as Error).message}`,
-          ),
-        );
-      }),
     );
+    this.unsubscribe = this.deps.directory.onChanged(() => this.reload());
     this.timer = this.deps.clock.setInterval(() => this.tick(), LOCALISATION_UPDATE_MS);
   }
 
   async stop(): Promise<void> {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.timer) this.deps.clock.clearInterval(this.timer);
     this.timer = undefined;
     await this.reloading.catch(() => undefined);
   }
 
-  /** Re-reads stores, sensors and zones (serialised). Stores whose layout is unchanged keep their tracks. */
+  /**
+   * Applies the store directory's snapshots (serialised). Stores whose layout is unchanged keep
+   * their tracks.
+   */
   reload(): Promise<void> {
     this.reloading = this.reloading.then(
       () => this.doReload(),
@@ -374,7 +371,7 @@ export class LocalisationService {
     store.current.set(key, position);
     this.outputs.labels('published').inc();
     try {
-      this.deps.positions.next(position);
+      this.deps.positions.publish(position);
     } catch (error) {
       this.deps.logger.error(`a positions consumer failed: ${(error as Error).message}`);
     }
@@ -411,22 +408,20 @@ export class LocalisationService {
   }
 
   private async doReload(): Promise<void> {
-    const ds = this.deps.dataSource;
-    const stores = await ds.getRepository(StoreEntity).find();
-    const sensors = await ds.getRepository(SensorEntity).find();
-    const zones = await ds.getRepository(ZoneEntity).find();
+    const stores = this.deps.directory.all();
     const seen = new Set<string>();
     const isRadio = this.deps.isRadioDomain ?? (() => true);
     for (const entity of stores) {
       seen.add(entity.id);
-      const own = sensors
-        .filter((s) => s.storeId === entity.id && s.enabled && isRadio(s.domain))
+      const own = entity.sensors
+        .filter((s) => s.enabled && isRadio(s.domain))
         .map(sensorModel)
         .sort((a, b) => a.id.localeCompare(b.id));
-      const ownZones = zones
-        .filter((z) => z.storeId === entity.id)
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map((z) => ({ id: z.id, polygon: z.polygon, tags: z.tags }));
+      const ownZones = entity.zones.map((z) => ({
+        id: z.id,
+        polygon: z.polygon.map((p) => ({ x: p.x, y: p.y })),
+        tags: [...z.tags],
+      }));
       const signature = JSON.stringify({ sensors: own, zones: ownZones });
       let store = this.stores.get(entity.id);
       if (!store) {
@@ -499,7 +494,7 @@ function radio(s: RadioSighting) {
 }
 
 /** Position and calibration of a sensor: its calibration first, then numbers in its plugin config. */
-function sensorModel(entity: SensorEntity): SensorModel {
+function sensorModel(entity: SensorSnapshot): SensorModel {
   const config = entity.config ?? {};
   const number = (...values: unknown[]): number | undefined => {
     for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) return v;

@@ -1,14 +1,14 @@
 import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { StoreEntity } from '@aisle/persistence';
 import { ApiStoreScopedErrors } from '../api/common/api-responses.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { NotFoundError } from '../http/domain-errors.js';
-import type { HubParts } from '../hub-parts.js';
-import type { OccupancyPoint } from './wifi-occupancy.service.js';
+import type { Clock } from '@aisle/sdk';
+import { CLOCK } from '../platform/platform.tokens.js';
+import { StoreDirectory } from '../stores/store-directory.js';
+import { WifiOccupancyService, type OccupancyPoint } from './wifi-occupancy.service.js';
 import { OccupancyEstimateView, OccupancyPointView } from './occupancy.views.js';
 
 /**
@@ -20,8 +20,9 @@ import { OccupancyEstimateView, OccupancyPointView } from './occupancy.views.js'
 @Controller('api/stores/:storeId/occupancy')
 export class OccupancyController {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject('HUB_PARTS') private readonly parts: HubParts,
+    @Inject(WifiOccupancyService) private readonly occupancy: WifiOccupancyService,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('estimate')
@@ -39,18 +40,19 @@ export class OccupancyController {
     @Param('storeId') storeId: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<OccupancyEstimateView> {
-    const store = await this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId });
-    if (!store) throw new NotFoundError('store', storeId);
+    if (!this.directory.has(storeId)) throw new NotFoundError('store', storeId);
     const admin = principal.role === 'admin';
-    const k = admin ? 0 : this.parts.runtime.minSubjects(storeId);
-    const mode = this.parts.runtime.policyFor(storeId)?.mode ?? 'off';
-    const live = mode === 'off' ? null : this.parts.occupancy.estimate(storeId);
+    const k = admin ? 0 : this.directory.minSubjects(storeId);
+    const mode = this.directory.tracking(storeId)?.mode ?? 'off';
+    const live = mode === 'off' ? null : this.occupancy.estimate(storeId);
     const view = (p: OccupancyPoint): OccupancyPointView => {
       const suppressed = p.subjects < k;
       return {
         start: new Date(p.start).toISOString(),
         end: new Date(p.end).toISOString(),
         estimate: suppressed ? null : p.estimate,
+        low: suppressed ? null : p.low,
+        high: suppressed ? null : p.high,
         suppressed,
         ...(admin ? { subjects: p.subjects } : {}),
       };
@@ -58,10 +60,10 @@ export class OccupancyController {
     return {
       storeId,
       mode,
-      method: this.parts.occupancy.method,
-      intervalSeconds: this.parts.occupancy.intervalMs / 1000,
+      method: this.occupancy.method,
+      intervalSeconds: this.occupancy.intervalMs / 1000,
       k: admin ? null : k,
-      at: new Date(this.parts.clock.now()).toISOString(),
+      at: new Date(this.clock.now()).toISOString(),
       reason:
         mode === 'off'
           ? 'tracking is off for this store: there is no estimate'

@@ -16,6 +16,8 @@ export interface PluginCatalog {
    * undefined when no loaded driver plugin has this domain, so nothing is known to be harmless.
    */
   secretConfigFields(domain: string): readonly string[] | undefined;
+  /** The sensor kinds a plugin declares (`wifi`, `ble`, `camera`); empty when unknown. */
+  sensorKindsOf(domain: string): readonly string[];
 }
 
 export const PLUGIN_CATALOG = Symbol('PLUGIN_CATALOG');

@@ -195,6 +195,10 @@ export class PluginHost implements PluginCatalog {
     return found?.state.status === 'loaded' && found.plugin?.kind === 'driver';
   }
 
+  sensorKindsOf(domain: string): readonly string[] {
+    return this.plugins.get(domain)?.state.sensorKinds ?? [];
+  }
+
   driverDomains(): string[] {
     return [...this.plugins.keys()].filter((d) => this.hasDriver(d)).sort();
   }

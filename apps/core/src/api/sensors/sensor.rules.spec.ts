@@ -19,6 +19,9 @@ class FakeCatalog implements PluginCatalog {
   secretConfigFields(): string[] {
     return [];
   }
+  sensorKindsOf(): string[] {
+    return [];
+  }
 }
 
 const floor = { width: 30, height: 20 };

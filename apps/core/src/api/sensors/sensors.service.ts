@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SensorEntity, StoreEntity } from '@aisle/persistence';
 import { SECRET_MASK, maskSecrets, restoreMaskedSecrets, type FieldError } from '@aisle/sdk';
-import { StoreConfigEvents } from '../../config/store-config-events.js';
+import { StoreDirectory } from '../../stores/store-directory.js';
 import { ConflictError, DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
 import { PLUGIN_CATALOG, type PluginCatalog } from '../../plugins/plugin-catalog.js';
 import type { FloorPlan } from '../common/floor-plan.js';
@@ -19,7 +19,7 @@ import {
 
 /**
  * Sensors of a store: validated against the floor plan and the loaded driver plugins (domain and
- * config), persisted, and announced on `StoreConfigEvents` after each successful write so the
+ * config), persisted, and announced to the `StoreDirectory` after each successful write so the
  * plugin host starts, restarts or stops the driver. Used by the REST API and the config file.
  *
  * Secrets in a sensor's config (fields the plugin marks `@Secret()`) are write-only: every view
@@ -29,7 +29,7 @@ import {
 export class SensorsService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(StoreConfigEvents) private readonly events: StoreConfigEvents,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
     @Inject(PLUGIN_CATALOG) private readonly catalog: PluginCatalog,
   ) {}
 
@@ -72,7 +72,7 @@ export class SensorsService {
       }
       return this.view(sensor);
     });
-    this.events.emit({ storeId, what: 'sensors' });
+    await this.directory.changed({ storeId, what: 'sensors' });
     return view;
   }
 
@@ -101,7 +101,7 @@ export class SensorsService {
       const result = await manager.getRepository(SensorEntity).delete({ storeId, id: sensorId });
       if (!result.affected) throw notFound(storeId, sensorId);
     });
-    this.events.emit({ storeId, what: 'sensors' });
+    await this.directory.changed({ storeId, what: 'sensors' });
   }
 
   /**
@@ -154,7 +154,7 @@ export class SensorsService {
       await repo.save(sensor);
       return this.view(sensor);
     });
-    this.events.emit({ storeId, what: 'sensors' });
+    await this.directory.changed({ storeId, what: 'sensors' });
     return view;
   }
 

@@ -8,7 +8,7 @@ import {
   ZoneEntity,
 } from '@aisle/persistence';
 import type { FieldError } from '@aisle/sdk';
-import { StoreConfigEvents } from '../../config/store-config-events.js';
+import { StoreDirectory } from '../../stores/store-directory.js';
 import { ConflictError, DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
 import { sameJson } from '../common/same-json.js';
 import {
@@ -29,7 +29,7 @@ export interface StoreUpsertResult {
 }
 
 /**
- * Stores: validation beyond the DTO, persistence, and a `StoreConfigEvents` change after every
+ * Stores: validation beyond the DTO, persistence, and a `StoreDirectory.changed` call after every
  * successful write. Used by the REST API and the config-file applier.
  */
 /** One version of a store's policy document. */
@@ -45,7 +45,7 @@ export interface PolicyVersionView {
 export class StoresService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(StoreConfigEvents) private readonly events: StoreConfigEvents,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
     @Optional()
     @Inject(STORE_POLICY_VALIDATOR)
     private readonly validatePolicy?: StorePolicyValidator,
@@ -108,7 +108,7 @@ export class StoresService {
       });
       return toStoreView(await repo.findOneByOrFail({ id: store.id }));
     });
-    this.events.emit({ storeId: view.id, what: 'store' });
+    await this.directory.changed({ storeId: view.id, what: 'store' });
     return view;
   }
 
@@ -142,7 +142,7 @@ export class StoresService {
       await manager.getRepository(ZoneEntity).delete({ storeId: id });
       await manager.getRepository(StoreEntity).delete({ id });
     });
-    this.events.emit({ storeId: id, what: 'deleted' });
+    await this.directory.changed({ storeId: id, what: 'deleted' });
   }
 
   /**
@@ -216,8 +216,8 @@ export class StoresService {
       }
       return { view: toStoreView(saved), policyChanged };
     });
-    this.events.emit({ storeId: id, what: 'store' });
-    if (result.policyChanged) this.events.emit({ storeId: id, what: 'policy' });
+    await this.directory.changed({ storeId: id, what: 'store' });
+    if (result.policyChanged) await this.directory.changed({ storeId: id, what: 'policy' });
     return result.view;
   }
 

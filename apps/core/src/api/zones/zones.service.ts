@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { StoreEntity, ZoneEntity } from '@aisle/persistence';
-import { StoreConfigEvents } from '../../config/store-config-events.js';
+import { StoreDirectory } from '../../stores/store-directory.js';
 import { ConflictError, DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
 import { sameJson } from '../common/same-json.js';
 import {
@@ -21,13 +21,13 @@ export interface SyncResult {
 
 /**
  * Zones of a store: validated against the store's floor plan, persisted, and announced on
- * `StoreConfigEvents` after each successful write. Used by the REST API and the config file.
+ * the `StoreDirectory` after each successful write. Used by the REST API and the config file.
  */
 @Injectable()
 export class ZonesService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(StoreConfigEvents) private readonly events: StoreConfigEvents,
+    @Inject(StoreDirectory) private readonly directory: StoreDirectory,
     @Optional()
     @Inject(STORE_POLICY_VALIDATOR)
     private readonly validatePolicy?: StorePolicyValidator,
@@ -63,7 +63,7 @@ export class ZonesService {
       }
       return toZoneView(zone);
     });
-    this.events.emit({ storeId, what: 'zones' });
+    await this.directory.changed({ storeId, what: 'zones' });
     return view;
   }
 
@@ -79,7 +79,7 @@ export class ZonesService {
       await repo.save(zone);
       return toZoneView(zone);
     });
-    this.events.emit({ storeId, what: 'zones' });
+    await this.directory.changed({ storeId, what: 'zones' });
     return view;
   }
 
@@ -90,7 +90,7 @@ export class ZonesService {
       const result = await manager.getRepository(ZoneEntity).delete({ storeId, id: zoneId });
       if (!result.affected) throw notFound(storeId, zoneId);
     });
-    this.events.emit({ storeId, what: 'zones' });
+    await this.directory.changed({ storeId, what: 'zones' });
   }
 
   /**

@@ -1,0 +1,97 @@
+import { Inject, Module, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { Clock, PositionUpdate, Sighting } from '@aisle/sdk';
+import { observe, type HandOff } from '../contracts/hand-off.js';
+import { POSITIONS, SIGHTINGS } from '../contracts/hand-off.module.js';
+import { EventBus } from '../events/event-bus.js';
+import { EVENT_LOG, type TransactionalEventLog } from '../events/events.tokens.js';
+import { LocalisationModule } from '../localisation/localisation.module.js';
+import { SENSITIVE_ZONES, type SensitiveZones } from '../localisation/localisation.tokens.js';
+import { HubMetrics } from '../metrics/hub-metrics.js';
+import { APP_CONFIG, CLOCK, LOGGER } from '../platform/platform.tokens.js';
+import type { AppConfig } from '../config/app-config.js';
+import { StoreDirectory } from '../stores/store-directory.js';
+import { AggregationController } from './aggregation.controller.js';
+import { AggregationService } from './aggregation.service.js';
+
+/**
+ * Stage 3, aggregation: positions (`POSITIONS`) and camera counts (`SIGHTINGS`) → visits, zone
+ * stays, counts and rollups in the database → domain events (`visit.*`, `zone.*`,
+ * `occupancy.changed`, `aggregate.hourly`) on the bus. From localisation it uses the positions
+ * hand-off and `SENSITIVE_ZONES` (drops any position in one).
+ */
+@Module({
+  imports: [LocalisationModule],
+  controllers: [AggregationController],
+  providers: [
+    {
+      provide: AggregationService,
+      inject: [
+        DataSource,
+        StoreDirectory,
+        POSITIONS,
+        SIGHTINGS,
+        EventBus,
+        EVENT_LOG,
+        CLOCK,
+        LOGGER,
+        SENSITIVE_ZONES,
+        HubMetrics,
+        APP_CONFIG,
+      ],
+      useFactory: (
+        dataSource: DataSource,
+        directory: StoreDirectory,
+        positions: HandOff<PositionUpdate>,
+        sightings: HandOff<Sighting>,
+        events: EventBus,
+        outbox: TransactionalEventLog,
+        clock: Clock,
+        logger: Logger,
+        sensitive: SensitiveZones,
+        metrics: HubMetrics,
+        config: AppConfig,
+      ) =>
+        new AggregationService({
+          dataSource,
+          directory,
+          positions: observe(positions),
+          sightings: observe(sightings),
+          events,
+          outbox,
+          clock,
+          logger: logger.child({ context: 'aggregation' }),
+          policyFor: (storeId) => directory.policy(storeId),
+          sensitiveZoneOf: (position) => sensitive.zoneOf(position),
+          registry: metrics.registry,
+          // Open visits outlive a restart (SIGTERM) instead of each ending with it.
+          sessionsFile: join(
+            resolve(config.AISLE_DATA_DIR),
+            `aggregation-sessions${config.AISLE_INSTANCE ? `-${config.AISLE_INSTANCE}` : ''}.json`,
+          ),
+        }),
+    },
+  ],
+  exports: [AggregationService],
+})
+export class AggregationModule implements OnModuleInit, BeforeApplicationShutdown {
+  constructor(
+    @Inject(AggregationService) private readonly aggregation: AggregationService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.aggregation.start();
+  }
+
+  /** Writes what it holds (open visits closed, last rollups) before the app goes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    try {
+      await this.aggregation.stop();
+    } catch (error) {
+      this.logger.error(`aggregation: final flush failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './hand-off.js';
+export * from './hand-off.module.js';
+export * from './messages.js';

@@ -1,0 +1,130 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Post,
+  Req,
+} from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { OptOutSubject } from '@aisle/policy';
+import { Public } from '../../auth/public.decorator.js';
+import { InvalidOptOutError, OptOutService } from './opt-out.service.js';
+
+/** Opt-outs one client address may submit per window: enough for a family, too few to probe the list. */
+export const OPT_OUT_REQUESTS_PER_WINDOW = 10;
+/** The rate-limit window, ms (ten minutes). */
+export const OPT_OUT_WINDOW_MS = 10 * 60_000;
+
+/** Reads the subject by hand so that no validation error ever echoes an address back. */
+function subjectOf(body: unknown): OptOutSubject {
+  const input = (body ?? {}) as Record<string, unknown>;
+  const address = input['address'] ?? input['mac'] ?? input['bleAddress'];
+  if (typeof address === 'string' && address.trim() !== '') return { kind: 'device', address };
+  if (typeof input['beaconId'] === 'string') return { kind: 'beacon', id: input['beaconId'] };
+  throw new InvalidOptOutError(
+    'send "address" (your device’s Wi-Fi or Bluetooth MAC address) or "beaconId"',
+  );
+}
+
+const FORM = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Opt out of in-store sensors</title>
+<style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}input,button{font:inherit;padding:.4rem}</style>
+</head><body>
+<h1>Opt out of in-store sensors</h1>
+<p>Enter your phone's Wi-Fi or Bluetooth address (Settings → About → Wi-Fi address). From now on every store
+using Aisle ignores it, and what was recorded for it today is deleted. No account needed; we keep only a
+keyed fingerprint of the address, never the address.</p>
+<p>Phones with "private Wi-Fi address" switched on already change their address regularly; opting out covers
+the address you enter.</p>
+<form method="post" action="/opt-out"><label>Device address <input name="address" required
+placeholder="aa:bb:cc:dd:ee:ff" autocomplete="off"></label> <button type="submit">Opt out</button></form>
+</body></html>
+`;
+
+@ApiTags('notice')
+@Controller('opt-out')
+export class OptOutController {
+  private readonly recent = new Map<string, number[]>();
+
+  constructor(@Inject(OptOutService) private readonly optOuts: OptOutService) {}
+
+  @Public()
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @ApiOperation({ summary: 'A plain opt-out form for shoppers (no account needed)' })
+  form(): string {
+    return FORM;
+  }
+
+  @Public()
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary:
+      'Opt a device out of every store: dropped at the gate from now on, today’s data deleted',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        address: {
+          type: 'string',
+          example: 'aa:bb:cc:dd:ee:ff',
+          description: 'Wi-Fi or Bluetooth MAC address',
+        },
+        beaconId: { type: 'string', description: 'a beacon id instead of an address' },
+      },
+    },
+  })
+  async optOut(
+    @Body() body: unknown,
+    @Req() req: Request,
+  ): Promise<{ status: string; message: string; randomized: boolean }> {
+    this.limit(req.ip ?? 'unknown');
+    let subject: OptOutSubject;
+    try {
+      subject = subjectOf(body);
+      const result = await this.optOuts.optOut(subject);
+      return {
+        status: 'opted-out',
+        randomized: result.randomized,
+        message: result.randomized
+          ? 'Done. This is a private (randomised) address: your phone will change it, and the opt-out covers only this one.'
+          : 'Done. Every store using Aisle now ignores this device, and what was recorded for it today has been deleted.',
+      };
+    } catch (error) {
+      if (error instanceof InvalidOptOutError) {
+        throw new HttpException(
+          { statusCode: 400, error: 'Bad Request', message: error.message },
+          400,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private limit(client: string): void {
+    const now = Date.now();
+    const times = (this.recent.get(client) ?? []).filter((t) => now - t < OPT_OUT_WINDOW_MS);
+    if (times.length >= OPT_OUT_REQUESTS_PER_WINDOW) {
+      throw new HttpException(
+        {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: 'too many opt-out requests from this address; try again later',
+        },
+        429,
+      );
+    }
+    times.push(now);
+    this.recent.set(client, times);
+    if (this.recent.size > 10_000) this.recent.clear();
+  }
+}
