@@ -11,7 +11,12 @@ import { databaseKind } from '@aisle/persistence';
 import { Public } from '../auth/public.decorator.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { BROKER_STATUS, type BrokerStatus } from './broker-status.js';
-import { INGEST_STATUS, ingestHealth, type IngestStatus } from './ingest-status.js';
+import {
+  INGEST_STATUS,
+  ingestHealth,
+  type IngestHealth,
+  type IngestStatus,
+} from './ingest-status.js';
 
 /** Terminus's result, with `degraded` when ingest holds unstored observations (see README). */
 export type HubHealth = Omit<HealthCheckResult, 'status'> & {
@@ -40,9 +45,11 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Health of the database, the MQTT broker and the plugins' })
   async check(): Promise<HubHealth> {
+    // One reading for the indicator and the verdict.
+    const ingest = ingestHealth(this.ingest(), Date.now());
     let result: HealthCheckResult;
     try {
-      result = await this.checkAll();
+      result = await this.checkAll(ingest);
     } catch (error) {
       // The database alone is down while ingest is spilling to disk: nothing is being lost, so
       // the hub is degraded (HTTP 200), not failed — restarting it would not help.
@@ -51,19 +58,17 @@ export class HealthController {
           ? (error.getResponse() as HealthCheckResult)
           : undefined;
       const down = Object.keys(response?.error ?? {});
-      const ingest = ingestHealth(this.ingest(), Date.now());
       if (response && down.length === 1 && down[0] === 'database' && ingest.status === 'degraded') {
         return { ...response, status: 'degraded' };
       }
       throw error;
     }
-    const ingest = ingestHealth(this.ingest(), Date.now());
     return result.status === 'ok' && ingest.status === 'degraded'
       ? { ...result, status: 'degraded' }
       : result;
   }
 
-  private checkAll(): Promise<HealthCheckResult> {
+  private checkAll(ingest: IngestHealth): Promise<HealthCheckResult> {
     return this.health.check([
       async () => {
         const indicator = this.indicators.check('database');
@@ -82,7 +87,7 @@ export class HealthController {
           : indicator.down({ url: status.url, message: status.message });
       },
       () => {
-        const { status, ...details } = ingestHealth(this.ingest(), Date.now());
+        const { status, ...details } = ingest;
         return this.indicators.check('ingest').up({ state: status, ...details });
       },
       () => {
