@@ -51,6 +51,7 @@ describeWithServices('durability under faults', () => {
   const expected = 5;
   const adminKey = `ak_${randomBytes(6).toString('hex')}.${randomBytes(32).toString('base64url')}`;
   let webhookSummary = '';
+  let databaseSummary = '';
 
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'aisle-faults-'));
@@ -82,7 +83,7 @@ describeWithServices('durability under faults', () => {
 
   afterAll(async () => {
     process.stdout.write(
-      `\nFault suite: every number the broker acknowledged must be stored exactly once\n${formatTable(table)}\n${webhookSummary}(core log: ${join(folder, 'core.log')})\n\n`,
+      `\nFault suite: every number the broker acknowledged must be stored exactly once\n${formatTable(table)}\n${databaseSummary}${webhookSummary}(core log: ${join(folder, 'core.log')})\n\n`,
     );
     await core?.close();
     await mosquitto?.close();
@@ -161,6 +162,7 @@ describeWithServices('durability under faults', () => {
 
   it('3. PostgreSQL connections terminated and refused for 30 s at 4,000 obs/s', async () => {
     let degraded: { status: string; details?: Record<string, unknown> } | undefined;
+    let recoveredMs = Number.NaN;
     const result = await scenario(
       '3 PostgreSQL outage',
       3,
@@ -168,7 +170,7 @@ describeWithServices('durability under faults', () => {
       async () => {
         await sleep(4000);
         await database.takeAway();
-        const back = Date.now() + 30_000;
+        const returns = Date.now() + 30_000;
         try {
           degraded = await waitFor(
             '/health to report degraded',
@@ -179,13 +181,28 @@ describeWithServices('durability under faults', () => {
             20_000,
             250,
           );
-          await sleep(Math.max(0, back - Date.now()));
+          await sleep(Math.max(0, returns - Date.now()));
         } finally {
           await database.bringBack();
         }
+        // Back: how long until the hub writes again (its reconnect back-off is capped at 1 s).
+        const back = Date.now();
+        await waitFor(
+          'database writes to succeed again',
+          async () => {
+            const health = await core.health();
+            const ingest = health.details?.['ingest'] as { reasons?: string[] } | undefined;
+            return ingest?.reasons?.every((r) => !r.startsWith('database writes failing')) ?? false;
+          },
+          20_000,
+          25,
+        );
+        recoveredMs = Date.now() - back;
       },
     );
+    databaseSummary = `database (scenario 3): writes succeeded again ${recoveredMs} ms after it accepted connections\n`;
     expect(degraded?.details?.['ingest']).toMatchObject({ state: 'degraded' });
+    expect(recoveredMs).toBeLessThan(2000);
     expect(result.acked).toBeGreaterThan(100_000);
     expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
       lost: 0,
