@@ -12,7 +12,6 @@ import { BluezScanner, CaptureFileFrameSource, type MqttClientPort } from '@aisl
 import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
 import { DbKeyStore, SightingWriter, SightingsDroppedError } from '@aisle/persistence';
 import { join, resolve } from 'node:path';
-import type { AppConfig } from '../config/app-config.js';
 import { INGEST_STATUS, type IngestStatus } from '../health/ingest-status.js';
 import { optOutModule } from '@aisle/policy';
 import type { Clock, Ports, Sighting } from '@aisle/sdk';
@@ -32,6 +31,7 @@ import {
   PLUGIN_OPTIONS,
   type PluginOptions,
 } from '../platform/platform.tokens.js';
+import { rolesOf, type AppConfig } from '../config/app-config.js';
 import { discoverPlugins } from '../plugins/plugin-discovery.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { PluginsController } from '../plugins/plugins.controller.js';
@@ -283,6 +283,7 @@ export class IngestModule
       await discoverPlugins({
         pluginDirs: this.options.pluginDirs,
         nodeModules: this.options.nodeModules,
+        warn: (text) => this.logger.warn(text),
       }),
     );
   }
@@ -317,7 +318,10 @@ export class IngestModule
       .catch(() => undefined)
       .then(async () => {
         await this.runtime.apply();
-        await this.host.syncSensors(sensorRecords(this.directory));
+        // Drivers run where AISLE_ROLE has `ingest` (every process in one; ingest nodes in a chain).
+        if (rolesOf(this.config).ingest) {
+          await this.host.syncSensors(sensorRecords(this.directory));
+        }
       });
     return this.applying;
   }
