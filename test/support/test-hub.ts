@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
@@ -54,7 +57,12 @@ export async function startTestHub(
       callback();
     },
   });
+  // Its own MQTT session and spill folder: hubs of parallel tests must not share either.
+  const scratch = mkdtempSync(join(tmpdir(), 'aisle-test-hub-'));
   const env: NodeJS.ProcessEnv = {
+    AISLE_MQTT_CLIENT_ID: `aisle-test-hub-${process.pid}-${randomBytes(4).toString('hex')}`,
+    AISLE_DATA_DIR: scratch,
+    MQTT_SESSION_EXPIRY_S: '60',
     PORT: '0',
     MQTT_PORT: '0',
     AISLE_DEMO: options.demo ? 'true' : 'false',
@@ -79,6 +87,7 @@ export async function startTestHub(
     });
   } catch (error) {
     await database.close();
+    rmSync(scratch, { recursive: true, force: true });
     throw error;
   }
   const events: AisleEvent[] = [];
@@ -112,6 +121,7 @@ export async function startTestHub(
       subscription.unsubscribe();
       await hub.close();
       await database.close();
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }

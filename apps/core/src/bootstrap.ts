@@ -6,18 +6,20 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
-import { closeDatabase, openDatabase } from '@aisle/persistence';
+import { SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
 import {
   MqttClientPort,
   createDemoSimulator,
   demoStoreLayout,
   runSimulatorOverMqtt,
   startEmbeddedBroker,
+  type EmbeddedBroker,
 } from '@aisle/hardware';
 import { systemClock, type Clock } from '@aisle/sdk';
 import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { lockDataDir } from './database/data-dir-lock.js';
+import { hubMqttClientId } from './config/mqtt-client-id.js';
 import { loadAppConfig, rolesOf, type AppConfig } from './config/app-config.js';
 import { BusModule } from './bus/bus.module.js';
 import { startChain, type Chain } from './bus/chain-wiring.js';
@@ -79,7 +81,18 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const cleanups: (() => Promise<void> | void)[] = [];
+  /** Shutdown's first step: stop taking messages; store and acknowledge what was taken. */
+  let drainIntake: (() => Promise<void>) | undefined;
   const close = async (): Promise<void> => {
+    const drain = drainIntake;
+    drainIntake = undefined;
+    if (drain) {
+      try {
+        await drain();
+      } catch (error) {
+        logger.warn(`draining MQTT intake failed: ${(error as Error).message}`);
+      }
+    }
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
         await cleanup();
@@ -96,9 +109,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       cleanups.push(() => lock.release());
     }
     let mqttUrl: string;
+    let embedded: EmbeddedBroker | undefined;
     if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
     else {
       const broker = await startEmbeddedBroker({ host: config.MQTT_HOST, port: config.MQTT_PORT });
+      embedded = broker;
       cleanups.push(() => broker.close());
       mqttUrl = broker.url;
       logger.info(`embedded MQTT broker listening on ${broker.url}`);
@@ -116,10 +131,23 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       ));
     if (!options.dataSource) cleanups.push(() => closeDatabase(dataSource));
 
+    // A kept session: the broker queues QoS 1 messages while the hub is away. A message is
+    // acknowledged only once its observations are stored (the ingest stage sets the barrier:
+    // `IngestModule`); until the drivers have subscribed, messages of a resumed session are held.
     const mqtt = await MqttClientPort.connect(mqttUrl, {
-      clientId: `aisle-hub-${process.pid}-${Date.now().toString(36)}`,
+      clientId: await hubMqttClientId(config),
+      persistentSession: true,
+      protocolVersion: config.MQTT_URL ? config.MQTT_PROTOCOL : 4, // aedes speaks 3.1.1 only
+      sessionExpirySeconds: config.MQTT_SESSION_EXPIRY_S,
+      receiveMaximum: config.MQTT_RECEIVE_MAXIMUM,
+      holdUntilReady: true,
+      acknowledgeAfterCommit: true,
     });
     cleanups.push(() => mqtt.close());
+    // The embedded broker acknowledges a publish only once the hub has stored it (in-process).
+    embedded?.beforeAcknowledge((_clientId, topic, payload) =>
+      mqtt.handleBeforeBroker(topic, payload),
+    );
 
     // In a chain, stages hand sightings over NATS JetStream (ingest → the owning worker).
     const chain: Chain | undefined = roles.distributed
@@ -160,6 +188,19 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       },
     );
     cleanups.push(() => app.close());
+    drainIntake = async () => {
+      const drained = mqtt.drain();
+      const writer = app.get(SightingWriter, { strict: false });
+      writer.flush().catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        drained,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    };
     app.useBodyParser('text', { type: ['text/*', 'application/xml'] });
     app.useBodyParser('raw', { type: ['application/octet-stream'] });
     configureHttp(app);
@@ -197,6 +238,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       );
     }
 
+    // The drivers have subscribed (also those of the config file): messages the broker kept for
+    // this session are handled now.
+    mqtt.ready();
     let url = '';
     if (roles.api) {
       await app.listen(config.PORT, config.HOST);
@@ -219,5 +263,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     throw error;
   }
 }
+
+/** SIGTERM waits at most this long for taken messages to be stored and acknowledged. */
+const SHUTDOWN_DRAIN_MS = 15_000;
 
 export * from './stages.js';

@@ -13,6 +13,15 @@ export interface EmbeddedBroker {
   port: number;
   /** Disconnects every client and stops listening. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Acknowledge after commit with the embedded broker: aedes sends a QoS 1 PUBACK to the
+   * publisher before it delivers the message, and `authorizePublish` is the only step before it.
+   * The hook runs there for every publish of another client, and the PUBACK waits for its promise
+   * (e.g. the hub handling the message in-process and storing its rows).
+   */
+  beforeAcknowledge(
+    hook: (clientId: string, topic: string, payload: Buffer) => Promise<void>,
+  ): void;
 }
 
 export interface EmbeddedBrokerOptions {
@@ -37,6 +46,18 @@ export async function startEmbeddedBroker(
   const host = options.host ?? DEFAULT_HOST;
   const requestedPort = options.port ?? DEFAULT_PORT;
   const broker = await Aedes.createBroker();
+  let hook: ((clientId: string, topic: string, payload: Buffer) => Promise<void>) | undefined;
+  broker.authorizePublish = (client, packet, callback) => {
+    if (!hook || !client) {
+      callback(null);
+      return;
+    }
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    hook(client.id, packet.topic, payload).then(
+      () => callback(null),
+      () => callback(null), // the hook reports its own failures; the message is still routed
+    );
+  };
   const server = createServer((socket) => {
     broker.handle(socket);
   });
@@ -52,6 +73,9 @@ export async function startEmbeddedBroker(
   return {
     url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    beforeAcknowledge: (next) => {
+      hook = next;
+    },
     close: () => {
       closing ??= (async () => {
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

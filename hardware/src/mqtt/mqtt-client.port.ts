@@ -1,4 +1,11 @@
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { createHash } from 'node:crypto';
+import {
+  connect,
+  type IClientOptions,
+  type IPublishPacket,
+  type MqttClient,
+  type Packet,
+} from 'mqtt';
 import { redactMacs, type MqttPort, type Unsubscribe } from '@aisle/sdk';
 import { topicFilterProblem, topicMatches } from './topic-filter.js';
 
@@ -29,6 +36,40 @@ export interface MqttClientPortOptions {
   connectTimeoutMs?: number;
   /** Called when a subscriber's handler throws (the other handlers still get the message). */
   onHandlerError?: (error: unknown, topic: string) => void;
+  /**
+   * Keep the session across reconnects and restarts (`clean: false`): the broker queues QoS 1
+   * messages while the hub is away. Needs a stable `clientId`. Default false (a clean session).
+   */
+  persistentSession?: boolean;
+  /** MQTT 5 session expiry: how long the broker keeps the session after a disconnect. */
+  sessionExpirySeconds?: number;
+  /** MQTT 5 receive maximum: unacknowledged QoS 1 messages the broker may send at once. */
+  receiveMaximum?: number;
+  /** 4 (MQTT 3.1.1, the default; aedes speaks only this) or 5 (session expiry, receive maximum). */
+  protocolVersion?: 4 | 5;
+  /**
+   * Acknowledge after commit: when set, a QoS 1 message's PUBACK goes out only when the promise
+   * this returns (called right after the message's handlers ran) resolves — e.g. once the rows the
+   * handlers enqueued are committed. `unacknowledged` is how many messages wait for their PUBACK.
+   * Messages keep flowing meanwhile (up to the receive maximum); PUBACKs go in arrival order.
+   */
+  ackAfter?: (unacknowledged: number) => Promise<void>;
+  /**
+   * Acknowledge after commit, with the barrier given later ({@link MqttClientPort.acknowledgeWhen}),
+   * e.g. by the stage that owns the writer. Use with `holdUntilReady`.
+   */
+  acknowledgeAfterCommit?: boolean;
+  /**
+   * Hold messages that arrive before {@link MqttClientPort.ready} is called (a resumed session
+   * delivers queued messages at once, before the drivers have subscribed their handlers).
+   */
+  holdUntilReady?: boolean;
+}
+
+/** A received QoS 1 message waiting for its PUBACK. */
+interface PendingAck {
+  key: string;
+  stored: Promise<void>;
 }
 
 /** The first connection could not be made. */
@@ -47,6 +88,13 @@ const RECONNECT_PERIOD_MS = 1_000;
 const SUBSCRIBE_QOS = 1;
 /** How long `close()` waits for in-flight messages before dropping the connection. */
 const CLOSE_GRACE_MS = 2_000;
+/**
+ * MQTT 5 session expiry when the session is kept: a day covers a restart, an update or a long
+ * night of maintenance; the broker's `max_queued_messages` bounds what it holds meanwhile.
+ */
+const SESSION_EXPIRY_S = 86_400;
+/** Packet ids remembered to recognise redeliveries: more than any receive maximum in use. */
+const MAX_REMEMBERED_ACKS = 70_000;
 
 interface Route {
   filter: string;
@@ -67,12 +115,28 @@ export class MqttClientPort implements MqttPort {
   private readonly leaving = new Map<string, Promise<void>>();
   private lastError: string | undefined;
   private closing: Promise<void> | undefined;
+  private ackAfter: ((unacknowledged: number) => Promise<void>) | undefined;
+  /** By packet id: received, handled, PUBACK waiting for the commit (or recently sent). */
+  private readonly acks = new Map<number, PendingAck>();
+  private unacknowledged = 0;
+  /** The promise of the message before, so PUBACKs go in arrival order. */
+  private lastStored: Promise<void> = Promise.resolve();
+  private isReady: boolean;
+  private held: { topic: string; payload: Buffer; release: (stored: Promise<void>) => void }[] = [];
+  private ackCounts = { sent: 0, redeliveriesSkipped: 0 };
 
   private constructor(
     private readonly client: MqttClient,
     private readonly onHandlerError: (error: unknown, topic: string) => void,
+    options: Pick<
+      MqttClientPortOptions,
+      'ackAfter' | 'holdUntilReady' | 'acknowledgeAfterCommit'
+    > = {},
   ) {
-    client.on('message', (topic, payload) => this.dispatch(topic, payload));
+    this.ackAfter = options.ackAfter;
+    this.isReady = !(options.holdUntilReady ?? false);
+    if (this.ackAfter || options.acknowledgeAfterCommit) this.acknowledgeAfterCommit();
+    else client.on('message', (topic, payload) => this.dispatch(topic, payload));
     client.on('connect', () => {
       this.lastError = undefined;
     });
@@ -87,15 +151,29 @@ export class MqttClientPort implements MqttPort {
   /** Connects to `url` and resolves once the broker accepted the connection. */
   static async connect(url: string, options: MqttClientPortOptions): Promise<MqttClientPort> {
     const timeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const persistent = options.persistentSession ?? false;
+    const protocolVersion = options.protocolVersion ?? 4;
+    const properties: NonNullable<IClientOptions['properties']> = {};
+    if (protocolVersion === 5 && persistent) {
+      properties.sessionExpiryInterval = options.sessionExpirySeconds ?? SESSION_EXPIRY_S;
+    }
+    if (protocolVersion === 5 && options.receiveMaximum !== undefined) {
+      properties.receiveMaximum = options.receiveMaximum;
+    }
     const clientOptions: IClientOptions = {
       clientId: options.clientId,
-      clean: true,
+      clean: !persistent,
+      protocolVersion,
+      ...(Object.keys(properties).length > 0 ? { properties } : {}),
       reconnectPeriod: RECONNECT_PERIOD_MS,
       connectTimeout: timeoutMs,
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
     };
     const client = connect(url, clientOptions);
+    // Before any packet is read: a resumed session's queued messages follow the CONNACK at once,
+    // and must meet the handlers (and the deferred PUBACK), not mqtt.js's defaults.
+    const port = new MqttClientPort(client, options.onHandlerError ?? defaultHandlerError, options);
     let lastError: string | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -136,7 +214,148 @@ export class MqttClientPort implements MqttPort {
       client.end(true);
       throw error;
     }
-    return new MqttClientPort(client, options.onHandlerError ?? defaultHandlerError);
+    return port;
+  }
+
+  /**
+   * Messages held since connect (see `holdUntilReady`) are handled now, in order, and later ones
+   * as they come. Call once the drivers have subscribed.
+   */
+  ready(): void {
+    if (this.isReady) return;
+    for (const message of this.held.splice(0)) {
+      this.dispatch(message.topic, message.payload);
+      message.release(this.ackAfter?.(this.unacknowledged) ?? Promise.resolve());
+    }
+    this.isReady = true;
+  }
+
+  /**
+   * Sets the barrier of acknowledge-after-commit (see `ackAfter`): a message's PUBACK waits for
+   * the promise it returns. Until set, messages are acknowledged once handled.
+   */
+  acknowledgeWhen(barrier: (unacknowledged: number) => Promise<void>): void {
+    this.ackAfter = barrier;
+  }
+
+  /** PUBACKs sent after commit, and redelivered messages recognised as already handled. */
+  get acknowledgements(): { sent: number; pending: number; redeliveriesSkipped: number } {
+    return { ...this.ackCounts, pending: this.unacknowledged };
+  }
+
+  /**
+   * mqtt.js sends a QoS 1 PUBACK when `handleMessage` calls back, and takes the next packet only
+   * then. So `handleMessage` calls back at once (messages keep flowing, up to the receive maximum)
+   * and the PUBACK itself is held back until the message's rows are stored: the one packet
+   * mqtt.js writes for it is deferred in `_sendPacket`. A redelivery (DUP) of a message this
+   * process already handled (its PUBACK was pending or lost in a broker restart) is not handled
+   * twice: it is acknowledged once the first copy is stored.
+   */
+  private acknowledgeAfterCommit(): void {
+    const client = this.client;
+    client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet));
+    client.handleMessage = (_packet, callback) => callback();
+    const internals = client as unknown as {
+      _sendPacket: (packet: Packet, cb?: (error?: Error) => void, ...rest: unknown[]) => void;
+    };
+    const send = internals._sendPacket.bind(client);
+    internals._sendPacket = (packet, cb, ...rest) => {
+      if (packet.cmd !== 'puback' || packet.messageId === undefined) {
+        send(packet, cb, ...rest);
+        return;
+      }
+      const pending = this.acks.get(packet.messageId);
+      if (!pending) {
+        send(packet, cb, ...rest);
+        return;
+      }
+      cb?.(); // let mqtt.js read the next packet; the PUBACK follows when the rows are stored
+      void pending.stored.then(() => {
+        this.unacknowledged -= 1;
+        this.ackCounts.sent += 1;
+        if (this.closing && !client.connected) return; // the broker redelivers it
+        send(packet, undefined, ...rest);
+      });
+    };
+  }
+
+  /**
+   * Shutdown, first step: messages that arrive from now on are neither handled nor acknowledged
+   * (the broker keeps them for the next start); resolves once every message handled before has
+   * been stored and its PUBACK written.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await this.lastStored;
+    // The PUBACKs go out in the `then` callbacks queued behind `lastStored`.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  private draining = false;
+
+  private receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (this.draining) {
+      // Never acknowledged: the broker redelivers it to the next session.
+      if (packet.messageId !== undefined && packet.qos > 0) {
+        this.acks.set(packet.messageId, { key: '', stored: new Promise<void>(() => undefined) });
+      }
+      return;
+    }
+    const handled = this.takePreHandled(topic, payload);
+    if (packet.qos === 0 || packet.messageId === undefined) {
+      if (!handled) void this.handleOrHold(topic, payload);
+      return;
+    }
+    if (handled) {
+      // Stored before the broker acknowledged it to its publisher: just acknowledge this copy.
+      this.unacknowledged += 1;
+      const ordered = this.lastStored;
+      this.acks.set(packet.messageId, { key: messageKey(topic, payload), stored: ordered });
+      return;
+    }
+    const id = packet.messageId;
+    const key = messageKey(topic, payload);
+    const known = this.acks.get(id);
+    this.unacknowledged += 1;
+    if (packet.dup && known?.key === key) {
+      // Handled already in this process: acknowledge it once that copy is stored.
+      this.ackCounts.redeliveriesSkipped += 1;
+      const stored = known.stored;
+      this.acks.set(id, { key, stored });
+      return;
+    }
+    const stored = this.handleOrHold(topic, payload);
+    // In order: a message's PUBACK never overtakes an earlier one's.
+    const ordered = Promise.all([this.lastStored, stored]).then(() => undefined);
+    this.lastStored = ordered;
+    this.acks.set(id, { key, stored: ordered });
+    this.forgetOldAcks();
+  }
+
+  /** Handles the message now (or holds it until ready); resolves when its rows are stored. */
+  private handleOrHold(topic: string, payload: Buffer): Promise<void> {
+    if (!this.isReady) {
+      return new Promise<void>((resolve) => {
+        this.held.push({
+          topic,
+          payload,
+          release: (stored) => {
+            void stored.then(resolve);
+          },
+        });
+      });
+    }
+    this.dispatch(topic, payload);
+    return this.ackAfter?.(this.unacknowledged) ?? Promise.resolve();
+  }
+
+  /** Keeps the recent acknowledgements (to recognise redeliveries), not every one. */
+  private forgetOldAcks(): void {
+    if (this.acks.size <= MAX_REMEMBERED_ACKS) return;
+    for (const id of this.acks.keys()) {
+      this.acks.delete(id);
+      if (this.acks.size <= MAX_REMEMBERED_ACKS / 2) break;
+    }
   }
 
   async subscribe(topicFilter: string, handler: MessageHandler): Promise<Unsubscribe> {
@@ -222,7 +441,9 @@ export class MqttClientPort implements MqttPort {
     route.handlers.delete(entry);
     if (route.handlers.size > 0 || this.routes.get(route.filter) !== route) return;
     this.routes.delete(route.filter);
-    if (this.closing) return;
+    // Closing or draining for shutdown: the broker keeps the subscription in the session, so it
+    // queues what comes meanwhile for the next start.
+    if (this.closing || this.draining) return;
     // Only after the SUBACK (unsubscribing first would leave a subscription nobody owns), and
     // registered before any await, so a new subscribe to the filter queues behind it.
     const unsubscribed = route.ready
@@ -242,6 +463,39 @@ export class MqttClientPort implements MqttPort {
     if (this.leaving.get(filter) === leaving) this.leaving.delete(filter);
   }
 
+  /**
+   * Handles a message in-process before the (embedded) broker delivers it, and resolves once its
+   * rows are stored; the copy the broker then delivers to this connection is acknowledged without
+   * being handled again. For aedes's `authorizePublish` (see `EmbeddedBroker.beforeAcknowledge`).
+   */
+  handleBeforeBroker(topic: string, payload: Buffer): Promise<void> {
+    if (this.draining || !this.routes.size) return Promise.resolve();
+    if (![...this.routes.values()].some((route) => topicMatches(route.filter, topic))) {
+      return Promise.resolve();
+    }
+    const key = messageKey(topic, payload);
+    this.preHandled.set(key, (this.preHandled.get(key) ?? 0) + 1);
+    if (this.preHandled.size > MAX_REMEMBERED_ACKS) {
+      const oldest = this.preHandled.keys().next().value;
+      if (oldest !== undefined) this.preHandled.delete(oldest);
+    }
+    return this.handleOrHold(topic, payload);
+  }
+
+  /** Messages handled in-process before the broker delivers them (by content key). */
+  private readonly preHandled = new Map<string, number>();
+
+  /** True (and forgotten) when this message was already handled by {@link handleBeforeBroker}. */
+  private takePreHandled(topic: string, payload: Buffer): boolean {
+    if (this.preHandled.size === 0) return false;
+    const key = messageKey(topic, payload);
+    const count = this.preHandled.get(key);
+    if (count === undefined) return false;
+    if (count <= 1) this.preHandled.delete(key);
+    else this.preHandled.set(key, count - 1);
+    return true;
+  }
+
   private dispatch(topic: string, payload: Buffer): void {
     for (const route of this.routes.values()) {
       if (!topicMatches(route.filter, topic)) continue;
@@ -254,6 +508,11 @@ export class MqttClientPort implements MqttPort {
       }
     }
   }
+}
+
+/** Identifies a message's content, to tell a redelivery from a new message reusing a packet id. */
+function messageKey(topic: string, payload: Buffer): string {
+  return createHash('sha1').update(topic).update('\u0000').update(payload).digest('base64');
 }
 
 function defaultHandlerError(error: unknown, topic: string): void {

@@ -258,3 +258,44 @@ describe(Sessioniser.name, () => {
     });
   });
 });
+
+describe(`${Sessioniser.name} snapshot and restore (restart)`, () => {
+  const make = () => {
+    const sessioniser = new Sessioniser({ allowedLatenessMs: 30_000 });
+    sessioniser.configureStore('demo', { ...GEOMETRY, visitGapMs: 120_000, minVisitMs: 60_000 });
+    return sessioniser;
+  };
+
+  it('goes on with the open visit after a restart: the same one visit as without the restart', () => {
+    const walk = shopperWalk(T0);
+    const cut = 12;
+    const uninterrupted = make();
+    const reference: SessionEvent[] = [];
+    for (const p of walk) uninterrupted.ingest(p);
+    reference.push(...uninterrupted.advance(T0 + 3_600_000));
+
+    const before = make();
+    const events: SessionEvent[] = [];
+    for (const p of walk.slice(0, cut)) before.ingest(p);
+    events.push(...before.advance(walk[cut - 1]!.at));
+    const saved = JSON.parse(JSON.stringify(before.snapshot())) as ReturnType<
+      Sessioniser['snapshot']
+    >; // as written to disk at shutdown; nothing closed
+    const sut = make();
+    expect(sut.restore(saved)).toBe(1);
+    for (const p of walk.slice(cut)) sut.ingest(p);
+    events.push(...sut.advance(T0 + 3_600_000));
+
+    expect(ended(events)).toHaveLength(1);
+    expect(ended(events)).toEqual(ended(reference));
+    expect(events.filter((e) => e.type === 'visit.started')).toHaveLength(1);
+  });
+
+  it('skips subjects of stores it does not know', () => {
+    const before = make();
+    for (const p of shopperWalk(T0).slice(0, 5)) before.ingest(p);
+    const sut = new Sessioniser();
+
+    expect(sut.restore(before.snapshot())).toBe(0);
+  });
+});

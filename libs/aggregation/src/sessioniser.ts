@@ -73,6 +73,25 @@ export type SessionEvent =
     }
   | { type: 'visit.ended'; storeId: string; visit: VisitRecord };
 
+/** Open sessions as plain data (see {@link Sessioniser.snapshot}). */
+export interface SessionSnapshot {
+  v: 1;
+  stores: {
+    storeId: string;
+    watermark: number | null;
+    maxSeenAt: number | null;
+    visitCounts: [string, number][];
+  }[];
+  subjects: {
+    storeId: string;
+    subject: string;
+    period: number;
+    pending: Point[];
+    lastProcessedAt: number | null;
+    visit: (Omit<OpenVisit, 'heat'> & { heat: [number, number][] }) | null;
+  }[];
+}
+
 export type IngestResult = 'accepted' | 'duplicate' | 'late' | 'unknown-store' | 'invalid';
 
 interface Point {
@@ -255,6 +274,73 @@ export class Sessioniser {
     // Anything not newer than what was seen is late from now on.
     for (const store of this.stores.values()) store.watermark = store.maxSeenAt;
     return events;
+  }
+
+  /**
+   * The open visits, waiting positions and per-store watermarks as plain JSON-safe data, without
+   * closing anything: a restart restores them ({@link restore}) and the visits go on, instead of
+   * a shutdown ending one visit per tracked subject.
+   */
+  snapshot(): SessionSnapshot {
+    const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
+    return {
+      v: 1,
+      stores: [...this.stores].map(([storeId, store]) => ({
+        storeId,
+        watermark: finite(store.watermark),
+        maxSeenAt: finite(store.maxSeenAt),
+        visitCounts: [...store.visitCounts],
+      })),
+      subjects: [...this.subjects.values()].map((state) => ({
+        storeId: state.storeId,
+        subject: state.subject,
+        period: state.period,
+        pending: state.pending.map((p) => ({ ...p })),
+        lastProcessedAt: finite(state.lastProcessedAt),
+        visit: state.visit
+          ? {
+              ...state.visit,
+              last: { ...state.visit.last },
+              zones: state.visit.zones.map((z) => ({ ...z })),
+              current: state.visit.current ? { ...state.visit.current } : null,
+              heat: [...state.visit.heat],
+            }
+          : null,
+      })),
+    };
+  }
+
+  /**
+   * Takes back a {@link snapshot} (stores must be configured first; subjects of unknown stores
+   * are skipped). Returns how many subjects were restored.
+   */
+  restore(snapshot: SessionSnapshot): number {
+    if (snapshot.v !== 1) return 0;
+    const number = (n: number | null, fallback: number): number => n ?? fallback;
+    for (const saved of snapshot.stores) {
+      const store = this.stores.get(saved.storeId);
+      if (!store) continue;
+      store.watermark = Math.max(store.watermark, number(saved.watermark, -Infinity));
+      store.maxSeenAt = Math.max(store.maxSeenAt, number(saved.maxSeenAt, -Infinity));
+      for (const [key, count] of saved.visitCounts) {
+        store.visitCounts.set(key, Math.max(count, store.visitCounts.get(key) ?? 0));
+      }
+    }
+    let restored = 0;
+    for (const saved of snapshot.subjects) {
+      if (!this.stores.has(saved.storeId)) continue;
+      const key = `${saved.storeId}\u0000${saved.period}\u0000${saved.subject}`;
+      this.subjects.set(key, {
+        storeId: saved.storeId,
+        subject: saved.subject,
+        period: saved.period,
+        pending: saved.pending.map((p) => ({ ...p })),
+        lastProcessedAt: number(saved.lastProcessedAt, -Infinity),
+        visit: saved.visit ? { ...saved.visit, heat: new Map(saved.visit.heat) } : null,
+      });
+      restored += 1;
+    }
+    return restored;
   }
 
   /** People currently in each zone and in the store (open visits, as of the watermark). */

@@ -6,6 +6,7 @@ export * from './key-store.js';
 export * from './migrations/index.js';
 export * from './sighting-row.js';
 export * from './sighting-writer.js';
+export * from './spill-file.js';
 export * from './testing.js';
 export * from './purge.js';
 export * from './policy-versions.js';

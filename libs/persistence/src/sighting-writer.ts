@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { databaseKind, rawPGlite } from './data-source.js';
 import { SightingEntity } from './entities/sighting.entity.js';
 import { isoTime, sightingProblem, toSightingValues, type SightingValues } from './sighting-row.js';
+import { SpillFile, type QueuedRow } from './spill-file.js';
 
 /**
  * `insert`: multi-row parameterised INSERTs (both databases). `copy`: COPY FROM STDIN through
@@ -19,13 +20,24 @@ export interface SightingWriterOptions {
   batchSize?: number;
   /** A row waits at most about this long before it is written. Default 250 ms. */
   flushIntervalMs?: number;
-  /** Rows held (buffered and in flight) before the oldest are dropped. Default 100,000. */
+  /**
+   * Rows held in memory (buffered and in flight). Beyond it the rows go to the spill file when one
+   * is configured, else the oldest are dropped (counted). Default 100,000.
+   */
   maxBuffered?: number;
   method?: SightingWriteMethod;
-  /** First retry delay after a failed write; doubles per failure. Default 100 ms. */
+  /**
+   * First retry delay after a failed write; doubles per failure, with jitter. Default 25 ms: the
+   * first retries catch a blip, and the cap keeps recovery quick.
+   */
   retryDelayMs?: number;
-  /** Upper bound of the retry delay. Default 30 s. */
+  /** Upper bound of the retry delay: the database is written again at most this long after it is back. Default 1 s. */
   maxRetryDelayMs?: number;
+  /**
+   * A local append-only file for when the database is down or too slow: rows are appended and
+   * fsynced there (and count as stored), then replayed in order once writes succeed again.
+   */
+  spill?: SpillOptions;
   /** How long `close()` keeps retrying before it drops (and reports) what is left. Default 5 s. */
   closeTimeoutMs?: number;
   /** Timers (unref'd by default, so a writer never keeps the process alive). */
@@ -34,6 +46,34 @@ export interface SightingWriterOptions {
   onError?: (error: SightingWriteError | SightingsDroppedError) => void;
   /** Rows written by each successful write. */
   onWritten?: (count: number) => void;
+}
+
+export interface SpillOptions {
+  /** The file (created with its folder; `<path>.offset` next to it keeps the replay position). */
+  path: string;
+  /** Beyond this many bytes in the file, further rows are dropped, counted and reported. */
+  maxBytes: number;
+  /**
+   * How long writes must have been failing before rows go to the file; until then they wait in
+   * memory (and their messages stay unacknowledged, so the broker holds the rest). Default 2 s.
+   */
+  afterMs?: number;
+}
+
+/** What the writer holds that is not in the database yet, for /health and /metrics. */
+export interface SightingWriterStatus {
+  /** Rows in memory: waiting, in flight, or on their way to the spill file. */
+  backlog: number;
+  /** Rows in the spill file not yet replayed into the database. */
+  spilledRows: number;
+  /** Bytes in the spill file not yet replayed. */
+  spillBytes: number;
+  /** When the oldest row not yet in the database was handed to the writer (null: none). */
+  oldestUnstoredAt: number | null;
+  /** Writes are failing (since the first failure of a run of them). */
+  failingSince: number | null;
+  /** Rows given up (all reasons), since start. */
+  dropped: number;
 }
 
 /** A write failed; its rows are kept and retried after `retryInMs` (null: writer closing). */
@@ -54,12 +94,13 @@ export class SightingWriteError extends Error {
 
 /**
  * Rows that will never be written: `overflow` (buffer full, the oldest went), `invalid` (the
- * database would refuse them), `closed` (enqueued after close, or unwritten when close gave up).
+ * database would refuse them), `closed` (enqueued after close, or unwritten when close gave up),
+ * `disk-limit` (the spill file is at its size limit).
  */
 export class SightingsDroppedError extends Error {
   override readonly name = 'SightingsDroppedError';
   constructor(
-    readonly reason: 'overflow' | 'invalid' | 'closed',
+    readonly reason: 'overflow' | 'invalid' | 'closed' | 'disk-limit',
     readonly count: number,
     detail?: string,
   ) {
@@ -99,10 +140,17 @@ const MAX_ROWS_PER_STATEMENT = Math.floor(MAX_PARAMETERS / COLUMNS.length);
 /**
  * Buffers sightings and writes them in batches: when `batchSize` rows are waiting, and at the
  * latest `flushIntervalMs` after a row arrived. A failed write keeps its rows and retries with
- * back-off; nothing is thrown into the event loop and no row disappears uncounted: `written`,
- * `failedAttempts`, `dropped` (buffer overflow, oldest first; or left at close) and `rejected`
- * (rows the database would refuse), each drop also reported through `onError`.
- * Delivery is at least once: a write whose acknowledgement was lost is written again.
+ * capped, jittered back-off; nothing is thrown into the event loop and no row disappears uncounted:
+ * `written`, `failedAttempts`, `dropped` and `rejected` (rows the database would refuse), each drop
+ * also reported through `onError`.
+ *
+ * With a spill file, writes that keep failing (or a backlog beyond `maxBuffered`) send the rows to
+ * the file instead (appended and fsynced); every later row follows them there until replay has
+ * written the whole file to the database, so the order is kept. Only past the file's size limit are
+ * rows dropped. `stored()` tells a caller when what it enqueued is safe: in the database, in the
+ * synced spill file, or knowingly dropped (counted) — the point at which a message may be
+ * acknowledged to its broker. Delivery is at least once: a write whose acknowledgement was lost is
+ * written again.
  */
 export class SightingWriter {
   private readonly batchSize: number;
@@ -111,26 +159,42 @@ export class SightingWriter {
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly closeTimeoutMs: number;
+  private readonly spillAfterMs: number;
   private readonly clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   private readonly method: 'insert' | 'copy';
 
   /** Rows waiting, oldest first, from index `head`; `headSeq` numbers `waiting[head]`. */
-  private waiting: SightingValues[] = [];
+  private waiting: QueuedRow[] = [];
   private head = 0;
   private headSeq = 0;
   private nextSeq = 0;
-  private inflight: { rows: SightingValues[]; seq: number } | null = null;
+  private inflight: { rows: QueuedRow[]; seq: number } | null = null;
+
+  /** Spill mode: rows go to the file (in order) until replay has emptied it. */
+  private spilling = false;
+  private spillFile: SpillFile | null = null;
+  private spillOpening: Promise<SpillFile> | null = null;
+  /** Rows on their way to the file; `spillQueueSeq` numbers the first. */
+  private spillQueue: QueuedRow[] = [];
+  private spillQueueSeq = 0;
+  private appending: { rows: number; seq: number } | null = null;
+  private appendRunning: Promise<void> | null = null;
+  private replayRunning: Promise<void> | null = null;
+  private replayTimer: TimerHandle | null = null;
+  private spillWanted = false;
 
   private running: Promise<void> | null = null;
   private drainAll = false;
   private lingerTimer: TimerHandle | null = null;
   private retryTimer: TimerHandle | null = null;
   private consecutiveFailures = 0;
+  private failingSince: number | null = null;
   private unreportedOverflow = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
   private shutDownDone = false;
   private waiters: { target: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private storedWaiters: { target: number; resolve: () => void }[] = [];
   private insertSql: { rows: number; sql: string } | null = null;
 
   private counts = { written: 0, failedAttempts: 0, dropped: 0, rejected: 0, writes: 0 };
@@ -142,9 +206,11 @@ export class SightingWriter {
     this.batchSize = positiveInteger('batchSize', options.batchSize ?? 1000);
     this.flushIntervalMs = positiveInteger('flushIntervalMs', options.flushIntervalMs ?? 250);
     this.maxBuffered = positiveInteger('maxBuffered', options.maxBuffered ?? 100_000);
-    this.retryDelayMs = positiveInteger('retryDelayMs', options.retryDelayMs ?? 100);
-    this.maxRetryDelayMs = positiveInteger('maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000);
+    this.retryDelayMs = positiveInteger('retryDelayMs', options.retryDelayMs ?? 25);
+    this.maxRetryDelayMs = positiveInteger('maxRetryDelayMs', options.maxRetryDelayMs ?? 1000);
     this.closeTimeoutMs = Math.max(0, options.closeTimeoutMs ?? 5000);
+    this.spillAfterMs = Math.max(0, options.spill?.afterMs ?? 2000);
+    if (options.spill) positiveInteger('spill.maxBytes', options.spill.maxBytes);
     if (this.batchSize > this.maxBuffered) {
       throw new RangeError(
         `batchSize (${this.batchSize}) exceeds maxBuffered (${this.maxBuffered})`,
@@ -152,6 +218,23 @@ export class SightingWriter {
     }
     this.clock = options.clock ?? systemClock;
     this.method = options.method === 'insert' ? 'insert' : 'copy';
+  }
+
+  /**
+   * Opens the spill file (when configured) and, if an earlier run left rows in it, replays them
+   * before anything newer: call before the first `enqueue`. Without a spill file it does nothing.
+   */
+  async open(): Promise<void> {
+    if (!this.options.spill) return;
+    const file = await this.openSpill();
+    if (file.pendingBytes > 0 && !this.spilling) {
+      if (this.inflight !== null || this.waitingCount > 0) {
+        throw new Error('SightingWriter.open() must be called before rows are enqueued');
+      }
+      this.spilling = true;
+      this.spillQueueSeq = this.nextSeq;
+      this.scheduleReplay(0);
+    }
   }
 
   /** Rows written since start. */
@@ -164,7 +247,7 @@ export class SightingWriter {
     return this.counts.failedAttempts;
   }
 
-  /** Rows given up: the oldest on buffer overflow, and those enqueued after or left at close. */
+  /** Rows given up: overflow without a spill file, past the spill limit, or at close. */
   get dropped(): number {
     return this.counts.dropped;
   }
@@ -174,14 +257,41 @@ export class SightingWriter {
     return this.counts.rejected;
   }
 
-  /** Rows held: waiting and in flight. */
+  /** Rows held in memory: waiting, in flight, and on their way to the spill file. */
   get buffered(): number {
-    return this.waitingCount + (this.inflight?.rows.length ?? 0);
+    return (
+      this.waitingCount +
+      (this.inflight?.rows.length ?? 0) +
+      this.spillQueue.length +
+      (this.appending?.rows ?? 0)
+    );
   }
 
-  /** Successful write statements (INSERT or COPY batches). */
+  /** Successful write statements (INSERT or COPY batches, including replayed ones). */
   get writes(): number {
     return this.counts.writes;
+  }
+
+  /** Whether rows are going to the spill file now. */
+  get isSpilling(): boolean {
+    return this.spilling;
+  }
+
+  status(): SightingWriterStatus {
+    const candidates = [
+      this.spillFile?.oldestQueuedAt ?? null,
+      this.inflight?.rows[0]?.queuedAt ?? null,
+      this.waiting[this.head]?.queuedAt ?? null,
+      this.spillQueue[0]?.queuedAt ?? null,
+    ].filter((t): t is number => t !== null);
+    return {
+      backlog: this.buffered,
+      spilledRows: this.spillFile?.rows ?? 0,
+      spillBytes: this.spillFile?.pendingBytes ?? 0,
+      oldestUnstoredAt: candidates.length > 0 ? Math.min(...candidates) : null,
+      failingSince: this.failingSince,
+      dropped: this.counts.dropped,
+    };
   }
 
   /** Buffers sightings; never throws, never waits. */
@@ -191,6 +301,8 @@ export class SightingWriter {
       this.report(new SightingsDroppedError('closed', sightings.length, 'enqueued after close'));
       return;
     }
+    const queuedAt = this.clock.now();
+    const target = this.spilling ? this.spillQueue : this.waiting;
     let invalid = 0;
     let firstProblem = '';
     for (const sighting of sightings) {
@@ -200,20 +312,36 @@ export class SightingWriter {
         firstProblem ||= row;
         continue;
       }
-      this.waiting.push(row);
+      (row as QueuedRow).queuedAt = queuedAt;
+      target.push(row as QueuedRow);
       this.nextSeq += 1;
     }
     if (invalid > 0) {
       this.counts.rejected += invalid;
       this.report(new SightingsDroppedError('invalid', invalid, firstProblem));
     }
+    if (this.spilling) {
+      this.kickAppend();
+      return;
+    }
     this.trimOverflow();
     this.schedule();
   }
 
   /**
-   * Writes every row buffered now. Rejects when a write fails meanwhile (the rows stay buffered
-   * and are retried in the background).
+   * Resolves once every row enqueued so far is stored: written to the database, appended and
+   * synced to the spill file, or dropped and counted. Never rejects; while the database is down
+   * and nothing can spill, it waits (that is the back-pressure).
+   */
+  stored(): Promise<void> {
+    const target = this.nextSeq;
+    if (this.settled(target)) return Promise.resolve();
+    return new Promise<void>((resolve) => this.storedWaiters.push({ target, resolve }));
+  }
+
+  /**
+   * Writes every row buffered now (to the database, or to the spill file while spilling). Rejects
+   * when a write fails meanwhile (the rows stay buffered and are retried in the background).
    */
   flush(): Promise<void> {
     const target = this.nextSeq;
@@ -221,16 +349,19 @@ export class SightingWriter {
     const done = new Promise<void>((resolve, reject) => {
       this.waiters.push({ target, resolve, reject });
     });
-    this.clearRetry(); // asked explicitly: try now
-    this.drainAll = true;
-    this.kick();
+    if (!this.spilling) {
+      this.clearRetry(); // asked explicitly: try now
+      this.drainAll = true;
+      this.kick();
+    }
     return done;
   }
 
   /**
    * Stops the timers and writes what is left, retrying failures, for at most `closeTimeoutMs` (by
-   * the writer's clock). Then rows still waiting are dropped and reported; a write still in flight
-   * finishes in the background (its rows dropped and reported if it fails). Never rejects.
+   * the writer's clock). Then, with a spill file, what is left goes there (for the next start);
+   * without one, rows still waiting are dropped and reported. A write still in flight finishes in
+   * the background (its rows dropped and reported if it fails). Never rejects.
    */
   close(): Promise<void> {
     this.closing ??= this.shutDown();
@@ -241,15 +372,36 @@ export class SightingWriter {
     this.closed = true;
     this.clearLinger();
     const deadline = this.clock.now() + this.closeTimeoutMs;
-    for (;;) {
-      const outcome = await this.within(this.flush(), deadline - this.clock.now());
-      if (outcome !== 'failed') break; // written, or out of time
+    if (!this.spilling) {
+      for (;;) {
+        const outcome = await this.within(this.flush(), deadline - this.clock.now());
+        if (outcome !== 'failed') break; // written, or out of time
+        this.clearRetry();
+        if (this.options.spill && this.inflight === null) break; // to the spill file below
+        const wait = Math.min(this.backoff(), deadline - this.clock.now());
+        if (wait <= 0) break;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
+      }
       this.clearRetry();
-      const wait = Math.min(this.backoff(), deadline - this.clock.now());
-      if (wait <= 0) break;
-      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
+      if (this.options.spill && this.running !== null) {
+        // A write still in flight: its outcome decides whether its rows go to the file.
+        const running = this.running.then(() => undefined);
+        await this.within(running, Math.max(1000, this.closeTimeoutMs));
+      }
+      if (this.options.spill && this.inflight === null && this.waitingCount > 0) {
+        await this.enterSpill().catch(() => undefined);
+      }
     }
-    this.clearRetry();
+    if (this.spilling) {
+      this.clearReplayTimer();
+      await this.replayRunning;
+      while (this.appendRunning !== null) await this.appendRunning;
+      this.clearReplayTimer();
+    }
+    this.clearReplayTimer();
+    await this.replayRunning;
+    await this.resetting?.catch(() => undefined);
+    await this.spillFile?.close().catch(() => undefined);
     this.shutDownDone = true;
     this.dropLeftovers();
   }
@@ -273,9 +425,15 @@ export class SightingWriter {
   /** After close: whatever is still waiting will never be written. */
   private dropLeftovers(): void {
     this.reportOverflow();
-    const left = this.waitingCount;
+    const left = this.waitingCount + this.spillQueue.length;
     if (left === 0) return;
-    this.dropOldest(left);
+    if (this.waitingCount > 0) this.dropOldest(this.waitingCount);
+    if (this.spillQueue.length > 0) {
+      this.counts.dropped += this.spillQueue.length;
+      this.spillQueueSeq += this.spillQueue.length;
+      this.spillQueue = [];
+      this.settleWaiters();
+    }
     this.report(new SightingsDroppedError('closed', left, 'still unwritten when close gave up'));
   }
 
@@ -283,15 +441,27 @@ export class SightingWriter {
     return this.waiting.length - this.head;
   }
 
-  /** Whether every row numbered below `target` has been written or dropped. */
+  /** Whether every row numbered below `target` has been written, spilled or dropped. */
   private settled(target: number): boolean {
-    const inflightDone = this.inflight === null || this.inflight.seq >= target;
-    return inflightDone && (this.waitingCount === 0 || this.headSeq >= target);
+    if (this.inflight !== null && this.inflight.rows.length > 0 && this.inflight.seq < target) {
+      return false;
+    }
+    if (this.waitingCount > 0 && this.headSeq < target) return false;
+    if (this.appending !== null && this.appending.rows > 0 && this.appending.seq < target) {
+      return false;
+    }
+    return this.spillQueue.length === 0 || this.spillQueueSeq >= target;
   }
 
   private trimOverflow(): void {
     const excess = this.buffered - this.maxBuffered;
     if (excess <= 0) return;
+    if (this.options.spill) {
+      // Too much held in memory: the file takes it (as soon as no write is in flight).
+      if (this.inflight === null) void this.enterSpill();
+      else this.spillWanted = true;
+      return;
+    }
     const count = Math.min(excess, this.waitingCount);
     this.dropOldest(count);
     this.unreportedOverflow += count;
@@ -311,7 +481,7 @@ export class SightingWriter {
 
   /** Starts a write when a batch is full, or arms the timer that writes a partial one. */
   private schedule(): void {
-    if (this.waitingCount === 0 || this.retryTimer !== null) return;
+    if (this.waitingCount === 0 || this.retryTimer !== null || this.spilling) return;
     if (this.waitingCount >= this.batchSize) {
       this.kick();
     } else if (this.lingerTimer === null && !this.closed) {
@@ -324,7 +494,7 @@ export class SightingWriter {
   }
 
   private kick(): void {
-    if (this.running !== null) return;
+    if (this.running !== null || this.spilling) return;
     this.running = this.run()
       .catch((error: unknown) => {
         // Not a write failure (those are handled in run): a bug or a broken clock. Report it.
@@ -333,6 +503,13 @@ export class SightingWriter {
       })
       .then((ok) => {
         this.running = null;
+        if (this.spillWanted && this.inflight === null && !this.spilling) {
+          this.spillWanted = false;
+          if (this.buffered > this.maxBuffered) {
+            void this.enterSpill();
+            return;
+          }
+        }
         if (!ok) return; // the retry timer (or close) decides when to try again
         if (this.drainAll && this.waitingCount > 0 && this.retryTimer === null) this.kick();
         else this.schedule();
@@ -341,7 +518,7 @@ export class SightingWriter {
 
   /** Writes batches until there is nothing (due) to write; false when a write failed. */
   private async run(): Promise<boolean> {
-    while (this.retryTimer === null) {
+    while (this.retryTimer === null && !this.spilling) {
       const count = Math.min(this.waitingCount, this.batchSize);
       if (count === 0 || (count < this.batchSize && !this.drainAll)) break;
       const rows = this.waiting.slice(this.head, this.head + count);
@@ -362,19 +539,25 @@ export class SightingWriter {
         return false;
       }
       this.inflight = null;
-      this.consecutiveFailures = 0;
-      this.counts.written += rows.length;
-      this.counts.writes += 1;
-      this.reportOverflow();
-      try {
-        this.options.onWritten?.(rows.length);
-      } catch {
-        // A metrics callback must not stop the writer.
-      }
+      this.succeeded(rows.length);
       this.settleWaiters();
+      if (this.spillWanted) break;
     }
     if (this.waitingCount === 0) this.drainAll = false;
     return true;
+  }
+
+  private succeeded(rows: number): void {
+    this.consecutiveFailures = 0;
+    this.failingSince = null;
+    this.counts.written += rows;
+    this.counts.writes += 1;
+    this.reportOverflow();
+    try {
+      this.options.onWritten?.(rows);
+    } catch {
+      // A metrics callback must not stop the writer.
+    }
   }
 
   private failed(error: unknown): void {
@@ -389,7 +572,13 @@ export class SightingWriter {
     this.clearLinger(); // the retry timer takes over
     this.counts.failedAttempts += 1;
     this.consecutiveFailures += 1;
-    this.trimOverflow();
+    this.failingSince ??= this.clock.now();
+    const spillNow =
+      this.options.spill !== undefined &&
+      !this.closed &&
+      (this.clock.now() - this.failingSince >= this.spillAfterMs ||
+        this.buffered > this.maxBuffered);
+    if (!spillNow) this.trimOverflow();
     const retryInMs = this.closed ? null : this.backoff();
     const failure = new SightingWriteError(
       error,
@@ -401,6 +590,11 @@ export class SightingWriter {
     this.report(failure);
     this.reportOverflow();
     if (this.shutDownDone) this.dropLeftovers(); // a write that outlived close()
+    if (spillNow) {
+      // Replay (from the file) takes over retrying the database.
+      void this.enterSpill();
+      return;
+    }
     if (retryInMs !== null) {
       this.retryTimer = this.clock.setTimeout(() => {
         this.retryTimer = null;
@@ -410,11 +604,182 @@ export class SightingWriter {
     }
   }
 
+  /** Moves what waits in memory to the spill file; later rows follow until replay empties it. */
+  private async enterSpill(): Promise<void> {
+    if (this.spilling || this.inflight !== null) return;
+    this.clearLinger();
+    this.clearRetry();
+    this.spilling = true;
+    this.spillWanted = false;
+    this.spillQueueSeq = this.headSeq;
+    this.spillQueue = this.waiting.slice(this.head).concat(this.spillQueue);
+    this.waiting = [];
+    this.head = 0;
+    this.kickAppend();
+    if (!this.closed) this.scheduleReplay(this.consecutiveFailures > 0 ? this.backoff() : 0);
+    await this.appendRunning;
+  }
+
+  private openSpill(): Promise<SpillFile> {
+    const spill = this.options.spill;
+    if (!spill) return Promise.reject(new Error('no spill file configured'));
+    this.spillOpening ??= SpillFile.open(spill.path).then((file) => {
+      this.spillFile = file;
+      return file;
+    });
+    return this.spillOpening;
+  }
+
+  /** Appends the spill queue (group commit: one write + fsync per round), one round at a time. */
+  private kickAppend(): void {
+    if (this.appendRunning !== null || this.spillQueue.length === 0) return;
+    this.appendRunning = this.appendRounds().finally(() => {
+      this.appendRunning = null;
+      if (this.spillQueue.length > 0 && this.appendRetry === null) this.kickAppend();
+    });
+  }
+
+  private appendRetry: TimerHandle | null = null;
+  /** The file being emptied after replay: an append waits for it. */
+  private resetting: Promise<void> | null = null;
+
+  private async appendRounds(): Promise<void> {
+    while (this.spillQueue.length > 0) {
+      const rows = this.spillQueue;
+      const seq = this.spillQueueSeq;
+      this.spillQueue = [];
+      this.spillQueueSeq = seq + rows.length;
+      this.appending = { rows: rows.length, seq };
+      try {
+        const file = await this.openSpill();
+        await this.resetting;
+        const text = SpillFile.encode(rows);
+        const maxBytes = this.options.spill?.maxBytes ?? 0;
+        if (file.size + Buffer.byteLength(text, 'utf8') > maxBytes) {
+          this.counts.dropped += rows.length;
+          this.report(
+            new SightingsDroppedError(
+              'disk-limit',
+              rows.length,
+              `the spill file ${file.path} would exceed ${maxBytes} bytes`,
+            ),
+          );
+        } else {
+          await file.append(text, rows.length, rows[0]?.queuedAt ?? this.clock.now());
+        }
+      } catch (error) {
+        // Could not write the file: the rows wait (unacknowledged) and the append is retried.
+        this.spillQueue = rows.concat(this.spillQueue);
+        this.spillQueueSeq = seq;
+        this.appending = null;
+        this.report(new SightingWriteError(error, rows.length, 1, this.maxRetryDelayMs));
+        if (!this.closed) {
+          this.appendRetry = this.clock.setTimeout(() => {
+            this.appendRetry = null;
+            this.kickAppend();
+          }, this.maxRetryDelayMs);
+        }
+        return;
+      }
+      this.appending = null;
+      this.settleWaiters();
+    }
+  }
+
+  private scheduleReplay(delayMs: number): void {
+    if (this.replayTimer !== null || this.replayRunning !== null || this.closed) return;
+    this.replayTimer = this.clock.setTimeout(() => {
+      this.replayTimer = null;
+      this.startReplay();
+    }, delayMs);
+  }
+
+  private startReplay(): void {
+    if (this.replayRunning !== null || this.closed) return;
+    let retry = false;
+    this.replayRunning = this.replay()
+      .catch((error: unknown) => {
+        // The file could not be read or its offset saved: report, and try again later.
+        this.report(
+          new SightingWriteError(error, 0, this.consecutiveFailures, this.maxRetryDelayMs),
+        );
+        retry = true;
+      })
+      .finally(() => {
+        this.replayRunning = null;
+        if (retry) this.scheduleReplay(this.maxRetryDelayMs);
+      });
+  }
+
+  private clearReplayTimer(): void {
+    if (this.replayTimer !== null) this.clock.clearTimeout(this.replayTimer);
+    this.replayTimer = null;
+  }
+
+  /** Writes the spill file to the database batch by batch; leaves spill mode at its end. */
+  private async replay(): Promise<void> {
+    const file = await this.openSpill();
+    while (!this.closed) {
+      const { rows, next } = await file.read(this.batchSize);
+      if (rows.length === 0) {
+        if (next > 0 && file.pendingBytes > 0) {
+          await file.commit(next, 0, undefined); // only unreadable lines were left
+          continue;
+        }
+        if (this.spillQueue.length > 0 || this.appendRunning !== null) {
+          await this.appendRunning;
+          continue;
+        }
+        // Everything in the file is in the database: back to memory (state first, then the file).
+        this.spilling = false;
+        this.resetting = file.reset();
+        try {
+          await this.resetting;
+        } finally {
+          this.resetting = null;
+        }
+        this.schedule();
+        return;
+      }
+      try {
+        await this.write(rows);
+      } catch (error) {
+        this.counts.failedAttempts += 1;
+        this.consecutiveFailures += 1;
+        this.failingSince ??= this.clock.now();
+        const retryInMs = this.backoff();
+        this.report(
+          new SightingWriteError(error, rows.length, this.consecutiveFailures, retryInMs),
+        );
+        for (const waiter of this.waiters.splice(0)) {
+          waiter.reject(
+            new SightingWriteError(error, rows.length, this.consecutiveFailures, retryInMs),
+          );
+        }
+        this.scheduleReplayAfter(retryInMs);
+        return;
+      }
+      this.succeeded(rows.length);
+      await file.commit(next, rows.length, undefined);
+      await file.refreshHead();
+    }
+  }
+
+  private scheduleReplayAfter(delayMs: number): void {
+    // Called from inside replay(): the timer fires after replayRunning has been cleared.
+    this.replayTimer = this.clock.setTimeout(() => {
+      this.replayTimer = null;
+      this.startReplay();
+    }, delayMs);
+  }
+
   /** Exponential back-off with jitter (50–100 % of the nominal delay). */
   private backoff(): number {
-    const exponent = Math.min(Math.max(this.consecutiveFailures - 1, 0), 30);
-    const nominal = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** exponent);
-    return Math.round(nominal * (0.5 + Math.random() * 0.5));
+    return backoffDelay({
+      failures: this.consecutiveFailures,
+      baseMs: this.retryDelayMs,
+      maxMs: this.maxRetryDelayMs,
+    });
   }
 
   private clearRetry(): void {
@@ -428,12 +793,20 @@ export class SightingWriter {
   }
 
   private settleWaiters(): void {
-    if (this.waiters.length === 0) return;
-    this.waiters = this.waiters.filter((waiter) => {
-      if (!this.settled(waiter.target)) return true;
-      waiter.resolve();
-      return false;
-    });
+    if (this.waiters.length > 0) {
+      this.waiters = this.waiters.filter((waiter) => {
+        if (!this.settled(waiter.target)) return true;
+        waiter.resolve();
+        return false;
+      });
+    }
+    if (this.storedWaiters.length > 0) {
+      this.storedWaiters = this.storedWaiters.filter((waiter) => {
+        if (!this.settled(waiter.target)) return true;
+        waiter.resolve();
+        return false;
+      });
+    }
   }
 
   private reportOverflow(): void {
@@ -562,6 +935,27 @@ function copyCell(value: Cell): string {
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (typeof value === 'number') return String(value);
   return value.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c] ?? c);
+}
+
+/**
+ * Capped exponential back-off with jitter: 50–100 % of `baseMs × 2^(failures − 1)`, at most
+ * `maxMs`. Starts small so a blip costs little; the cap bounds how long after the service is back
+ * the next attempt comes.
+ */
+export function backoffDelay({
+  failures,
+  baseMs,
+  maxMs,
+  random = Math.random,
+}: {
+  failures: number;
+  baseMs: number;
+  maxMs: number;
+  random?: () => number;
+}): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 30);
+  const nominal = Math.min(maxMs, baseMs * 2 ** exponent);
+  return Math.round(nominal * (0.5 + random() * 0.5));
 }
 
 function positiveInteger(name: string, value: number): number {

@@ -61,11 +61,37 @@ export class HttpDeliverer {
     this.monotonic = options.monotonic ?? (() => performance.now());
   }
 
-  deliver(request: DeliveryRequest): Promise<DeliveryResult> {
+  /** Connections the receiver closed under a reused keep-alive socket, retried on a fresh one. */
+  staleSocketRetries = 0;
+
+  /**
+   * One attempt. A reused keep-alive socket that the receiver had already closed (reset, broken
+   * pipe, closed before any response) is not the receiver's failure: the request is sent again at
+   * once on a fresh connection, within the same attempt (same body, same webhook-id).
+   */
+  async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
+    const started = this.monotonic();
+    const first = await this.send(request, false);
+    if (first !== 'stale-socket') return first;
+    this.staleSocketRetries += 1;
+    const again = await this.send(request, true);
+    if (again !== 'stale-socket') {
+      return { ...again, latencyMs: Math.max(0, Math.round(this.monotonic() - started)) };
+    }
+    return {
+      outcome: 'network-error',
+      statusCode: null,
+      excerpt: 'ECONNRESET: the receiver closed the connection before responding',
+      latencyMs: Math.max(0, Math.round(this.monotonic() - started)),
+    };
+  }
+
+  private send(request: DeliveryRequest, fresh: boolean): Promise<DeliveryResult | 'stale-socket'> {
     const started = this.monotonic();
     const elapsed = (): number => Math.max(0, Math.round(this.monotonic() - started));
-    return new Promise<DeliveryResult>((resolve) => {
+    return new Promise<DeliveryResult | 'stale-socket'>((resolve) => {
       let settled = false;
+      let responded = false;
       const finish = (result: Omit<DeliveryResult, 'latencyMs'>): void => {
         if (settled) return;
         settled = true;
@@ -102,7 +128,12 @@ export class HttpDeliverer {
       const client = secure ? https : http;
       const req = client.request(url, {
         method: 'POST',
-        agent: secure ? this.agents.https : this.agents.http,
+        // A fresh connection: a one-off agent that keeps nothing alive.
+        agent: fresh
+          ? new (secure ? https : http).Agent({ keepAlive: false })
+          : secure
+            ? this.agents.https
+            : this.agents.http,
         lookup: guardedLookup(this.options.allow, this.options.resolve),
         headers: {
           ...request.headers,
@@ -125,6 +156,16 @@ export class HttpDeliverer {
             statusCode: null,
             excerpt: 'no response within the timeout',
           });
+        } else if (
+          !fresh &&
+          !responded &&
+          req.reusedSocket &&
+          STALE_SOCKET_CODES.has(error.code ?? '')
+        ) {
+          if (!settled) {
+            settled = true;
+            resolve('stale-socket');
+          }
         } else if (error instanceof BlockedTargetError) {
           finish({ outcome: 'refused', statusCode: null, excerpt: error.message });
         } else {
@@ -136,6 +177,7 @@ export class HttpDeliverer {
         }
       });
       req.on('response', (res) => {
+        responded = true;
         const chunks: Buffer[] = [];
         let size = 0;
         const status = res.statusCode ?? 0;
@@ -175,6 +217,9 @@ export class HttpDeliverer {
     this.agents.https.destroy();
   }
 }
+
+/** Errors of a kept-alive socket the receiver closed while it sat idle in the pool. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 class TimeoutError extends Error {
   override readonly name = 'TimeoutError';

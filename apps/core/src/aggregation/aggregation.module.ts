@@ -1,4 +1,5 @@
 import { Inject, Module, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { Clock, PositionUpdate, Sighting } from '@aisle/sdk';
@@ -69,6 +70,11 @@ import { AggregationService } from './aggregation.service.js';
           sensitiveZoneOf: (position) => sensitive.zoneOf(position),
           registry: metrics.registry,
           sessioniser: { startGraceMs: config.AISLE_START_GRACE_SECONDS * 1000 },
+          // Open visits outlive a restart (SIGTERM) instead of each ending with it.
+          sessionsFile: join(
+            resolve(config.AISLE_DATA_DIR),
+            `aggregation-sessions${config.AISLE_INSTANCE ? `-${config.AISLE_INSTANCE}` : ''}.json`,
+          ),
           ...(owner ? { owns: (storeId: string) => owner.owns(storeId) } : {}),
         }),
     },

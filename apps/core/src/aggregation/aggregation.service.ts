@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
 import type { Observable, Subscription } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -15,6 +17,7 @@ import {
   type CountRecord,
   type SessionEvent,
   type SessioniserOptions,
+  type SessionSnapshot,
   type VisitRecord,
 } from '@aisle/aggregation';
 import { RollupStore } from '@aisle/persistence';
@@ -103,6 +106,11 @@ export class AggregationService {
       sessioniser?: SessioniserOptions;
       flushMs?: number;
       /**
+       * Where open visits are kept across a restart: written at stop (instead of ending every
+       * open visit), read back and deleted at start. Without it, stop ends them.
+       */
+      sessionsFile?: string;
+      /**
        * Whether this process owns a store's stateful stages (a worker of a chain owns some); its
        * store-wide events (`occupancy.changed`, `aggregate.hourly`) come only from the owner.
        * Default: every store.
@@ -123,6 +131,7 @@ export class AggregationService {
 
   async start(): Promise<void> {
     await this.reload();
+    await this.restoreSessions();
     this.subscriptions.push(
       this.deps.positions.subscribe((p) => this.onPosition(p)),
       this.deps.sightings.subscribe((s) => this.onSighting(s)),
@@ -328,8 +337,36 @@ export class AggregationService {
     if (this.timer) this.deps.clock.clearInterval(this.timer);
     await this.running.catch(() => undefined);
     await this.reloading.catch(() => undefined);
+    if (this.deps.sessionsFile) {
+      // Visits stay open: the next start takes them back (they end by the visit gap, as always).
+      await this.flush(this.deps.clock.now());
+      await writeFileAtomically(
+        this.deps.sessionsFile,
+        JSON.stringify(this.sessioniser.snapshot()),
+      );
+      return;
+    }
     this.publishSessionEvents(this.sessioniser.closeAll());
     await this.flush(this.deps.clock.now());
+  }
+
+  /** Takes back the open visits the last stop saved (then deletes the file). */
+  private async restoreSessions(): Promise<void> {
+    const file = this.deps.sessionsFile;
+    if (!file) return;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return; // none saved (first start, or the last run did not stop cleanly)
+    }
+    try {
+      const restored = this.sessioniser.restore(JSON.parse(text) as SessionSnapshot);
+      this.deps.logger.info(`resumed ${restored} open visits from the last run`);
+    } catch (error) {
+      this.deps.logger.warn(`open visits of the last run not resumed: ${(error as Error).message}`);
+    }
+    await rm(file, { force: true });
   }
 
   private publishSessionEvents(events: readonly SessionEvent[]): void {
@@ -481,4 +518,12 @@ export class AggregationService {
   private hourOf(storeId: string, at: number): number {
     return bucketStart(at, '1h', this.stores.get(storeId)?.timeZone ?? 'UTC');
   }
+}
+
+/** Writes `text` to `path` through a temporary file and a rename (never half a file). */
+async function writeFileAtomically(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
 }

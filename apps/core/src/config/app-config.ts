@@ -113,6 +113,58 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /**
+   * The hub's MQTT client id: stable across restarts, so the broker keeps its session (and queues
+   * for it while it is away). Default: an id generated once and kept in AISLE_DATA_DIR
+   * (`mqtt-client-id`), plus `-<AISLE_INSTANCE>` when set.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'AISLE_MQTT_CLIENT_ID must be 1-64 letters, digits, dots, dashes or underscores',
+  })
+  AISLE_MQTT_CLIENT_ID?: string;
+
+  /** This process's name within a cluster sharing one data folder (e.g. `ingest-2`). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,32}$/, {
+    message: 'AISLE_INSTANCE must be 1-32 letters, digits, dots, dashes or underscores',
+  })
+  AISLE_INSTANCE?: string;
+
+  /** MQTT protocol with an external broker: 5 (session expiry, receive maximum) or 4 (3.1.1). */
+  @Transform(toInt)
+  @IsIn([4, 5])
+  MQTT_PROTOCOL: 4 | 5 = 5;
+
+  /** How long the broker keeps the hub's session (and queues for it) after a disconnect (MQTT 5). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  MQTT_SESSION_EXPIRY_S = 86_400;
+
+  /** Unacknowledged QoS 1 messages the broker may send the hub at once (MQTT 5 receive maximum). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  MQTT_RECEIVE_MAXIMUM = 1000;
+
+  /** Folder of the local spill file used while the database is down (default AISLE_DATA_DIR/spill). */
+  @IsOptional()
+  @IsString()
+  AISLE_SPILL_DIR?: string;
+
+  /** Size limit of the spill file, MB: beyond it observations are dropped (and counted). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  AISLE_SPILL_MAX_MB = 1024;
+
+  /** How long database writes must fail before observations go to the spill file, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  AISLE_SPILL_AFTER_MS = 2000;
   /** PostgreSQL schema (default: the connection's search path); processes of a chain share one. */
   @IsOptional()
   @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
@@ -186,6 +238,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'AISLE_PLUGIN_DIRS',
     'AISLE_EXPORTERS',
     'AISLE_WEBHOOK_ALLOW_HOSTS',
+    'AISLE_MQTT_CLIENT_ID',
+    'AISLE_INSTANCE',
+    'AISLE_SPILL_DIR',
     'DATABASE_SCHEMA',
     'NATS_URL',
     'AISLE_WORKER_ID',

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -11,8 +11,23 @@ import { databaseKind } from '@aisle/persistence';
 import { Public } from '../auth/public.decorator.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { BROKER_STATUS, type BrokerStatus } from './broker-status.js';
+import {
+  INGEST_STATUS,
+  ingestHealth,
+  type IngestHealth,
+  type IngestStatus,
+} from './ingest-status.js';
 
-/** Database, broker and plugins. Failed plugins are listed but do not make the hub unhealthy. */
+/** Terminus's result, with `degraded` when ingest holds unstored observations (see README). */
+export type HubHealth = Omit<HealthCheckResult, 'status'> & {
+  status: HealthCheckResult['status'] | 'degraded';
+};
+
+/**
+ * Database, broker, ingest and plugins. Failed plugins are listed but do not make the hub
+ * unhealthy. `degraded` (HTTP 200): everything is up, but observations wait outside the database
+ * (writes failing, spill file in use, or old unstored rows); details under `ingest`.
+ */
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
@@ -22,13 +37,38 @@ export class HealthController {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(BROKER_STATUS) private readonly broker: BrokerStatus,
     @Inject(PluginHost) private readonly host: PluginHost,
+    @Inject(INGEST_STATUS) private readonly ingest: IngestStatus,
   ) {}
 
   @Public()
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'Health of the database, the MQTT broker and the plugins' })
-  check(): Promise<HealthCheckResult> {
+  async check(): Promise<HubHealth> {
+    // One reading for the indicator and the verdict.
+    const ingest = ingestHealth(this.ingest(), Date.now());
+    let result: HealthCheckResult;
+    try {
+      result = await this.checkAll(ingest);
+    } catch (error) {
+      // The database alone is down while ingest is spilling to disk: nothing is being lost, so
+      // the hub is degraded (HTTP 200), not failed — restarting it would not help.
+      const response =
+        error instanceof ServiceUnavailableException
+          ? (error.getResponse() as HealthCheckResult)
+          : undefined;
+      const down = Object.keys(response?.error ?? {});
+      if (response && down.length === 1 && down[0] === 'database' && ingest.status === 'degraded') {
+        return { ...response, status: 'degraded' };
+      }
+      throw error;
+    }
+    return result.status === 'ok' && ingest.status === 'degraded'
+      ? { ...result, status: 'degraded' }
+      : result;
+  }
+
+  private checkAll(ingest: IngestHealth): Promise<HealthCheckResult> {
     return this.health.check([
       async () => {
         const indicator = this.indicators.check('database');
@@ -45,6 +85,10 @@ export class HealthController {
         return status.connected
           ? indicator.up({ url: status.url })
           : indicator.down({ url: status.url, message: status.message });
+      },
+      () => {
+        const { status, ...details } = ingest;
+        return this.indicators.check('ingest').up({ state: status, ...details });
       },
       () => {
         const plugins = this.host.list();

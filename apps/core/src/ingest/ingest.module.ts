@@ -10,7 +10,9 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BluezScanner, CaptureFileFrameSource, type MqttClientPort } from '@aisle/hardware';
 import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
-import { DbKeyStore, SightingWriter } from '@aisle/persistence';
+import { DbKeyStore, SightingWriter, SightingsDroppedError } from '@aisle/persistence';
+import { join, resolve } from 'node:path';
+import { INGEST_STATUS, type IngestStatus } from '../health/ingest-status.js';
 import { optOutModule } from '@aisle/policy';
 import type { Clock, Ports, Sighting } from '@aisle/sdk';
 import type { HandOff } from '../contracts/hand-off.js';
@@ -65,15 +67,49 @@ import { IngestRuntime, sensorRecords } from './ingest-runtime.js';
     },
     {
       provide: SightingWriter,
-      inject: [DataSource, HubMetrics, LOGGER],
-      useFactory: (dataSource: DataSource, metrics: HubMetrics, logger: Logger) =>
-        new SightingWriter(dataSource, {
-          onError: (error: unknown) => {
+      inject: [DataSource, HubMetrics, LOGGER, APP_CONFIG],
+      useFactory: async (
+        dataSource: DataSource,
+        metrics: HubMetrics,
+        logger: Logger,
+        config: AppConfig,
+      ) => {
+        const writer = new SightingWriter(dataSource, {
+          onError: (error) => {
+            if (error instanceof SightingsDroppedError) {
+              metrics.sightingsDropped.labels(error.reason).inc(error.count);
+              logger.error(`sightings dropped: ${error.message}`);
+              return;
+            }
             metrics.sightingWriteErrors.inc();
-            logger.error(`writing sightings failed (will retry): ${(error as Error).message}`);
+            logger.error(`writing sightings failed (will retry): ${error.message}`);
           },
           onWritten: (count: number) => metrics.sightingsWritten.inc(count),
-        }),
+          // While the database is down: a local append-only file, replayed in order (README).
+          spill: {
+            path: join(
+              resolve(config.AISLE_SPILL_DIR ?? join(config.AISLE_DATA_DIR, 'spill')),
+              `sightings${config.AISLE_INSTANCE ? `-${config.AISLE_INSTANCE}` : ''}.jsonl`,
+            ),
+            maxBytes: config.AISLE_SPILL_MAX_MB * 1024 * 1024,
+            afterMs: config.AISLE_SPILL_AFTER_MS,
+          },
+        });
+        await writer.open();
+        if (writer.isSpilling) {
+          logger.warn(
+            `replaying ${writer.status().spilledRows} sightings left in the spill file by the last run`,
+          );
+        }
+        return writer;
+      },
+    },
+    {
+      provide: INGEST_STATUS,
+      inject: [SightingWriter, MQTT],
+      useFactory:
+        (writer: SightingWriter, mqtt: MqttClientPort): IngestStatus =>
+        () => ({ ...writer.status(), unacknowledged: mqtt.acknowledgements.pending }),
     },
     {
       provide: OptOutService,
@@ -203,6 +239,7 @@ import { IngestRuntime, sensorRecords } from './ingest-runtime.js';
     },
   ],
   exports: [
+    INGEST_STATUS,
     PluginHost,
     PseudonymKeyring,
     SightingWriter,
@@ -224,11 +261,24 @@ export class IngestModule
     @Inject(SightingWriter) private readonly writer: SightingWriter,
     @Inject(PLUGIN_OPTIONS) private readonly options: PluginOptions,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(MQTT) private readonly mqtt: MqttClientPort,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(HubMetrics) private readonly metrics: HubMetrics,
+    @Inject(INGEST_STATUS) private readonly status: IngestStatus,
   ) {}
 
   /** Plugins are discovered and loaded before any stage starts (the API validates against them). */
   async onModuleInit(): Promise<void> {
+    // Acknowledge after commit: a QoS 1 message's PUBACK waits until the rows its handlers
+    // enqueued are stored (database or spill file) or knowingly dropped (counted).
+    this.mqtt.acknowledgeWhen((unacknowledged) => {
+      // The broker's window is full: write now rather than at the end of the flush interval.
+      if (unacknowledged >= this.config.MQTT_RECEIVE_MAXIMUM) {
+        this.writer.flush().catch(() => undefined);
+      }
+      return this.writer.stored();
+    });
+    this.metrics.watchIngest(this.status);
     await this.host.load(
       await discoverPlugins({
         pluginDirs: this.options.pluginDirs,

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { ingestHealth, type IngestStatus } from '../health/ingest-status.js';
 
 /** Every Prometheus series the hub exports, on one registry (served at /metrics). */
 export class HubMetrics {
@@ -62,6 +63,69 @@ export class HubMetrics {
     help: 'Failed sighting batch writes (retried)',
     registers: [this.registry],
   });
+
+  readonly sightingsDropped = new Counter({
+    name: 'aisle_sightings_dropped_total',
+    help: 'Sightings the writer gave up (never stored), by reason: disk-limit, overflow, closed, invalid',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Read at scrape time from the ingest status (see {@link HubMetrics.watchIngest}). */
+  private ingest: IngestStatus | undefined;
+
+  readonly ingestBacklog = new Gauge({
+    name: 'aisle_ingest_backlog_rows',
+    help: 'Sightings held in memory, not yet in the database or the spill file',
+    registers: [this.registry],
+    collect: () => {
+      const status = this.ingest?.();
+      this.ingestBacklog.set(status?.backlog ?? 0);
+      this.ingestUnacknowledged.set(status?.unacknowledged ?? 0);
+      this.ingestSpilledRows.set(status?.spilledRows ?? 0);
+      this.ingestSpillBytes.set(status?.spillBytes ?? 0);
+      const oldest = status?.oldestUnstoredAt ?? null;
+      this.ingestOldestAge.set(oldest === null ? 0 : Math.max(0, Date.now() - oldest) / 1000);
+      this.ingestDegraded.set(
+        status ? (ingestHealth(status, Date.now()).status === 'degraded' ? 1 : 0) : 0,
+      );
+    },
+  });
+
+  readonly ingestUnacknowledged = new Gauge({
+    name: 'aisle_ingest_unacknowledged_messages',
+    help: 'QoS 1 MQTT messages received whose PUBACK waits for their rows to be stored',
+    registers: [this.registry],
+  });
+
+  readonly ingestSpilledRows = new Gauge({
+    name: 'aisle_ingest_spill_rows',
+    help: 'Sightings in the local spill file, waiting to be replayed into the database',
+    registers: [this.registry],
+  });
+
+  readonly ingestSpillBytes = new Gauge({
+    name: 'aisle_ingest_spill_bytes',
+    help: 'Unreplayed bytes in the local spill file',
+    registers: [this.registry],
+  });
+
+  readonly ingestOldestAge = new Gauge({
+    name: 'aisle_ingest_oldest_unstored_age_seconds',
+    help: 'Age of the oldest observation not yet in the database (0 when none)',
+    registers: [this.registry],
+  });
+
+  readonly ingestDegraded = new Gauge({
+    name: 'aisle_ingest_degraded',
+    help: '1 while /health reports ingest degraded (writes failing, spill in use, or old rows)',
+    registers: [this.registry],
+  });
+
+  /** Exposes the ingest status (backlog, spill, oldest unstored age) on every scrape. */
+  watchIngest(status: IngestStatus): void {
+    this.ingest = status;
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) {

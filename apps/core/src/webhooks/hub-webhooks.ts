@@ -87,6 +87,7 @@ export function createHubWebhooks(deps: {
           url,
           onWake: () => dispatcher.wake(),
           onError: (error) => log.error(`webhook channel: ${(error as Error).message}`),
+          onReconnect: () => log.info('webhook channel: LISTEN re-established'),
         }).then(
           (opened) => {
             channel = opened;

@@ -1,0 +1,317 @@
+/**
+ * Fault suite (`npm run test:faults`): an observation the broker acknowledged to its sensor is in
+ * the database exactly once, through a broker restart, a core crash, a database outage, a webhook
+ * receiver outage and a shutdown under load. Real Mosquitto (a private one, so it can be
+ * restarted), the CI PostgreSQL (a database of its own), the built core as a child process.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CoreProcess,
+  formatTable,
+  freePort,
+  PrivateDatabase,
+  PrivateMosquitto,
+  Publisher,
+  sleep,
+  tally,
+  waitFor,
+  WebhookReceiver,
+  type Tally,
+} from './harness.js';
+import { connectAsync } from 'mqtt';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CI = process.env['CI'] === 'true';
+const DATABASE_URL = process.env['DATABASE_URL'];
+const haveServices = PrivateMosquitto.available() && DATABASE_URL !== undefined;
+if (CI && !haveServices) {
+  throw new Error(
+    `the fault suite needs ${PrivateMosquitto.available() ? '' : 'the mosquitto binary '}${DATABASE_URL ? '' : 'DATABASE_URL (PostgreSQL)'}: with CI=true it fails rather than skips`,
+  );
+}
+const describeWithServices = haveServices ? describe : describe.skip;
+
+/** Observations a second in the scenarios without a rate of their own. */
+const RATE = 2000;
+/** How long the core may take to store everything the broker acknowledged, after the fault. */
+const CATCH_UP_MS = 90_000;
+
+describeWithServices('durability under faults', () => {
+  let folder: string;
+  let mosquitto: PrivateMosquitto;
+  let database: PrivateDatabase;
+  let core: CoreProcess;
+  const table: Tally[] = [];
+  /** The folder (logs) is kept unless every scenario passed. */
+  let passed = 0;
+  const expected = 5;
+  const adminKey = `ak_${randomBytes(6).toString('hex')}.${randomBytes(32).toString('base64url')}`;
+  let webhookSummary = '';
+  let databaseSummary = '';
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'aisle-faults-'));
+    mosquitto = await PrivateMosquitto.create(
+      folder,
+      join(REPO_ROOT, 'deploy', 'mosquitto', 'mosquitto.conf'),
+    );
+    await mosquitto.start();
+    database = await PrivateDatabase.create(DATABASE_URL!);
+    core = new CoreProcess({
+      main: join(REPO_ROOT, 'apps', 'core', 'dist', 'main.js'),
+      port: await freePort(),
+      logPath: join(folder, 'core.log'),
+      env: {
+        PATH: process.env['PATH'],
+        TZ: 'UTC',
+        DATABASE_URL: database.url,
+        MQTT_URL: mosquitto.url,
+        AISLE_DATA_DIR: join(folder, 'data'),
+        AISLE_DEMO: 'false',
+        AISLE_CONFIG: join(REPO_ROOT, 'test', 'faults', 'faults-store.yaml'),
+        AISLE_ADMIN_KEY: adminKey,
+        AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    await core.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    process.stdout.write(
+      `\nFault suite: every number the broker acknowledged must be stored exactly once\n${formatTable(table)}\n${databaseSummary}${webhookSummary}(core log: ${join(folder, 'core.log')})\n\n`,
+    );
+    await core?.close();
+    await mosquitto?.close();
+    await database?.drop();
+    if (passed === expected) {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  /** Runs one scenario: publish at `rate` for `seconds` while `fault` runs, then check the DB. */
+  async function scenario(
+    name: string,
+    index: number,
+    { rate, seconds }: { rate: number; seconds: number },
+    fault: () => Promise<void>,
+  ): Promise<Tally> {
+    const publisher = await Publisher.connect(mosquitto.url, {
+      radioTopic: `aisle/faults/radio-s${index}/observations`,
+      cameraTopic: `aisle/faults/cam-s${index}/observations`,
+      base: Date.now() - 15 * 60_000,
+    });
+    const sensors = [`radio-s${index}`, `cam-s${index}`];
+    try {
+      await Promise.all([publisher.run(rate, seconds), fault()]);
+      await publisher.settle(30_000);
+      let result = await tally(database, publisher, name, sensors);
+      try {
+        await waitFor(
+          `${name}: every acknowledged number stored`,
+          async () => {
+            result = await tally(database, publisher, name, sensors);
+            const ingest = await core.ingest();
+            return result.lost === 0 && ingest?.backlogRows === 0 && ingest.spilledRows === 0;
+          },
+          CATCH_UP_MS,
+          500,
+        );
+      } catch {
+        // The table shows what is missing.
+      }
+      table.push(result);
+      return result;
+    } finally {
+      await publisher.close();
+    }
+  }
+
+  it('1. broker restarted mid-stream', async () => {
+    const result = await scenario('1 broker restart', 1, { rate: RATE, seconds: 12 }, async () => {
+      await sleep(4000);
+      await mosquitto.stop();
+      await mosquitto.start();
+    });
+    expect(result.acked).toBeGreaterThan(0);
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
+    passed += 1;
+  }, 180_000);
+
+  it('2. core killed with SIGKILL mid-stream, started again after 10 s', async () => {
+    const result = await scenario('2 core SIGKILL', 2, { rate: RATE, seconds: 20 }, async () => {
+      await sleep(4000);
+      await core.stop('SIGKILL');
+      await sleep(10_000);
+      await core.start();
+    });
+    expect(result.acked).toBeGreaterThan(0);
+    expect(result.lost).toBe(0);
+    // Known gap (README, Operations): messages whose rows were committed but whose PUBACK had not
+    // left when the process died are delivered again and stored again. Bounded by what one commit
+    // covers (a few batches); exactly-once across a crash needs a commit-side receipt, not built.
+    expect(result.duplicates).toBeLessThan(result.acked * 0.05);
+    passed += 1;
+  }, 240_000);
+
+  it('3. PostgreSQL connections terminated and refused for 30 s at 4,000 obs/s', async () => {
+    let degraded: { status: string; details?: Record<string, unknown> } | undefined;
+    let recoveredMs = Number.NaN;
+    const result = await scenario(
+      '3 PostgreSQL outage',
+      3,
+      { rate: 4000, seconds: 40 },
+      async () => {
+        await sleep(4000);
+        await database.takeAway();
+        const returns = Date.now() + 30_000;
+        try {
+          degraded = await waitFor(
+            '/health to report degraded',
+            async () => {
+              const health = await core.health();
+              return health.status === 'degraded' ? health : null;
+            },
+            20_000,
+            250,
+          );
+          await sleep(Math.max(0, returns - Date.now()));
+        } finally {
+          await database.bringBack();
+        }
+        // Back: how long until the hub writes again (its reconnect back-off is capped at 1 s).
+        const back = Date.now();
+        await waitFor(
+          'database writes to succeed again',
+          async () => {
+            const health = await core.health();
+            const ingest = health.details?.['ingest'] as { reasons?: string[] } | undefined;
+            return ingest?.reasons?.every((r) => !r.startsWith('database writes failing')) ?? false;
+          },
+          20_000,
+          25,
+        );
+        recoveredMs = Date.now() - back;
+      },
+    );
+    databaseSummary = `database (scenario 3): writes succeeded again ${recoveredMs} ms after it accepted connections\n`;
+    expect(degraded?.details?.['ingest']).toMatchObject({ state: 'degraded' });
+    expect(recoveredMs).toBeLessThan(2000);
+    expect(result.acked).toBeGreaterThan(100_000);
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
+    passed += 1;
+  }, 300_000);
+
+  it('4. webhook receiver resets connections and is down for 60 s', async () => {
+    const receiver = await WebhookReceiver.create();
+    const flapper = await connectAsync(mosquitto.url, {
+      clientId: `faults-flapper-${randomBytes(4).toString('hex')}`,
+    });
+    try {
+      const created = await fetch(`${core.url}/api/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          url: receiver.url,
+          eventTypes: ['sensor.offline', 'sensor.online'],
+          storeIds: ['faults'],
+        }),
+      });
+      expect(created.status).toBe(201);
+      // Webhook traffic: the radio sensor reports `offline` on its status topic every 2 s, and its
+      // next batch brings it back online (sensor.offline + sensor.online each time).
+      const flapping = setInterval(() => {
+        void flapper.publishAsync('aisle/faults/radio-s4/status', 'offline', { qos: 1 });
+      }, 2000);
+      const phases = { resetFrom: 0, downFrom: 0, upFrom: 0 };
+      let result: Tally;
+      try {
+        result = await scenario('4 webhook outage', 4, { rate: RATE, seconds: 80 }, async () => {
+          await sleep(5000);
+          phases.resetFrom = Date.now();
+          receiver.mode = 'reset';
+          await sleep(8000);
+          phases.downFrom = Date.now();
+          await receiver.stop();
+          await sleep(60_000);
+          receiver.mode = 'ok';
+          await receiver.start();
+          phases.upFrom = Date.now();
+        });
+      } finally {
+        clearInterval(flapping);
+      }
+      await sleep(3000); // the last flap's events
+      const messages = await database.query<{ id: string; status: string; created: string }>(
+        `SELECT id, status, (extract(epoch FROM created_at) * 1000)::bigint::text AS created
+           FROM webhook_messages WHERE status <> 'test'`, // the only subscription of this database
+      );
+      const received = new Map<string, number>();
+      for (const r of receiver.received) received.set(r.id, (received.get(r.id) ?? 0) + 1);
+      const known = new Set(messages.map((m) => m.id));
+      const firstSeen = new Map<string, number>();
+      for (const r of receiver.received) if (!firstSeen.has(r.id)) firstSeen.set(r.id, r.at);
+      const inReset = messages.filter(
+        (m) => Number(m.created) >= phases.resetFrom && Number(m.created) < phases.downFrom - 2000,
+      );
+      const afterUp = messages.filter((m) => Number(m.created) >= phases.upFrom + 1000);
+      const slowInReset = inReset.filter(
+        (m) => (firstSeen.get(m.id) ?? Infinity) - Number(m.created) > 3000,
+      );
+      const pending = messages.filter((m) => m.status === 'pending').length;
+      const duplicateIds = [...received.values()].reduce((sum, n) => sum + n - 1, 0);
+      webhookSummary =
+        `webhooks (scenario 4): ${messages.length} messages, ${received.size} delivered, ` +
+        `${pending} pending (retry scheduled after the outage), ` +
+        `${messages.filter((m) => m.status === 'failed').length} failed, ` +
+        `${duplicateIds} repeated deliveries (same webhook-id), ${receiver.resets} connection resets ` +
+        `(${inReset.length - slowInReset.length}/${inReset.length} messages of the reset phase delivered within 3 s)\n`;
+
+      expect(receiver.resets).toBeGreaterThan(0);
+      expect(inReset.length).toBeGreaterThan(0);
+      expect(slowInReset.map((m) => m.id)).toEqual([]); // not parked until the next retry
+      expect([...received.keys()].filter((id) => !known.has(id))).toEqual([]);
+      expect(messages.filter((m) => m.status === 'failed')).toEqual([]);
+      expect(afterUp.length).toBeGreaterThan(0);
+      await waitFor(
+        'the messages created after the receiver came back to be delivered',
+        () =>
+          afterUp.every((m) => received.has(m.id) || receiver.received.some((r) => r.id === m.id)),
+        10_000,
+      );
+      expect(result.acked).toBeGreaterThan(0);
+      expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+        lost: 0,
+        duplicates: 0,
+      });
+      passed += 1;
+    } finally {
+      await flapper.endAsync();
+      await receiver.stop();
+    }
+  }, 300_000);
+
+  it('5. SIGTERM under load, started again', async () => {
+    const result = await scenario('5 SIGTERM', 5, { rate: RATE, seconds: 12 }, async () => {
+      await sleep(4000);
+      await core.stop('SIGTERM');
+      await core.start();
+    });
+    expect(result.acked).toBeGreaterThan(0);
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
+    passed += 1;
+  }, 180_000);
+});
