@@ -8,3 +8,5 @@ export * from './consent.js';
 export * from './coupon-policy.js';
 export * from './coupon-engine.js';
 export * from './analytics.js';
+export * from './policy-modules.js';
+export * from './built-in-policies.js';

@@ -8,6 +8,7 @@ import { POSITIONS, SIGHTINGS } from '../contracts/hand-off.module.js';
 import { IngestModule } from '../ingest/ingest.module.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { CLOCK, LOGGER } from '../platform/platform.tokens.js';
+import { PolicyModuleHost } from '../plugins/policy-module-host.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { StoreDirectory } from '../stores/store-directory.js';
 import { LocalisationController } from './localisation.controller.js';
@@ -57,6 +58,7 @@ import { SensitiveZoneScrubber } from './sensitive-zone-scrubber.js';
         LOGGER,
         PluginHost,
         HubMetrics,
+        PolicyModuleHost,
       ],
       useFactory: (
         directory: StoreDirectory,
@@ -67,6 +69,7 @@ import { SensitiveZoneScrubber } from './sensitive-zone-scrubber.js';
         logger: Logger,
         host: PluginHost,
         metrics: HubMetrics,
+        policyModules: PolicyModuleHost,
       ) =>
         new LocalisationService({
           directory,
@@ -79,6 +82,7 @@ import { SensitiveZoneScrubber } from './sensitive-zone-scrubber.js';
           isRadioDomain: (domain) =>
             host.get(domain)?.sensorKinds.some((k) => k === 'wifi' || k === 'ble') ?? false,
           registry: metrics.registry,
+          allowPosition: (position) => policyModules.allowPosition(position),
         }),
     },
   ],
