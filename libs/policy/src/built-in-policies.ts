@@ -122,7 +122,7 @@ export function builtInPolicies(deps: {
     plugin: definePolicy({
       configSchema: NoticeConfig,
       createPolicy: (ctx): PolicyModule => {
-        const complete = missingNoticeFields(ctx.config.notice as NoticeDocument).length === 0;
+        const complete = missingNoticeFields(ctx.config.notice).length === 0;
         return {
           offer: (): GateDecision =>
             complete ? ACCEPT : { accept: false, reason: NOTICE_INCOMPLETE },
