@@ -1,3 +1,5 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedRssi } from '@aisle/localisation';
 import type { Observation } from '@aisle/sdk';
@@ -5,7 +7,11 @@ import { FakeClock } from '@aisle/sdk/testing';
 import { DataSource } from 'typeorm';
 import {
   AggregationService,
+  ConfigFileApplier,
+  ConfigFileError,
   IngestPipeline,
+  IngestRuntime,
+  loadConfigFile,
   LocalisationService,
   PolicyModuleHost,
   REPO_ROOT,
@@ -207,6 +213,46 @@ describe('policy modules as plugins, through the hub', () => {
         .running(PLAIN)
         .modules.map((m) => m.domain),
     ).toContain('aisle-opt-out');
+  });
+
+  it('validates modules in the YAML config file too, and applies a valid selection', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aisle-policy-modules-'));
+    const yaml = (to: string) => `version: 1
+stores:
+  - id: pm-yaml
+    name: From YAML
+    timezone: Europe/Paris
+    width: 20
+    height: 12
+    policy:
+      modules:
+        - domain: staff-only-zones
+          config:
+            openingHours:
+              - { days: [mon, tue], from: '09:00', to: '${to}' }
+    zones: []
+    sensors: []
+`;
+    await writeFile(join(dir, 'bad.yaml'), yaml('08:00'));
+    await writeFile(join(dir, 'good.yaml'), yaml('20:00'));
+    const applier = sut.hub.get(ConfigFileApplier);
+    const error = await applier.apply(await loadConfigFile(join(dir, 'bad.yaml'))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigFileError);
+    expect((error as ConfigFileError).errors.map((e) => e.field)).toEqual([
+      'stores[0].policy.modules[0].config.openingHours[0].to',
+    ]);
+    await applier.apply(await loadConfigFile(join(dir, 'good.yaml')));
+    await sut.hub.get(StoreDirectory).reload();
+    await sut.hub.get(IngestRuntime).apply();
+    expect(
+      sut.hub
+        .get(PolicyModuleHost)
+        .running('pm-yaml')
+        .modules.map((m) => m.domain),
+    ).toContain('staff-only-zones');
   });
 
   it('a hostile module breaks nothing: no raw MAC anywhere, its store restricted, the others flowing, errors counted', async () => {

@@ -19,3 +19,6 @@ export { EventBus } from './events/event-bus.js';
 export { MembersService } from './policy/members/members.service.js';
 export { MemberPresenceService } from './policy/members/member-presence.service.js';
 export { RetentionService } from './retention/retention.service.js';
+export { ConfigFileApplier } from './config-file/config-file-applier.js';
+export { loadConfigFile } from './config-file/config-file.js';
+export { ConfigFileError } from './config-file/config-file.errors.js';
