@@ -30,7 +30,7 @@ function create(config: object = {}) {
     logger: silent,
     clock: new FakeClock(MON_10_PARIS),
   };
-  return plugin.createPolicy(ctx) as ReturnType<typeof plugin.createPolicy> & object;
+  return plugin.createPolicy(ctx);
 }
 
 const position = (zoneId: string | null, at: number): PositionUpdate => ({
