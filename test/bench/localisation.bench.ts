@@ -11,16 +11,23 @@ import {
 } from '@aisle/hardware';
 import {
   crlb,
+  DEFAULT_ROBUST_MODEL,
   errorStats,
-  evaluateUjiSurvey,
+  evaluateSurveyCrossValidated,
   expectedRssi,
+  GAUSSIAN_RADIUS_68,
   LocalisationEngine,
+  parseUjiObstacles,
   parseUjiSurvey,
+  radiusScaleCrossValidated,
+  type RadiusSample,
   rms,
   round,
   type EngineSighting,
 } from '@aisle/localisation';
 
+/** The shipped radius scale (the bench reports the one cross-validation learns). */
+const RADIUS_SCALE = DEFAULT_ROBUST_MODEL.radiusScale;
 /** Simulated seconds per (σ, density) case: ~10 min gives ~20 shoppers per case. */
 const SECONDS = Number(process.env.LOC_BENCH_SECONDS ?? 600);
 const SIGMAS = [2, 4, 6, 8];
@@ -33,7 +40,7 @@ const START = Date.UTC(2026, 2, 14, 10, 0, 0);
  * margin), so Aisle is compared with the better of the two centroid set-ups, not only with a
  * centroid that the new tracker happens to suit less.
  */
-const STRATEGIES = ['nearest', 'centroid', 'centroidPrevious', 'aisle'] as const;
+const STRATEGIES = ['nearest', 'centroid', 'centroidPrevious', 'leastSquares', 'aisle'] as const;
 type Strategy = (typeof STRATEGIES)[number];
 /** The bound's yardstick: every reading of the last 4 s, whatever window the engine uses. */
 const BOUND_WINDOW_MS = 4_000;
@@ -90,6 +97,12 @@ interface MethodAcc {
   returns: number;
   staticMs: number;
   fixErrors: number[];
+  /** Fix error and 68 % radius before the radius scale (for the cross-validated scale). */
+  fixRadii: { error: number; radius: number }[];
+  fixCovered68: number;
+  fixCovered95: number;
+  trackedCovered68: number;
+  tracked: number;
   staticFixErrors: number[];
   bounds: number[];
   staticBounds: number[];
@@ -118,7 +131,9 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
     const engine =
       strategy === 'centroidPrevious'
         ? new LocalisationEngine({ ...PREVIOUS_ENGINE, locate: { strategy: 'centroid' } })
-        : new LocalisationEngine({ locate: { strategy } });
+        : strategy === 'leastSquares'
+          ? new LocalisationEngine({ locate: { strategy: 'aisle', solver: 'least-squares' } })
+          : new LocalisationEngine({ locate: { strategy } });
     engine.setStore(store);
     engines.set(strategy, engine);
     acc.set(strategy, {
@@ -134,6 +149,11 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
       returns: 0,
       staticMs: 0,
       fixErrors: [],
+      fixRadii: [],
+      fixCovered68: 0,
+      fixCovered95: 0,
+      trackedCovered68: 0,
+      tracked: 0,
       staticFixErrors: [],
       bounds: [],
       staticBounds: [],
@@ -231,6 +251,14 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
         });
         if (strategy === 'aisle') {
           const fixErr = Math.hypot(u.fix.x - t.x, u.fix.y - t.y);
+          if (u.fix.method === 'multilateration') {
+            a.fixRadii.push({ error: fixErr, radius: u.fix.radius68 / RADIUS_SCALE });
+          }
+          if (fixErr <= u.fix.radius68) a.fixCovered68 += 1;
+          if (fixErr <= u.fix.radius95) a.fixCovered95 += 1;
+          // The tracked position states a 1-σ radial (DRMS): its 68 % circle as a Gaussian's.
+          if (err <= GAUSSIAN_RADIUS_68 * u.position.uncertainty) a.trackedCovered68 += 1;
+          a.tracked += 1;
           // Every reading of the last 4 s (σ/√n per link), independent of the engine's window.
           const boundAnchors = [...(heard.get(u.position.subject) ?? new Map<string, number[]>())]
             .map(([id, times]) => ({ sensor: radios.find((r) => r.id === id), n: times.length }))
@@ -291,6 +319,9 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
       const bound = rms(a.bounds);
       const staticBound = rms(a.staticBounds);
       Object.assign(result[strategy] as object, {
+        fixCoverage68: round(a.fixCovered68 / Math.max(1, a.tracked)),
+        fixCoverage95: round(a.fixCovered95 / Math.max(1, a.tracked)),
+        trackedCoverage68: round(a.trackedCovered68 / Math.max(1, a.tracked)),
         fixRmse,
         crlbRmse: bound,
         crlbKnownTxRmse: rms(a.knownTxBounds),
@@ -302,6 +333,7 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
       });
     }
   }
+  result.fixRadii = (acc.get('aisle') as MethodAcc).fixRadii;
   const centroid = Math.min(
     (result.centroid as { rmse: number }).rmse,
     (result.centroidPrevious as { rmse: number }).rmse,
@@ -310,7 +342,10 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
   return result;
 }
 
-function survey(): Record<string, unknown> {
+function survey(): {
+  result: Record<string, unknown>;
+  radii: { name: string; samples: RadiusSample[] }[];
+} {
   const dir = join(process.cwd(), '..', 'shared', 'data', 'uji-ble-library');
   const read = (p: string): string => readFileSync(join(dir, p), 'utf8');
   const parsed = parseUjiSurvey({
@@ -319,28 +354,37 @@ function survey(): Record<string, unknown> {
     crd: read('rss/lib_crd.csv'),
     ids: read('rss/lib_ids.csv'),
   });
-  const e = evaluateUjiSurvey({ survey: parsed });
-  if (!e) return { error: 'survey evaluation failed' };
-  const brief = Object.fromEntries(
-    Object.entries(e.fits).map(([set, f]) => [
-      set,
-      {
-        measuredPower: f.measuredPower,
-        pathLossExponent: f.pathLossExponent,
-        sigmaDb: f.sigmaDb,
-        samples: f.samples,
-      },
-    ]),
-  );
-  return { ...e, fits: brief };
+  const e = evaluateSurveyCrossValidated({
+    survey: parsed,
+    obstacles: parseUjiObstacles(read('obs/lib.csv')),
+  });
+  const radii: { name: string; samples: RadiusSample[] }[] = [];
+  for (const [kind, r] of [
+    ['uji-single', e.singleScan],
+    ['uji-window', e.window],
+  ] as const) {
+    for (const set of [...new Set(r.ratios.map((x) => x.set))].sort()) {
+      radii.push({
+        name: `${kind}-set${set}`,
+        samples: r.ratios
+          .filter((x) => x.set === set)
+          .map((x) => ({ error: x.error, radius: x.radius68 })),
+      });
+    }
+  }
+  const strip = ({ ratios: _, ...rest }: (typeof e)['singleScan']) => rest;
+  return {
+    result: { fits: e.fits, singleScan: strip(e.singleScan), window: strip(e.window) },
+    radii,
+  };
 }
 
-function throughput(): Record<string, unknown> {
+function throughput(solver: 'posterior' | 'least-squares'): Record<string, unknown> {
   const SUBJECTS = 10_000;
   const SECONDS_RUN = 12;
   const layout = demoStoreLayout();
   const radios = layout.sensors.filter((s) => !s.kinds.includes('camera'));
-  const engine = new LocalisationEngine();
+  const engine = new LocalisationEngine({ locate: { solver } });
   engine.setStore({
     storeId: 'demo',
     sensors: radios.map((s) => ({
@@ -418,16 +462,39 @@ function throughput(): Record<string, unknown> {
 export default async function localisationBench(): Promise<Record<string, unknown>> {
   const started = performance.now();
   const simulated: Record<string, unknown>[] = [];
-  for (const sigma of SIGMAS) {
-    for (const density of DENSITIES) simulated.push(simulateCase(sigma, density));
+  // LOC_BENCH_CASES="4/50,8/100" runs only those cases; LOC_BENCH_PARTS="survey" skips the rest.
+  const only = process.env.LOC_BENCH_CASES?.split(',');
+  const parts = process.env.LOC_BENCH_PARTS?.split(',') ?? ['simulated', 'survey', 'throughput'];
+  for (const sigma of parts.includes('simulated') ? SIGMAS : []) {
+    for (const density of DENSITIES) {
+      if (!only || only.includes(`${sigma}/${density}`)) {
+        simulated.push(simulateCase(sigma, density));
+      }
+    }
   }
   const simulatedMs = performance.now() - started;
-  const real = survey();
-  const speed = throughput();
+  const real = parts.includes('survey') ? survey() : null;
+  // Both solvers in the same run: the machine's load moves the absolute figures, not the ratio.
+  const speed = parts.includes('throughput')
+    ? { posterior: throughput('posterior'), leastSquares: throughput('least-squares') }
+    : null;
+  // The radius scale, cross-validated: learned on all data sets but one, judged on that one.
+  const radii = [
+    ...simulated.map((c) => ({
+      name: `sim-${String(c.sigmaDb)}dB-${String(c.m2PerSensor)}m2`,
+      samples: c.fixRadii as RadiusSample[],
+    })),
+    ...(real?.radii ?? []),
+  ];
+  for (const c of simulated) delete c.fixRadii;
   return {
     simulatedSecondsPerCase: SECONDS,
     simulated,
-    survey: real,
+    survey: real?.result ?? null,
+    radiusScale: {
+      shipped: RADIUS_SCALE,
+      rate68: radiusScaleCrossValidated(radii, 0.68),
+    },
     throughput: speed,
     elapsedMs: {
       simulated: Math.round(simulatedMs),

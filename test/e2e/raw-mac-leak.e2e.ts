@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { REPO_ROOT } from '@aisle/core';
+import { REPO_ROOT, observe, SIGHTINGS, type HandOff } from '@aisle/core';
+import type { Sighting } from '@aisle/sdk';
 import { trackingPolicy } from '../support/policies.js';
 import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
 import { FIXTURE_PLUGINS, eventually, startTestHub, type TestHub } from '../support/test-hub.js';
@@ -19,6 +20,8 @@ describe('raw MAC addresses never leave the ingest gate', () => {
   const validSent: number[] = [];
   const espresensePrefix = `leak-esp-${process.pid}-${Date.now().toString(36)}`;
   const theengsGateway = `leak-gw-${process.pid}-${Date.now().toString(36)}`;
+  /** The gate's keyed element fingerprints (in-memory association only: never stored or sent). */
+  const fingerprints = new Set<string>();
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
@@ -114,6 +117,11 @@ describe('raw MAC addresses never leave the ingest gate', () => {
       );
     });
 
+    observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s: Sighting) => {
+      if (s.kind === 'wifi' && s.storeId === storeId && s.fingerprint !== undefined) {
+        fingerprints.add(s.fingerprint);
+      }
+    });
     const client = await mqtt.connectAsync(sut.hub.mqttUrl, {
       clientId: `leak-test-${process.pid}`,
     });
@@ -122,7 +130,15 @@ describe('raw MAC addresses never leave the ingest gate', () => {
     const observations: object[] = [];
     for (const mac of TEST_MACS) {
       for (const notation of macNotations(mac)) {
-        observations.push({ kind: 'wifi', mac: notation, rssi: -60, at: now, channel: 6 });
+        observations.push({
+          kind: 'wifi',
+          mac: notation,
+          rssi: -60,
+          at: now,
+          channel: 6,
+          seq: 77,
+          fingerprint: 'ie-leak-test',
+        });
         observations.push({ kind: 'ble', address: notation, rssi: -70, at: now });
       }
     }
@@ -212,6 +228,22 @@ describe('raw MAC addresses never leave the ingest gate', () => {
         JSON.stringify(rows, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)),
         `table ${table_name}`,
       );
+    }
+  });
+
+  it('no table holds the keyed element fingerprint (it serves the in-memory association only)', async () => {
+    expect(fingerprints.size).toBeGreaterThan(0);
+    const ds = sut.hub.get(DataSource);
+    const tables = await ds.query<{ table_name: string }[]>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    );
+    for (const { table_name } of tables) {
+      const text = JSON.stringify(await ds.query<object[]>(`SELECT * FROM "${table_name}"`));
+      for (const fingerprint of fingerprints) expect(text).not.toContain(fingerprint);
+      expect(text).not.toContain('ie-leak-test');
+    }
+    for (const r of receiver.received) {
+      for (const fingerprint of fingerprints) expect(r.body).not.toContain(fingerprint);
     }
   });
 

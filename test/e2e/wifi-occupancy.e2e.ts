@@ -42,6 +42,8 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
   let managerKey: string;
   let otherKey: string;
   const subjects = new Set<string>();
+  /** The gate's keyed fingerprints: they serve the in-memory association, never storage. */
+  const fingerprints = new Set<string>();
 
   beforeAll(async () => {
     sut = await startTestHub({ clock });
@@ -84,6 +86,7 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
     await sut.hub.get(StoreDirectory).reload();
     observe(sut.hub.get<HandOff<Sighting>>(SIGHTINGS)).subscribe((s: Sighting) => {
       if (s.kind !== 'camera' && s.subject !== undefined) subjects.add(s.subject);
+      if (s.kind !== 'camera' && s.fingerprint !== undefined) fingerprints.add(s.fingerprint);
     });
 
     // 7 minutes: every phone probes every 20 s, heard by both sensors; the small store has two.
@@ -125,7 +128,7 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
     expect(res.body).toMatchObject({
       storeId: COUNTING,
       mode: 'count-only',
-      method: 'wifi-probe-bursts',
+      method: 'wifi-probe-association',
       intervalSeconds: 300,
       k: 5,
       reason: null,
@@ -135,6 +138,8 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
       start: new Date(start).toISOString(),
       end: new Date(start + INTERVAL).toISOString(),
       estimate: 6,
+      low: 6,
+      high: 6,
       suppressed: false,
     });
     expect(res.body.series).toEqual([current]);
@@ -167,9 +172,10 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
     await sut.get('/api/stores/nowhere/occupancy/estimate').expect(404);
   });
 
-  it('stores nothing per device: no sighting, no pseudonym and no address in any table', async () => {
+  it('stores nothing per device: no sighting, no pseudonym, no fingerprint, no address in any table', async () => {
     await sut.hub.get(SightingWriter).flush();
     expect(subjects.size).toBeGreaterThan(0);
+    expect(fingerprints.size).toBeGreaterThan(0);
     const tables = await sut.hub
       .get(DataSource)
       .query<{ name: string }[]>(
@@ -182,6 +188,7 @@ describe('live Wi-Fi occupancy through the hub (count-only store)', () => {
         .query<{ row: string }[]>(`SELECT row_to_json(t)::text AS row FROM "${name}" t`);
       for (const { row } of rows) {
         for (const subject of subjects) expect(row).not.toContain(subject);
+        for (const fingerprint of fingerprints) expect(row).not.toContain(fingerprint);
       }
       expectNoRawMac(rows.map((r) => r.row).join('\n'), `table ${name}`, ALL_MACS);
     }

@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AggregationModule } from './aggregation/aggregation.module.js';
 import { ApiModule } from './api/api.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { HandOffModule } from './contracts/hand-off.module.js';
 import type { HandOffTransport } from './contracts/hand-off.js';
 import { EventsModule } from './events/events.module.js';
@@ -33,13 +34,15 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
 export class AppModule {
   static forRoot(
     platform: Platform,
-    options: { transport?: HandOffTransport } = {},
+    options: { transport?: HandOffTransport; chain?: DynamicModule } = {},
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         PlatformModule.forRoot(platform),
         HandOffModule.forRoot(options.transport ? { transport: options.transport } : {}),
+        // A chain process (AISLE_ROLE not `all`): store ownership and the bus's message handler.
+        ...(options.chain ? [options.chain] : []),
         ScheduleModule.forRoot(),
         TerminusModule,
         StoresModule,
@@ -54,6 +57,7 @@ export class AppModule {
         OccupancyModule,
         PolicyModule,
         RetentionModule,
+        ConsoleModule,
       ],
       controllers: [HealthController, MetricsController],
     };

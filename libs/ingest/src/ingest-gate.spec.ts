@@ -114,6 +114,7 @@ describe(IngestGate.name, () => {
         rssi: -61,
         randomized: false,
         channel: 6,
+        seq: 1234,
         fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
       });
       expect(result.ok && result.retainDevice).toBe(true);
@@ -219,9 +220,25 @@ describe(IngestGate.name, () => {
         'randomized',
         'rssi',
         'sensorId',
+        'seq',
         'storeId',
         'subject',
       ]);
+    });
+
+    it('keys the fingerprint per period: equal within one, unrelated after rotation', () => {
+      const { sut, clock } = setup();
+      const fp = (o: object): string | undefined => {
+        const s = sightingOf(sut.process(o));
+        return s.kind === 'camera' ? undefined : s.fingerprint;
+      };
+      const a = fp(wifi);
+      const b = fp({ ...wifi, mac: 'da:a1:19:4c:2b:7e' });
+      clock.advance(24 * HOUR);
+      const c = fp({ ...wifi, at: T0 + 24 * HOUR });
+      expect(a).toBe(b);
+      expect(c).not.toBe(a);
+      expect(a).not.toContain(wifi.fingerprint);
     });
   });
 

@@ -318,7 +318,11 @@ function toSighting(parsed: Parsed, key: Buffer, period: number): Sighting {
     if (o.channel !== undefined) {
       sighting.channel = o.channel;
     }
+    if (o.seq !== undefined) {
+      sighting.seq = o.seq;
+    }
     if (o.fingerprint !== undefined) {
+      // Keyed like the subject: equal within one key period only, meaningless after rotation.
       sighting.fingerprint = pseudonym(key, 'fp', o.fingerprint);
     }
   } else {

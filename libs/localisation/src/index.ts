@@ -15,3 +15,7 @@ export * from './evaluation/error-stats.js';
 export * from './evaluation/uji-survey.js';
 export * from './offline-locate.js';
 export * from './reference-calibration.js';
+export * from './floor-grid.js';
+export * from './grid-posterior.js';
+export * from './self-calibration.js';
+export * from './evaluation/survey-cv.js';

@@ -1,5 +1,7 @@
 import type { PositionUpdate, SensorKind } from '@aisle/sdk';
+import { buildFloorGrid, type FloorGrid } from './floor-grid.js';
 import { boxAround, type Box, type Point } from './geometry.js';
+import type { RobustModel } from './grid-posterior.js';
 import { DEFAULT_KALMAN, trackUncertainty, type KalmanOptions } from './kalman.js';
 import {
   combinedTrack,
@@ -48,6 +50,10 @@ export interface EngineStore {
   bounds?: Box;
   /** Shadowing σ of this store, dB (default: the engine's). */
   sigmaDb?: number;
+  /** Shelves, pillars, counters: nobody stands inside them (the posterior solver's floor prior). */
+  obstacles?: readonly (readonly Point[])[];
+  /** Fitted measurement model of this store (self-calibration), for the posterior solver. */
+  model?: Partial<RobustModel>;
 }
 
 /** A radio sighting after the gate (a `RadioSighting` fits). */
@@ -86,6 +92,8 @@ export interface EngineOptions {
   txDriftDb2: number;
   /** Walking/standing (IMM) tracking on top of the fixes (off: raw fixes). */
   tracking: boolean;
+  /** Cell size of the floor grid of the posterior solver, metres. */
+  gridStepM: number;
   locate: LocateOptions;
   /** The walking model's constant-velocity filter. */
   kalman: KalmanOptions;
@@ -105,6 +113,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   txPriorSigmaDb: 6,
   txDriftDb2: 0.25,
   tracking: true,
+  gridStepM: 2,
   locate: DEFAULT_LOCATE,
   kalman: DEFAULT_KALMAN,
   motion: DEFAULT_MOTION,
@@ -134,6 +143,8 @@ interface StoreModel {
   zones: readonly ZoneShape[];
   bounds: Box | undefined;
   sigmaDb: number;
+  grid: FloorGrid | undefined;
+  model: Partial<RobustModel> | undefined;
 }
 
 interface SubjectState {
@@ -182,15 +193,28 @@ export class LocalisationEngine {
     }
     const points: Point[] = [...anchors.values(), ...store.zones.flatMap((z) => z.polygon)];
     this.removeStore(store.storeId);
+    const bounds = store.bounds ?? boxAround(points, 2) ?? undefined;
+    let grid: FloorGrid | undefined;
+    if (bounds && this.options.locate.solver === 'posterior') {
+      try {
+        grid = buildFloorGrid({ bounds, obstacles: store.obstacles }, this.options.gridStepM);
+      } catch {
+        grid = undefined; // a degenerate plan (one sensor, no zones): the least-squares solver
+      }
+    }
     this.stores.set(store.storeId, {
       storeId: store.storeId,
       anchors,
       zones: store.zones,
-      bounds: store.bounds ?? boxAround(points, 2) ?? undefined,
+      bounds,
+      grid,
+      model: store.model,
       sigmaDb:
         store.sigmaDb !== undefined && store.sigmaDb > 0
           ? store.sigmaDb
-          : this.options.locate.sigmaDb,
+          : store.model?.sigmaDb !== undefined && store.model.sigmaDb > 0
+            ? store.model.sigmaDb
+            : this.options.locate.sigmaDb,
     });
   }
 
@@ -324,6 +348,8 @@ export class LocalisationEngine {
       bounds: state.store.bounds,
       starts: predicted ? [{ x: predicted.s[0], y: predicted.s[1] }] : undefined,
       options: { ...o.locate, sigmaDb: state.store.sigmaDb },
+      floor: state.store.grid,
+      model: state.store.model,
     });
     if (!fix) return null;
     if (fix.tx) {

@@ -1,6 +1,8 @@
 import { nearestAnchor, weightedCentroid } from './baselines.js';
+import type { FloorGrid } from './floor-grid.js';
 import { spreadMinEigenvalue, type Box } from './geometry.js';
-import { usableLinks, type LinkMeasurement } from './link.js';
+import { DEFAULT_ROBUST_MODEL, gridPosterior, type RobustModel } from './grid-posterior.js';
+import { usableLinks, type Anchor, type LinkMeasurement } from './link.js';
 import { multilaterate, type RobustLoss, type TxPrior } from './multilateration.js';
 
 export type LocateMethod = 'multilateration' | 'centroid' | 'nearest';
@@ -21,6 +23,12 @@ export interface LocateOptions {
   centroidPriorVarianceM2: number;
   /** Anchor layouts whose scatter has a smaller eigenvalue than this (m²) count as collinear. */
   minSpreadM2: number;
+  /**
+   * 'posterior': the Bayesian grid solver ({@link gridPosterior}: Student-t noise, floor-plan
+   * prior, calibrated radius) when a floor grid is given; 'least-squares': the Levenberg–Marquardt
+   * solver ({@link multilaterate}). Without a floor grid the least-squares solver is used.
+   */
+  solver: 'posterior' | 'least-squares';
 }
 
 export const DEFAULT_LOCATE: LocateOptions = {
@@ -31,12 +39,21 @@ export const DEFAULT_LOCATE: LocateOptions = {
   maxUncertaintyM: 20,
   minSpreadM2: 0.25,
   centroidPriorVarianceM2: 0,
+  solver: 'posterior',
 };
+
+/** Radius of a circular 2-D Gaussian holding 68 % / 95 % of its mass, in units of its DRMS. */
+export const GAUSSIAN_RADIUS_68 = 1.068;
+export const GAUSSIAN_RADIUS_95 = 1.731;
 
 export interface Fix {
   x: number;
   y: number;
+  /** 1-σ radial (DRMS), metres. */
   uncertainty: number;
+  /** Radius around (x, y) that holds the truth 68 % / 95 % of the time, metres. */
+  radius68: number;
+  radius95: number;
   method: LocateMethod;
   /** Solver's transmit-power offset and its variance (multilateration only). */
   tx: { offset: number; variance: number } | null;
@@ -54,14 +71,46 @@ export function locate(params: {
   bounds?: Box;
   starts?: readonly { x: number; y: number }[];
   options?: Partial<LocateOptions>;
+  /** The store's floor plan on a grid (enables the posterior solver). */
+  floor?: FloorGrid;
+  /** The measurement model for the posterior solver (σ comes from `options.sigmaDb`). */
+  model?: Partial<RobustModel>;
+  /** Anchors that did not hear the subject (used when the model censors). */
+  unheard?: readonly Anchor[];
 }): Fix | null {
   const o = { ...DEFAULT_LOCATE, ...params.options };
   const links = usableLinks(params.links);
   const sensorCount = links.length;
   if (sensorCount === 0) return null;
+  const gaussian = (f: { x: number; y: number; uncertainty: number }) => ({
+    ...f,
+    radius68: GAUSSIAN_RADIUS_68 * f.uncertainty,
+    radius95: GAUSSIAN_RADIUS_95 * f.uncertainty,
+  });
   if (o.strategy === 'aisle' && sensorCount >= 3) {
     const spread = spreadMinEigenvalue(links.map((l) => l.anchor));
-    if (spread >= o.minSpreadM2) {
+    if (spread >= o.minSpreadM2 && o.solver === 'posterior' && params.floor) {
+      const p = gridPosterior({
+        grid: params.floor,
+        links,
+        unheard: params.unheard,
+        tx: params.tx,
+        deviceHeight: o.deviceHeight,
+        model: { ...DEFAULT_ROBUST_MODEL, ...params.model, sigmaDb: o.sigmaDb },
+      });
+      if (p && p.uncertainty <= o.maxUncertaintyM) {
+        return {
+          x: p.x,
+          y: p.y,
+          uncertainty: p.uncertainty,
+          radius68: p.radius68,
+          radius95: p.radius95,
+          method: 'multilateration',
+          tx: { offset: p.txOffset, variance: p.txVariance },
+          sensorCount,
+        };
+      }
+    } else if (spread >= o.minSpreadM2) {
       const c =
         o.centroidPriorVarianceM2 > 0 && Number.isFinite(o.centroidPriorVarianceM2)
           ? weightedCentroid(links, { deviceHeight: o.deviceHeight })
@@ -78,9 +127,7 @@ export function locate(params: {
       });
       if (r && r.uncertainty <= o.maxUncertaintyM) {
         return {
-          x: r.x,
-          y: r.y,
-          uncertainty: r.uncertainty,
+          ...gaussian(r),
           method: 'multilateration',
           tx: { offset: r.txOffset, variance: r.txVariance },
           sensorCount,
@@ -90,8 +137,8 @@ export function locate(params: {
   }
   if (o.strategy !== 'nearest' && sensorCount >= 2) {
     const c = weightedCentroid(links, { deviceHeight: o.deviceHeight });
-    if (c) return { ...c, method: 'centroid', tx: null, sensorCount };
+    if (c) return { ...gaussian(c), method: 'centroid', tx: null, sensorCount };
   }
   const n = nearestAnchor(links, { deviceHeight: o.deviceHeight });
-  return n ? { ...n, method: 'nearest', tx: null, sensorCount } : null;
+  return n ? { ...gaussian(n), method: 'nearest', tx: null, sensorCount } : null;
 }

@@ -1,5 +1,17 @@
-import { LocalisationEngine, type EngineSensor } from './localisation-engine.js';
-import { fitPathLoss, type PathLossFit } from './path-loss.js';
+import { buildFloorGrid } from './floor-grid.js';
+import { boxAround } from './geometry.js';
+import type { RobustModel } from './grid-posterior.js';
+import {
+  DEFAULT_SENSOR_HEIGHT_M,
+  LocalisationEngine,
+  type EngineSensor,
+} from './localisation-engine.js';
+import type { PathLossFit } from './path-loss.js';
+import {
+  selfCalibrate,
+  type CalibrationWindow,
+  type SelfCalibrationQuality,
+} from './self-calibration.js';
 
 /** A sighting as the offline tool reads it (one JSON line). */
 export interface OfflineSighting {
@@ -27,8 +39,13 @@ export interface OfflineCalibration {
 
 /** Engine update cadence of the offline tool, ms (the hub updates once a second too). */
 const STEP_MS = 1_000;
-/** Self-calibration rounds (localise, refit, …): the fit settles within a few. */
-const FIT_ROUNDS = 3;
+/**
+ * Self-calibration windows: a subject's readings within this span count as one spot (a shopper
+ * walks ~2 m in it; standing ones dominate a store's readings).
+ */
+const FIT_WINDOW_MS = 2_000;
+/** Grid step of the self-calibration's posterior, metres. */
+const FIT_GRID_STEP_M = 1;
 const STORE = 'offline';
 
 /**
@@ -40,6 +57,8 @@ export function locateOffline(params: {
   sightings: readonly OfflineSighting[];
   calibration?: OfflineCalibration;
   tracking?: boolean;
+  /** A fitted measurement model ({@link fitFromSightings}). */
+  model?: Partial<RobustModel>;
 }): OfflineFix[] {
   const c = params.calibration ?? {};
   const engine = new LocalisationEngine({
@@ -57,6 +76,7 @@ export function locateOffline(params: {
       pathLossExponent: s.pathLossExponent ?? c.pathLossExponent,
     })),
     zones: [],
+    model: params.model,
   });
   const sorted = [...params.sightings]
     .filter((s) => Number.isFinite(s.t))
@@ -89,47 +109,60 @@ export function locateOffline(params: {
 }
 
 /**
- * Self-calibration without reference positions: localise with the current parameters (no
- * tracking), fit measured power, exponent and per-sensor offsets to the readings at the estimated
- * positions, and repeat. Returns the sensors with fitted calibration (null when nothing could be fitted).
+ * Self-calibration without reference positions ({@link selfCalibrate}): the sightings are cut into
+ * windows (one subject, {@link FIT_WINDOW_MS}), placed with the current model, the model refitted
+ * (per-sensor powers, exponent, σ, …) and so on. Returns the sensors with the fitted calibration,
+ * the model for the solver, and the fit's quality; null when not even the fall-back could be
+ * made (no sensor).
  */
 export function fitFromSightings(params: {
   sensors: readonly EngineSensor[];
   sightings: readonly OfflineSighting[];
   calibration?: OfflineCalibration;
-}): { sensors: EngineSensor[]; fit: PathLossFit } | null {
-  let sensors = [...params.sensors];
-  let fit: PathLossFit | null = null;
-  const height = params.calibration?.deviceHeight ?? 1.2;
-  for (let round = 0; round < FIT_ROUNDS; round += 1) {
-    const fixes = locateOffline({ ...params, sensors, tracking: false });
-    const bySubject = new Map<string, OfflineFix[]>();
-    for (const f of fixes) bySubject.set(f.subject, [...(bySubject.get(f.subject) ?? []), f]);
-    const byId = new Map(sensors.map((s) => [s.id, s]));
-    const samples = params.sightings.flatMap((s) => {
-      const sensor = byId.get(s.sensor);
-      const track = bySubject.get(s.subject);
-      if (!sensor || !track || !Number.isFinite(s.rssi)) return [];
-      const fix = track.find((f) => f.t >= s.t) ?? track[track.length - 1];
-      if (!fix) return [];
-      const dz = (sensor.z ?? 2.5) - height;
-      return [
-        {
-          sensorId: s.sensor,
-          rssi: s.rssi,
-          distance: Math.hypot(fix.x - sensor.x, fix.y - sensor.y, dz),
-        },
-      ];
-    });
-    const next = fitPathLoss({ samples, perSensorOffsets: true });
-    if (!next || !(next.pathLossExponent > 0.5 && next.pathLossExponent < 6)) break;
-    fit = next;
-    sensors = sensors.map((s) => ({
-      ...s,
-      measuredPower: next.measuredPower,
-      pathLossExponent: next.pathLossExponent,
-      receiverOffset: next.receiverOffsets[s.id] ?? 0,
-    }));
+}): {
+  sensors: EngineSensor[];
+  fit: PathLossFit;
+  model: RobustModel;
+  quality: SelfCalibrationQuality;
+} | null {
+  const sensors = params.sensors.filter((s) => Number.isFinite(s.x) && Number.isFinite(s.y));
+  const bounds = boxAround(sensors, 2);
+  if (!bounds || bounds.maxX <= bounds.minX || bounds.maxY <= bounds.minY) return null;
+  const grid = buildFloorGrid({ bounds }, FIT_GRID_STEP_M);
+  const known = new Set(sensors.map((s) => s.id));
+  const windows = new Map<string, { readings: Map<string, number[]> }>();
+  for (const s of params.sightings) {
+    if (!known.has(s.sensor) || !Number.isFinite(s.rssi) || !Number.isFinite(s.t)) continue;
+    const key = `${s.subject}\u0000${Math.floor(s.t / FIT_WINDOW_MS)}`;
+    let w = windows.get(key);
+    if (!w) windows.set(key, (w = { readings: new Map() }));
+    const list = w.readings.get(s.sensor) ?? [];
+    list.push(s.rssi);
+    w.readings.set(s.sensor, list);
   }
-  return fit ? { sensors, fit } : null;
+  const calibrationWindows: CalibrationWindow[] = [...windows.values()].map((w) => ({
+    readings: w.readings,
+    scans: Math.max(...[...w.readings.values()].map((r) => r.length)),
+  }));
+  const result = selfCalibrate({
+    anchors: sensors.map((s) => ({ id: s.id, x: s.x, y: s.y, z: s.z ?? DEFAULT_SENSOR_HEIGHT_M })),
+    windows: calibrationWindows,
+    grid,
+    deviceHeight: params.calibration?.deviceHeight ?? 1.2,
+  });
+  const fitted = sensors.map((s) => ({ ...s, ...result.calibrations[s.id] }));
+  return {
+    sensors: fitted,
+    fit: {
+      measuredPower: result.measuredPower,
+      pathLossExponent: result.pathLossExponent,
+      receiverOffsets: Object.fromEntries(
+        fitted.map((s) => [s.id, result.calibrations[s.id]?.receiverOffset ?? 0]),
+      ),
+      sigmaDb: result.model.sigmaDb,
+      samples: result.quality.samples,
+    },
+    model: result.model,
+    quality: result.quality,
+  };
 }

@@ -1,1 +1,2 @@
+export * from './probe-association.js';
 export * from './probe-occupancy.js';

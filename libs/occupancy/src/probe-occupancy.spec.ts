@@ -23,20 +23,41 @@ describe(countOccupancy.name, () => {
       options,
       new Set(['dcfb4868bee4']),
     );
+    const row = { devices: 1, bursts: 0, estimate: 1, low: 1, high: 1, addresses: 1 };
     expect(sut).toEqual([
-      { start: T0, end: T0 + 5 * MIN, devices: 1, bursts: 0, estimate: 1 },
-      { start: T0 + 5 * MIN, end: T0 + 10 * MIN, devices: 1, bursts: 0, estimate: 1 },
+      { start: T0, end: T0 + 5 * MIN, ...row },
+      { start: T0 + 5 * MIN, end: T0 + 10 * MIN, ...row },
     ]);
   });
 
-  it('merges randomised addresses of one burst by fingerprint within the window, never beyond it', () => {
+  it('counts two phones of one model apart once the one that keeps its address comes back', () => {
+    // One sensor, same fingerprint, same signal: a phone that keeps its address (probes at 0, 60,
+    // 120, 180 s) and one that probes under a fresh address every burst (30, 90, 150, 210 s).
+    const samples: ProbeSample[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      samples.push(probe(T0 + i * MIN, 'da00000000aa', { fingerprint: 'ios', seq: 100 + i }));
+      samples.push(
+        probe(T0 + i * MIN + 30_000, `da00000000f${i}`, {
+          fingerprint: 'ios',
+          seq: 2000 + 500 * i,
+        }),
+      );
+    }
+    const sut = countOccupancy(samples, options);
+    expect(sut).toHaveLength(1);
+    expect(sut[0]!.addresses).toBe(5);
+    expect(sut[0]!.estimate).toBe(2); // one device per phone (before: one for both)
+    expect(sut[0]!.low).toBeLessThanOrEqual(2);
+  });
+
+  it('links randomised addresses of one device by fingerprint within the window, never beyond it', () => {
     const samples = [
       probe(T0, 'da0000000001', { fingerprint: 'f1', seq: 10 }),
-      probe(T0 + 30_000, 'da0000000002', { fingerprint: 'f1', seq: 20 }), // same device, new MAC
+      probe(T0 + 30_000, 'da0000000002', { fingerprint: 'f1', seq: 900 }), // same device, new MAC
       probe(T0 + 40_000, 'da0000000003', { fingerprint: 'f2', seq: 21 }), // another model
-      probe(T0 + 10 * MIN, 'da0000000004', { fingerprint: 'f1', seq: 30 }), // 10 min later: a new burst
+      probe(T0 + 10 * MIN, 'da0000000004', { fingerprint: 'f1', seq: 30 }), // 10 min later: new
     ];
-    const sut = countOccupancy(samples, { ...options, mergeWindowMs: 2 * MIN, seqGap: 64 });
+    const sut = countOccupancy(samples, { ...options, mergeWindowMs: 2 * MIN });
     expect(sut.map((c) => c.bursts)).toEqual([2, 0, 1]);
   });
 
@@ -52,13 +73,22 @@ describe(countOccupancy.name, () => {
     });
   });
 
-  it('requires sequence continuity when seqGap is finite', () => {
+  it('links an address change by sequence continuity even without a fingerprint', () => {
     const samples = [
-      probe(T0, 'da0000000001', { fingerprint: 'f1', seq: 10 }),
-      probe(T0 + 1000, 'da0000000002', { fingerprint: 'f1', seq: 4000 }),
+      probe(T0, 'da0000000001', { seq: 10 }),
+      probe(T0 + 20_000, 'da0000000002', { seq: 30 }), // 20 frames later: the same device
+      probe(T0 + 40_000, 'da0000000003', { seq: 4000 }), // no continuity, no fingerprint: another
     ];
-    expect(countOccupancy(samples, { ...options, seqGap: 64 })[0]!.bursts).toBe(2);
-    expect(countOccupancy(samples, { ...options, seqGap: Infinity })[0]!.bursts).toBe(1);
+    expect(countOccupancy(samples, options)[0]).toMatchObject({ bursts: 2, addresses: 3 });
+  });
+
+  it('gives the range of looser and stricter association around the estimate', () => {
+    // One fingerprint, bursts 4 min apart: linked by the 5-min window, not by a 2.5-min one.
+    const samples = [0, 4, 8].map((m, i) =>
+      probe(T0 + m * MIN, `da00000000${i}1`, { fingerprint: 'f1' }),
+    );
+    const sut = countOccupancy(samples, { ...options, intervalMs: 10 * MIN });
+    expect(sut[0]).toMatchObject({ bursts: 1, estimate: 1, low: 1, high: 3, addresses: 3 });
   });
 
   it('drops weak probes and applies the calibration', () => {
@@ -96,7 +126,13 @@ describe(countOccupancy.name, () => {
         (raw) => {
           const samples = raw.sort((a, b) => a.at - b.at).map((s) => ({ ...s, at: T0 + s.at }));
           return countOccupancy(samples, options).every(
-            (c) => c.devices + c.bursts <= 4 && c.estimate >= 0 && c.end - c.start === 5 * MIN,
+            (c) =>
+              c.devices + c.bursts <= c.addresses &&
+              c.addresses <= 4 &&
+              c.low <= c.estimate &&
+              c.estimate <= c.high &&
+              c.low >= 0 &&
+              c.end - c.start === 5 * MIN,
           );
         },
       ),

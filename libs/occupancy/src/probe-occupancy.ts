@@ -1,3 +1,9 @@
+import {
+  DEFAULT_ASSOCIATION_OPTIONS,
+  ProbeAssociator,
+  type AssociationOptions,
+} from './probe-association.js';
+
 /**
  * People present per interval, estimated from Wi-Fi probe requests. Pure: time is in the samples,
  * nothing is read from a clock, nothing is kept between calls.
@@ -6,12 +12,13 @@
  *    address heard in nearly every interval of the input (PCs, printers, access points).
  * 2. Weak signals (below `minRssi`) are dropped: devices outside the room.
  * 3. Globally administered addresses are devices. Randomised (locally administered) addresses are
- *    grouped into bursts: a new randomised address joins an earlier burst only when it carries the
- *    same element fingerprint, appears within `mergeWindowMs` of that burst's last probe and (if
- *    `seqGap` is finite) continues its sequence numbers. Bursts are never linked beyond that window,
- *    so a randomised device is not followed across time.
+ *    linked to devices by {@link ProbeAssociator} (same address, burst, sequence continuity, element
+ *    fingerprint with signal continuity) within `mergeWindowMs` only, so a randomised device is not
+ *    followed across time.
  * 4. Per interval the estimate is `max(0, a·devices + b·bursts + c)` (a calibration; identity by
- *    default), rounded to one decimal.
+ *    default), rounded to one decimal, where `bursts` counts the randomised devices after linking.
+ *    `low`..`high` is the range of the same estimate under a looser and a stricter association
+ *    (window ×2 and ÷2, signal tolerance ×1.5 and ÷2): how much the figure rests on guessed links.
  */
 export interface ProbeSample {
   /** Epoch ms. */
@@ -25,18 +32,27 @@ export interface ProbeSample {
   randomized?: boolean;
   rssi: number;
   seq?: number;
+  /** Element fingerprint (or the gate's keyed hash of it): compared for equality only. */
   fingerprint?: string;
+  /** Sensor that heard the probe: signal continuity is judged per sensor. */
+  sensor?: string;
+  /** Pseudonym key period (gate input): nothing is linked across periods. */
+  period?: number;
 }
 
 export interface OccupancyOptions {
   intervalMs: number;
   /** Probes weaker than this are ignored, dBm. */
   minRssi: number;
-  /** Longest gap over which a randomised address may join an earlier burst, ms. */
+  /** Longest silence over which a randomised device's bursts are linked, ms. */
   mergeWindowMs: number;
-  /** Largest forward step of sequence numbers across a MAC change; Infinity ignores them. */
+  /** Largest forward step of sequence numbers taken as continuity across an address change. */
   seqGap: number;
-  /** A device/burst needs this many probes in an interval to count there. */
+  /** Frames of one burst follow each other within this, ms. */
+  burstGapMs: number;
+  /** Largest signal difference on one sensor between two linked bursts, dB. */
+  rssiTolerance: number;
+  /** A device needs this many probes in an interval to count there. */
   minProbes: number;
   /** Globally administered addresses present in at least this share of intervals are fixed (>1: off). */
   autoFixedShare: number;
@@ -46,25 +62,31 @@ export interface OccupancyOptions {
 /** `estimate = max(0, devices·a + bursts·b + c)`. */
 export interface Calibration {
   devices: number;
+  /** Scale of the randomised devices (bursts linked into devices). */
   bursts: number;
   offset: number;
 }
 
 /**
- * Defaults: the parameters selected on the even hours of the 2024-03-14 lab capture alone
- * (test/bench/wifi-occupancy.bench.ts), with the identity calibration, so nothing room-specific
- * (no scale, no offset) is built in. -75 dBm keeps a room of ~10 m; fingerprint-only merging within
- * 2 min (a finite `seqGap` split too many bursts: a channel-hopping sniffer misses many frames).
+ * Defaults: the association's defaults (see {@link DEFAULT_ASSOCIATION_OPTIONS}, argued from the
+ * radio, not fitted) and the identity calibration, so nothing room-specific is built in. -75 dBm
+ * keeps a room of ~10 m (chosen on the even hours of the 2024-03-14 lab capture, before this
+ * association existed).
  */
 export const DEFAULT_OCCUPANCY_OPTIONS: OccupancyOptions = {
   intervalMs: 300_000,
   minRssi: -75,
-  mergeWindowMs: 120_000,
-  seqGap: Number.POSITIVE_INFINITY,
+  mergeWindowMs: DEFAULT_ASSOCIATION_OPTIONS.windowMs,
+  seqGap: DEFAULT_ASSOCIATION_OPTIONS.seqGap,
+  burstGapMs: DEFAULT_ASSOCIATION_OPTIONS.burstGapMs,
+  rssiTolerance: DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance,
   minProbes: 1,
   autoFixedShare: 0.5,
   calibration: { devices: 1, bursts: 1, offset: 0 },
 };
+
+/** The method reported with every estimate. */
+export const OCCUPANCY_METHOD = 'wifi-probe-association';
 
 /** Fewest intervals before devices present in most of them are taken for fixed ones (2 h at 5 min). */
 export const MIN_INTERVALS_FOR_AUTO_FIXED = 24;
@@ -76,9 +98,15 @@ export interface IntervalCount {
   end: number;
   /** Globally administered devices counted. */
   devices: number;
-  /** Bursts of randomised addresses counted. */
+  /** Randomised devices counted (bursts linked into devices). */
   bursts: number;
   estimate: number;
+  /** The estimate under a looser association (fewer devices). */
+  low: number;
+  /** The estimate under a stricter association (more devices). */
+  high: number;
+  /** Distinct addresses heard (after the RSSI and fixed-device filters): the naive count. */
+  addresses: number;
 }
 
 /** Locally administered bit of the first octet. */
@@ -86,12 +114,37 @@ export function isRandomisedMac(mac: string): boolean {
   return (Number.parseInt(mac.slice(0, 2), 16) & 0x02) !== 0;
 }
 
-interface Burst {
-  id: number;
-  fingerprint: string | undefined;
-  lastAt: number;
-  lastSeq: number | undefined;
+/** The association settings of an estimator setting, and its looser and stricter variants. */
+export function associationVariants(o: OccupancyOptions): {
+  main: AssociationOptions;
+  loose: AssociationOptions;
+  strict: AssociationOptions;
+} {
+  const main: AssociationOptions = {
+    burstGapMs: o.burstGapMs,
+    windowMs: o.mergeWindowMs,
+    seqGap: o.seqGap,
+    rssiTolerance: o.rssiTolerance,
+  };
+  return {
+    main,
+    loose: { ...main, windowMs: 2 * main.windowMs, rssiTolerance: 1.5 * main.rssiTolerance },
+    strict: { ...main, windowMs: main.windowMs / 2, rssiTolerance: main.rssiTolerance / 2 },
+  };
 }
+
+/** Per interval: probes per global device, per randomised device under each association. */
+interface Bucket {
+  devices: Map<string, number>;
+  main: Map<number, number>;
+  loose: Map<number, number>;
+  strict: Map<number, number>;
+  addresses: Set<string>;
+}
+
+const bump = <K>(m: Map<K, number>, k: K): void => {
+  m.set(k, (m.get(k) ?? 0) + 1);
+};
 
 /**
  * Counts per interval from time-ordered samples. Intervals are aligned to multiples of
@@ -111,70 +164,77 @@ export function countOccupancy(
   if (o.autoFixedShare <= 1 && last - first + 1 >= MIN_INTERVALS_FOR_AUTO_FIXED) {
     for (const mac of autoFixed(samples, o, last - first + 1)) fixed.add(mac);
   }
+  const variants = associationVariants(o);
+  const main = new ProbeAssociator(variants.main);
+  const loose = new ProbeAssociator(variants.loose);
+  const strict = new ProbeAssociator(variants.strict);
 
-  const counts = new Map<number, { devices: Map<string, number>; bursts: Map<number, number> }>();
-  const bucket = (i: number) => {
-    let b = counts.get(i);
-    if (!b) counts.set(i, (b = { devices: new Map(), bursts: new Map() }));
-    return b;
-  };
-  /** Randomised address → its burst, while the burst is within the merge window. */
-  const burstOf = new Map<string, Burst>();
-  /** Open bursts by fingerprint, for addresses that change. */
-  const open = new Map<string, Burst[]>();
-  let nextBurst = 0;
+  const counts = new Map<number, Bucket>();
+  let current: Bucket | undefined;
+  let currentIndex = Number.NaN;
   for (const s of samples) {
     if (s.rssi < o.minRssi || fixed.has(s.mac)) continue;
-    const b = bucket(interval(s.at));
+    const i = interval(s.at);
+    if (i !== currentIndex) {
+      current = counts.get(i);
+      if (!current) {
+        current = {
+          devices: new Map(),
+          main: new Map(),
+          loose: new Map(),
+          strict: new Map(),
+          addresses: new Set(),
+        };
+        counts.set(i, current);
+      }
+      currentIndex = i;
+    }
+    const b = current!;
+    b.addresses.add(s.mac);
     if (!(s.randomized ?? isRandomisedMac(s.mac))) {
-      b.devices.set(s.mac, (b.devices.get(s.mac) ?? 0) + 1);
+      bump(b.devices, s.mac);
       continue;
     }
-    let burst = burstOf.get(s.mac);
-    if (burst && s.at - burst.lastAt > o.mergeWindowMs) {
-      burstOf.delete(s.mac);
-      burst = undefined;
-    }
-    if (!burst && s.fingerprint !== undefined) {
-      const candidates = open.get(s.fingerprint) ?? [];
-      burst = candidates.find((c) => s.at - c.lastAt <= o.mergeWindowMs && continues(c, s, o));
-      const alive = candidates.filter((c) => s.at - c.lastAt <= o.mergeWindowMs);
-      open.set(s.fingerprint, alive);
-    }
-    if (!burst) {
-      burst = { id: (nextBurst += 1), fingerprint: s.fingerprint, lastAt: s.at, lastSeq: s.seq };
-      if (s.fingerprint !== undefined) {
-        const list = open.get(s.fingerprint);
-        if (list) list.push(burst);
-        else open.set(s.fingerprint, [burst]);
-      }
-    }
-    burstOf.set(s.mac, burst);
-    burst.lastAt = s.at;
-    burst.lastSeq = s.seq ?? burst.lastSeq;
-    b.bursts.set(burst.id, (b.bursts.get(burst.id) ?? 0) + 1);
+    const input = {
+      at: s.at,
+      address: s.mac,
+      rssi: s.rssi,
+      ...(s.seq !== undefined ? { seq: s.seq } : {}),
+      ...(s.fingerprint !== undefined ? { fingerprint: s.fingerprint } : {}),
+      ...(s.sensor !== undefined ? { sensor: s.sensor } : {}),
+      ...(s.period !== undefined ? { period: s.period } : {}),
+    };
+    bump(b.main, main.link(input));
+    bump(b.loose, loose.link(input));
+    bump(b.strict, strict.link(input));
   }
 
+  const counted = (m: Map<unknown, number> | undefined): number => {
+    if (!m) return 0;
+    let n = 0;
+    for (const probes of m.values()) if (probes >= o.minProbes) n += 1;
+    return n;
+  };
   const out: IntervalCount[] = [];
   for (let i = first; i <= last; i += 1) {
     const b = counts.get(i);
-    const devices = b ? [...b.devices.values()].filter((n) => n >= o.minProbes).length : 0;
-    const bursts = b ? [...b.bursts.values()].filter((n) => n >= o.minProbes).length : 0;
+    const devices = counted(b?.devices);
+    const bursts = counted(b?.main);
+    const estimate = applyCalibration(o.calibration, devices, bursts);
+    const looser = applyCalibration(o.calibration, devices, counted(b?.loose));
+    const stricter = applyCalibration(o.calibration, devices, counted(b?.strict));
     out.push({
       start: i * o.intervalMs,
       end: (i + 1) * o.intervalMs,
       devices,
       bursts,
-      estimate: applyCalibration(o.calibration, devices, bursts),
+      estimate,
+      low: Math.min(estimate, looser, stricter),
+      high: Math.max(estimate, looser, stricter),
+      addresses: b?.addresses.size ?? 0,
     });
   }
   return out;
-}
-
-function continues(burst: Burst, s: ProbeSample, o: OccupancyOptions): boolean {
-  if (!Number.isFinite(o.seqGap) || burst.lastSeq === undefined || s.seq === undefined) return true;
-  const step = (s.seq - burst.lastSeq + 4096) % 4096;
-  return step > 0 && step <= o.seqGap;
 }
 
 function autoFixed(

@@ -56,7 +56,6 @@ describe(toSightingRow.name, () => {
       beacon: true,
       channel: 37,
       txPower: -59,
-      fingerprint: 'fp',
     });
 
     expect(row).toMatchObject({
@@ -64,8 +63,14 @@ describe(toSightingRow.name, () => {
       beacon: true,
       channel: 37,
       txPower: -59,
-      fingerprint: 'fp',
     });
+  });
+
+  it('never stores the element fingerprint or the sequence number (in-memory association only)', () => {
+    const row = toSightingRow({ ...radio, fingerprint: 'keyed-fp', seq: 4001 });
+
+    expect(row.fingerprint).toBeNull();
+    expect(JSON.stringify(row)).not.toMatch(/keyed-fp|4001/);
   });
 
   it('maps a camera sighting without radio fields', () => {

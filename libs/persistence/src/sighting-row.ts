@@ -69,7 +69,9 @@ export function toSightingValues(s: Sighting): SightingValues {
     beacon: s.beacon ?? false,
     channel: s.channel ?? null,
     txPower: s.txPower === undefined ? null : Math.round(s.txPower),
-    fingerprint: s.fingerprint ?? null,
+    // The keyed element fingerprint (and the sequence number) serve the occupancy estimate's
+    // in-memory association only: never written, so nothing stored can link a device's addresses.
+    fingerprint: null,
     lineId: null,
     zoneId: null,
     entries: null,

@@ -311,7 +311,9 @@ describe(SightingWriter.name, () => {
 
 describe(copyText.name, () => {
   it('writes COPY text format: tabs between cells, \\N for null, escaped specials', () => {
-    const row = toSightingValues(radio(0, { subject: 'a\tb\nc\\d\re', fingerprint: '\\N' }));
+    const row = toSightingValues(
+      radio(0, { subject: 'a\tb\nc\\d\re', sensorId: '\\N', fingerprint: 'fp' }),
+    );
 
     const line = copyText([row]);
 
@@ -319,7 +321,8 @@ describe(copyText.name, () => {
     const cells = line.slice(0, -1).split('\t');
     expect(cells).toHaveLength(18);
     expect(cells[5]).toBe('a\\tb\\nc\\\\d\\re');
-    expect(cells[11]).toBe('\\\\N');
+    expect(cells[1]).toBe('\\\\N');
+    expect(cells[11]).toBe('\\N'); // the fingerprint is never stored
     expect(cells[9]).toBe('\\N');
     expect(cells[7]).toBe('t');
     expect(cells[3]).toBe(new Date(T0).toISOString());

@@ -10,3 +10,4 @@ export * from './coupon-engine.js';
 export * from './analytics.js';
 export * from './policy-modules.js';
 export * from './built-in-policies.js';
+export * from './public-page.js';

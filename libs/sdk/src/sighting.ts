@@ -28,8 +28,17 @@ export interface RadioSighting extends SightingBase {
   reference?: { x: number; y: number; z: number };
   channel?: number;
   txPower?: number;
-  /** Pseudonymised burst fingerprint (same key), never the raw hash. */
+  /**
+   * Wi-Fi: the driver's element fingerprint under the same per-period key as `subject`, never the
+   * raw hash. For the occupancy estimate's in-memory association only: never stored, never in a
+   * webhook.
+   */
   fingerprint?: string;
+  /**
+   * Wi-Fi: the frame's 802.11 sequence number (12 bits), for linking a randomised device's address
+   * change within minutes (occupancy estimate, in memory). Never stored, never in a webhook.
+   */
+  seq?: number;
 }
 
 export interface CameraSighting extends SightingBase {

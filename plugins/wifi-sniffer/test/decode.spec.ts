@@ -157,6 +157,56 @@ describe(decodeFrame.name, () => {
       { numRuns: 2000 },
     );
   });
+
+  it('fingerprints only rates, HT and VHT capabilities: SSID, channel, vendor, extended capabilities and extension elements may change (property)', () => {
+    const element = (id: number, body: readonly number[]): number[] => [id, body.length, ...body];
+    const bytes = (max: number) => fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: max });
+    const fingerprint = (elements: number[]): string | undefined => {
+      const r = decodeFrame(105, Uint8Array.from(probe({ elements })));
+      return r.kind === 'probe' ? r.probe.fingerprint : undefined;
+    };
+    fc.assert(
+      fc.property(
+        fc.record({
+          rates: bytes(8),
+          ht: bytes(26),
+          vht: bytes(12),
+          ssid: bytes(32),
+          channel: fc.integer({ min: 1, max: 14 }),
+          vendor: bytes(20),
+          ext: bytes(12),
+          he: bytes(30),
+        }),
+        bytes(12),
+        (v, other) => {
+          const stable = [element(1, v.rates), element(45, v.ht), element(191, v.vht)];
+          const a = fingerprint([
+            ...element(0, v.ssid),
+            ...stable[0]!,
+            ...element(3, [v.channel]),
+            ...stable[1]!,
+            ...element(127, v.ext),
+            ...stable[2]!,
+            ...element(221, v.vendor),
+            ...element(255, v.he),
+          ]);
+          // Another SSID, channel, vendor element, extended capabilities and HE element, or none.
+          const b = fingerprint([
+            ...element(0, other),
+            ...stable[0]!,
+            ...stable[1]!,
+            ...element(127, other),
+            ...stable[2]!,
+            ...element(221, other),
+          ]);
+          // A changed HT capability is another device.
+          const c = fingerprint([...stable[0]!, ...element(45, [...v.ht, 1]), ...stable[2]!]);
+          return a !== undefined && a === b && c !== a;
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe(parseRadiotap.name, () => {

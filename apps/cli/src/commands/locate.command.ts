@@ -7,6 +7,7 @@ import {
   type EngineSensor,
   type OfflineCalibration,
   type OfflineSighting,
+  type RobustModel,
 } from '@aisle/localisation';
 import { CliError } from '../cli-error.js';
 
@@ -38,13 +39,20 @@ export function locateCommand(): Command {
       const calibration = options.config
         ? parseCalibration(await readText(options.config), options.config)
         : {};
+      let model: RobustModel | undefined;
       if (options.fit) {
         const fitted = fitFromSightings({ sensors, sightings, calibration });
-        if (!fitted) throw new CliError('--fit: too few sightings to fit path-loss parameters');
-        sensors = fitted.sensors;
-        process.stderr.write(`${JSON.stringify({ fit: fitted.fit })}\n`);
+        if (!fitted) throw new CliError('--fit: the sensors do not span an area to fit in');
+        // A refused fit (too few windows, degenerate geometry) keeps the given calibration.
+        if (fitted.quality.ok) {
+          sensors = fitted.sensors;
+          model = fitted.model;
+        }
+        process.stderr.write(
+          `${JSON.stringify({ fit: fitted.fit, model: fitted.model, quality: fitted.quality })}\n`,
+        );
       }
-      for (const fix of locateOffline({ sensors, sightings, calibration })) {
+      for (const fix of locateOffline({ sensors, sightings, calibration, model })) {
         const line = JSON.stringify({
           t: fix.t,
           subject: fix.subject,

@@ -28,7 +28,7 @@ function integer(name: string, min: number, max: number) {
 export function occupancyCommand(root: string): Command {
   return new Command('occupancy')
     .description(
-      'Estimate people present per interval from the probe requests of a capture: one {"start","end","estimate"} JSON line per interval',
+      'Estimate people present per interval from the probe requests of a capture: one {"start","end","estimate","low","high","method"} JSON line per interval',
     )
     .requiredOption('--pcap <file>', 'capture file (pcap or pcapng)')
     .option('--interval <seconds>', 'interval length', integer('--interval', 10, 86_400), 300)

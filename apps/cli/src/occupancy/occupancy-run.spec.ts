@@ -6,6 +6,11 @@ import { CliError } from '../cli-error.js';
 import { readMacList, runOccupancy } from './occupancy-run.js';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+const method = 'wifi-probe-association';
+const at = (start: string, end: string) => ({
+  start: `2026-01-01T${start}:00.000Z`,
+  end: `2026-01-01T${end}:00.000Z`,
+});
 
 function decoder(items: DriverObservation[]): FileDecoder {
   return {
@@ -18,7 +23,7 @@ function decoder(items: DriverObservation[]): FileDecoder {
 }
 
 describe(runOccupancy.name, () => {
-  it('prints one start/end/estimate line per interval, leaving out excluded devices, no identifiers', async () => {
+  it('prints one start/end/estimate/range/method line per interval, leaving out excluded devices, no identifiers', async () => {
     const lines: string[] = [];
     const warnings: string[] = [];
     const summary = await runOccupancy({
@@ -37,8 +42,8 @@ describe(runOccupancy.name, () => {
       signal: new AbortController().signal,
     });
     expect(lines.map((l) => JSON.parse(l))).toEqual([
-      { start: '2026-01-01T09:00:00.000Z', end: '2026-01-01T09:05:00.000Z', estimate: 1 },
-      { start: '2026-01-01T09:05:00.000Z', end: '2026-01-01T09:10:00.000Z', estimate: 2 },
+      { ...at('09:00', '09:05'), estimate: 1, low: 1, high: 1, method },
+      { ...at('09:05', '09:10'), estimate: 2, low: 2, high: 2, method },
     ]);
     expect(lines.join('\n')).not.toMatch(/00:11|001122/);
     expect(summary).toEqual({ probes: 4, intervals: 2, rejected: 1 });

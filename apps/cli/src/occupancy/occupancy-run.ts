@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { countOccupancy, type OccupancyOptions, type ProbeSample } from '@aisle/occupancy';
+import {
+  countOccupancy,
+  OCCUPANCY_METHOD,
+  type OccupancyOptions,
+  type ProbeSample,
+} from '@aisle/occupancy';
 import { normaliseMac, type FileDecoder, type Ports } from '@aisle/sdk';
 import { CliError } from '../cli-error.js';
 
@@ -18,8 +23,9 @@ export async function readMacList(path: string): Promise<Set<string>> {
 }
 
 /**
- * Decodes a capture with the plugin's decoder and prints one `{"start","end","estimate"}` line per
- * interval. Identifiers stay in memory only; nothing per device is printed.
+ * Decodes a capture with the plugin's decoder and prints one
+ * `{"start","end","estimate","low","high","method"}` line per interval. Identifiers stay in memory
+ * only; nothing per device is printed.
  */
 export async function runOccupancy(options: {
   file: string;
@@ -45,6 +51,7 @@ export async function runOccupancy(options: {
     const sample: ProbeSample = { at: o.at, mac, rssi: o.rssi };
     if (o.seq !== undefined) sample.seq = o.seq;
     if (o.fingerprint !== undefined) sample.fingerprint = o.fingerprint;
+    if (o.sensorId !== undefined) sample.sensor = o.sensorId;
     samples.push(sample);
   }
   samples.sort((a, b) => a.at - b.at);
@@ -56,6 +63,9 @@ export async function runOccupancy(options: {
         start: new Date(c.start).toISOString(),
         end: new Date(c.end).toISOString(),
         estimate: c.estimate,
+        low: c.low,
+        high: c.high,
+        method: OCCUPANCY_METHOD,
       }),
     );
   }

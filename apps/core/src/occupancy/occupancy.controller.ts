@@ -51,6 +51,8 @@ export class OccupancyController {
         start: new Date(p.start).toISOString(),
         end: new Date(p.end).toISOString(),
         estimate: suppressed ? null : p.estimate,
+        low: suppressed ? null : p.low,
+        high: suppressed ? null : p.high,
         suppressed,
         ...(admin ? { subjects: p.subjects } : {}),
       };

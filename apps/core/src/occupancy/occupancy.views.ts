@@ -15,12 +15,29 @@ export class OccupancyPointView {
   })
   estimate!: number | null;
 
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'Low end of the range: the estimate if randomised addresses are linked more loosely; null when suppressed',
+  })
+  low!: number | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'High end of the range: the estimate if randomised addresses are linked more strictly; null when suppressed',
+  })
+  high!: number | null;
+
   @ApiProperty({ description: 'True when the figure came from fewer than k subjects' })
   suppressed!: boolean;
 
   @ApiProperty({
     required: false,
-    description: 'Devices plus randomised-address bursts behind the estimate (admin keys only)',
+    description:
+      'Devices plus randomised devices (linked addresses) behind the estimate (admin keys only)',
   })
   subjects?: number;
 }
@@ -32,7 +49,11 @@ export class OccupancyEstimateView {
   @ApiProperty({ enum: ['off', 'count-only', 'in-visit', 'consented'] })
   mode!: string;
 
-  @ApiProperty({ example: 'wifi-probe-bursts' })
+  @ApiProperty({
+    example: 'wifi-probe-association',
+    description:
+      'How the figure is formed: wifi-probe-association = randomised addresses linked to devices within minutes in memory (element fingerprint, bursts, sequence numbers, signal per sensor)',
+  })
   method!: string;
 
   @ApiProperty({ description: 'Interval length, seconds', example: 300 })

@@ -126,7 +126,7 @@ describe(WifiOccupancyService.name, () => {
     const phones = shopFloor(7, 60 * MIN, 2);
     run(phones, 'shop', 61 * MIN);
     const sutEstimate = sut.estimate('shop')!;
-    expect(sutEstimate.method).toBe('wifi-probe-bursts');
+    expect(sutEstimate.method).toBe('wifi-probe-association');
     expect(sutEstimate.series).toHaveLength(OCCUPANCY_SERIES_LENGTH);
     // After the first 20 min the floor is in a steady state of a few dozen people.
     const steady = sutEstimate.series.filter((p) => p.start >= T0 + 20 * MIN);
@@ -218,8 +218,30 @@ describe(WifiOccupancyService.name, () => {
     sightings.next(probe('b'));
     clock.advance(5 * MIN);
     expect(sut.estimate('late-start')!.series).toEqual([
-      { start: T0 + INTERVAL, end: T0 + 2 * INTERVAL, estimate: 2, subjects: 2 },
+      { start: T0 + INTERVAL, end: T0 + 2 * INTERVAL, estimate: 2, low: 2, high: 2, subjects: 2 },
     ]);
+  });
+
+  it('links address changes by the sequence numbers the gate lets through', () => {
+    const { sut, clock, sightings } = setUp({}, 0);
+    // One phone, no fingerprint, a new pseudonym every 30 s, its frame counter running on.
+    const probe = (i: number, period: number): RadioSighting => ({
+      storeId: 'seq',
+      sensorId: 's1',
+      kind: 'wifi',
+      at: clock.now(),
+      period,
+      subject: `p${period}-${i}`,
+      rssi: -60,
+      randomized: true,
+      seq: (4000 + 12 * i) % 4096,
+    });
+    for (let i = 0; i < 10; i += 1) {
+      sightings.next(probe(i, T0));
+      clock.advance(30_000);
+    }
+    clock.advance(INTERVAL);
+    expect(sut.estimate('seq')!.series[0]).toMatchObject({ estimate: 1, subjects: 1 });
   });
 
   it('withholds the public gauge below k', async () => {

@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { TrackingMode } from '@aisle/ingest';
 import {
   DEFAULT_OCCUPANCY_OPTIONS,
+  OCCUPANCY_METHOD,
   countOccupancy,
   type OccupancyOptions,
   type ProbeSample,
@@ -21,12 +22,12 @@ export const OCCUPANCY_SERIES_LENGTH = 12;
  */
 export const OCCUPANCY_REPEAT_MS = 5_000;
 /**
- * Most samples kept per store (current interval plus the merge window). A busy store (~200 phones,
- * one kept probe per 5 s each) needs ~17,000 over 7 min; past the cap sightings are counted, not kept.
+ * Most samples kept per store (current interval plus the association window). A busy store (~200
+ * phones, one kept probe per 5 s each) needs ~24,000 over 10 min; past the cap sightings are
+ * counted, not kept.
  */
-export const OCCUPANCY_MAX_SAMPLES = 25_000;
-/** The method reported with every estimate. */
-export const OCCUPANCY_METHOD = 'wifi-probe-bursts';
+export const OCCUPANCY_MAX_SAMPLES = 40_000;
+export { OCCUPANCY_METHOD };
 
 export interface OccupancyPoint {
   /** Epoch ms, inclusive. */
@@ -35,6 +36,9 @@ export interface OccupancyPoint {
   end: number;
   /** People present (estimator output). */
   estimate: number;
+  /** The estimate under a looser and a stricter association of randomised addresses. */
+  low: number;
+  high: number;
   /** Devices plus bursts of randomised addresses behind the estimate: the subjects for k. */
   subjects: number;
 }
@@ -52,10 +56,13 @@ export interface OccupancyEstimate {
 }
 
 interface StoreState {
-  /** Kept probes in arrival order (nearly time order); pseudonyms only, never persisted. */
+  /**
+   * Kept probes in arrival order (nearly time order); pseudonyms, keyed fingerprints and sequence
+   * numbers only, never persisted, forgotten as the association window moves on.
+   */
   samples: ProbeSample[];
-  /** Subject → when its last kept sample was heard, for {@link OCCUPANCY_REPEAT_MS}. */
-  lastKept: Map<string, number>;
+  /** Subject → its last kept sample, for {@link OCCUPANCY_REPEAT_MS}. */
+  lastKept: Map<string, ProbeSample>;
   /** Index (at ÷ interval) of the next interval to close. */
   nextToClose: number;
   series: OccupancyPoint[];
@@ -173,18 +180,25 @@ export class WifiOccupancyService {
     }
     if (s.at < state.nextToClose * intervalMs) return this.inputs.labels('late').inc();
     const last = state.lastKept.get(s.subject);
-    if (last !== undefined && Math.abs(s.at - last) < OCCUPANCY_REPEAT_MS) {
+    if (last !== undefined && Math.abs(s.at - last.at) < OCCUPANCY_REPEAT_MS) {
+      // The repeat is not kept, but its sequence number is: continuity across the next address
+      // change is judged from the last frame heard under this one.
+      if (s.seq !== undefined) last.seq = s.seq;
       return this.inputs.labels('repeat').inc();
     }
     if (state.samples.length >= OCCUPANCY_MAX_SAMPLES) return this.inputs.labels('overflow').inc();
-    state.lastKept.set(s.subject, s.at);
-    state.samples.push({
+    const sample: ProbeSample = {
       at: s.at,
       mac: s.subject,
       randomized: s.randomized,
       rssi: s.rssi,
+      sensor: s.sensorId,
+      period: s.period,
+      ...(s.seq !== undefined ? { seq: s.seq } : {}),
       ...(s.fingerprint !== undefined ? { fingerprint: s.fingerprint } : {}),
-    });
+    };
+    state.lastKept.set(s.subject, sample);
+    state.samples.push(sample);
     this.inputs.labels('kept').inc();
   }
 
@@ -220,8 +234,8 @@ export class WifiOccupancyService {
       }
       const keepFrom = state.nextToClose * intervalMs - mergeWindowMs;
       state.samples = state.samples.filter((p) => p.at >= keepFrom);
-      for (const [subject, at] of state.lastKept) {
-        if (at < keepFrom) state.lastKept.delete(subject);
+      for (const [subject, sample] of state.lastKept) {
+        if (sample.at < keepFrom) state.lastKept.delete(subject);
       }
     }
   }
@@ -233,7 +247,14 @@ export class WifiOccupancyService {
     const samples = state.samples.filter((p) => p.at < end).sort((a, b) => a.at - b.at);
     const row = countOccupancy(samples, this.options).find((c) => c.start === start);
     return row
-      ? { start, end, estimate: row.estimate, subjects: row.devices + row.bursts }
-      : { start, end, estimate: 0, subjects: 0 };
+      ? {
+          start,
+          end,
+          estimate: row.estimate,
+          low: row.low,
+          high: row.high,
+          subjects: row.devices + row.bursts,
+        }
+      : { start, end, estimate: 0, low: 0, high: 0, subjects: 0 };
   }
 }

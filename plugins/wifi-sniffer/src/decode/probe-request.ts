@@ -14,10 +14,19 @@ export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
 /** 802.11 management header: frame control, duration, three addresses, sequence control. */
 const MGMT_HEADER_BYTES = 24;
 const FCS_BYTES = 4;
-/** Element ids whose content is left out of the fingerprint (SSID reveals homes; DS = channel). */
-const IE_SSID = 0;
 const IE_DS_PARAMETER = 3;
-const IE_VENDOR = 221;
+/**
+ * The elements of the fingerprint, in the order the frame carries them, with their content:
+ * supported rates (1), extended supported rates (50), HT capabilities (45), VHT capabilities (191).
+ * A phone sends these in every probe request with the same content; they differ between chipsets
+ * and firmware. Left out: the SSID (names the networks a person knows), the DS channel (the
+ * channel being scanned), vendor elements, extended capabilities (127) and extension elements
+ * (255: HE capabilities, FILS request parameters): seen to change from one burst to the next on
+ * one phone (an Android phone alternating two probe layouts, one without HE capabilities; a FILS
+ * parameter that counts; an iPhone flipping an extended-capability bit), so they would split one
+ * device into several.
+ */
+const FINGERPRINT_ELEMENTS = new Set([1, 50, 45, 191]);
 
 /**
  * A probe request as Aisle uses it. It holds no SSID: the SSID element is skipped unread, so a
@@ -38,9 +47,9 @@ export interface ProbeRequest {
   /** MAC timestamp, µs (radiotap TSFT). */
   tsft?: number;
   /**
-   * Hash of the information elements that do not change within a burst (ids in order, rates and
-   * capabilities; never the SSID): only for merging bursts of one randomised device within minutes.
-   * Absent when the elements are malformed.
+   * Hash of the elements a phone sends unchanged in every probe request (rates, HT and VHT
+   * capabilities, in their order; never the SSID): only for linking bursts of one randomised device
+   * within minutes. Absent when the elements are malformed.
    */
   fingerprint?: string;
   /** Why the elements could not be read (the frame itself is kept). */
@@ -111,8 +120,9 @@ interface Elements {
 }
 
 /**
- * Walks the information elements (id, length, data) into a 64-bit FNV-1a fingerprint; the SSID
- * content is never read. `frameStart` makes error offsets relative to the 802.11 frame's capture.
+ * Walks the information elements (id, length, data) into a 64-bit FNV-1a fingerprint of the
+ * {@link FINGERPRINT_ELEMENTS}; the SSID content is never read. `frameStart` makes error offsets
+ * relative to the 802.11 frame's capture.
  */
 function readElements(data: Uint8Array, from: number, end: number, frameStart: number): Elements {
   // Two FNV-1a 32-bit lanes with different offset bases make a 64-bit hash without BigInt.
@@ -144,14 +154,10 @@ function readElements(data: Uint8Array, from: number, end: number, frameStart: n
         ),
       };
     }
-    mix(id);
     if (id === IE_DS_PARAMETER) {
       if (length >= 1) dsChannel = data[body]!;
-    } else if (id === IE_VENDOR) {
-      // OUI and type identify the vendor element; the rest may vary per burst.
-      mix(length);
-      for (let i = body; i < body + Math.min(4, length); i += 1) mix(data[i]!);
-    } else if (id !== IE_SSID) {
+    } else if (FINGERPRINT_ELEMENTS.has(id)) {
+      mix(id);
       mix(length);
       for (let i = body; i < body + length; i += 1) mix(data[i]!);
     }
