@@ -6,7 +6,7 @@ import { trackingPolicy } from '../support/policies.js';
 import { expectNoRawMac } from '../support/raw-mac.js';
 import { eventually, startTestHub, type TestHub } from '../support/test-hub.js';
 import { DataSource } from 'typeorm';
-import { observe, SIGHTINGS, type HandOff, IngestRuntime } from '@aisle/core';
+import { observe, SIGHTINGS, type HandOff, PolicyModuleHost } from '@aisle/core';
 
 /** The iBeacon of the shared samples, as BlueZ reports its manufacturer data (no company id). */
 const IBEACON = '0215426c7565436861726d426561636f6e730efe1355c5';
@@ -157,9 +157,11 @@ describe('BLE beacon driver (BlueZ on D-Bus, ESPresense, Theengs)', () => {
       .post(`/api/stores/${storeId}/fixed-devices`, { beaconId: BADGE, label: 'staff badge 7' })
       .expect(201);
     await sut.post(`/api/stores/${storeId}/fixed-devices`, { beaconId: 42 }).expect(400);
-    await eventually(
-      'the store modules to reload',
-      () => sut.hub.get(IngestRuntime).modulesFor(storeId).length > 0,
+    await eventually('the store modules to reload', () =>
+      sut.hub
+        .get(PolicyModuleHost)
+        .running(storeId)
+        .modules.some((m) => m.domain === 'aisle-fixed-devices' && m.hooks.includes('gate')),
     );
     const before = sightings.length;
     await bluez.addDevice({

@@ -4,7 +4,7 @@ import { trackingPolicy } from '../support/policies.js';
 import { TEST_MACS, expectNoRawMac, macNotations } from '../support/raw-mac.js';
 import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
 import { DataSource } from 'typeorm';
-import { IngestRuntime } from '@aisle/core';
+import { PolicyModuleHost } from '@aisle/core';
 
 /**
  * The opt-out path end to end: a MAC is submitted (any notation, no account) → the data held for it
@@ -185,9 +185,11 @@ describe('public opt-out', () => {
     });
     const list = await sut.get(`/api/stores/${storeId}/fixed-devices`).expect(200);
     expectNoRawMac(list.text, 'fixed-devices list');
-    await eventually(
-      'the store modules to reload',
-      () => sut.hub.get(IngestRuntime).modulesFor(storeId).length > 0,
+    await eventually('the store modules to reload', () =>
+      sut.hub
+        .get(PolicyModuleHost)
+        .running(storeId)
+        .modules.some((m) => m.domain === 'aisle-fixed-devices' && m.hooks.includes('gate')),
     );
     const before = await rows();
     await publish(printer, 3);

@@ -8,4 +8,6 @@ export * from './consent.js';
 export * from './coupon-policy.js';
 export * from './coupon-engine.js';
 export * from './analytics.js';
+export * from './policy-modules.js';
+export * from './built-in-policies.js';
 export * from './public-page.js';

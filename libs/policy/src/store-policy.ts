@@ -9,6 +9,11 @@ import {
 import { AnalyticsPolicy, SuppressionPolicy } from './analytics.js';
 import { NoticeDocument, missingNoticeFields } from './notice.js';
 import { RetentionPolicy } from './retention.js';
+import {
+  validatePolicyModules,
+  type PolicyModuleChecker,
+  type PolicyModuleSelection,
+} from './policy-modules.js';
 import { section } from './section.js';
 import { TrackingWindow, windowErrors } from './tracking-hours.js';
 
@@ -28,6 +33,11 @@ export interface StorePolicy {
   suppression: SuppressionPolicy;
   /** Visit sessionisation and occupancy thresholds. */
   analytics: AnalyticsPolicy;
+  /**
+   * Policy plugins the store selects, with their configuration. They may only restrict; the
+   * built-in modules (opt-out, fixed devices, tracking hours, notice, coupons) are always on.
+   */
+  modules: PolicyModuleSelection[];
 }
 
 export class InvalidStorePolicyError extends Error {
@@ -48,7 +58,7 @@ export class InvalidStorePolicyError extends Error {
  */
 export function validateStorePolicy(
   document: unknown,
-  context: { zones?: readonly ZoneRef[] } = {},
+  context: { zones?: readonly ZoneRef[]; checkModule?: PolicyModuleChecker } = {},
 ): {
   policy?: StorePolicy;
   errors: FieldError[];
@@ -64,6 +74,7 @@ export function validateStorePolicy(
     coupons: rawCoupons,
     suppression: rawSuppression,
     analytics: rawAnalytics,
+    modules: rawModules,
     ...rawTracking
   } = input as Record<string, unknown>;
   const errors: FieldError[] = [];
@@ -98,6 +109,8 @@ export function validateStorePolicy(
   }
   if (errors.some((e) => e.field.startsWith('hours'))) hours = [];
 
+  const modules = validatePolicyModules(rawModules, context.checkModule, errors);
+
   const { coupons, errors: couponErrors } = validateCouponPolicy(rawCoupons, context.zones);
   errors.push(...couponErrors);
 
@@ -119,7 +132,10 @@ export function validateStorePolicy(
   }
   return errors.length > 0 || !tracking
     ? { errors }
-    : { policy: { tracking, notice, retention, hours, coupons, suppression, analytics }, errors };
+    : {
+        policy: { tracking, notice, retention, hours, coupons, suppression, analytics, modules },
+        errors,
+      };
 }
 
 /** Parses a stored policy, throwing one error that lists every problem. */
@@ -139,5 +155,6 @@ export function trackingOffPolicy(): StorePolicy {
     coupons: defaultCouponPolicy(),
     suppression: new SuppressionPolicy(),
     analytics: new AnalyticsPolicy(),
+    modules: [],
   };
 }

@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import type { AisleEvent } from './events.js';
 import type { DriverObservation, Observation } from './observation.js';
 import type { Ports } from './ports.js';
+import type { PositionUpdate } from './position.js';
 import type { ClassOf } from './validation.js';
 
 /** Structured logger; the host redacts anything that looks like a MAC address before writing. */
@@ -86,24 +87,61 @@ export interface DriverPlugin<TConfig extends object = object> {
   decoders?: Readonly<Record<string, FileDecoder>>;
 }
 
-/** What a policy module decides for one observation. */
+/**
+ * What a policy module decides for one item (an observation, a position, an event, an offer). The
+ * only answers the host accepts: let it through, or restrict it with a short reason. Anything else
+ * (a changed copy of the item, a promise, extra fields) is not a verdict: the host counts it as a
+ * module error and restricts the item (fail closed). A module can never add to what flows on.
+ */
 export type GateDecision = { accept: true } | { accept: false; reason: string };
+
+/** A zone of the store as a policy module sees it: its id and tags (`staff-only`, `sensitive`). */
+export interface PolicyZone {
+  readonly id: string;
+  readonly tags: readonly string[];
+}
+
+/**
+ * An offer the hub is about to make to a loyalty member (who has marketing consent and reported
+ * presence through their own app). No member identifier: a module decides on the offer alone.
+ */
+export interface OfferCandidate {
+  storeId: string;
+  ruleId: string;
+  /** Zone the member's app reported, or null. */
+  zoneId: string | null;
+  title: string;
+  /** Epoch ms. */
+  at: number;
+}
 
 export interface PolicyContext<TConfig extends object = object> {
   storeId: string;
+  /** The module's configuration from the store policy (`modules[].config`), validated. */
   config: TConfig;
+  /** The store's zones when the module was created (modules are re-created when they change). */
+  zones: readonly PolicyZone[];
+  /** The store's IANA time zone (`Europe/Paris`). */
+  timezone: string;
   logger: PluginLogger;
   clock: Clock;
 }
 
 /**
- * A store policy module. `gate` runs for every observation, synchronously, before
- * pseudonymisation (so it must not keep or log identifiers, and must not do I/O); `onEvent` sees
- * events from the internal bus.
+ * A store policy module. It may only RESTRICT: every hook answers a {@link GateDecision} about an
+ * item the host already allows, and the host passes frozen copies, so a module can drop an
+ * observation (`gate`, before pseudonymisation: it must not keep or log identifiers and must not
+ * do I/O), drop a position (`position`), suppress an event from leaving the hub (`event`), or veto
+ * an offer (`offer`) — never add identifiers, change an item, or let through what the hub's own
+ * rules dropped. Hooks are synchronous; `onEvent` observes the events of the module's store (it
+ * is time-boxed and its errors are counted, never propagated).
  */
 export interface PolicyModule {
   gate?(observation: Readonly<Observation>): GateDecision;
-  onEvent?(event: AisleEvent): Promise<void> | void;
+  position?(position: Readonly<PositionUpdate>): GateDecision;
+  event?(event: Readonly<AisleEvent>): GateDecision;
+  offer?(offer: Readonly<OfferCandidate>): GateDecision;
+  onEvent?(event: Readonly<AisleEvent>): Promise<void> | void;
   dispose?(): Promise<void> | void;
 }
 

@@ -1,6 +1,6 @@
 import type { PseudonymKeyring } from '@aisle/ingest';
-import { fixedDeviceModule, trackingHoursModule, type OptOutList } from '@aisle/policy';
-import type { Clock, PolicyModule } from '@aisle/sdk';
+import type { Clock } from '@aisle/sdk';
+import type { PolicyModuleHost } from '../plugins/policy-module-host.js';
 import type { SensorRecord } from '../plugins/plugin-host.js';
 import type { StoreDirectory } from '../stores/store-directory.js';
 
@@ -9,11 +9,11 @@ export const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
 
 /**
  * The ingest stage's view of store configuration, rebuilt from the store directory's snapshots on
- * every `store.changed`: each store's gate modules (fixed devices, tracking hours; read
- * synchronously by the gate for every observation) and pseudonym keys prepared ahead of time.
+ * every `store.changed`: each store's policy modules (built-ins and the plugins its policy
+ * selects, run by the {@link PolicyModuleHost}; the gate asks them for every observation) and
+ * pseudonym keys prepared ahead of time.
  */
 export class IngestRuntime {
-  private modules = new Map<string, readonly PolicyModule[]>();
   private applying: Promise<void> = Promise.resolve();
 
   constructor(
@@ -21,15 +21,9 @@ export class IngestRuntime {
       directory: StoreDirectory;
       keyring: PseudonymKeyring;
       clock: Clock;
-      /** An empty device list under a store's derived key (for its fixed devices). */
-      storeDeviceList?: (storeId: string) => OptOutList;
+      policyModules: PolicyModuleHost;
     },
   ) {}
-
-  /** The store's own built-in policy modules (fixed devices, tracking hours), consulted by the gate. */
-  modulesFor(storeId: string): readonly PolicyModule[] {
-    return this.modules.get(storeId) ?? [];
-  }
 
   /** Applies the directory's current snapshots (serialised: the last call sees the latest). */
   apply(): Promise<void> {
@@ -42,18 +36,15 @@ export class IngestRuntime {
 
   private async doApply(): Promise<void> {
     const stores = this.deps.directory.all();
-    const modules = new Map<string, readonly PolicyModule[]>();
-    for (const store of stores) {
-      const own: PolicyModule[] = [];
-      if (store.fixedDevices.length > 0 && this.deps.storeDeviceList) {
-        const list = this.deps.storeDeviceList(store.id);
-        for (const hash of store.fixedDevices) list.add(hash);
-        own.push(fixedDeviceModule(list));
-      }
-      if (store.hours) own.push(trackingHoursModule(store.hours));
-      if (own.length > 0) modules.set(store.id, own);
-    }
-    this.modules = modules;
+    await this.deps.policyModules.apply(
+      stores.map((store) => ({
+        id: store.id,
+        timezone: store.timezone,
+        zones: store.zones,
+        policy: store.policy,
+        fixedDevices: store.fixedDevices,
+      })),
+    );
     await this.prepareKeys(this.deps.clock.now());
   }
 

@@ -13,7 +13,7 @@ import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
 import { DbKeyStore, SightingWriter, SightingsDroppedError } from '@aisle/persistence';
 import { join, resolve } from 'node:path';
 import { INGEST_STATUS, type IngestStatus } from '../health/ingest-status.js';
-import { optOutModule } from '@aisle/policy';
+import { builtInPolicies } from '@aisle/policy';
 import type { Clock, Ports, Sighting } from '@aisle/sdk';
 import type { HandOff } from '../contracts/hand-off.js';
 import { SIGHTINGS } from '../contracts/hand-off.module.js';
@@ -35,6 +35,7 @@ import { rolesOf, type AppConfig } from '../config/app-config.js';
 import { discoverPlugins } from '../plugins/plugin-discovery.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { PluginsController } from '../plugins/plugins.controller.js';
+import { PolicyModuleHost } from '../plugins/policy-module-host.js';
 import { scopedMqttPort } from '../ports/scoped-mqtt.port.js';
 import { PushController } from '../push/push.controller.js';
 import { PushRegistry } from '../push/push-registry.js';
@@ -130,39 +131,45 @@ import { IngestRuntime, sensorRecords } from './ingest-runtime.js';
         new FixedDevicesService({ dataSource, optOut, directory }),
     },
     {
-      provide: IngestRuntime,
-      inject: [StoreDirectory, PseudonymKeyring, CLOCK, OptOutService],
-      useFactory: (
-        directory: StoreDirectory,
-        keyring: PseudonymKeyring,
-        clock: Clock,
-        optOut: OptOutService,
-      ) =>
-        new IngestRuntime({
-          directory,
-          keyring,
+      // Built-in policy modules (always on) and the policy plugins each store selects.
+      provide: PolicyModuleHost,
+      inject: [OptOutService, LOGGER, CLOCK, HubMetrics],
+      useFactory: (optOut: OptOutService, logger: Logger, clock: Clock, metrics: HubMetrics) =>
+        new PolicyModuleHost({
+          builtIns: builtInPolicies({
+            optOut: optOut.list,
+            storeDeviceList: (storeId) => optOut.storeDeviceList(storeId),
+          }),
+          logger: logger.child({ context: 'policy-modules' }),
           clock,
-          storeDeviceList: (storeId) => optOut.storeDeviceList(storeId),
+          metrics,
         }),
     },
     {
+      provide: IngestRuntime,
+      inject: [StoreDirectory, PseudonymKeyring, CLOCK, PolicyModuleHost],
+      useFactory: (
+        directory: StoreDirectory,
+        keyring: PseudonymKeyring,
+        clock: Clock,
+        policyModules: PolicyModuleHost,
+      ) => new IngestRuntime({ directory, keyring, clock, policyModules }),
+    },
+    {
       provide: IngestGate,
-      inject: [PseudonymKeyring, StoreDirectory, IngestRuntime, OptOutService, HubMetrics, CLOCK],
+      inject: [PseudonymKeyring, StoreDirectory, PolicyModuleHost, HubMetrics, CLOCK],
       useFactory: (
         keyring: PseudonymKeyring,
         directory: StoreDirectory,
-        runtime: IngestRuntime,
-        optOut: OptOutService,
+        policyModules: PolicyModuleHost,
         metrics: HubMetrics,
         clock: Clock,
       ) => {
-        // Built-in policy modules every store gets; opted-out devices are dropped before
-        // pseudonymisation.
-        const builtIn = [optOutModule(optOut.list)];
         return new IngestGate({
           keyring,
           policyFor: (storeId: string) => directory.tracking(storeId),
-          modulesFor: (storeId: string) => [...builtIn, ...runtime.modulesFor(storeId)],
+          // Built-ins first (opt-out, fixed devices, tracking hours), then the store's plugins.
+          modulesFor: (storeId: string) => policyModules.gateModules(storeId),
           clock,
           metrics: {
             accepted: (storeId, kind) => metrics.observations.labels(storeId, kind).inc(),
@@ -246,12 +253,14 @@ import { IngestRuntime, sensorRecords } from './ingest-runtime.js';
     IngestRuntime,
     IngestPipeline,
     OptOutService,
+    PolicyModuleHost,
   ],
 })
 export class IngestModule
   implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
 {
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeEvents: (() => void) | undefined;
   private applying: Promise<void> = Promise.resolve();
 
   constructor(
@@ -265,7 +274,11 @@ export class IngestModule
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(HubMetrics) private readonly metrics: HubMetrics,
     @Inject(INGEST_STATUS) private readonly status: IngestStatus,
-  ) {}
+    @Inject(PolicyModuleHost) private readonly policyModules: PolicyModuleHost,
+    @Inject(EventBus) private readonly events: EventBus,
+  ) {
+    policyModules.usePlugins((domain) => host.policyPlugin(domain));
+  }
 
   /** Plugins are discovered and loaded before any stage starts (the API validates against them). */
   async onModuleInit(): Promise<void> {
@@ -291,6 +304,11 @@ export class IngestModule
   /** Gate modules and keys from the snapshots, then one driver per enabled sensor. */
   async onApplicationBootstrap(): Promise<void> {
     await this.apply();
+    // Policy modules see the events of their stores (frozen copies, time-boxed, never awaited).
+    this.unsubscribeEvents = this.events.subscribe(
+      (event) => this.policyModules.dispatch(event),
+      (error) => this.logger.error(`policy modules: ${(error as Error).message}`),
+    );
     this.unsubscribe = this.directory.onChanged(() =>
       this.apply().catch((error: unknown) =>
         this.logger.error(`applying store configuration failed: ${(error as Error).message}`),
@@ -304,8 +322,10 @@ export class IngestModule
    */
   async onModuleDestroy(): Promise<void> {
     this.unsubscribe?.();
+    this.unsubscribeEvents?.();
     await this.applying.catch(() => undefined);
     await this.host.stopAll();
+    await this.policyModules.stop();
   }
 
   /** After the later stages' last flushes (the scrubber flushes the writer before deleting). */

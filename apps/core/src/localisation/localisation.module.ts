@@ -9,6 +9,7 @@ import { IngestModule } from '../ingest/ingest.module.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { APP_CONFIG, CLOCK, LOGGER } from '../platform/platform.tokens.js';
 import { rolesOf, type AppConfig } from '../config/app-config.js';
+import { PolicyModuleHost } from '../plugins/policy-module-host.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { StoreDirectory } from '../stores/store-directory.js';
 import { LocalisationController } from './localisation.controller.js';
@@ -58,6 +59,7 @@ import { SensitiveZoneScrubber } from './sensitive-zone-scrubber.js';
         LOGGER,
         PluginHost,
         HubMetrics,
+        PolicyModuleHost,
       ],
       useFactory: (
         directory: StoreDirectory,
@@ -68,6 +70,7 @@ import { SensitiveZoneScrubber } from './sensitive-zone-scrubber.js';
         logger: Logger,
         host: PluginHost,
         metrics: HubMetrics,
+        policyModules: PolicyModuleHost,
       ) =>
         new LocalisationService({
           directory,
@@ -80,6 +83,7 @@ import { SensitiveZoneScrubber } from './sensitive-zone-scrubber.js';
           isRadioDomain: (domain) =>
             host.get(domain)?.sensorKinds.some((k) => k === 'wifi' || k === 'ble') ?? false,
           registry: metrics.registry,
+          allowPosition: (position) => policyModules.allowPosition(position),
         }),
     },
   ],

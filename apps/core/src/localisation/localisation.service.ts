@@ -132,6 +132,8 @@ export class LocalisationService {
       logger: Logger;
       /** The store's tracking mode now (undefined: not a store of this hub). */
       modeFor: (storeId: string) => TrackingMode | undefined;
+      /** False when a policy module of the store drops the position (never published or kept). */
+      allowPosition?: (position: PositionUpdate) => boolean;
       /** Whether a plugin domain drives radio (Wi-Fi/BLE) sensors; default: every domain. */
       isRadioDomain?: (domain: string) => boolean;
       registry?: Registry;
@@ -149,7 +151,7 @@ export class LocalisationService {
     });
     this.outputs = new Counter({
       name: 'aisle_positions_total',
-      help: 'Positions out of localisation: published, sensitive (to the scrubber only), withheld (mode keeps no per-device data)',
+      help: 'Positions out of localisation: published, sensitive (to the scrubber only), withheld (mode keeps no per-device data), restricted (dropped by a policy module)',
       labelNames: ['result'] as const,
       registers,
     });
@@ -366,6 +368,11 @@ export class LocalisationService {
     if (this.deps.modeFor(position.storeId) !== PER_DEVICE_MODE) {
       store.current.clear();
       this.outputs.labels('withheld').inc();
+      return;
+    }
+    if (this.deps.allowPosition && !this.deps.allowPosition(position)) {
+      store.current.delete(key);
+      this.outputs.labels('restricted').inc();
       return;
     }
     store.current.set(key, position);

@@ -127,6 +127,20 @@ export class HubMetrics {
     this.ingest = status;
   }
 
+  readonly policyModuleErrors = new Counter({
+    name: 'aisle_policy_module_errors_total',
+    help: 'Policy module misbehaviour by module, hook and kind (threw, invalid_verdict, slow, timeout, overloaded, unavailable); the item is restricted, the pipeline goes on',
+    labelNames: ['domain', 'hook', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly policyModuleRestrictions = new Counter({
+    name: 'aisle_policy_module_restrictions_total',
+    help: 'Items a policy module restricted, by module and hook (gate: observation dropped, position: dropped, event: suppressed, offer: vetoed)',
+    labelNames: ['domain', 'hook'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: 'aisle_' });

@@ -20,6 +20,7 @@ import {
   type Observation,
   type PluginLogger,
   type PluginManifest,
+  type PolicyPlugin,
   type Ports,
   type SensorInfo,
   type TimerHandle,
@@ -221,6 +222,14 @@ export class PluginHost implements PluginCatalog {
   hasDriver(domain: string): boolean {
     const found = this.plugins.get(domain);
     return found?.state.status === 'loaded' && found.plugin?.kind === 'driver';
+  }
+
+  /** A loaded policy plugin by domain (for the policy module host). */
+  policyPlugin(domain: string): PolicyPlugin | undefined {
+    const found = this.plugins.get(domain);
+    return found?.state.status === 'loaded' && found.plugin?.kind === 'policy'
+      ? found.plugin
+      : undefined;
   }
 
   sensorKindsOf(domain: string): readonly string[] {

@@ -9,18 +9,38 @@ import {
   type ExporterState,
   type PluginState,
 } from './plugin-host.js';
+import { PolicyModuleHost } from './policy-module-host.js';
 
 /** Plugins are hub-wide; their per-sensor states belong to stores, so scoped keys see only theirs. */
 @ApiTags('plugins')
 @Controller('api/plugins')
 export class PluginsController {
-  constructor(@Inject(PluginHost) private readonly host: PluginHost) {}
+  constructor(
+    @Inject(PluginHost) private readonly host: PluginHost,
+    @Inject(PolicyModuleHost) private readonly policyModules: PolicyModuleHost,
+  ) {}
 
   @Get()
   @Roles('admin', 'integrator', 'store-manager')
   @ApiOperation({ summary: 'Every discovered plugin with its state (loaded or failed, and why)' })
   list(): PluginState[] {
     return this.host.list();
+  }
+
+  @Get('policy-modules')
+  @Roles('admin', 'integrator', 'store-manager')
+  @ApiOperation({
+    summary:
+      'Policy modules: the built-ins (always on) and the loaded policy plugins a store may select',
+  })
+  policyModuleList(): {
+    builtIn: ReturnType<PolicyModuleHost['builtIns']>;
+    selectable: PluginState[];
+  } {
+    return {
+      builtIn: this.policyModules.builtIns(),
+      selectable: this.host.list().filter((p) => p.kind === 'policy'),
+    };
   }
 
   @Get(':domain')

@@ -16,6 +16,7 @@ import { MembersController } from './members/members.controller.js';
 import { MembersService } from './members/members.service.js';
 import { NoticeController } from './notice/notice.controller.js';
 import { CLOCK, LOGGER } from '../platform/platform.tokens.js';
+import { POLICY_MODULES, type PolicyModuleHost } from '../plugins/policy-module-host.js';
 import { StoreDirectory } from '../stores/store-directory.js';
 
 /**
@@ -35,7 +36,16 @@ import { StoreDirectory } from '../stores/store-directory.js';
     },
     {
       provide: MemberPresenceService,
-      inject: [DataSource, CLOCK, EventBus, EVENT_LOG, MembersService, StoreDirectory, LOGGER],
+      inject: [
+        DataSource,
+        CLOCK,
+        EventBus,
+        EVENT_LOG,
+        MembersService,
+        StoreDirectory,
+        LOGGER,
+        POLICY_MODULES,
+      ],
       useFactory: (
         dataSource: DataSource,
         clock: Clock,
@@ -44,6 +54,7 @@ import { StoreDirectory } from '../stores/store-directory.js';
         members: MembersService,
         directory: StoreDirectory,
         logger: Logger,
+        policyModules: PolicyModuleHost,
       ) => {
         const presence = new MemberPresenceService({
           dataSource,
@@ -53,6 +64,7 @@ import { StoreDirectory } from '../stores/store-directory.js';
           members,
           directory,
           logger: logger.child({ context: 'presence' }),
+          vetoOffer: (offer) => policyModules.vetoOffer(offer),
         });
         members.onForget((memberId) => presence.forget(memberId));
         return presence;

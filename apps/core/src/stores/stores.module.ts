@@ -5,7 +5,8 @@ import { StoreConfigRepository } from '@aisle/persistence';
 import { STORE_POLICY_VALIDATOR } from '../api/common/store-policy-validator.js';
 import { LOGGER } from '../platform/platform.tokens.js';
 import { StoreDirectory } from './store-directory.js';
-import { validateStorePolicyDocument } from './store-policy.validator.js';
+import { POLICY_MODULES, type PolicyModuleHost } from '../plugins/policy-module-host.js';
+import { storePolicyValidator } from './store-policy.validator.js';
 
 /**
  * The store directory: the one reader of store configuration, read by every stage. Loads every
@@ -24,7 +25,13 @@ import { validateStorePolicyDocument } from './store-policy.validator.js';
           logger: logger.child({ context: 'stores' }),
         }),
     },
-    { provide: STORE_POLICY_VALIDATOR, useValue: validateStorePolicyDocument },
+    {
+      // Selected policy modules are checked against the loaded plugins (PluginCatalogModule).
+      provide: STORE_POLICY_VALIDATOR,
+      inject: [POLICY_MODULES],
+      useFactory: (policyModules: PolicyModuleHost) =>
+        storePolicyValidator((domain, config) => policyModules.checkConfig(domain, config)),
+    },
   ],
   exports: [StoreDirectory, STORE_POLICY_VALIDATOR],
 })

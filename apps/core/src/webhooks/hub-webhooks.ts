@@ -42,7 +42,10 @@ export function createHubWebhooks(deps: {
   resolve?: Resolver;
   /** The store's small-cell threshold k (policy `suppression.minSubjects`). */
   kFor?: (storeId: string | null) => number | undefined;
+  /** False when the store's policy modules suppress the event (it is then not delivered). */
+  allowEvent?: (event: AisleEvent) => boolean;
 }): HubWebhooks {
+  const allowed = (event: AisleEvent): boolean => deps.allowEvent?.(event) ?? true;
   const allow = AllowList.parse(deps.allowHosts);
   const log = deps.logger.child({ context: 'webhooks' });
   const outbox: WebhookOutbox = new WebhookOutbox({
@@ -76,7 +79,7 @@ export function createHubWebhooks(deps: {
     onChange: () => outbox.invalidate(),
   });
   const unsubscribe = deps.events.subscribe(
-    (event) => outbox.handle(event),
+    (event) => (allowed(event) ? outbox.handle(event) : undefined),
     (error) => log.error(`webhook outbox: ${(error as Error).message}`),
   );
   const url = (deps.dataSource.options as { url?: string }).url;
@@ -101,7 +104,7 @@ export function createHubWebhooks(deps: {
     subscriptions,
     outbox,
     dispatcher,
-    enqueueIn: (manager, events) => outbox.enqueueIn(manager, events),
+    enqueueIn: (manager, events) => outbox.enqueueIn(manager, events.filter(allowed)),
     close: async () => {
       unsubscribe();
       await outbox.close();

@@ -7,6 +7,7 @@ import { EventBus } from '../events/event-bus.js';
 import { EVENT_LOG } from '../events/events.tokens.js';
 import { APP_CONFIG, CLOCK, LOGGER } from '../platform/platform.tokens.js';
 import { StoreDirectory } from '../stores/store-directory.js';
+import { POLICY_MODULES, type PolicyModuleHost } from '../plugins/policy-module-host.js';
 import { createHubWebhooks, type HubWebhooks } from './hub-webhooks.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { HUB_WEBHOOKS } from './webhooks.tokens.js';
@@ -22,7 +23,7 @@ import { HUB_WEBHOOKS } from './webhooks.tokens.js';
   providers: [
     {
       provide: HUB_WEBHOOKS,
-      inject: [DataSource, CLOCK, EventBus, LOGGER, APP_CONFIG, StoreDirectory],
+      inject: [DataSource, CLOCK, EventBus, LOGGER, APP_CONFIG, StoreDirectory, POLICY_MODULES],
       useFactory: (
         dataSource: DataSource,
         clock: Clock,
@@ -30,6 +31,7 @@ import { HUB_WEBHOOKS } from './webhooks.tokens.js';
         logger: Logger,
         config: AppConfig,
         directory: StoreDirectory,
+        policyModules: PolicyModuleHost,
       ) =>
         createHubWebhooks({
           dataSource,
@@ -39,6 +41,8 @@ import { HUB_WEBHOOKS } from './webhooks.tokens.js';
           allowHosts: config.AISLE_WEBHOOK_ALLOW_HOSTS,
           kFor: (storeId) =>
             storeId === null ? undefined : directory.policy(storeId)?.suppression.minSubjects,
+          // A store's policy modules may suppress an event: it then never leaves the hub.
+          allowEvent: (event) => policyModules.allowEvent(event),
         }),
     },
     { provide: EVENT_LOG, useExisting: HUB_WEBHOOKS },

@@ -10,7 +10,7 @@ import {
   type CouponRule,
   type CouponTriggerInput,
 } from '@aisle/policy';
-import type { AisleEvent, Clock, FieldError } from '@aisle/sdk';
+import type { AisleEvent, Clock, FieldError, OfferCandidate } from '@aisle/sdk';
 import type { EventBus } from '../../events/event-bus.js';
 import { DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
 import { OPT_OUT_PATH } from '../notice/notice.controller.js';
@@ -90,6 +90,8 @@ export class MemberPresenceService {
       members: MembersService;
       directory: StoreDirectory;
       logger: Logger;
+      /** The store's policy modules: the veto reason of an offer, or undefined to let it go. */
+      vetoOffer?: (offer: OfferCandidate) => string | undefined;
     },
   ) {}
 
@@ -339,10 +341,33 @@ export class MemberPresenceService {
       lastDismissedAt: dismissed?.dismissedAt?.getTime() ?? null,
       decidedThisVisit: visit.decided,
     });
+    const final: CouponDecision[] = [];
     for (const decision of decisions) {
       visit.decided.add(decision.ruleId);
       const rule = policy.rules.find((r) => r.id === decision.ruleId);
-      if (decision.outcome === 'issued' && rule && policy.unsubscribeUrl) {
+      const veto =
+        decision.outcome === 'issued' && rule
+          ? this.deps.vetoOffer?.({
+              storeId: visit.storeId,
+              ruleId: rule.id,
+              zoneId: visit.zoneId,
+              title: rule.offer.title,
+              at: now,
+            })
+          : undefined;
+      final.push(
+        veto === undefined
+          ? decision
+          : { ...decision, outcome: 'denied', reason: `vetoed: ${veto}` },
+      );
+      if (veto !== undefined) {
+        await audit(this.deps.dataSource, {
+          actor,
+          action: 'coupon.denied',
+          subject: `member:${visit.memberId}`,
+          detail: { storeId: visit.storeId, ruleId: decision.ruleId, reason: `vetoed: ${veto}` },
+        });
+      } else if (decision.outcome === 'issued' && rule && policy.unsubscribeUrl) {
         await this.issue(visit, rule, policy.unsubscribeUrl, now, actor);
       } else {
         await audit(this.deps.dataSource, {
@@ -353,7 +378,7 @@ export class MemberPresenceService {
         });
       }
     }
-    return decisions;
+    return final;
   }
 
   private async issue(

@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsString,
+  Matches,
+  Validate,
+  ValidateNested,
+  ValidatorConstraint,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A local time `HH:MM` (`24:00` for midnight at the end of a day). */
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+/** A zone tag as Aisle accepts them: lower-case words joined by `-`. */
+const TAG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Minutes since local midnight of `HH:MM`. */
+export function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+@ValidatorConstraint({ name: 'afterFrom' })
+class AfterFrom implements ValidatorConstraintInterface {
+  validate(to: unknown, args: ValidationArguments): boolean {
+    const { from } = args.object as OpeningWindow;
+    if (typeof to !== 'string' || !TIME.test(to) || !TIME.test(from)) return true;
+    return minutes(to) > minutes(from);
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    const { from } = args.object as OpeningWindow;
+    return `to must be after from (${from}); split a window that crosses midnight`;
+  }
+}
+
+/** One window of the week when the store is open, in the store's local time. */
+export class OpeningWindow {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(WEEKDAYS, { each: true })
+  days: Weekday[] = [];
+
+  @Matches(TIME, { message: 'from must be a local time HH:MM' })
+  from = '08:00';
+
+  @Matches(TIME, { message: 'to must be a local time HH:MM (24:00 for midnight)' })
+  @Validate(AfterFrom)
+  to = '20:00';
+}
+
+/** `modules: [{ domain: staff-only-zones, config: { … } }]` in a store policy. */
+export class StaffOnlyZonesConfig {
+  /** Zones carrying this tag are staff-only. */
+  @IsString()
+  @Matches(TAG, { message: 'tag must be a lower-case zone tag like staff-only' })
+  tag = 'staff-only';
+
+  /**
+   * When the store is open (staff work in those zones then). Outside these windows the module
+   * lets everything through; the store's own rules still apply. Empty: always open.
+   */
+  @IsArray()
+  @ArrayMaxSize(28)
+  @ValidateNested({ each: true })
+  @Type(() => OpeningWindow)
+  openingHours: OpeningWindow[] = [];
+}
