@@ -41,11 +41,14 @@ for (const pattern of workspaces) {
     }
   } else dirs.push(join(root, pattern));
 }
+// The web console is a browser app bundled by Vite (below), not compiled file by file.
+const CONSOLE = join(root, 'apps', 'console');
 
 let count = 0;
 const started = Date.now();
 await Promise.all(
   dirs.map(async (pkg) => {
+    if (pkg === CONSOLE) return;
     const src = join(pkg, 'src');
     if (!(await exists(src))) return;
     for await (const file of walk(src)) {
@@ -65,4 +68,49 @@ await Promise.all(
 );
 if (!process.env.AISLE_QUIET_BUILD) {
   process.stderr.write(`build: ${count} files in ${Date.now() - started} ms\n`);
+}
+
+await buildConsole();
+
+/** Newest modification time (ms) of a file or of any file under a folder. */
+async function newest(path) {
+  const info = await stat(path).catch(() => null);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.mtimeMs;
+  let latest = info.mtimeMs;
+  for (const entry of await readdir(path))
+    latest = Math.max(latest, await newest(join(path, entry)));
+  return latest;
+}
+
+/**
+ * Bundles apps/console with Vite into apps/console/dist, only when a source (or the lockfile) is
+ * newer than the last build, so `npm start` stays fast. Without Vite (a production install) an
+ * existing build is served as it is.
+ */
+async function buildConsole() {
+  if (!(await exists(join(CONSOLE, 'index.html')))) return;
+  const marker = join(CONSOLE, 'dist', 'index.html');
+  const built = await newest(marker);
+  const sources = Math.max(
+    ...(await Promise.all(
+      ['src', 'index.html', 'vite.config.mjs', 'package.json'].map((p) => newest(join(CONSOLE, p))),
+    )),
+    await newest(join(root, 'package-lock.json')),
+  );
+  const quiet = process.env.AISLE_QUIET_BUILD;
+  if (built > 0 && built >= sources && !process.env.AISLE_CONSOLE_REBUILD) {
+    if (!quiet) process.stderr.write('build: console is up to date\n');
+    return;
+  }
+  let vite;
+  try {
+    vite = await import('vite');
+  } catch {
+    if (built > 0) return;
+    throw new Error('the console is not built and Vite is not installed: run npm install');
+  }
+  const startedConsole = Date.now();
+  await vite.build({ configFile: join(CONSOLE, 'vite.config.mjs'), logLevel: 'warn' });
+  if (!quiet) process.stderr.write(`build: console in ${Date.now() - startedConsole} ms\n`);
 }

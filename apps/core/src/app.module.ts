@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AggregationModule } from './aggregation/aggregation.module.js';
 import { ApiModule } from './api/api.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { HandOffModule } from './contracts/hand-off.module.js';
 import type { HandOffTransport } from './contracts/hand-off.js';
 import { EventsModule } from './events/events.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         OccupancyModule,
         PolicyModule,
         RetentionModule,
+        ConsoleModule,
       ],
       controllers: [HealthController, MetricsController],
     };

@@ -59,6 +59,25 @@ describe(ProbeAssociator.name, () => {
     expect(sut.lastLink).toBe('timing');
   });
 
+  it('splits off an address that comes back after its device moved on, and keeps fresh addresses off it', () => {
+    const sut = new ProbeAssociator();
+    // A phone that keeps its address (an associated iPhone) and one that probes under a fresh
+    // address every burst, same model (one fingerprint), heard alike by one sensor.
+    const keeper = sut.link(probe(0, 'keeps', { fingerprint: 'f', seq: 100 }));
+    expect(sut.link(probe(30_000, 'fresh1', { fingerprint: 'f', seq: 3000 }))).toBe(keeper);
+    expect(sut.lastLink).toBe('timing'); // nothing tells them apart yet
+    const back = sut.link(probe(60_000, 'keeps', { fingerprint: 'f', seq: 140 }));
+    expect(sut.lastLink).toBe('new'); // the address is back: 'fresh1' was another device
+    expect(back).not.toBe(keeper);
+    expect(sut.link(probe(65_000, 'keeps', { fingerprint: 'f', seq: 141 }))).toBe(back);
+    // The next fresh burst goes to the fresh device, not to the one that keeps its address...
+    expect(sut.link(probe(90_000, 'fresh2', { fingerprint: 'f', seq: 1200 }))).toBe(keeper);
+    expect(sut.lastLink).toBe('timing');
+    // ... but an address change of the keeper with a continuing sequence counter still links.
+    expect(sut.link(probe(120_000, 'rotated', { fingerprint: 'f', seq: 150 }))).toBe(back);
+    expect(sut.lastLink).toBe('sequence');
+  });
+
   it('never links across pseudonym key periods, and forgets the old period', () => {
     const sut = new ProbeAssociator();
     const a = sut.link(probe(0, 'x', { fingerprint: 'f', period: 1 }));
@@ -75,7 +94,7 @@ describe(ProbeAssociator.name, () => {
     expect(sut.held).toBeLessThan(2 * 130);
   });
 
-  it('gives at most one device per address and never more devices than addresses (property)', () => {
+  it('changes the device of an address only by opening one, and never gives more devices than addresses (property)', () => {
     fc.assert(
       fc.property(
         fc.array(
@@ -100,7 +119,15 @@ describe(ProbeAssociator.name, () => {
             if (r.fingerprint !== undefined) input.fingerprint = r.fingerprint;
             input.sensor = r.sensor;
             const id = sut.link(input);
-            if (deviceOf.has(r.address) && deviceOf.get(r.address) !== id) return false;
+            // An address moves to another device only when it comes back after its device moved
+            // on to other addresses: then it opens a device of its own.
+            if (
+              deviceOf.has(r.address) &&
+              deviceOf.get(r.address) !== id &&
+              sut.lastLink !== 'new'
+            ) {
+              return false;
+            }
             deviceOf.set(r.address, id);
             ids.add(id);
             addresses.add(r.address);

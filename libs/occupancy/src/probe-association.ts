@@ -14,7 +14,15 @@
  * 4. the same fingerprint after a silence of at most `windowMs`, when the signal on the same sensor
  *    is within `rssiTolerance` of the device's last burst there (a device does not jump across the
  *    room between bursts); among several candidates the closest signal wins.
- * Without a fingerprint only 1 and 3 apply. Nothing is kept beyond the window, and a new pseudonym
+ * Without a fingerprint only 1 and 3 apply.
+ *
+ * In a crowd of one phone model (one fingerprint) 4 links bursts of different phones. The address
+ * that comes back tells: when an address is heard again in a new burst after its device has moved
+ * on to other addresses, those other addresses were another device's (a phone that keeps its
+ * address across bursts — associated, or with a per-network address — does not send bursts under
+ * fresh ones in between). The address becomes a device of its own, shown to keep its address, and
+ * 4 links no fresh address to it from then on (3 still does: an address change with a continuing
+ * sequence counter). Nothing is kept beyond the window, and a new pseudonym
  * key period starts from nothing: devices are never followed across time or periods.
  */
 export interface AssociationOptions {
@@ -32,15 +40,16 @@ export interface AssociationOptions {
  * Defaults from the radio, not fitted to a capture: an active scan visits channels for tens of
  * milliseconds each, so one burst lasts well under a second; phones at rest probe every few seconds
  * to a few minutes, so a 5-minute window (one interval) links a device's bursts within an interval;
- * 64 frames of sequence numbers cover a hopping sniffer that hears one channel in three; 20 dB is
- * far more than a phone's own burst-to-burst spread at rest (a few dB) and less than the difference
- * between the near and far side of a shop.
+ * 64 frames of sequence numbers cover a hopping sniffer that hears one channel in three. 10 dB: a
+ * phone's own rise from one burst to the next on one sensor exceeds it in under 4 % of bursts (the
+ * single-phone captures' phone that keeps one address; the bench's `signalRise`), and a phone twice
+ * as far away is about 6–10 dB weaker.
  */
 export const DEFAULT_ASSOCIATION_OPTIONS: AssociationOptions = {
   burstGapMs: 1_000,
   windowMs: 300_000,
   seqGap: 64,
-  rssiTolerance: 20,
+  rssiTolerance: 10,
 };
 
 export interface AssociationInput {
@@ -74,6 +83,11 @@ interface Track {
    */
   lo: Map<string, number>;
   hi: Map<string, number>;
+  /**
+   * Opened for an address that came back after the device it had been linked to moved on to other
+   * addresses: a device shown to keep its address across bursts.
+   */
+  stable: boolean;
 }
 
 /** More probes than this under one address mark a device that keeps its address within a burst. */
@@ -135,7 +149,20 @@ export class ProbeAssociator {
     const known = this.byAddress.get(s.address);
     let track = known !== undefined && s.at - known.lastAt <= o.windowMs ? known.track : undefined;
     let kind: LinkKind = 'address';
-    if (known !== undefined && track !== undefined) {
+    if (
+      known !== undefined &&
+      track !== undefined &&
+      track.address !== s.address &&
+      s.at - known.lastAt > o.burstGapMs
+    ) {
+      // The address is back in a new burst, but its device has moved on to other addresses since:
+      // it was another device's, one that keeps its address.
+      track = this.open(s.at, seq, s.address, s.fingerprint);
+      track.stable = true;
+      kind = 'new';
+      known.track = track;
+      known.lastAt = s.at;
+    } else if (known !== undefined && track !== undefined) {
       if (s.at > known.lastAt) known.lastAt = s.at;
     } else {
       const key = s.fingerprint;
@@ -195,6 +222,8 @@ export class ProbeAssociator {
               score = 3 - diff / o.rssiTolerance / 2 - gap / o.burstGapMs / 10;
               k = 'burst';
             } else {
+              // A device shown to keep its address across bursts takes no fresh one after a silence.
+              if (t.stable) continue;
               if (hi !== undefined && s.rssi - hi > o.rssiTolerance) continue;
               score = 1 - diff / o.rssiTolerance / 2 - gap / o.windowMs / 10;
               k = 'timing';
@@ -208,20 +237,7 @@ export class ProbeAssociator {
         }
       }
       if (best === undefined) {
-        track = {
-          id: (this.nextId += 1),
-          lastAt: s.at,
-          lastSeq: seq,
-          address: s.address,
-          addressProbes: 1,
-          lo: new Map(),
-          hi: new Map(),
-        };
-        if (key !== undefined) {
-          const list = this.groups.get(key);
-          if (list) list.push(track);
-          else this.groups.set(key, [track]);
-        }
+        track = this.open(s.at, seq, s.address, key);
         kind = 'new';
       } else {
         track = best;
@@ -257,6 +273,26 @@ export class ProbeAssociator {
     }
     this.lastLink = kind;
     return track.id;
+  }
+
+  /** A new device, listed under its fingerprint (when it has one). */
+  private open(at: number, seq: number, address: string, key: string | undefined): Track {
+    const track: Track = {
+      id: (this.nextId += 1),
+      lastAt: at,
+      lastSeq: seq,
+      address,
+      addressProbes: 1,
+      lo: new Map(),
+      hi: new Map(),
+      stable: false,
+    };
+    if (key !== undefined) {
+      const list = this.groups.get(key);
+      if (list) list.push(track);
+      else this.groups.set(key, [track]);
+    }
+    return track;
   }
 
   /** Drops addresses and devices silent for longer than the window. */

@@ -30,6 +30,26 @@ describe(countOccupancy.name, () => {
     ]);
   });
 
+  it('counts two phones of one model apart once the one that keeps its address comes back', () => {
+    // One sensor, same fingerprint, same signal: a phone that keeps its address (probes at 0, 60,
+    // 120, 180 s) and one that probes under a fresh address every burst (30, 90, 150, 210 s).
+    const samples: ProbeSample[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      samples.push(probe(T0 + i * MIN, 'da00000000aa', { fingerprint: 'ios', seq: 100 + i }));
+      samples.push(
+        probe(T0 + i * MIN + 30_000, `da00000000f${i}`, {
+          fingerprint: 'ios',
+          seq: 2000 + 500 * i,
+        }),
+      );
+    }
+    const sut = countOccupancy(samples, options);
+    expect(sut).toHaveLength(1);
+    expect(sut[0]!.addresses).toBe(5);
+    expect(sut[0]!.estimate).toBe(2); // one device per phone (before: one for both)
+    expect(sut[0]!.low).toBeLessThanOrEqual(2);
+  });
+
   it('links randomised addresses of one device by fingerprint within the window, never beyond it', () => {
     const samples = [
       probe(T0, 'da0000000001', { fingerprint: 'f1', seq: 10 }),

@@ -8,3 +8,4 @@ export * from './consent.js';
 export * from './coupon-policy.js';
 export * from './coupon-engine.js';
 export * from './analytics.js';
+export * from './public-page.js';

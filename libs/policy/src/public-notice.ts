@@ -1,5 +1,6 @@
 import type { SensorKind } from '@aisle/sdk';
 import type { StorePolicy } from './store-policy.js';
+import { PUBLIC_PAGE_BAR, publicPageHead } from './public-page.js';
 
 /** What shoppers read at `/notice/<store>`: plain language, no jargon, nothing left out. */
 export interface PublicNotice {
@@ -92,14 +93,13 @@ export function renderPublicNoticeHtml(notice: PublicNotice): string {
     notice.noticeUrl && /^https?:\/\//.test(notice.noticeUrl) ? escapeHtml(notice.noticeUrl) : null;
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sensors in ${e(notice.store.name)}</title>
-<style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}
-.status{padding:.75rem 1rem;border-radius:.5rem;background:${notice.trackingActive ? '#fff4d6' : '#e7f6e7'}}</style>
+<head>${publicPageHead(`Sensors in ${e(notice.store.name)}`)}
 </head>
 <body>
+${PUBLIC_PAGE_BAR}
+<main>
 <h1>Sensors in ${e(notice.store.name)}</h1>
-<p class="status"><strong>${notice.trackingActive ? 'Tracking is active now.' : 'No tracking right now.'}</strong> ${e(notice.status)}</p>
+<p class="status${notice.trackingActive ? ' active' : ''}"><strong>${notice.trackingActive ? 'Tracking is active now.' : 'No tracking right now.'}</strong> ${e(notice.status)}</p>
 <h2>Who is responsible</h2><p>${e(notice.controller)}</p>
 <h2>Why</h2><p>${e(notice.purpose)}</p>
 <h2>What is collected</h2><ul>${collected}</ul>
@@ -108,6 +108,7 @@ export function renderPublicNoticeHtml(notice: PublicNotice): string {
 <h2>How to opt out</h2><p>${e(notice.optOut.instructions)}</p>
 <p>Online, without an account: send your device's address to <code>POST ${e(notice.optOut.url)}</code>.</p>
 <h2>More</h2><p>${safeUrl ? `<a href="${safeUrl}">Full privacy notice</a>` : 'Full privacy notice: not stated'}. Impact assessment: ${e(notice.dpiaReference)}.</p>
+</main>
 </body>
 </html>
 `;

@@ -13,6 +13,7 @@ export * from './sensor.entity.js';
 export * from './sighting.entity.js';
 export * from './store.entity.js';
 export * from './store-policy-version.entity.js';
+export * from './store-floor-plan.entity.js';
 export * from './zone.entity.js';
 export * from './webhook-attempt.entity.js';
 export * from './webhook-message.entity.js';
@@ -33,6 +34,7 @@ import { SensorEntity } from './sensor.entity.js';
 import { SightingEntity } from './sighting.entity.js';
 import { StoreEntity } from './store.entity.js';
 import { StorePolicyVersionEntity } from './store-policy-version.entity.js';
+import { StoreFloorPlanEntity } from './store-floor-plan.entity.js';
 import { ZoneEntity } from './zone.entity.js';
 import { WebhookAttemptEntity } from './webhook-attempt.entity.js';
 import { WebhookMessageEntity } from './webhook-message.entity.js';
@@ -60,4 +62,5 @@ export const ENTITIES = [
   WebhookSubscriptionEntity,
   WebhookMessageEntity,
   WebhookAttemptEntity,
+  StoreFloorPlanEntity,
 ];

@@ -19,6 +19,7 @@ const TABLES = [
   'pseudonym_keys',
   'sensors',
   'sightings',
+  'store_floor_plans',
   'store_policy_versions',
   'stores',
   'webhook_attempts',

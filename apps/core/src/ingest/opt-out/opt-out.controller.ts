@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import type { OptOutSubject } from '@aisle/policy';
+import { PUBLIC_PAGE_BAR, publicPageHead, type OptOutSubject } from '@aisle/policy';
 import { Public } from '../../auth/public.decorator.js';
 import { InvalidOptOutError, OptOutService } from './opt-out.service.js';
 
@@ -33,18 +33,20 @@ function subjectOf(body: unknown): OptOutSubject {
 }
 
 const FORM = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Opt out of in-store sensors</title>
-<style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}input,button{font:inherit;padding:.4rem}</style>
+<html lang="en"><head>${publicPageHead('Opt out of in-store sensors')}
 </head><body>
+${PUBLIC_PAGE_BAR}
+<main>
 <h1>Opt out of in-store sensors</h1>
 <p>Enter your phone's Wi-Fi or Bluetooth address (Settings → About → Wi-Fi address). From now on every store
 using Aisle ignores it, and what was recorded for it today is deleted. No account needed; we keep only a
 keyed fingerprint of the address, never the address.</p>
 <p>Phones with "private Wi-Fi address" switched on already change their address regularly; opting out covers
 the address you enter.</p>
-<form method="post" action="/opt-out"><label>Device address <input name="address" required
-placeholder="aa:bb:cc:dd:ee:ff" autocomplete="off"></label> <button type="submit">Opt out</button></form>
+<form method="post" action="/opt-out"><label for="address">Device address</label>
+<input id="address" name="address" required placeholder="aa:bb:cc:dd:ee:ff" autocomplete="off">
+<button type="submit">Opt out</button></form>
+</main>
 </body></html>
 `;
 
