@@ -43,6 +43,13 @@ export default tseslint.config(
   },
   js.configs.recommended,
   {
+    // Plain-JavaScript plugin fixtures (`aisle plugins check` cases) run on Node.
+    files: ['test/fixtures/**/*.js'],
+    languageOptions: {
+      globals: { AbortController: 'readonly', URL: 'readonly', console: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {

@@ -36,6 +36,10 @@ export async function startTestHub(
   options: {
     demo?: boolean;
     pluginDirs?: string[];
+    /** Plugin folders as `npm start` finds them: `plugins/` plus AISLE_PLUGIN_DIRS from `env`. */
+    pluginDirsFromEnv?: boolean;
+    /** Load plugins from their built entry (default: from `src/index.ts`). */
+    built?: boolean;
     env?: Record<string, string>;
     clock?: Clock;
   } = {},
@@ -62,8 +66,10 @@ export async function startTestHub(
       env,
       dataSource: database.dataSource,
       logDestination: { write: (line: string) => destination.write(line) },
-      pluginDirs: options.pluginDirs ?? [join(REPO_ROOT, 'plugins')],
-      preferSource: true,
+      ...(options.pluginDirsFromEnv
+        ? {}
+        : { pluginDirs: options.pluginDirs ?? [join(REPO_ROOT, 'plugins')] }),
+      preferSource: !options.built,
       ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {

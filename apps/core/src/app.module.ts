@@ -8,6 +8,7 @@ import { ConsoleModule } from './console/console.module.js';
 import { HandOffModule } from './contracts/hand-off.module.js';
 import type { HandOffTransport } from './contracts/hand-off.js';
 import { EventsModule } from './events/events.module.js';
+import { ExportersModule } from './exporters/exporters.module.js';
 import { HealthController } from './health/health.controller.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { LocalisationModule } from './localisation/localisation.module.js';
@@ -27,20 +28,23 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
  * ```
  * drivers → IngestModule ─SIGHTINGS→ LocalisationModule ─POSITIONS→ AggregationModule ─events→ WebhooksModule
  *                        └─SIGHTINGS→ OccupancyModule                                        └→ PolicyModule
- * StoresModule (store directory, `store.changed`) is read by every stage; RetentionModule purges.
+ * StoresModule (store directory, `store.changed`) is read by every stage; RetentionModule purges;
+ * ExportersModule runs the exporter plugins on the bus and the aggregate figures.
  * ```
  */
 @Module({})
 export class AppModule {
   static forRoot(
     platform: Platform,
-    options: { transport?: HandOffTransport } = {},
+    options: { transport?: HandOffTransport; chain?: DynamicModule } = {},
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         PlatformModule.forRoot(platform),
         HandOffModule.forRoot(options.transport ? { transport: options.transport } : {}),
+        // A chain process (AISLE_ROLE not `all`): store ownership and the bus's message handler.
+        ...(options.chain ? [options.chain] : []),
         ScheduleModule.forRoot(),
         TerminusModule,
         StoresModule,
@@ -55,6 +59,7 @@ export class AppModule {
         OccupancyModule,
         PolicyModule,
         RetentionModule,
+        ExportersModule,
         ConsoleModule,
       ],
       controllers: [HealthController, MetricsController],

@@ -17,7 +17,12 @@ import {
 import { systemClock, type Clock } from '@aisle/sdk';
 import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
-import { loadAppConfig, type AppConfig } from './config/app-config.js';
+import { loadAppConfig, rolesOf, type AppConfig } from './config/app-config.js';
+import { BusModule } from './bus/bus.module.js';
+import { startChain, type Chain } from './bus/chain-wiring.js';
+import { StoreDirectory } from './stores/store-directory.js';
+import { AggregationService } from './aggregation/aggregation.service.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
 import { ConfigFileApplier } from './config-file/config-file-applier.js';
 import { loadConfigFile } from './config-file/config-file.js';
 import type { HandOffTransport } from './contracts/hand-off.js';
@@ -66,6 +71,7 @@ export interface Hub {
  */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const config: AppConfig = loadAppConfig(options.env ?? process.env);
+  const roles = rolesOf(config);
   const clock = options.clock ?? systemClock;
   const logger = createRootLogger({
     level: config.LOG_LEVEL,
@@ -96,7 +102,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       options.dataSource ??
       (await openDatabase(
         config.DATABASE_URL
-          ? { url: config.DATABASE_URL }
+          ? {
+              url: config.DATABASE_URL,
+              ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+            }
           : { dataDir: resolve(config.AISLE_DATA_DIR) },
       ));
     if (!options.dataSource) cleanups.push(() => closeDatabase(dataSource));
@@ -105,6 +114,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       clientId: `aisle-hub-${process.pid}-${Date.now().toString(36)}`,
     });
     cleanups.push(() => mqtt.close());
+
+    // In a chain, stages hand sightings over NATS JetStream (ingest → the owning worker).
+    const chain: Chain | undefined = roles.distributed
+      ? await startChain({ config, roles, dataSource, logger })
+      : undefined;
+    if (chain) cleanups.push(() => chain.close());
 
     const pluginDirs = options.pluginDirs ?? [
       join(REPO_ROOT, 'plugins'),
@@ -127,7 +142,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
             nodeModules: join(REPO_ROOT, 'node_modules'),
           },
         },
-        options.transport ? { transport: options.transport } : {},
+        chain
+          ? { transport: chain.transport, chain: BusModule.forRoot(chain) }
+          : options.transport
+            ? { transport: options.transport }
+            : {},
       ),
       {
         rawBody: true,
@@ -138,7 +157,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     app.useBodyParser('text', { type: ['text/*', 'application/xml'] });
     app.useBodyParser('raw', { type: ['application/octet-stream'] });
     configureHttp(app);
+    if (chain?.server) app.connectMicroservice({ strategy: chain.server });
     await app.init();
+    // The worker's stages exist now: commits and store loads go to them, then stores are claimed.
+    chain?.connect({
+      directory: app.get(StoreDirectory),
+      aggregation: app.get(AggregationService),
+      registry: app.get(HubMetrics).registry,
+    });
     const keys = app.get(ApiKeyService);
     const bootstrap = await keys.ensureBootstrapAdmin(
       config.AISLE_ADMIN_KEY ? { adminKey: config.AISLE_ADMIN_KEY } : {},
@@ -149,7 +175,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       await applier.apply(await loadConfigFile(resolve(config.AISLE_CONFIG)));
       logger.info(`applied ${config.AISLE_CONFIG}`);
     }
-    if (config.AISLE_DEMO) {
+    if (config.AISLE_DEMO && roles.ingest) {
       const layout = demoStoreLayout();
       await applier.applyStore(layout);
       const simulator = createDemoSimulator({ seed: config.AISLE_DEMO_SEED, now: clock.now() });
@@ -165,10 +191,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       );
     }
 
-    await app.listen(config.PORT, config.HOST);
-    const address = app.getHttpServer().address() as { port: number } | string | null;
-    const port = typeof address === 'object' && address ? address.port : config.PORT;
-    const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    let url = '';
+    if (roles.api) {
+      await app.listen(config.PORT, config.HOST);
+      const address = app.getHttpServer().address() as { port: number } | string | null;
+      const port = typeof address === 'object' && address ? address.port : config.PORT;
+      url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    }
+    if (chain?.server) await app.startAllMicroservices();
 
     return {
       app,

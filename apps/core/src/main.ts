@@ -1,18 +1,24 @@
 import { createHub } from './bootstrap.js';
+import type { AppConfig } from './config/app-config.js';
+import { APP_CONFIG } from './platform/platform.tokens.js';
 
 /** `npm start`: the hub with embedded defaults; prints where the API is. */
 async function main(): Promise<void> {
   const started = Date.now();
   const hub = await createHub();
-  const lines = [
-    '',
-    `  Aisle is running (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-    `  API          ${hub.url}/api`,
-    `  API docs     ${hub.url}/api/docs`,
-    `  Health       ${hub.url}/health`,
-    `  Metrics      ${hub.url}/metrics`,
+  const lines = ['', `  Aisle is running (${((Date.now() - started) / 1000).toFixed(1)} s)`];
+  if (hub.url) {
+    lines.push(
+      `  API          ${hub.url}/api`,
+      `  API docs     ${hub.url}/api/docs`,
+      `  Health       ${hub.url}/health`,
+      `  Metrics      ${hub.url}/metrics`,
+    );
+  }
+  lines.push(
     `  MQTT         ${hub.mqttUrl}`,
-  ];
+    `  Role         ${hub.get<AppConfig>(APP_CONFIG).AISLE_ROLE}`,
+  );
   if (hub.generatedAdminKey) {
     lines.push(
       '',

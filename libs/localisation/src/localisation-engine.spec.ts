@@ -89,6 +89,20 @@ describe(LocalisationEngine.name, () => {
     expect(last.uncertainty).toBeLessThan(3);
   });
 
+  it('still locates a subject whose sightings reach it later than its window (pipeline lag)', () => {
+    const sut = engine();
+    let last: PositionUpdate | null = null;
+    for (let t = 0; t < 10_000; t += 1_000) {
+      for (const s of sightingsAt({ subject: 'late', at: t, x: 15, y: 9 })) sut.add(s);
+      // Each second's readings arrive 2.5 s after they were taken: longer than the tracked window.
+      const updates = sut.update(t + 2_500);
+      expect(updates).toHaveLength(1);
+      last = updates[0]!;
+    }
+    expect(last?.zoneId).toBe('right');
+    expect(Math.hypot(last!.x - 15, last!.y - 9)).toBeLessThan(3);
+  });
+
   it('only updates subjects heard since the last update', () => {
     const sut = engine();
     for (const s of sightingsAt({ subject: 'aa', at: 0, x: 5, y: 5 })) sut.add(s);

@@ -325,8 +325,13 @@ export class LocalisationEngine {
     const links: LinkMeasurement[] = [];
     let atSum = 0;
     let atWeight = 0;
+    // Readings older than the window before `now` are out, unless the subject's newest reading is
+    // itself older than `now` (a busy hub, a batching sensor): then the window ends at that reading
+    // (a reading exactly one window older than it is out), so late sightings still form a fix and
+    // lag compensation carries it to `now`. Only subjects with a new reading are updated.
+    const windowStart = Math.min(now - windowMs, state.lastSeen - windowMs + 1);
     for (const [sensorId, window] of state.links) {
-      if (pruneWindow(window, now - windowMs)) {
+      if (pruneWindow(window, windowStart)) {
         state.links.delete(sensorId);
         continue;
       }

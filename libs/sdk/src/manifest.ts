@@ -1,4 +1,6 @@
+import 'reflect-metadata';
 import semver from 'semver';
+import { Type } from 'class-transformer';
 import {
   ArrayUnique,
   IsArray,
@@ -7,6 +9,7 @@ import {
   IsString,
   Matches,
   MinLength,
+  ValidateNested,
   registerDecorator,
   type ValidationOptions,
 } from 'class-validator';
@@ -15,8 +18,11 @@ import { SENSOR_KINDS, type SensorKind } from './observation.js';
 import type { FieldError } from './errors.js';
 import { validatePlain } from './validation.js';
 
-/** Version of this SDK; manifests declare a semver range (`"sdk": "^1.0.0"`) it must satisfy. */
-export const SDK_VERSION = '1.0.0';
+/**
+ * Version of this SDK (= the version in its package.json; see CHANGELOG.md). Manifests declare a
+ * semver range (`"sdk": "^1.1.0"`) it must satisfy, or the hub refuses the plugin.
+ */
+export const SDK_VERSION = '1.1.0';
 
 export const MANIFEST_FILE = 'aisle-plugin.json';
 
@@ -30,8 +36,29 @@ export const IOT_CLASSES = [
 ] as const;
 export type IotClass = (typeof IOT_CLASSES)[number];
 
-export const PLUGIN_KINDS = ['driver', 'policy'] as const;
+export const PLUGIN_KINDS = ['driver', 'policy', 'exporter'] as const;
 export type PluginKind = (typeof PLUGIN_KINDS)[number];
+
+/**
+ * Quality tiers (docs/plugins.md defines them; `aisle plugins check` enforces them): bronze —
+ * builds, loads, README sections, tests; silver — plus recorded samples its own decoder reads and
+ * every config field documented; gold — plus diagnostics (availability) and reconnect behaviour.
+ */
+export const QUALITY_TIERS = ['bronze', 'silver', 'gold'] as const;
+export type QualityTier = (typeof QUALITY_TIERS)[number];
+
+/** A recorded input shipped with the plugin, and the decoder format that reads it. */
+export class ManifestSample {
+  /** Path relative to the plugin folder. */
+  @IsString()
+  @MinLength(1)
+  path!: string;
+
+  /** A format of the plugin's own `decoders`. */
+  @IsString()
+  @MinLength(1)
+  format!: string;
+}
 
 function IsSemver(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
@@ -95,6 +122,24 @@ export class PluginManifest {
   })
   requirements: string[] = [];
 
+  /** Node built-in modules the plugin's code imports (`node:fs`, `node:crypto`…); nothing else is allowed. */
+  @IsArray()
+  @Matches(/^node:[a-z_]+(\/[a-z_]+)*$/, {
+    each: true,
+    message: 'each built-in must be written node:<module>, e.g. node:fs',
+  })
+  builtins: string[] = [];
+
+  /** Recorded inputs (captures, payload files) that the plugin's own decoders read. */
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ManifestSample)
+  samples: ManifestSample[] = [];
+
+  /** Quality tier the plugin claims; `aisle plugins check` verifies it. */
+  @IsIn(QUALITY_TIERS)
+  quality: QualityTier = 'bronze';
+
   /** Other plugin domains that must load first. */
   @IsArray()
   @IsString({ each: true })
@@ -147,7 +192,7 @@ export function validateManifest(input: unknown, options: { folder?: string } = 
       errors.push({
         field: 'sdk',
         value: manifest.sdk,
-        message: `this hub provides SDK ${SDK_VERSION}, which the range does not include`,
+        message: `the plugin needs SDK ${manifest.sdk} but this hub provides SDK ${SDK_VERSION}: install a plugin version built for SDK ${semver.major(SDK_VERSION)}.x or a hub whose SDK the range includes`,
       });
     }
   }

@@ -113,7 +113,66 @@ export interface PolicyPlugin<TConfig extends object = object> {
   createPolicy(ctx: PolicyContext<TConfig>): PolicyModule | Promise<PolicyModule>;
 }
 
-export type AislePlugin = DriverPlugin<object> | PolicyPlugin<object>;
+/**
+ * A store's figures as an exporter may see them: aggregates only, every one already suppressed
+ * (null) when it comes from fewer than the store's k subjects. Never a per-device value.
+ */
+export interface StoreFigures {
+  storeId: string;
+  storeName: string;
+  /** When the figures were read, epoch ms. */
+  at: number;
+  /** The store's small-cell threshold k (policy `suppression.minSubjects`). */
+  k: number;
+  /** People present now, for the store (`zoneId` null) and each zone; null when suppressed. */
+  occupancy: { zoneId: string | null; name: string; value: number | null }[];
+  /** People in / out through the entrance counters since the store's local midnight. */
+  footfallInToday: number | null;
+  footfallOutToday: number | null;
+  /** Visitors today, devices calibrated against camera counts. */
+  peopleEstimateToday: number | null;
+  /** Share of visitors whose device was seen today, percent. */
+  deviceSharePercent: number | null;
+  /** The store's sensors (hardware, not shoppers): online, offline, or not known yet (null). */
+  sensors: { sensorId: string; domain: string; available: boolean | null }[];
+}
+
+/** Read access to the hub's aggregate figures, per store. */
+export interface FiguresSource {
+  storeIds(): string[];
+  /** Undefined when the store does not exist (any more). */
+  read(storeId: string): Promise<StoreFigures | undefined>;
+}
+
+/** Everything an exporter gets from the host. */
+export interface ExporterContext<TConfig extends object = object> {
+  config: TConfig;
+  /** Every event on the hub's bus; returns the unsubscribe function. */
+  onEvent(handler: (event: AisleEvent) => void): () => void;
+  figures: FiguresSource;
+  /** The hub's MQTT broker; an exporter opens its own connection (e.g. with a last will). */
+  brokerUrl: string;
+  logger: PluginLogger;
+  clock: Clock;
+  /** Aborted when the plugin is unloaded or the hub shuts down. */
+  signal: AbortSignal;
+  status: AvailabilityReporter;
+}
+
+/** Reads events and aggregates and writes them somewhere (Home Assistant, a file, a warehouse). */
+export interface Exporter<TConfig extends object = object> {
+  setup(ctx: ExporterContext<TConfig>): Promise<void> | void;
+  /** Stops everything `setup` started; must be safe to call after a failed setup. */
+  teardown(): Promise<void> | void;
+}
+
+export interface ExporterPlugin<TConfig extends object = object> {
+  kind: 'exporter';
+  configSchema: ClassOf<TConfig>;
+  createExporter(): Exporter<TConfig>;
+}
+
+export type AislePlugin = DriverPlugin<object> | PolicyPlugin<object> | ExporterPlugin<object>;
 
 /** Typed helper for a plugin entry: `export default defineDriver({ configSchema, createDriver })`. */
 export function defineDriver<TConfig extends object>(
@@ -126,6 +185,12 @@ export function definePolicy<TConfig extends object>(
   plugin: Omit<PolicyPlugin<TConfig>, 'kind'>,
 ): PolicyPlugin<TConfig> {
   return { kind: 'policy', ...plugin };
+}
+
+export function defineExporter<TConfig extends object>(
+  plugin: Omit<ExporterPlugin<TConfig>, 'kind'>,
+): ExporterPlugin<TConfig> {
+  return { kind: 'exporter', ...plugin };
 }
 
 /** Narrows an unknown module export to a plugin, or explains why it is not one. */
@@ -145,5 +210,10 @@ export function asPlugin(candidate: unknown): AislePlugin | string {
       ? (candidate as AislePlugin)
       : 'a policy plugin must have createPolicy()';
   }
-  return `plugin.kind must be "driver" or "policy" (got ${JSON.stringify(p['kind'])})`;
+  if (p['kind'] === 'exporter') {
+    return typeof p['createExporter'] === 'function'
+      ? (candidate as AislePlugin)
+      : 'an exporter plugin must have createExporter()';
+  }
+  return `plugin.kind must be "driver", "policy" or "exporter" (got ${JSON.stringify(p['kind'])})`;
 }

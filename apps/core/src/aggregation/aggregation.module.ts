@@ -9,7 +9,9 @@ import { EVENT_LOG, type TransactionalEventLog } from '../events/events.tokens.j
 import { LocalisationModule } from '../localisation/localisation.module.js';
 import { SENSITIVE_ZONES, type SensitiveZones } from '../localisation/localisation.tokens.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
-import { CLOCK, LOGGER } from '../platform/platform.tokens.js';
+import { APP_CONFIG, CLOCK, LOGGER } from '../platform/platform.tokens.js';
+import { rolesOf, type AppConfig } from '../config/app-config.js';
+import { STORE_OWNER, type StoreOwner } from '../contracts/store-owner.js';
 import { StoreDirectory } from '../stores/store-directory.js';
 import { AggregationController } from './aggregation.controller.js';
 import { AggregationService } from './aggregation.service.js';
@@ -37,6 +39,7 @@ import { AggregationService } from './aggregation.service.js';
         LOGGER,
         SENSITIVE_ZONES,
         HubMetrics,
+        { token: STORE_OWNER, optional: true },
       ],
       useFactory: (
         dataSource: DataSource,
@@ -49,6 +52,7 @@ import { AggregationService } from './aggregation.service.js';
         logger: Logger,
         sensitive: SensitiveZones,
         metrics: HubMetrics,
+        owner: StoreOwner | undefined,
       ) =>
         new AggregationService({
           dataSource,
@@ -62,23 +66,31 @@ import { AggregationService } from './aggregation.service.js';
           policyFor: (storeId) => directory.policy(storeId),
           sensitiveZoneOf: (position) => sensitive.zoneOf(position),
           registry: metrics.registry,
+          ...(owner ? { owns: (storeId: string) => owner.owns(storeId) } : {}),
         }),
     },
   ],
   exports: [AggregationService],
 })
 export class AggregationModule implements OnModuleInit, BeforeApplicationShutdown {
+  /** In a chain only workers aggregate (AISLE_ROLE), and only the stores they own. */
+  private readonly runs: boolean;
+
   constructor(
     @Inject(AggregationService) private readonly aggregation: AggregationService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.runs = rolesOf(config).worker;
+  }
 
   async onModuleInit(): Promise<void> {
-    await this.aggregation.start();
+    if (this.runs) await this.aggregation.start();
   }
 
   /** Writes what it holds (open visits closed, last rollups) before the app goes. */
   async beforeApplicationShutdown(): Promise<void> {
+    if (!this.runs) return;
     try {
       await this.aggregation.stop();
     } catch (error) {

@@ -102,6 +102,12 @@ export class AggregationService {
       registry?: Registry;
       sessioniser?: SessioniserOptions;
       flushMs?: number;
+      /**
+       * Whether this process owns a store's stateful stages (a worker of a chain owns some); its
+       * store-wide events (`occupancy.changed`, `aggregate.hourly`) come only from the owner.
+       * Default: every store.
+       */
+      owns?: (storeId: string) => boolean;
     },
   ) {
     this.rollups = new RollupStore(deps.dataSource);
@@ -377,8 +383,14 @@ export class AggregationService {
     }
   }
 
+  /** People in the store (and per zone) now, from the open visits; exporters suppress at k. */
+  liveOccupancy(storeId: string): { store: number; zones: ReadonlyMap<string, number> } {
+    return this.sessioniser.occupancy(storeId);
+  }
+
   private publishOccupancy(): void {
     for (const storeId of this.stores.keys()) {
+      if (this.deps.owns && !this.deps.owns(storeId)) continue;
       const analytics = this.deps.policyFor(storeId)?.analytics;
       const current = this.sessioniser.occupancy(storeId);
       const readings: [string | null, number, readonly number[]][] = [
@@ -415,6 +427,11 @@ export class AggregationService {
    */
   private async publishHourly(now: number): Promise<void> {
     for (const [storeId, info] of this.stores) {
+      if (this.deps.owns && !this.deps.owns(storeId)) {
+        // The owner publishes it; if the store comes here later, it starts from that hour.
+        this.lastHourly.set(storeId, this.hourOf(storeId, now));
+        continue;
+      }
       const policy = this.deps.policyFor(storeId);
       const gapMs = (policy?.analytics.visitGapSeconds ?? 300) * 1000 + 60_000;
       const k = policy?.suppression.minSubjects ?? 5;

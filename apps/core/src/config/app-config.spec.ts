@@ -1,4 +1,4 @@
-import { loadAppConfig } from './app-config.js';
+import { loadAppConfig, rolesOf } from './app-config.js';
 
 describe(loadAppConfig.name, () => {
   it('needs nothing: every default works for `npm start`', () => {
@@ -34,6 +34,38 @@ describe(loadAppConfig.name, () => {
     });
     expect(() => loadAppConfig({ AISLE_WEBHOOK_ALLOW_HOSTS: 'a b' })).toThrow(
       /AISLE_WEBHOOK_ALLOW_HOSTS: .*"a b"/,
+    );
+  });
+
+  it('runs everything in one process by default, and validates AISLE_ROLE', () => {
+    expect(rolesOf(loadAppConfig({}))).toEqual({
+      api: true,
+      ingest: true,
+      worker: true,
+      distributed: false,
+    });
+    const chain = {
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    };
+    expect(rolesOf(loadAppConfig({ ...chain, AISLE_ROLE: 'api,ingest' }))).toEqual({
+      api: true,
+      ingest: true,
+      worker: false,
+      distributed: true,
+    });
+    expect(() => loadAppConfig({ ...chain, AISLE_ROLE: 'api,cook' })).toThrow(
+      /AISLE_ROLE: AISLE_ROLE must be "all" or a comma-separated subset of api, ingest, worker \(got "api,cook"\)/,
+    );
+    expect(() => loadAppConfig({ AISLE_ROLE: 'worker', NATS_URL: 'http://x' })).toThrow(
+      /NATS_URL: NATS_URL must be nats:\/\/ or tls:\/\/ URLs/,
+    );
+  });
+
+  it('needs NATS, PostgreSQL and an external broker for any role but all', () => {
+    expect(() => loadAppConfig({ AISLE_ROLE: 'worker' })).toThrow(
+      /NATS_URL: is required when AISLE_ROLE is "worker" \(not "all"\).*DATABASE_URL: is required.*MQTT_URL: is required/,
     );
   });
 });

@@ -75,6 +75,16 @@ export class AppConfig {
   AISLE_PLUGIN_DIRS?: string;
 
   /**
+   * Exporter plugins to run, as a JSON object of domain → configuration, e.g.
+   * `{"home-assistant":{"discoveryPrefix":"homeassistant"}}`. Unset: no exporter runs.
+   */
+  @IsOptional()
+  @Matches(/^\s*\{[\s\S]*\}\s*$/, {
+    message: 'AISLE_EXPORTERS must be a JSON object of plugin domain → configuration',
+  })
+  AISLE_EXPORTERS?: string;
+
+  /**
    * Webhook hosts exempt from the HTTPS rule and the private/loopback/link-local address check
    * (comma-separated names or IP literals, e.g. `127.0.0.1,localhost`). Empty in production.
    */
@@ -86,6 +96,68 @@ export class AppConfig {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** PostgreSQL schema (default: the connection's search path); processes of a chain share one. */
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
+    message: 'DATABASE_SCHEMA must be a lower-case SQL identifier',
+  })
+  DATABASE_SCHEMA?: string;
+
+  /**
+   * What this process runs: `all` (default: everything in one process, hand-offs in memory), or a
+   * comma-separated subset of `api` (HTTP API), `ingest` (drivers, gate, sighting writer; publishes
+   * pseudonymised sightings) and `worker` (localisation, aggregation, occupancy of the stores it
+   * owns). Anything but `all` needs NATS_URL, DATABASE_URL and MQTT_URL.
+   */
+  @Matches(/^(all|(api|ingest|worker)(,(api|ingest|worker))*)$/, {
+    message: 'AISLE_ROLE must be "all" or a comma-separated subset of api, ingest, worker',
+  })
+  AISLE_ROLE = 'all';
+
+  /** NATS server(s) with JetStream, comma-separated; used when AISLE_ROLE is not `all`. */
+  @IsOptional()
+  @Matches(/^(nats|tls):\/\/[^,\s]+(,(nats|tls):\/\/[^,\s]+)*$/, {
+    message: 'NATS_URL must be nats:// or tls:// URLs, comma-separated',
+  })
+  NATS_URL?: string;
+
+  /** Prefix of every bus subject and stream: chains (or tests) sharing one NATS use different ones. */
+  @Matches(/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$/, {
+    message: 'AISLE_BUS_PREFIX must be lower-case words joined by dots',
+  })
+  AISLE_BUS_PREFIX = 'aisle';
+
+  /** This worker's id among the live workers (default: host name and process id). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,40}$/, {
+    message: 'AISLE_WORKER_ID must be 1-40 letters, digits or _.:-',
+  })
+  AISLE_WORKER_ID?: string;
+}
+
+export type AisleRole = 'api' | 'ingest' | 'worker';
+
+/** The roles of a process, and whether its hand-offs go over the bus. */
+export interface ProcessRoles {
+  api: boolean;
+  ingest: boolean;
+  worker: boolean;
+  /** Hand-offs over NATS JetStream (AISLE_ROLE is not `all`). */
+  distributed: boolean;
+}
+
+export function rolesOf(config: Pick<AppConfig, 'AISLE_ROLE'>): ProcessRoles {
+  if (config.AISLE_ROLE === 'all') {
+    return { api: true, ingest: true, worker: true, distributed: false };
+  }
+  const roles = new Set(config.AISLE_ROLE.split(','));
+  return {
+    api: roles.has('api'),
+    ingest: roles.has('ingest'),
+    worker: roles.has('worker'),
+    distributed: true,
+  };
 }
 
 /** Reads the hub's configuration from an environment, reporting every bad variable at once. */
@@ -96,7 +168,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'AISLE_CONFIG',
     'AISLE_ADMIN_KEY',
     'AISLE_PLUGIN_DIRS',
+    'AISLE_EXPORTERS',
     'AISLE_WEBHOOK_ALLOW_HOSTS',
+    'DATABASE_SCHEMA',
+    'NATS_URL',
+    'AISLE_WORKER_ID',
   ]);
   const input: Record<string, string> = {};
   for (const key of known) {
@@ -104,6 +180,30 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (value !== undefined && value !== '') input[key] = value;
   }
   const { value, errors } = validatePlain(AppConfig, input);
+  if (value.AISLE_EXPORTERS !== undefined && errors.every((e) => e.field !== 'AISLE_EXPORTERS')) {
+    try {
+      JSON.parse(value.AISLE_EXPORTERS);
+    } catch (error) {
+      errors.push({
+        field: 'AISLE_EXPORTERS',
+        value: value.AISLE_EXPORTERS,
+        message: `is not JSON: ${(error as Error).message}`,
+      });
+    }
+  }
+  if (errors.length === 0 && value.AISLE_ROLE !== 'all') {
+    // A process of a chain hands off over the bus and shares the chain's database.
+    // MQTT_URL too: a second process cannot start the embedded broker on the same port.
+    for (const needed of ['NATS_URL', 'DATABASE_URL', 'MQTT_URL'] as const) {
+      if (value[needed] === undefined) {
+        errors.push({
+          field: needed,
+          value: undefined,
+          message: `is required when AISLE_ROLE is "${value.AISLE_ROLE}" (not "all")`,
+        });
+      }
+    }
+  }
   if (errors.length > 0) throw new PluginConfigError('invalid environment', errors);
   return value;
 }

@@ -22,12 +22,14 @@ import { HubMetrics } from '../metrics/hub-metrics.js';
 import { OptOutController } from './opt-out/opt-out.controller.js';
 import { OptOutService } from './opt-out/opt-out.service.js';
 import {
+  APP_CONFIG,
   CLOCK,
   LOGGER,
   MQTT,
   PLUGIN_OPTIONS,
   type PluginOptions,
 } from '../platform/platform.tokens.js';
+import { rolesOf, type AppConfig } from '../config/app-config.js';
 import { discoverPlugins } from '../plugins/plugin-discovery.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { PluginsController } from '../plugins/plugins.controller.js';
@@ -222,6 +224,7 @@ export class IngestModule
     @Inject(SightingWriter) private readonly writer: SightingWriter,
     @Inject(PLUGIN_OPTIONS) private readonly options: PluginOptions,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Plugins are discovered and loaded before any stage starts (the API validates against them). */
@@ -230,6 +233,7 @@ export class IngestModule
       await discoverPlugins({
         pluginDirs: this.options.pluginDirs,
         nodeModules: this.options.nodeModules,
+        warn: (text) => this.logger.warn(text),
       }),
     );
   }
@@ -264,7 +268,10 @@ export class IngestModule
       .catch(() => undefined)
       .then(async () => {
         await this.runtime.apply();
-        await this.host.syncSensors(sensorRecords(this.directory));
+        // Drivers run where AISLE_ROLE has `ingest` (every process in one; ingest nodes in a chain).
+        if (rolesOf(this.config).ingest) {
+          await this.host.syncSensors(sensorRecords(this.directory));
+        }
       });
     return this.applying;
   }

@@ -7,7 +7,8 @@ import { observe, type HandOff } from '../contracts/hand-off.js';
 import { POSITIONS, SIGHTINGS } from '../contracts/hand-off.module.js';
 import { IngestModule } from '../ingest/ingest.module.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
-import { CLOCK, LOGGER } from '../platform/platform.tokens.js';
+import { APP_CONFIG, CLOCK, LOGGER } from '../platform/platform.tokens.js';
+import { rolesOf, type AppConfig } from '../config/app-config.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { StoreDirectory } from '../stores/store-directory.js';
 import { LocalisationController } from './localisation.controller.js';
@@ -85,18 +86,26 @@ import { SensitiveZoneScrubber } from './sensitive-zone-scrubber.js';
   exports: [LocalisationService, SENSITIVE_ZONES],
 })
 export class LocalisationModule implements OnModuleInit, BeforeApplicationShutdown {
+  /** In a chain only workers localise (AISLE_ROLE); the API of other processes reads nothing live. */
+  private readonly runs: boolean;
+
   constructor(
     @Inject(LocalisationService) private readonly localisation: LocalisationService,
     @Inject(SensitiveZoneScrubber) private readonly scrubber: SensitiveZoneScrubber,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.runs = rolesOf(config).worker;
+  }
 
   async onModuleInit(): Promise<void> {
+    if (!this.runs) return;
     await this.scrubber.start();
     await this.localisation.start();
   }
 
   /** Localisation stops before the scrubber, whose last flush deletes behind the last positions. */
   async beforeApplicationShutdown(): Promise<void> {
+    if (!this.runs) return;
     await this.localisation.stop();
     await this.scrubber.stop();
   }

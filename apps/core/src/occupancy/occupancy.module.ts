@@ -3,7 +3,8 @@ import type { Clock, Sighting } from '@aisle/sdk';
 import { observe, type HandOff } from '../contracts/hand-off.js';
 import { SIGHTINGS } from '../contracts/hand-off.module.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
-import { CLOCK } from '../platform/platform.tokens.js';
+import { APP_CONFIG, CLOCK } from '../platform/platform.tokens.js';
+import { rolesOf, type AppConfig } from '../config/app-config.js';
 import { StoreDirectory } from '../stores/store-directory.js';
 import { OccupancyController } from './occupancy.controller.js';
 import { WifiOccupancyService } from './wifi-occupancy.service.js';
@@ -36,13 +37,21 @@ import { WifiOccupancyService } from './wifi-occupancy.service.js';
   exports: [WifiOccupancyService],
 })
 export class OccupancyModule implements OnModuleInit, BeforeApplicationShutdown {
-  constructor(@Inject(WifiOccupancyService) private readonly occupancy: WifiOccupancyService) {}
+  /** In a chain only workers estimate occupancy (AISLE_ROLE), for the stores they own. */
+  private readonly runs: boolean;
+
+  constructor(
+    @Inject(WifiOccupancyService) private readonly occupancy: WifiOccupancyService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.runs = rolesOf(config).worker;
+  }
 
   onModuleInit(): void {
-    this.occupancy.start();
+    if (this.runs) this.occupancy.start();
   }
 
   beforeApplicationShutdown(): void {
-    this.occupancy.stop();
+    if (this.runs) this.occupancy.stop();
   }
 }

@@ -4,6 +4,7 @@ import { BROKER_STATUS, type BrokerStatus } from '../health/broker-status.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import {
   APP_CONFIG,
+  BROKER_URL,
   CLOCK,
   LOGGER,
   MQTT,
@@ -29,6 +30,7 @@ export class PlatformModule {
       { provide: CLOCK, useValue: platform.clock },
       { provide: LOGGER, useValue: platform.logger },
       { provide: MQTT, useValue: platform.mqtt },
+      { provide: BROKER_URL, useValue: platform.mqttUrl },
       { provide: PLUGIN_OPTIONS, useValue: platform.plugins },
       { provide: DataSource, useValue: platform.dataSource },
       { provide: BROKER_STATUS, useValue: brokerStatus },

@@ -12,6 +12,8 @@ export const LOGGER = Symbol('LOGGER');
 export const CLOCK = Symbol('CLOCK');
 /** The hub's MQTT client ({@link MqttClientPort}). */
 export const MQTT = Symbol('MQTT');
+/** The hub's broker URL (`mqtt://…`), for plugins that open their own connection. */
+export const BROKER_URL = Symbol('BROKER_URL');
 /** Where plugins are found and how they are loaded ({@link PluginOptions}). */
 export const PLUGIN_OPTIONS = Symbol('PLUGIN_OPTIONS');
 

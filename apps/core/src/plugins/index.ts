@@ -1,4 +1,3 @@
-// Host-side plugin tooling shared with the CLI (`aisle plugins check`).
-export * from './plugin-checker.js';
+// Host-side plugin discovery and loading, shared with the CLI (`aisle plugins check`, `aisle decode`).
 export * from './plugin-discovery.js';
 export * from './plugin-loader.js';

@@ -59,19 +59,40 @@ async function inspect(
   return { dir, source, manifest, errors };
 }
 
-/** Every `<dir>/<domain>/aisle-plugin.json` below the given plugin folders (domain must equal folder). */
+/**
+ * Every `<dir>/<domain>/aisle-plugin.json` below the given plugin folders (domain must equal
+ * folder); a given folder that holds a manifest itself is taken as one plugin. A folder that does
+ * not exist or holds no plugin at all is reported through `warn` (a typo in AISLE_PLUGIN_DIRS must
+ * not load nothing silently).
+ */
 export async function discoverFolderPlugins(
   pluginDirs: readonly string[],
+  warn: (message: string) => void = () => undefined,
 ): Promise<DiscoveredPlugin[]> {
   const found: DiscoveredPlugin[] = [];
   for (const parent of pluginDirs) {
-    if (!(await exists(parent))) continue;
+    if (!(await exists(parent))) {
+      warn(`plugin folder ${parent} does not exist`);
+      continue;
+    }
+    if (await exists(join(parent, MANIFEST_FILE))) {
+      const dir = await realpath(parent);
+      found.push(await inspect(dir, 'folder', basename(dir)));
+      continue;
+    }
+    let plugins = 0;
     for (const entry of await readdir(parent, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const dir = await realpath(join(parent, entry.name));
       if (await exists(join(dir, MANIFEST_FILE))) {
         found.push(await inspect(dir, 'folder', entry.name));
+        plugins += 1;
       }
+    }
+    if (plugins === 0) {
+      warn(
+        `plugin folder ${parent} holds no ${MANIFEST_FILE}, neither itself nor in a subfolder: nothing loaded from it`,
+      );
     }
   }
   return found;
@@ -110,9 +131,11 @@ export async function discoverPackagePlugins(nodeModules: string): Promise<Disco
 export async function discoverPlugins(options: {
   pluginDirs: readonly string[];
   nodeModules?: string;
+  /** Told about plugin folders that do not exist or hold no plugin. */
+  warn?: (message: string) => void;
 }): Promise<DiscoveredPlugin[]> {
   const all = [
-    ...(await discoverFolderPlugins(options.pluginDirs)),
+    ...(await discoverFolderPlugins(options.pluginDirs, options.warn)),
     ...(options.nodeModules ? await discoverPackagePlugins(options.nodeModules) : []),
   ];
   const byDir = new Map<string, DiscoveredPlugin>();

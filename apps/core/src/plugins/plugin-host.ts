@@ -13,7 +13,10 @@ import {
   type Driver,
   type DriverContext,
   type DriverObservation,
+  type Exporter,
+  type ExporterContext,
   type FieldError,
+  type FiguresSource,
   type Observation,
   type PluginLogger,
   type PluginManifest,
@@ -72,6 +75,22 @@ export interface DriverInstanceState {
   nextRetryAt?: number;
 }
 
+export interface ExporterState {
+  domain: string;
+  status: 'running' | 'failed' | 'stopped';
+  available: boolean | null;
+  reason?: string;
+  error?: string;
+}
+
+interface ExporterInstance {
+  domain: string;
+  state: ExporterState;
+  exporter?: Exporter<object>;
+  abort: AbortController;
+  unsubscribe: (() => void)[];
+}
+
 interface LoadedPlugin {
   manifest: PluginManifest;
   dir: string;
@@ -108,6 +127,14 @@ export interface PluginHostDeps {
   preferSource?: boolean;
 }
 
+/** What exporters read from the later stages (given when they start, not when plugins load). */
+export interface ExporterSources {
+  /** Aggregate figures per store, suppressed at each store's k. */
+  figures: FiguresSource;
+  /** The hub's broker. */
+  brokerUrl: string;
+}
+
 function isNamed(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
 }
@@ -126,6 +153,7 @@ function message(error: unknown): string {
 export class PluginHost implements PluginCatalog {
   private readonly plugins = new Map<string, LoadedPlugin>();
   private readonly instances = new Map<string, Instance>();
+  private readonly exporters = new Map<string, ExporterInstance>();
   private stopping = false;
 
   constructor(private readonly deps: PluginHostDeps) {}
@@ -458,6 +486,116 @@ export class PluginHost implements PluginCatalog {
   async stopAll(): Promise<void> {
     this.stopping = true;
     for (const instance of [...this.instances.values()]) await this.stopInstance(instance);
+    await this.stopExporters();
+  }
+
+  async stopExporters(): Promise<void> {
+    for (const exporter of [...this.exporters.values()]) await this.stopExporter(exporter);
+  }
+
+  // --- Exporters -----------------------------------------------------------------------------
+
+  exporterStates(): ExporterState[] {
+    return [...this.exporters.values()].map((e) => ({ ...e.state }));
+  }
+
+  /**
+   * Starts one instance of each exporter plugin named in `configs` (domain → its configuration).
+   * An unknown domain, a plugin that is not an exporter, a bad configuration or a setup that
+   * throws marks that exporter failed; the hub and the other exporters go on.
+   */
+  async startExporters(
+    configs: Readonly<Record<string, unknown>>,
+    sources: ExporterSources,
+  ): Promise<void> {
+    for (const [domain, rawConfig] of Object.entries(configs)) {
+      const instance: ExporterInstance = {
+        domain,
+        state: { domain, status: 'running', available: null },
+        abort: new AbortController(),
+        unsubscribe: [],
+      };
+      this.exporters.set(domain, instance);
+      const loaded = this.plugins.get(domain);
+      const plugin = loaded?.plugin;
+      if (!loaded || loaded.state.status !== 'loaded' || plugin?.kind !== 'exporter') {
+        this.exporterFailed(
+          instance,
+          loaded
+            ? `plugin ${domain} is not usable as an exporter: ${loaded.state.error ?? `it is a ${loaded.state.kind} plugin`}`
+            : `no plugin with domain ${domain}`,
+        );
+        continue;
+      }
+      const log = pluginLogger(this.deps.logger, { plugin: domain });
+      try {
+        const config = validateConfig(
+          plugin.configSchema,
+          rawConfig ?? {},
+          `invalid configuration of exporter ${domain}`,
+        );
+        const ctx: ExporterContext<object> = {
+          config,
+          onEvent: (handler) => {
+            const off = this.deps.events.subscribe(handler, (error) =>
+              log.error(`event handler failed: ${message(error)}`),
+            );
+            instance.unsubscribe.push(off);
+            return off;
+          },
+          figures: sources.figures,
+          brokerUrl: sources.brokerUrl,
+          logger: log,
+          clock: this.deps.clock,
+          signal: instance.abort.signal,
+          status: {
+            available: () => this.exporterAvailable(instance, true),
+            unavailable: (reason) => this.exporterAvailable(instance, false, reason),
+          },
+        };
+        const exporter = plugin.createExporter();
+        instance.exporter = exporter;
+        await withTimeout(
+          Promise.resolve(exporter.setup(ctx)),
+          SETUP_TIMEOUT_MS,
+          `setup did not finish within ${SETUP_TIMEOUT_MS / 1000} s`,
+        );
+        log.info('exporter running');
+      } catch (error) {
+        await this.teardownExporter(instance);
+        this.exporterFailed(instance, message(error));
+      }
+    }
+  }
+
+  private exporterAvailable(instance: ExporterInstance, available: boolean, reason?: string): void {
+    instance.state.available = available;
+    if (reason === undefined) delete instance.state.reason;
+    else instance.state.reason = redactMacs(reason);
+  }
+
+  private exporterFailed(instance: ExporterInstance, error: string): void {
+    instance.state.status = 'failed';
+    instance.state.error = error;
+    this.deps.logger.error({ plugin: instance.domain }, `exporter failed: ${error}`);
+  }
+
+  private async teardownExporter(instance: ExporterInstance): Promise<void> {
+    instance.abort.abort();
+    for (const off of instance.unsubscribe.splice(0)) off();
+    const exporter = instance.exporter;
+    instance.exporter = undefined;
+    try {
+      await exporter?.teardown();
+    } catch (error) {
+      this.deps.logger.warn({ plugin: instance.domain }, `teardown failed: ${message(error)}`);
+    }
+  }
+
+  private async stopExporter(instance: ExporterInstance): Promise<void> {
+    this.exporters.delete(instance.domain);
+    await this.teardownExporter(instance);
+    if (instance.state.status === 'running') instance.state.status = 'stopped';
   }
 }
 

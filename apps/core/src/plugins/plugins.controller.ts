@@ -3,7 +3,12 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
-import { PluginHost, type DriverInstanceState, type PluginState } from './plugin-host.js';
+import {
+  PluginHost,
+  type DriverInstanceState,
+  type ExporterState,
+  type PluginState,
+} from './plugin-host.js';
 
 /** Plugins are hub-wide; their per-sensor states belong to stores, so scoped keys see only theirs. */
 @ApiTags('plugins')
@@ -21,12 +26,13 @@ export class PluginsController {
   @Get(':domain')
   @Roles('admin', 'integrator', 'store-manager')
   @ApiOperation({
-    summary: 'One plugin and the state of each sensor it drives (in the stores the key may see)',
+    summary:
+      'One plugin and the state of each sensor it drives (in the stores the key may see), or of its exporter',
   })
   get(
     @Param('domain') domain: string,
     @CurrentPrincipal() principal: Principal,
-  ): PluginState & { sensors: DriverInstanceState[] } {
+  ): PluginState & { sensors: DriverInstanceState[]; exporter: ExporterState | null } {
     const plugin = this.host.get(domain);
     if (!plugin) throw new NotFoundException(`no plugin with domain ${JSON.stringify(domain)}`);
     const visible = (s: DriverInstanceState): boolean =>
@@ -34,6 +40,7 @@ export class PluginsController {
     return {
       ...plugin,
       sensors: this.host.driverStates().filter((s) => s.domain === domain && visible(s)),
+      exporter: this.host.exporterStates().find((e) => e.domain === domain) ?? null,
     };
   }
 }
