@@ -46,6 +46,9 @@ async function startCore(env: Record<string, string>): Promise<Proc> {
       PORT: '0',
       AISLE_DEMO: 'false',
       AISLE_ADMIN_KEY: ADMIN_KEY,
+      // Visits from the first instant: the input starts with the processes (and a restarted worker
+      // takes over visits the reference run also counts).
+      AISLE_START_GRACE_SECONDS: '0',
       DATABASE_URL,
       MQTT_URL,
       LOG_LEVEL: 'info',

@@ -376,9 +376,68 @@ describe('the web console in a real browser', () => {
   }, 60_000);
 
   it('shows the privacy desk and the plugins with their sensors', async () => {
+    const kept = (
+      await sut
+        .post('/api/members', {
+          appIdentity: 'app-user-kept',
+          consents: ['analytics-linking', 'marketing'],
+        })
+        .expect(201)
+    ).body.id as string;
+    await sut.delete(`/api/members/${kept}/consents/marketing`).expect(200);
+    const leaving = (
+      await sut
+        .post('/api/members', { appIdentity: 'app-user-leaving', consents: ['marketing'] })
+        .expect(201)
+    ).body.id as string;
     await page.goto(`${sut.hub.url}/#/stores/demo/privacy`);
     await page.getByTestId('opt-out-size').getByText(/^\d+$/).waitFor();
     await page.getByTestId('audit').waitFor();
+    // The admin's members desk: consent scopes with their timestamps.
+    const desk = page.getByTestId('members');
+    const keptRow = desk.locator(`[data-member="${kept}"]`);
+    await keptRow
+      .locator('[data-scope="analytics-linking"]')
+      .getByText(/^given /)
+      .waitFor();
+    await keptRow
+      .locator('[data-scope="marketing"]')
+      .getByText(/^withdrawn .*\(given /)
+      .waitFor();
+    // Export: a JSON download of everything held.
+    const download = page.waitForEvent('download');
+    await desk.getByRole('button', { name: 'Export data of app-user-leaving' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe(`member-${leaving}.json`);
+    const { readFile } = await import('node:fs/promises');
+    const exported = JSON.parse(await readFile(await file.path(), 'utf8')) as {
+      member: { id: string; consents: string[] };
+    };
+    expect(exported.member).toMatchObject({ id: leaving, consents: ['marketing'] });
+    // Erase, from the keyboard, only after the confirmation dialog.
+    await desk.getByRole('button', { name: 'Erase app-user-leaving' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Erase app-user-leaving?' });
+    await dialog.waitFor();
+    await expectAccessible('privacy-erase-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await sut.get(`/api/members/${leaving}`).expect(200)).body.id).toBe(leaving);
+    await desk.getByRole('button', { name: 'Erase app-user-leaving' }).click();
+    await dialog.getByRole('button', { name: 'Erase for good' }).click();
+    await desk.getByText('Erased app-user-leaving and everything held about them.').waitFor();
+    await desk.locator(`[data-member="${leaving}"]`).waitFor({ state: 'detached' });
+    await sut.get(`/api/members/${leaving}`).expect(404);
+    // The audit entries of those requests, on the desk and in the hub-wide log.
+    const requests = page.getByTestId('member-requests');
+    await requests.getByRole('row').filter({ hasText: 'member.erased' }).waitFor();
+    await requests.getByRole('row').filter({ hasText: 'member.exported' }).waitFor();
+    await page
+      .getByTestId('audit')
+      .getByRole('row')
+      .filter({ hasText: 'member.erased' })
+      .filter({ hasText: `member:${leaving}` })
+      .waitFor();
     await screenshot(page, 'privacy');
     await expectAccessible('privacy');
     await page.goto(`${sut.hub.url}/#/plugins`);
@@ -408,6 +467,12 @@ describe('the web console in a real browser', () => {
     await page.getByRole('link', { name: 'Browser store' }).waitFor();
     expect(await page.getByRole('link', { name: 'Demo store (simulated)' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'New store' }).count()).toBe(0);
+    // The members desk is for admins: the privacy desk offers a store-manager none of it.
+    await page.goto(`${sut.hub.url}/#/stores/${NEW_STORE}/privacy`);
+    await page.getByRole('heading', { name: 'Privacy desk' }).waitFor();
+    await page.getByTestId('opt-out-size').getByText(/^\d+$/).waitFor();
+    expect(await page.getByTestId('members').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Erase / }).count()).toBe(0);
     await page.goto(`${sut.hub.url}/#/stores/demo/live`);
     await page.getByText('This key may not see store “demo”.').waitFor();
     // And the API agrees.
@@ -451,6 +516,7 @@ describe('the web console in a real browser', () => {
         'plugins',
         'policy',
         'privacy',
+        'privacy-erase-dialog',
         'sign-in',
         'store-manager',
         'stores',

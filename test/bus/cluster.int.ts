@@ -106,6 +106,9 @@ describeCluster('a chain: api+ingest and two workers over NATS JetStream', () =>
         PORT: '0',
         AISLE_DEMO: 'false',
         AISLE_ADMIN_KEY: adminKey,
+        // Visits from the first instant: the input starts with the processes (and a restarted worker
+        // takes over visits the reference run also counts).
+        AISLE_START_GRACE_SECONDS: '0',
         DATABASE_URL: databaseUrl,
         MQTT_URL: mqttUrl!,
         LOG_LEVEL: 'info',

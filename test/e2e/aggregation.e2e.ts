@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { HEATMAP_MAP_ORIGIN } from '@aisle/aggregation';
 import type { CameraObservation, PositionUpdate } from '@aisle/sdk';
 import { FakeClock } from '@aisle/sdk/testing';
 import { StoreEntity } from '@aisle/persistence';
@@ -68,7 +69,12 @@ describe('aggregation through the hub: positions and camera counts → events, r
   let managerKey: string;
 
   beforeAll(async () => {
-    sut = await startTestHub({ clock, env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
+    // Positions are fed from the hub's first instant: no start grace (demo-restart.e2e has it).
+    sut = await startTestHub({
+      clock,
+      startGraceSeconds: 0,
+      env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' },
+    });
     // Nothing listens there: only the outbox rows are looked at.
     await sut
       .post('/api/webhooks', { url: 'http://127.0.0.1:9/hook', eventTypes: ['visit.ended'] })
@@ -247,9 +253,23 @@ describe('aggregation through the hub: positions and camera counts → events, r
     const body = png.body as Buffer;
     expect(png.headers['content-type']).toBe('image/png');
     expect(body.subarray(1, 4).toString('ascii')).toBe('PNG');
-    expect(body.readUInt32BE(16)).toBe(100);
+    // 40 px per 1 m cell (the map about 600 px wide, at most 40 per cell), legend beside it.
+    const width = body.readUInt32BE(16);
+    const height = body.readUInt32BE(20);
+    expect(width).toBeGreaterThan(400);
+    expect(height).toBeGreaterThan(400);
     const idatLength = body.readUInt32BE(33);
-    expect(inflateSync(body.subarray(41, 41 + idatLength)).length).toBe((100 * 3 + 1) * 100);
+    const raw = inflateSync(body.subarray(41, 41 + idatLength));
+    expect(raw.length).toBe((width * 3 + 1) * height);
+    const pixel = (x: number, y: number): number[] => {
+      const i = y * (width * 3 + 1) + 1 + x * 3;
+      return [raw[i]!, raw[i + 1]!, raw[i + 2]!];
+    };
+    // y down like the JSON rows: the hot cell (5, 7) is 7 cells below the top edge, and the
+    // cell mirrored to y-up, (5, 2), has no dwell (black).
+    const { x: X0, y: Y0 } = HEATMAP_MAP_ORIGIN;
+    expect(pixel(X0 + 5 * 40 + 20, Y0 + 7 * 40 + 20)).toEqual([220, 30, 30]);
+    expect(pixel(X0 + 5 * 40 + 20, Y0 + 2 * 40 + 20)).toEqual([0, 0, 0]);
   });
 
   it('publishes aggregate.hourly after the hour closed, suppressed at k', async () => {

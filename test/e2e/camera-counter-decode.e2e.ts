@@ -65,11 +65,14 @@ describe('aisle decode --format frigate', () => {
     expect(lines).toEqual([
       {
         kind: 'camera',
+        at: 1_607_123_962_083,
         sensorId: 'front_door',
+        subject: null,
+        subjectKind: null,
+        randomized: null,
         zoneId: 'yard',
         entries: 1,
         exits: 0,
-        at: 1_607_123_962_083,
       },
       {
         summary: expect.objectContaining({
@@ -87,5 +90,6 @@ describe('aisle decode --format frigate', () => {
     const summary = lines.at(-1)?.['summary'] as { observations: number; rejected: number };
     expect(summary).toMatchObject({ observations: 12, rejected: 0 });
     expect(lines.slice(0, -1).every((l) => l['kind'] === 'camera' && !('trackId' in l))).toBe(true);
+    expect(lines.slice(0, -1).every((l) => 'subject' in l && 'subjectKind' in l)).toBe(true);
   }, 30_000);
 });

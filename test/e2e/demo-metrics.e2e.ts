@@ -6,8 +6,11 @@ import { type Sighting } from '@aisle/sdk';
 
 /** A weekday late morning (Berlin), the demo store busy. */
 const T0 = Date.UTC(2026, 2, 10, 10, 0, 0);
-/** Simulated minutes of the running demo: shoppers leave, visits close 30 s + lateness later. */
-const SIMULATED_S = 6 * 60;
+/**
+ * Simulated minutes of the running demo: shoppers who came in after the start grace (those inside
+ * at the start are not counted) leave, and their visits close 30 s + lateness later.
+ */
+const SIMULATED_S = 12 * 60;
 /** The shortest visit gap the policy validator allows (analytics.visitGapSeconds ≥ 30). */
 const VISIT_GAP_S = 30;
 
@@ -65,7 +68,7 @@ describe('the demo store through the API: every metric after a few (fake-clock) 
     }
     heatmap = (await sut.get(`/api/stores/demo/heatmap?${q.replace('&bucket=1h', '')}`).expect(200))
       .body;
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await sut?.stop();

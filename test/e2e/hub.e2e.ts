@@ -92,6 +92,9 @@ describe('hub with the demo store and broken plugins', () => {
   });
 
   it('shows sensor states only for the stores a scoped key may see', async () => {
+    await sut
+      .post('/api/stores', { id: 'elsewhere', name: 'E', timezone: 'UTC', width: 10, height: 10 })
+      .expect(201);
     const created = await sut
       .post('/api/keys', {
         name: 'manager elsewhere',

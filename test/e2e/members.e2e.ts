@@ -13,6 +13,9 @@ describe('members and consent', () => {
     loyalty = (
       await sut.post('/api/keys', { name: 'loyalty provider', role: 'loyalty' }).expect(201)
     ).body.key as string;
+    await sut
+      .post('/api/stores', { id: 'x', name: 'X', timezone: 'UTC', width: 10, height: 10 })
+      .expect(201);
     manager = (
       await sut
         .post('/api/keys', { name: 'manager', role: 'store-manager', storeIds: ['x'] })
@@ -101,5 +104,56 @@ describe('members and consent', () => {
     expect(withdrawn.body).toHaveLength(1);
     await sut.get('/api/audit?since=yesterday').expect(400);
     await sut.get('/api/audit', loyalty).expect(403);
+  });
+
+  it('lets an admin list members with consents and timestamps (paged, validated, audited)', async () => {
+    const id = (
+      await sut
+        .post(
+          '/api/members',
+          { appIdentity: 'app-user-list', consents: ['analytics-linking'] },
+          loyalty,
+        )
+        .expect(201)
+    ).body.id as string;
+    const page = await sut.get('/api/members?limit=200').expect(200);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.body.total).toBeGreaterThanOrEqual(1);
+    const listed = (page.body.members as { id: string }[]).find((m) => m.id === id);
+    expect(listed).toMatchObject({
+      appIdentity: 'app-user-list',
+      consents: ['analytics-linking'],
+      history: [{ scope: 'analytics-linking', grantedAt: expect.any(String), withdrawnAt: null }],
+    });
+    expect(Object.keys(listed ?? {}).sort()).toEqual([
+      'appIdentity',
+      'consents',
+      'createdAt',
+      'history',
+      'id',
+    ]);
+    const one = await sut.get('/api/members?limit=1&offset=0').expect(200);
+    expect(one.body.members).toHaveLength(1);
+    expect(one.body.total).toBe(page.body.total);
+
+    const bad = await sut.get('/api/members?limit=0&offset=-1').expect(400);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
+      'limit',
+      'offset',
+    ]);
+    await sut.get('/api/members?sort=name').expect(400);
+
+    await sut.get('/api/members', loyalty).expect(403);
+    await sut.get('/api/members', manager).expect(403);
+    const docs = (await sut.get('/api/docs-json').expect(200)).body as {
+      paths: Record<string, { get?: { parameters?: { name: string }[] } }>;
+    };
+    expect(docs.paths['/api/members']?.get?.parameters?.map((p) => p.name).sort()).toEqual([
+      'limit',
+      'offset',
+    ]);
+    const audited = await sut.get('/api/audit?action=members.listed').expect(200);
+    expect(audited.body.length).toBeGreaterThanOrEqual(2);
+    expect(audited.body[0].actor).toMatch(/^key:/);
   });
 });

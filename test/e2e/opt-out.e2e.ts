@@ -128,6 +128,37 @@ describe('public opt-out', () => {
     await request(sut.hub.url).post('/opt-out').send({}).expect(400);
   });
 
+  it('answers a browser’s form submission with an HTML page that does not echo the address', async () => {
+    const third = TEST_MACS.find((m) => m !== optedOut && m !== other)!;
+    const res = await request(sut.hub.url)
+      .post('/opt-out')
+      .set('Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8')
+      .type('form')
+      .send({ address: third.toUpperCase() })
+      .expect(202);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toMatch(/<html/);
+    expect(res.text).toMatch(/ignores this device/);
+    expect(res.text).toContain('href="/opt-out"');
+    expectNoRawMac(res.text, 'opt-out HTML answer');
+    const refused = await request(sut.hub.url)
+      .post('/opt-out')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({ address: 'my phone da:a1' })
+      .expect(400);
+    expect(refused.headers['content-type']).toMatch(/^text\/html/);
+    expect(refused.text).toMatch(/MAC address/);
+    expect(refused.text).not.toContain('my phone');
+  });
+
+  it('refuses broadcast, multicast and all-zero addresses: they belong to no device', async () => {
+    for (const address of ['ff:ff:ff:ff:ff:ff', '01:00:5e:00:00:fb', '00:00:00:00:00:00']) {
+      const res = await request(sut.hub.url).post('/opt-out').send({ address }).expect(400);
+      expect(res.body.message).toMatch(/broadcast|multicast|all-zero/);
+    }
+  });
+
   it('is rate limited per client', async () => {
     let status = 0;
     for (let i = 0; i < 12 && status !== 429; i += 1) {

@@ -96,7 +96,8 @@ describe('store configuration and policy in the running hub', () => {
 
   it('refuses to turn tracking on without a complete notice, naming every missing field', async () => {
     const res = await sut
-      .patch(`/api/stores/${STORE}`, { policy: { mode: 'in-visit' } })
+      // PATCH merges the policy (RFC 7396): `notice: null` removes the stored notice.
+      .patch(`/api/stores/${STORE}`, { policy: { mode: 'in-visit', notice: null } })
       .expect(400);
     const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
     expect(fields).toEqual(

@@ -42,6 +42,8 @@ export async function startTestHub(
     built?: boolean;
     env?: Record<string, string>;
     clock?: Clock;
+    /** `AISLE_START_GRACE_SECONDS` (0: count visits from the hub's first instant). */
+    startGraceSeconds?: number;
   } = {},
 ): Promise<TestHub> {
   const database = await openTestDatabase();
@@ -58,6 +60,9 @@ export async function startTestHub(
     AISLE_DEMO: options.demo ? 'true' : 'false',
     LOG_LEVEL: 'debug',
     ...(process.env['MQTT_URL'] ? { MQTT_URL: process.env['MQTT_URL'] } : {}),
+    ...(options.startGraceSeconds === undefined
+      ? {}
+      : { AISLE_START_GRACE_SECONDS: String(options.startGraceSeconds) }),
     ...options.env,
   };
   let hub: Hub;

@@ -17,6 +17,7 @@ const ALLOWED: Record<string, readonly Role[]> = {
   policy: ['store-manager'],
   fixedDevices: ['store-manager', 'integrator'],
   audit: [],
+  members: [],
   webhooks: ['subscriber', 'loyalty'],
   plugins: ['store-manager', 'integrator'],
 };

@@ -17,6 +17,7 @@ import {
 import { systemClock, type Clock } from '@aisle/sdk';
 import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
+import { lockDataDir } from './database/data-dir-lock.js';
 import { loadAppConfig, rolesOf, type AppConfig } from './config/app-config.js';
 import { BusModule } from './bus/bus.module.js';
 import { startChain, type Chain } from './bus/chain-wiring.js';
@@ -89,6 +90,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   };
 
   try {
+    // Two hubs on one embedded database folder would corrupt it: the second one is refused.
+    if (!options.dataSource && !config.DATABASE_URL) {
+      const lock = lockDataDir(resolve(config.AISLE_DATA_DIR));
+      cleanups.push(() => lock.release());
+    }
     let mqttUrl: string;
     if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
     else {

@@ -1,5 +1,10 @@
 import type { PositionUpdate } from '@aisle/sdk';
-import { Sessioniser, visitIdOf, type SessionEvent } from './sessioniser.js';
+import {
+  DEFAULT_START_GRACE_MS,
+  Sessioniser,
+  visitIdOf,
+  type SessionEvent,
+} from './sessioniser.js';
 import type { VisitRecord } from './visit.js';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -212,5 +217,44 @@ describe(Sessioniser.name, () => {
     expect(total).toBe(visit!.endedAt - visit!.startedAt);
     // aisle-2 positions are at (10, 10): cell row 10, col 10 of a 30-column grid
     expect(visit!.heat.find(([cell]) => cell === 10 * 30 + 10)?.[1]).toBe(180_000);
+  });
+
+  describe('after a (re)start', () => {
+    it('follows a visit first seen within the start grace but counts nothing of it', () => {
+      const restart = new Sessioniser({ allowedLatenessMs: 30_000, startedAt: T0 });
+      restart.configureStore('demo', { ...GEOMETRY, visitGapMs: 120_000, minVisitMs: 60_000 });
+      // Already inside when the hub started: first position 5 s after the start, 3 min in aisle 2.
+      const inside = Array.from({ length: 18 }, (_, i) =>
+        pos(T0 + 5_000 + i * 10_000, 'aisle-2', { subject: 'inside' }),
+      );
+      // Walks in after the grace: an ordinary visit.
+      const later = shopperWalk(T0 + DEFAULT_START_GRACE_MS + 10_000, 'later');
+      for (const p of [...inside, ...later]) restart.ingest(p);
+      const events = restart.advance(T0 + 30 * 60_000);
+      expect(events.filter((e) => e.type !== 'visit.ended' && e.subject === 'inside')).toEqual([]);
+      expect(ended(events).map((v) => v.subject)).toEqual(['later']);
+      // While it lasted, the shopper inside was present (live occupancy), just not a new visit.
+      const live = new Sessioniser({ allowedLatenessMs: 30_000, startedAt: T0 });
+      live.configureStore('demo', { ...GEOMETRY, visitGapMs: 120_000, minVisitMs: 60_000 });
+      for (const p of inside) live.ingest(p);
+      live.advance(T0 + 2 * 60_000);
+      expect(live.occupancy('demo').store).toBe(1);
+    });
+
+    it('counts the same subject’s next visit, after the gap, as usual', () => {
+      const restart = new Sessioniser({ allowedLatenessMs: 30_000, startedAt: T0 });
+      restart.configureStore('demo', { ...GEOMETRY, visitGapMs: 120_000, minVisitMs: 60_000 });
+      for (const p of [pos(T0 + 1_000, 'aisle-2'), ...shopperWalk(T0 + 10 * 60_000)]) {
+        restart.ingest(p);
+      }
+      const visits = ended(restart.advance(T0 + 30 * 60_000));
+      expect(visits).toHaveLength(1);
+      expect(visits[0]).toMatchObject({ startedAt: T0 + 10 * 60_000, ordinal: 1 });
+    });
+
+    it('without startedAt, nothing is treated as in progress', () => {
+      for (const p of shopperWalk(T0)) sut.ingest(p);
+      expect(ended(sut.advance(T0 + 30 * 60_000))).toHaveLength(1);
+    });
   });
 });

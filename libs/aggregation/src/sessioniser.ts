@@ -8,6 +8,14 @@ export const DEFAULT_VISIT_GAP_MS = 5 * 60_000;
 export const DEFAULT_MIN_VISIT_MS = 60_000;
 /** Positions may arrive this much out of order (localisation windows, broker delays). */
 export const DEFAULT_ALLOWED_LATENESS_MS = 60_000;
+/**
+ * After the hub starts, a visit whose first position comes this soon was most likely already in
+ * progress: phones probe every 20–60 s when idle and localisation needs its window, so within
+ * 90 s every device already in the store has been placed once. Such visits are followed (the
+ * subject is not counted again) but produce no visit, no events and no facts: their start was
+ * not seen, and the camera counted their entry before the hub was there.
+ */
+export const DEFAULT_START_GRACE_MS = 90_000;
 /** Heat-grid cell edge, metres: about one shelf bay. */
 export const DEFAULT_HEAT_CELL_M = 1;
 
@@ -25,6 +33,12 @@ export interface StoreGeometry {
 
 export interface SessioniserOptions {
   allowedLatenessMs?: number;
+  /**
+   * When the hub started (epoch ms); visits whose first position is within `startGraceMs` of it
+   * are treated as already in progress (see {@link DEFAULT_START_GRACE_MS}). Undefined: none are.
+   */
+  startedAt?: number;
+  startGraceMs?: number;
   /**
    * Hook for the member registry (owned by the policy area): true when the pseudonymous visit
    * belongs to a loyalty member who consented to analytics linking and visited before. This is the
@@ -79,6 +93,8 @@ interface OpenVisit {
   /** Zone of the last position and when it was entered. */
   current: { zoneId: string; enteredAt: number } | null;
   heat: Map<number, number>;
+  /** Began within the start grace: already in progress, so it produces nothing. */
+  unseenStart: boolean;
 }
 
 interface SubjectState {
@@ -272,7 +288,7 @@ export class Sessioniser {
         this.close(state, store, events);
       }
       if (!state.visit) state.visit = this.open(state, point);
-      this.step(state, store, point, events);
+      this.step(state, store, point, state.visit.unseenStart ? [] : events);
       state.lastProcessedAt = point.at;
     }
     if (consumed > 0) state.pending.splice(0, consumed);
@@ -297,6 +313,9 @@ export class Sessioniser {
       zones: [],
       current: null,
       heat: new Map(),
+      unseenStart:
+        this.options.startedAt !== undefined &&
+        point.at < this.options.startedAt + (this.options.startGraceMs ?? DEFAULT_START_GRACE_MS),
     };
   }
 
@@ -352,6 +371,8 @@ export class Sessioniser {
   private close(state: SubjectState, store: StoreState, events: SessionEvent[]): void {
     const visit = state.visit as OpenVisit;
     state.visit = null;
+    // Already in progress when the hub started: followed to its end, never counted.
+    if (visit.unseenStart) return;
     const { storeId, subject, period } = state;
     if (visit.current) {
       visit.zones.push({ ...visit.current, exitedAt: visit.lastAt });

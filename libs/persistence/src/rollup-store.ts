@@ -41,6 +41,20 @@ export interface RefreshResult {
 export class RollupStore {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Whether the store has hourly figures for `zoneId`: a counting line its cameras reported (lines
+   * exist only in their counts) or a deleted zone that still has occupancy. (store, bucket,
+   * metric, zone) is the primary key's prefix: an index lookup.
+   */
+  async hasZone(storeId: string, zoneId: string): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      'SELECT 1 FROM metric_rollups WHERE store_id = $1 AND bucket = $2 ' +
+        'AND metric = ANY($3::text[]) AND zone_id = $4 LIMIT 1',
+      [storeId, '1h', ['footfall-in', 'footfall-out', 'occupancy'], zoneId],
+    );
+    return rows.length > 0;
+  }
+
   /** Upserts visit facts (in `manager`'s transaction when given). */
   async saveVisits(visits: readonly VisitRecord[], manager?: EntityManager): Promise<void> {
     const target = manager ?? this.dataSource;

@@ -55,4 +55,17 @@ describe(buildPublicNotice.name, () => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('Tracking is active now.');
   });
+
+  it('links the opt-out form instead of telling shoppers to send a POST', () => {
+    const html = renderPublicNoticeHtml(
+      buildPublicNotice({
+        store,
+        policy: parseStorePolicy({ mode: 'count-only', notice: TEST_NOTICE }),
+        sensorKinds: ['wifi'],
+        optOutUrl: '/opt-out',
+      }),
+    );
+    expect(html).toContain('<a href="/opt-out">');
+    expect(html).not.toContain('POST');
+  });
 });

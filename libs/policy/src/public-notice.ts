@@ -106,7 +106,7 @@ ${PUBLIC_PAGE_BAR}
 <h2>How you are protected</h2><ul>${notice.howPersonalDataIsProtected.map((p) => `<li>${e(p)}</li>`).join('')}</ul>
 <h2>How long it is kept</h2><p>${e(notice.retention)}</p>
 <h2>How to opt out</h2><p>${e(notice.optOut.instructions)}</p>
-<p>Online, without an account: send your device's address to <code>POST ${e(notice.optOut.url)}</code>.</p>
+<p>Online, without an account: <a href="${e(notice.optOut.url)}">opt out with this form</a> (you enter your phone's Wi-Fi or Bluetooth address).</p>
 <h2>More</h2><p>${safeUrl ? `<a href="${safeUrl}">Full privacy notice</a>` : 'Full privacy notice: not stated'}. Impact assessment: ${e(notice.dpiaReference)}.</p>
 </main>
 </body>

@@ -10,14 +10,36 @@ export function formatFieldErrors(errors: readonly FieldError[]): string {
   return errors.map((e) => `${e.field}: ${e.message} (got ${describeValue(e.value)})`).join('; ');
 }
 
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  }
+/** Longest piece of a client's value an error echoes back (a 100,000-character id is not). */
+export const ECHO_MAX_CHARS = 64;
+
+/** A string cut to {@link ECHO_MAX_CHARS} characters plus "…" when longer. */
+export function capEcho(text: string): string {
+  return text.length > ECHO_MAX_CHARS ? `${text.slice(0, ECHO_MAX_CHARS)}…` : text;
+}
+
+/**
+ * A value as an error may echo it: strings capped ({@link capEcho}); arrays and objects whose JSON
+ * is longer than the cap become that JSON, capped; everything else as is.
+ */
+export function echoValue(value: unknown): unknown {
+  if (typeof value === 'string') return capEcho(value);
+  if (value === null || typeof value !== 'object') return value;
   try {
     const text = JSON.stringify(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    return text.length > ECHO_MAX_CHARS ? capEcho(text) : value;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(capEcho(value));
+  try {
+    const text = JSON.stringify(value);
+    // JSON.stringify gives undefined for functions and symbols.
+    return text === undefined ? typeof value : capEcho(text);
   } catch {
     return Object.prototype.toString.call(value);
   }

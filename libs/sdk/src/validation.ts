@@ -6,6 +6,32 @@ import { SECRET_MASK, isSecretField, isSetSecret } from './secrets.js';
 export type ClassOf<T> = new () => T;
 
 /**
+ * Constraints that check what a value is rather than how big: when one of them fails, the range
+ * rules of the same field are not reported (`PORT=abc` is "must be an integer", not "must not be
+ * greater than 65535").
+ */
+const TYPE_CONSTRAINTS: ReadonlySet<string> = new Set([
+  'isDefined',
+  'isInt',
+  'isNumber',
+  'isString',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'isDate',
+  'isNumberString',
+  'isIn',
+  'isEnum',
+]);
+
+/** The messages to report for one field's failed constraints: type errors first and alone. */
+function reportedMessages(constraints: Record<string, string>): string[] {
+  const entries = Object.entries(constraints);
+  const types = entries.filter(([name]) => TYPE_CONSTRAINTS.has(name));
+  return (types.length > 0 ? types : entries).map(([, message]) => message);
+}
+
+/**
  * Flattens class-validator's nested errors into field paths, every error at once. The value of a
  * field marked `@Secret()` is given as the mask, never as itself.
  */
@@ -24,7 +50,7 @@ export function flattenValidationErrors(
       error.target !== undefined &&
       isSecretField(error.target, error.property) &&
       isSetSecret(error.value);
-    for (const message of Object.values(error.constraints ?? {})) {
+    for (const message of reportedMessages(error.constraints ?? {})) {
       out.push({ field, value: secret ? SECRET_MASK : error.value, message });
     }
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));

@@ -167,9 +167,10 @@ describe(AisleMqttDriver.name, () => {
       'maxBatch',
       'topic',
       'unavailableAfterSeconds',
-      'unavailableAfterSeconds',
-      'unavailableAfterSeconds',
     ]);
+    // "soon" is the wrong type: that alone is reported, not the range rules it cannot meet.
+    const soon = error.fields.find((f) => f.field === 'unavailableAfterSeconds');
+    expect(soon?.message).toMatch(/must be an? (integer )?number/);
   });
 
   it('marks the store reference beacons with their known position', async () => {

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
@@ -6,7 +7,7 @@ import { CaptureFileFrameSource } from '@aisle/hardware';
 import { discoverPlugins, loadPlugin } from '@aisle/core/plugins';
 import { redactMacs, type FileDecoder } from '@aisle/sdk';
 import { CliError } from '../cli-error.js';
-import { runDecode } from '../decode/decode-run.js';
+import { DecodeFailedError, progressLines, runDecode } from '../decode/decode-run.js';
 
 interface DecodeOptions {
   format: string;
@@ -62,18 +63,37 @@ export function decodeCommand(root: string): Command {
     .requiredOption('--format <name>', 'input format (pcap, esp32, meraki, espresense, …)')
     .argument('<file>', 'file to decode')
     .option('--raw', 'print raw device identifiers (only for data you may see unpseudonymised)')
-    .option('--progress', 'show the progress bar even when stderr is not a terminal')
-    .option('--no-progress', 'never show the progress bar')
+    .option(
+      '--progress',
+      'show progress on stderr: a bar on a terminal, otherwise a plain line every 10 %',
+    )
+    .option('--no-progress', 'never show progress')
     .action(async (file: string, options: DecodeOptions) => {
+      const path = resolve(file);
+      const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(
+          error.code === 'ENOENT'
+            ? `${file}: no such file`
+            : `cannot read ${file}: ${error.message}`,
+        );
+      });
+      if (!info.isFile()) throw new CliError(`${file}: not a file`);
       const decoders = await findDecoders(root);
       const entry = decoders.get(options.format);
       if (!entry) {
         const known = [...decoders.keys()].sort();
+        const fits = await formatsThatDecode(path, decoders);
         throw new CliError(
-          `--format: unknown format "${options.format}" (known: ${known.length > 0 ? known.join(', ') : 'none; are the plugins built?'})`,
+          `--format: unknown format "${options.format}" (known: ${known.length > 0 ? known.join(', ') : 'none; are the plugins built?'})${suggestion(fits)}`,
         );
       }
-      const showBar = options.progress ?? process.stderr.isTTY;
+      const terminal = process.stderr.isTTY === true;
+      // A bar on a terminal (by default, or with --progress); plain lines elsewhere, when asked.
+      const showBar = terminal && options.progress !== false;
+      const lines =
+        !terminal && options.progress === true
+          ? progressLines((line) => process.stderr.write(`aisle ${line}\n`))
+          : null;
       const bar = new SingleBar(
         { stream: process.stderr, format: 'decode [{bar}] {percentage}% {value}/{total}' },
         undefined,
@@ -85,7 +105,7 @@ export function decodeCommand(root: string): Command {
       try {
         await runDecode({
           format: options.format,
-          file: resolve(file),
+          file: path,
           decoder: entry.decoder,
           ports: { frames: new CaptureFileFrameSource() },
           raw: options.raw ?? false,
@@ -99,6 +119,7 @@ export function decodeCommand(root: string): Command {
             process.stderr.write(`aisle decode: ${text}\n`);
           },
           progress: (done, total) => {
+            lines?.(done, total);
             if (!showBar) return;
             if (!barStarted) {
               bar.start(total, done);
@@ -108,8 +129,20 @@ export function decodeCommand(root: string): Command {
           signal: abort.signal,
         });
       } catch (error) {
+        if (barStarted) bar.stop();
+        barStarted = false;
+        const summary = error instanceof DecodeFailedError ? error.summary : null;
+        const others = new Map([...decoders].filter(([format]) => format !== options.format));
+        const fits =
+          summary !== null && summary.observations === 0
+            ? await formatsThatDecode(path, others)
+            : [];
+        const after =
+          summary !== null && summary.observations > 0
+            ? ` after ${summary.observations} observations`
+            : '';
         throw new CliError(
-          `decoding ${file} as ${options.format} failed: ${redactMacs((error as Error).message)}`,
+          `decoding ${file} as ${options.format} failed${after}: ${redactMacs((error as Error).message)}${suggestion(fits)}`,
           1,
         );
       } finally {
@@ -117,4 +150,47 @@ export function decodeCommand(root: string): Command {
         process.off('SIGINT', onSigint);
       }
     });
+}
+
+function suggestion(formats: readonly string[]): string {
+  if (formats.length === 0) return '';
+  return `; the file decodes as ${formats.join(' or ')}: try --format ${formats[0]}`;
+}
+
+/** Records a decoder may reject before it is judged not to read the file. */
+const PROBE_MAX_REJECTIONS = 50;
+
+/**
+ * The formats whose decoder gets an observation out of the file's first records (each decoder
+ * stops at its first observation, an error or {@link PROBE_MAX_REJECTIONS} rejections).
+ */
+export async function formatsThatDecode(
+  file: string,
+  decoders: ReadonlyMap<string, { decoder: FileDecoder }>,
+): Promise<string[]> {
+  const fits: string[] = [];
+  for (const [format, { decoder }] of [...decoders].sort(([a], [b]) => a.localeCompare(b))) {
+    const abort = new AbortController();
+    let rejections = 0;
+    try {
+      for await (const _observation of decoder.decode(file, {
+        ports: { frames: new CaptureFileFrameSource() },
+        reject: () => {
+          rejections += 1;
+          if (rejections >= PROBE_MAX_REJECTIONS) abort.abort();
+        },
+        progress: () => undefined,
+        signal: abort.signal,
+      })) {
+        void _observation;
+        fits.push(format);
+        break;
+      }
+    } catch {
+      // Not this format.
+    } finally {
+      abort.abort();
+    }
+  }
+  return fits;
 }

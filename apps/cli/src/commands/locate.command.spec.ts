@@ -30,6 +30,7 @@ function sightingLines(at: { x: number; y: number }, subject: string): string {
 describe(locateCommand.name, () => {
   let dir: string;
   let written: string[];
+  let errors: string[];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'aisle-locate-'));
@@ -38,7 +39,11 @@ describe(locateCommand.name, () => {
       written.push(String(chunk));
       return true;
     });
-    jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    errors = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      errors.push(String(chunk));
+      return true;
+    });
   });
 
   afterEach(async () => {
@@ -108,5 +113,40 @@ describe(locateCommand.name, () => {
     await expect(
       run(['--sensors', sensorsFile, '--sightings', join(dir, 's.jsonl')]),
     ).rejects.toThrow(`s.jsonl line 1: "rssi" must be a finite number (got "loud")`);
+  });
+
+  it('says on stderr how many subjects got no position and why', async () => {
+    await writeFile(join(dir, 'sensors.json'), JSON.stringify(sensors));
+    const elsewhere = JSON.stringify({ t: 1_500, subject: 'p2', sensor: 'zz', rssi: -60 });
+    await writeFile(join(dir, 's.jsonl'), `${sightingLines({ x: 14, y: 5 }, 'p1')}${elsewhere}\n`);
+    await run(['--sensors', join(dir, 'sensors.json'), '--sightings', join(dir, 's.jsonl')]);
+    expect(errors.join('')).toBe(
+      'aisle locate: 1 of 2 subjects positioned; 1 without a position: 1 heard only by sensors not in --sensors ("zz")\n',
+    );
+    expect(written.join('')).not.toContain('p2');
+  });
+
+  it('says nothing on stderr when every subject got a position', async () => {
+    await writeFile(join(dir, 'sensors.json'), JSON.stringify(sensors));
+    await writeFile(join(dir, 's.jsonl'), sightingLines({ x: 14, y: 5 }, 'p1'));
+    await run(['--sensors', join(dir, 'sensors.json'), '--sightings', join(dir, 's.jsonl')]);
+    expect(errors).toEqual([]);
+  });
+
+  it('a corrupt (binary) file is an error that does not print its bytes', async () => {
+    await writeFile(join(dir, 'sensors.json'), JSON.stringify(sensors));
+    const garbage = Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0x00, 0xff, 0xfe, 0x07, 0x0a, 0x41]);
+    await writeFile(join(dir, 's.jsonl'), garbage);
+    const failure = run([
+      '--sensors',
+      join(dir, 'sensors.json'),
+      '--sightings',
+      join(dir, 's.jsonl'),
+    ]).catch((error: unknown) => error as Error);
+    const error = await failure;
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as Error).message).toMatch(/line 1: not JSON: binary or non-text content/);
+    expect((error as Error).message).toMatch(/^[ -~…]*$/);
+    expect(written).toEqual([]);
   });
 });

@@ -52,7 +52,9 @@ export function locateCommand(): Command {
           `${JSON.stringify({ fit: fitted.fit, model: fitted.model, quality: fitted.quality })}\n`,
         );
       }
+      const positioned = new Set<string>();
       for (const fix of locateOffline({ sensors, sightings, calibration, model })) {
+        positioned.add(fix.subject);
         const line = JSON.stringify({
           t: fix.t,
           subject: fix.subject,
@@ -62,7 +64,46 @@ export function locateCommand(): Command {
         });
         if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');
       }
+      const dropped = droppedSubjects({ sensors, sightings, positioned });
+      if (dropped !== null) process.stderr.write(`aisle locate: ${dropped}\n`);
     });
+}
+
+/**
+ * Why subjects of the input got no position, as one line for stderr (null when every subject got
+ * one): those whose sightings name no sensor of `--sensors`, and those the engine could not place
+ * from their readings.
+ */
+export function droppedSubjects(params: {
+  sensors: readonly EngineSensor[];
+  sightings: readonly OfflineSighting[];
+  positioned: ReadonlySet<string>;
+}): string | null {
+  const known = new Set(params.sensors.map((s) => s.id));
+  const heardByKnown = new Set<string>();
+  const all = new Set<string>();
+  const unknownSensors = new Set<string>();
+  for (const s of params.sightings) {
+    all.add(s.subject);
+    if (known.has(s.sensor)) heardByKnown.add(s.subject);
+    else unknownSensors.add(s.sensor);
+  }
+  const missing = [...all].filter((subject) => !params.positioned.has(subject));
+  if (missing.length === 0) return null;
+  const noSensor = missing.filter((subject) => !heardByKnown.has(subject)).length;
+  const unplaced = missing.length - noSensor;
+  const reasons: string[] = [];
+  if (noSensor > 0) {
+    const ids = [...unknownSensors].sort();
+    const shown = ids.slice(0, 5).map((id) => JSON.stringify(id));
+    reasons.push(
+      `${noSensor} heard only by sensors not in --sensors (${shown.join(', ')}${ids.length > 5 ? `, … ${ids.length} in all` : ''})`,
+    );
+  }
+  if (unplaced > 0) {
+    reasons.push(`${unplaced} the engine could not place (no finite fix from their readings)`);
+  }
+  return `${params.positioned.size} of ${all.size} subjects positioned; ${missing.length} without a position: ${reasons.join('; ')}`;
 }
 
 async function readText(path: string): Promise<string> {
@@ -73,11 +114,35 @@ async function readText(path: string): Promise<string> {
   }
 }
 
+/** Longest piece of a bad input an error message shows. */
+const SNIPPET_CHARS = 40;
+
+/**
+ * Where parsing failed, without echoing the input: a binary file must not print its bytes to the
+ * terminal. Shows at most 40 characters, control and non-ASCII characters escaped.
+ */
+function isBinaryChar(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code < 0x09 || (code > 0x0d && code < 0x20) || code === 0xfffd;
+}
+
+function describeBadJson(text: string): string {
+  // Control characters (other than whitespace) or undecodable bytes: not a text file.
+  if ([...text.slice(0, 512)].some(isBinaryChar)) {
+    return `binary or non-text content (${text.length} characters); is this the right file?`;
+  }
+  const snippet = JSON.stringify(text.slice(0, SNIPPET_CHARS)).replace(
+    /[^ -~]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `starts with ${snippet}${text.length > SNIPPET_CHARS ? '…' : ''}`;
+}
+
 function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new CliError(`${where}: not JSON (${(error as Error).message})`);
+  } catch {
+    throw new CliError(`${where}: not JSON: ${describeBadJson(text.trim())}`);
   }
 }
 

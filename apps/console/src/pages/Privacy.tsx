@@ -17,6 +17,7 @@ import { useLoad } from '../hooks';
 import { can } from '../roles';
 import { useSession } from '../session';
 import { Page, Status, errorText, formatTime } from './common';
+import { MembersDesk } from './PrivacyMembers';
 
 interface FixedDevice {
   id: string;
@@ -151,6 +152,11 @@ export function PrivacyPage({ storeId }: { storeId: string }): ReactNode {
             </Stack>
           </Card>
         </Grid.Col>
+        {can(session.role, 'members') && (
+          <Grid.Col span={12}>
+            <MembersDesk onAudited={audit.reload} />
+          </Grid.Col>
+        )}
         {audit.data && (
           <Grid.Col span={12}>
             <Card withBorder>

@@ -107,10 +107,14 @@ export class AggregationController {
         {
           field: 'metric',
           value: metricParam,
-          message: `must be one of ${QUERY_METRICS.join(', ')}`,
+          message:
+            metricParam === 'heatmap'
+              ? `the heatmap is not a series: GET /api/stores/${storeId}/heatmap (JSON grid or PNG)`
+              : `must be one of ${QUERY_METRICS.join(', ')} (the heatmap is at /api/stores/${storeId}/heatmap)`,
         },
       ]);
     }
+    if (zone !== undefined) await this.knownZone(store, zone);
     const metric = metricParam as QueryMetric;
     const k = this.k(storeId, principal);
     const range = isRangeMetric(metric);
@@ -183,6 +187,11 @@ export class AggregationController {
   @ApiOperation({
     summary:
       'Dwell density on a grid over the floor plan (JSON grid, or PNG with Accept: image/png or format=png)',
+    description:
+      'Cells row-major from (0, 0), x to the right and y down from the front edge, as everywhere ' +
+      'in the API. The PNG is drawn in the same frame (row 0 at the top, (0,0) marked), with zone ' +
+      'outlines and names, a colour legend in dwell seconds (grey: fewer than k visits) and a ' +
+      'scale bar in metres.',
   })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
@@ -215,7 +224,8 @@ export class AggregationController {
       k,
     });
     if (format === 'png') {
-      return new StreamableFile(heatmapPng(grid), { type: 'image/png' });
+      const png = heatmapPng(grid, { zones: store.zones });
+      return new StreamableFile(png, { type: 'image/png' });
     }
     return {
       storeId,
@@ -230,6 +240,17 @@ export class AggregationController {
     const store = this.directory.get(storeId);
     if (!store) throw new NotFoundError('store', storeId);
     return store;
+  }
+
+  /**
+   * 404 unless `zone` is one of the store's zones, a counting line the store's cameras have
+   * reported (lines exist only in the counts they produce), or a deleted zone that still has
+   * figures.
+   */
+  private async knownZone(store: StoreSnapshot, zone: string): Promise<void> {
+    if (store.zones.some((z) => z.id === zone)) return;
+    if (await this.aggregation.rollups.hasZone(store.id, zone)) return;
+    throw new NotFoundError('zone or counting line', zone, `in store ${JSON.stringify(store.id)}`);
   }
 
   /** Suppression threshold for this caller: none for admin, the store's k for everyone else. */

@@ -39,6 +39,7 @@ import { AggregationService } from './aggregation.service.js';
         LOGGER,
         SENSITIVE_ZONES,
         HubMetrics,
+        APP_CONFIG,
         { token: STORE_OWNER, optional: true },
       ],
       useFactory: (
@@ -52,6 +53,7 @@ import { AggregationService } from './aggregation.service.js';
         logger: Logger,
         sensitive: SensitiveZones,
         metrics: HubMetrics,
+        config: AppConfig,
         owner: StoreOwner | undefined,
       ) =>
         new AggregationService({
@@ -66,6 +68,7 @@ import { AggregationService } from './aggregation.service.js';
           policyFor: (storeId) => directory.policy(storeId),
           sensitiveZoneOf: (position) => sensitive.zoneOf(position),
           registry: metrics.registry,
+          sessioniser: { startGraceMs: config.AISLE_START_GRACE_SECONDS * 1000 },
           ...(owner ? { owns: (storeId: string) => owner.owns(storeId) } : {}),
         }),
     },

@@ -111,7 +111,8 @@ export class AggregationService {
     },
   ) {
     this.rollups = new RollupStore(deps.dataSource);
-    this.sessioniser = new Sessioniser(deps.sessioniser);
+    // Visits already in progress when the hub (re)started are followed but not counted.
+    this.sessioniser = new Sessioniser({ startedAt: deps.clock.now(), ...deps.sessioniser });
     this.inputs = new Counter({
       name: 'aisle_aggregation_inputs_total',
       help: 'Positions and camera counts into aggregation, by result (accepted, late, duplicate, …)',

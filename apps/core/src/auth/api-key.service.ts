@@ -56,6 +56,7 @@ export class ApiKeyService {
   /** Creates a key; the returned `key` is the only copy of the plaintext. */
   async create(input: CreateApiKeyInput): Promise<{ key: string; info: ApiKeyInfo }> {
     const errors = apiKeyInputErrors(input);
+    if (errors.length === 0) errors.push(...(await this.unknownStoreErrors(input.storeIds ?? [])));
     if (errors.length > 0) throw new DomainValidationError(errors);
     const generated = generateApiKey();
     // insert, never save: a (very unlikely) id collision must fail, not overwrite another key.
@@ -69,6 +70,21 @@ export class ApiKeyService {
     });
     const entity = await this.repo().findOneByOrFail({ id: generated.id });
     return { key: generated.key, info: toInfo(entity) };
+  }
+
+  /** A key scoped to a store that does not exist (a typo) would silently reach nothing. */
+  private async unknownStoreErrors(storeIds: readonly string[]): Promise<FieldError[]> {
+    if (storeIds.length === 0) return [];
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      'SELECT id FROM stores WHERE id = ANY($1::text[])',
+      [[...storeIds]],
+    );
+    const known = new Set(rows.map((r) => r.id));
+    return storeIds.flatMap((id, i) =>
+      known.has(id)
+        ? []
+        : [{ field: `storeIds[${i}]`, value: id, message: 'must be an existing store' }],
+    );
   }
 
   /** Checks a presented key in constant time (per key); revoked keys are refused. */

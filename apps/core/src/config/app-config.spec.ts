@@ -37,6 +37,38 @@ describe(loadAppConfig.name, () => {
     );
   });
 
+  it('reports a type error as a type error, not as a range error', () => {
+    const error = (() => {
+      try {
+        loadAppConfig({ PORT: 'abc', MQTT_PORT: '70000' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(error).toContain('PORT: PORT must be an integer number (got "abc")');
+    expect(error).not.toMatch(/(?<!MQTT_)PORT: [^;]*greater than/);
+    expect(error).toContain('MQTT_PORT: MQTT_PORT must not be greater than 65535 (got 70000)');
+  });
+
+  it('refuses a boolean it cannot read instead of taking it as true', () => {
+    expect(() => loadAppConfig({ AISLE_DEMO: 'maybe' })).toThrow(
+      /AISLE_DEMO: AISLE_DEMO must be true or false .*\(got "maybe"\)/,
+    );
+    for (const [text, value] of [
+      ['true', true],
+      ['1', true],
+      ['yes', true],
+      ['ON', true],
+      ['false', false],
+      ['0', false],
+      ['no', false],
+      ['off', false],
+    ] as const) {
+      expect(loadAppConfig({ AISLE_DEMO: text }).AISLE_DEMO).toBe(value);
+    }
+  });
+
   it('runs everything in one process by default, and validates AISLE_ROLE', () => {
     expect(rolesOf(loadAppConfig({}))).toEqual({
       api: true,

@@ -2,10 +2,16 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PluginConfigError, validatePlain } from '@aisle/sdk';
 
-const toBool = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string'
-    ? !['false', '0', 'no', 'off', ''].includes(value.toLowerCase())
-    : value;
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const FALSE_WORDS = ['false', '0', 'no', 'off'];
+/** A word it cannot read stays a string, so `@IsBoolean` refuses it (`AISLE_DEMO=maybe`). */
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+  return value;
+};
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
@@ -51,8 +57,18 @@ export class AppConfig {
 
   /** Runs the simulated demo store (default on; `AISLE_DEMO=false` turns it off). */
   @Transform(toBool)
-  @IsBoolean()
+  @IsBoolean({ message: 'AISLE_DEMO must be true or false (also 1/0, yes/no, on/off)' })
   AISLE_DEMO = true;
+
+  /**
+   * Visits whose first position comes this many seconds after the hub starts were already in
+   * progress: followed, never counted (a restart adds no burst of visits). 0 counts every visit.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  AISLE_START_GRACE_SECONDS = 90;
 
   /** Seed of the demo simulator. */
   @Transform(toInt)

@@ -1,4 +1,4 @@
-import { formatFieldErrors, type FieldError } from '@aisle/sdk';
+import { describeValue, formatFieldErrors, type FieldError } from '@aisle/sdk';
 
 /**
  * Input that passed the DTO's shape checks but breaks a domain rule (a point outside the floor
@@ -22,7 +22,7 @@ export class NotFoundError extends Error {
     /** Extra context, e.g. `in store "a"`. */
     readonly where?: string,
   ) {
-    super(`${what} ${JSON.stringify(id)}${where ? ` ${where}` : ''} not found`);
+    super(`${what} ${describeValue(id)}${where ? ` ${where}` : ''} not found`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { formatFieldErrors, type FieldError } from '@aisle/sdk';
+import { capEcho, echoValue, formatFieldErrors, type FieldError } from '@aisle/sdk';
 
 /** The body of every 400 the API returns: one line for humans, one entry per field for code. */
 export interface ValidationErrorBody {
@@ -15,6 +15,11 @@ export function validationErrorBody(fields: readonly FieldError[]): ValidationEr
     error: 'Bad Request',
     message: `Validation failed: ${formatFieldErrors(fields)}`,
     // JSON has no `undefined`: an absent value is sent as null (the message says "got nothing").
-    errors: fields.map(({ field, value, message }) => ({ field, value: value ?? null, message })),
+    // Long values are echoed capped (64 characters and "…"), never whole.
+    errors: fields.map(({ field, value, message }) => ({
+      field: capEcho(field),
+      value: echoValue(value) ?? null,
+      message,
+    })),
   };
 }

@@ -1,4 +1,4 @@
-import { createRootLogger, pluginLogger } from './aisle-logger.js';
+import { AisleNestLogger, createRootLogger, pluginLogger } from './aisle-logger.js';
 
 describe(createRootLogger.name, () => {
   it('redacts MAC addresses in every notation from messages and fields, whoever logs', () => {
@@ -18,5 +18,25 @@ describe(createRootLogger.name, () => {
       plugin: 'x',
       msg: 'bad frame from [redacted-mac]',
     });
+  });
+});
+
+describe(AisleNestLogger.name, () => {
+  it('logs Nest’s per-route and per-module start-up lines at debug, so the admin key stays in view', () => {
+    const lines: string[] = [];
+    const root = createRootLogger({
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    const sut = new AisleNestLogger(root);
+    sut.log('Mapped {/api/stores, GET} route', 'RouterExplorer');
+    sut.log('StoresController {/api/stores}:', 'RoutesResolver');
+    sut.log('HubModule dependencies initialized', 'InstanceLoader');
+    sut.log('Nest application successfully started', 'NestApplication');
+    expect(lines).toEqual([]);
+    sut.log('something worth reading', 'Webhooks');
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      'something worth reading',
+    ]);
   });
 });

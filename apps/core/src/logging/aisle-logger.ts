@@ -16,12 +16,26 @@ export function createRootLogger(
   return pino({ level: options.level ?? 'info', base: { app: 'aisle' } }, redacting);
 }
 
+/**
+ * Nest's start-up chatter: one line per module and per route (~90 at start). Logged at debug, so
+ * the lines `npm start` prints (the URL, the one-time admin key) do not scroll away.
+ */
+const STARTUP_CONTEXTS: ReadonlySet<string> = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestApplication',
+]);
+
 /** Adapts pino to Nest's LoggerService. */
 export class AisleNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, stringify(message));
+    if (context !== undefined && STARTUP_CONTEXTS.has(context)) {
+      this.logger.debug({ context }, stringify(message));
+    } else this.logger.info({ context }, stringify(message));
   }
 
   error(message: unknown, trace?: string, context?: string): void {

@@ -2,6 +2,7 @@ import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/public.decorator.js';
+import { ANY_CONTENT_TYPE, AcceptsContentTypes } from '../http/content-type.guard.js';
 import { PushRegistry } from './push-registry.js';
 
 type RawRequest = Request & { rawBody?: Buffer };
@@ -21,6 +22,7 @@ export class PushController {
   constructor(@Inject(PushRegistry) private readonly registry: PushRegistry) {}
 
   @Public()
+  @AcceptsContentTypes(ANY_CONTENT_TYPE)
   @All(':domain/:storeId/:sensorId/*path')
   async handle(
     @Param('domain') domain: string,

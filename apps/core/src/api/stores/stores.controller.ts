@@ -79,7 +79,13 @@ export class StoresController {
 
   @Patch(':storeId')
   @Roles('store-manager')
-  @ApiOperation({ summary: 'Change some fields of a store (policy is replaced as a whole)' })
+  @ApiOperation({
+    summary: 'Change some fields of a store',
+    description:
+      '`policy` is a JSON Merge Patch (RFC 7396) of the stored policy: members it names change, ' +
+      '`null` removes a member, nested objects merge, arrays are replaced. The merged policy is ' +
+      'validated as a whole. To replace the whole policy use PUT.',
+  })
   @ApiOkResponse({ type: StoreView })
   @ApiValidationErrors()
   patch(

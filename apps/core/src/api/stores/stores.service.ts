@@ -10,6 +10,7 @@ import {
 import type { FieldError } from '@aisle/sdk';
 import { StoreDirectory } from '../../stores/store-directory.js';
 import { ConflictError, DomainValidationError, NotFoundError } from '../../http/domain-errors.js';
+import { mergePatch } from '../common/merge-patch.js';
 import { sameJson } from '../common/same-json.js';
 import {
   STORE_POLICY_VALIDATOR,
@@ -117,7 +118,11 @@ export class StoresService {
     return this.update(id, () => ({ ...fields, policy: fields.policy ?? {} }), actor);
   }
 
-  /** PATCH: changes the given fields only (`policy` as a whole). */
+  /**
+   * PATCH: changes the given fields only; `policy` is merged into the stored one as a JSON Merge
+   * Patch (RFC 7396: named members change, `null` removes one, nested objects merge, arrays are
+   * replaced), and the merged policy is validated as a whole.
+   */
   patch(id: string, fields: Partial<StoreFields>, actor = 'api'): Promise<StoreView> {
     return this.update(
       id,
@@ -126,7 +131,10 @@ export class StoresService {
         timezone: fields.timezone ?? current.timezone,
         width: fields.width ?? current.width,
         height: fields.height ?? current.height,
-        policy: fields.policy ?? current.policy,
+        policy:
+          fields.policy === undefined
+            ? current.policy
+            : (mergePatch(current.policy, fields.policy) as StoreFields['policy']),
       }),
       actor,
     );

@@ -19,6 +19,7 @@ export class CreateApiKeyDto implements CreateApiKeyInput {
 
   @ApiProperty({
     enum: API_ROLES,
+    example: 'store-manager',
     description:
       '`admin`: everything. `store-manager`: stores, zones and sensors of its stores (not creating ' +
       'or deleting stores). `integrator`: sensors of its stores, read-only stores and zones. ' +

@@ -51,6 +51,8 @@ export class FixedDevicesController {
         },
         label: { type: 'string', example: 'till 2 PC' },
       },
+      // Either an address or a beacon id, never both.
+      example: { address: 'aa:bb:cc:dd:ee:ff', label: 'till 2 PC' },
     },
   })
   async add(@Param('storeId') storeId: string, @Body() body: unknown): Promise<FixedDeviceView> {

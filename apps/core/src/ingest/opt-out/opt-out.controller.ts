@@ -9,12 +9,17 @@ import {
   Inject,
   Post,
   Req,
+  Res,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import { ApiBody, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { PUBLIC_PAGE_BAR, publicPageHead, type OptOutSubject } from '@aisle/policy';
 import { Public } from '../../auth/public.decorator.js';
+import { AcceptsContentTypes } from '../../http/content-type.guard.js';
 import { InvalidOptOutError, OptOutService } from './opt-out.service.js';
+
+/** Where the form is served (the answer page links back to it). */
+const OPT_OUT_FORM_PATH = '/opt-out';
 
 /** Opt-outs one client address may submit per window: enough for a family, too few to probe the list. */
 export const OPT_OUT_REQUESTS_PER_WINDOW = 10;
@@ -50,6 +55,30 @@ the address you enter.</p>
 </body></html>
 `;
 
+interface OptOutAnswer {
+  status: 'opted-out';
+  message: string;
+  randomized: boolean;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The page a browser gets after submitting the form: what happened, never the address sent. */
+function answerPage(title: string, message: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}</style>
+</head><body>
+<h1>${escapeHtml(title)}</h1>
+<p role="status">${escapeHtml(message)}</p>
+<p><a href="${OPT_OUT_FORM_PATH}">Opt out another device</a></p>
+</body></html>
+`;
+}
+
 @ApiTags('notice')
 @Controller('opt-out')
 export class OptOutController {
@@ -67,11 +96,17 @@ export class OptOutController {
 
   @Public()
   @Post()
+  @AcceptsContentTypes('application/json', 'application/x-www-form-urlencoded')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary:
       'Opt a device out of every store: dropped at the gate from now on, today’s data deleted',
+    description:
+      'JSON or a form (`application/x-www-form-urlencoded`). A browser (`Accept: text/html`) gets ' +
+      'an HTML page saying what happened; nothing in any answer repeats the address. Broadcast, ' +
+      'multicast and all-zero addresses are refused.',
   })
+  @ApiProduces('application/json', 'text/html')
   @ApiBody({
     schema: {
       type: 'object',
@@ -85,16 +120,14 @@ export class OptOutController {
       },
     },
   })
-  async optOut(
-    @Body() body: unknown,
-    @Req() req: Request,
-  ): Promise<{ status: string; message: string; randomized: boolean }> {
-    this.limit(req.ip ?? 'unknown');
-    let subject: OptOutSubject;
+  async optOut(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    // A browser submitting the form gets a page; apps and curl get JSON.
+    const html = req.accepts(['json', 'html']) === 'html';
+    let answer: OptOutAnswer;
     try {
-      subject = subjectOf(body);
-      const result = await this.optOuts.optOut(subject);
-      return {
+      this.limit(req.ip ?? 'unknown');
+      const result = await this.optOuts.optOut(subjectOf(body));
+      answer = {
         status: 'opted-out',
         randomized: result.randomized,
         message: result.randomized
@@ -102,14 +135,21 @@ export class OptOutController {
           : 'Done. Every store using Aisle now ignores this device, and what was recorded for it today has been deleted.',
       };
     } catch (error) {
-      if (error instanceof InvalidOptOutError) {
-        throw new HttpException(
-          { statusCode: 400, error: 'Bad Request', message: error.message },
-          400,
-        );
-      }
-      throw error;
+      const refusal =
+        error instanceof InvalidOptOutError
+          ? new HttpException(
+              { statusCode: 400, error: 'Bad Request', message: error.message },
+              400,
+            )
+          : error;
+      if (!html || !(refusal instanceof HttpException)) throw refusal;
+      const { message } = refusal.getResponse() as { message: string };
+      res.status(refusal.getStatus()).type('html').send(answerPage('Not opted out', message));
+      return;
     }
+    if (html) {
+      res.status(HttpStatus.ACCEPTED).type('html').send(answerPage('Opted out', answer.message));
+    } else res.status(HttpStatus.ACCEPTED).json(answer);
   }
 
   private limit(client: string): void {

@@ -10,7 +10,7 @@ import {
   type SightingWriter,
 } from '@aisle/persistence';
 import { OptOutList, deriveStoreDeviceKey, type OptOutSubject } from '@aisle/policy';
-import { isLocallyAdministered, normaliseMac, type Clock } from '@aisle/sdk';
+import { isLocallyAdministered, isMulticast, normaliseMac, type Clock } from '@aisle/sdk';
 import type { StoreDirectory } from '../../stores/store-directory.js';
 
 /** Name of the opt-out key in `hub_secrets`. */
@@ -76,6 +76,13 @@ export class OptOutService {
   }
 
   async optOut(subject: OptOutSubject): Promise<OptOutResult> {
+    const own = subject.kind === 'device' ? normaliseMac(subject.address) : null;
+    if (own !== null && (isMulticast(own) || /^0+$/.test(own))) {
+      // ff:ff:ff:ff:ff:ff and group addresses are destinations, not senders; zero is "none".
+      throw new InvalidOptOutError(
+        'address must be your device’s own address: broadcast, multicast and all-zero addresses belong to no device',
+      );
+    }
     const hash = this.list.digest(subject);
     if (hash === null) {
       throw new InvalidOptOutError(

@@ -1,5 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CONSENT_SCOPES } from '@aisle/policy';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator.js';
 import type { Principal } from '../../auth/principal.js';
@@ -10,6 +21,7 @@ import {
   type CouponView,
   type PresenceResult,
 } from './member-presence.service.js';
+import { ListMembersQuery } from './dto/list-members.query.js';
 import { MembersService, type MemberExport, type MemberView } from './members.service.js';
 
 /** The loyalty provider's API: members, their consent, and data-subject requests. */
@@ -38,6 +50,57 @@ export class MembersController {
     const input = (body ?? {}) as Record<string, unknown>;
     return this.members.register(
       { appIdentity: input['appIdentity'], consents: input['consents'] },
+      `key:${principal.keyId}`,
+    );
+  }
+
+  // No @Roles: admin only. The loyalty provider knows its own members; the admin's privacy desk
+  // needs to find one to answer a data-subject request. Listing is audited.
+  @Get()
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Members with consent scopes and timestamps, newest first (admin)',
+    description:
+      'One page of members for the privacy desk: id, app identity, consents in force and the ' +
+      'consent history. No device data is held about members. Audited as `members.listed`.',
+  })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        total: { type: 'integer' },
+        members: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string', example: 'mem_x1' },
+              appIdentity: { type: 'string' },
+              createdAt: { type: 'string', format: 'date-time' },
+              consents: { type: 'array', items: { type: 'string', enum: [...CONSENT_SCOPES] } },
+              history: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    scope: { type: 'string' },
+                    grantedAt: { type: 'string', format: 'date-time' },
+                    withdrawnAt: { type: 'string', format: 'date-time', nullable: true },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  })
+  list(
+    @Query() query: ListMembersQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<{ total: number; members: MemberView[] }> {
+    return this.members.list(
+      { limit: query.limit ?? 50, offset: query.offset ?? 0 },
       `key:${principal.keyId}`,
     );
   }
@@ -105,9 +168,9 @@ export class MembersController {
       type: 'object',
       required: ['storeId', 'type'],
       properties: {
-        storeId: { type: 'string', example: 'demo' },
+        storeId: { type: 'string', example: 'berlin-mitte' },
         type: { type: 'string', enum: [...PRESENCE_TYPES] },
-        zoneId: { type: 'string', example: 'coffee' },
+        zoneId: { type: 'string', example: 'entrance' },
       },
     },
   })

@@ -110,6 +110,29 @@ export class MembersService {
     return this.get(id);
   }
 
+  /**
+   * One page of members, newest first, with their consent history (the admin's privacy desk).
+   * Audited: reading who the members are is itself a privacy-relevant act.
+   */
+  async list(
+    page: { limit: number; offset: number },
+    actor = 'api',
+  ): Promise<{ total: number; members: MemberView[] }> {
+    const [rows, total] = await this.deps.dataSource.getRepository(MemberEntity).findAndCount({
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    const members: MemberView[] = [];
+    for (const row of rows) members.push(await this.get(row.id));
+    await audit(this.deps.dataSource, {
+      actor,
+      action: 'members.listed',
+      detail: { limit: page.limit, offset: page.offset, returned: members.length },
+    });
+    return { total, members };
+  }
+
   async get(id: string): Promise<MemberView> {
     const member = await this.deps.dataSource.getRepository(MemberEntity).findOneBy({ id });
     if (!member) throw new NotFoundError('member', id);

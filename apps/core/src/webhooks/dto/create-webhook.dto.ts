@@ -36,7 +36,7 @@ export class CreateWebhookDto implements SubscriptionInput {
     description:
       'Stores whose events are delivered. A subscriber key: a subset of its stores (default: all ' +
       'of them). An admin: empty = every store and hub-wide events.',
-    example: ['demo'],
+    example: ['berlin-mitte'],
   })
   @IsOptional()
   @IsArray()
