@@ -104,8 +104,47 @@ function insideObstacle(p: Point, obstacles: readonly (readonly Point[])[], boxe
   return false;
 }
 
+interface AnchorTable {
+  x: number;
+  y: number;
+  z: number;
+  h: number;
+  table: Float64Array;
+}
+
+/**
+ * Per grid, per anchor object: the last table it was given, with the position it was built for
+ * (a position check is much cheaper than formatting the string key of every call).
+ */
+const byAnchorObject = new WeakMap<FloorGrid, WeakMap<object, AnchorTable>>();
+
 /** 10·log10(3-D distance) from every free cell to the anchor (cached per anchor and height). */
 export function cellLogDistances(
+  grid: FloorGrid,
+  anchor: { x: number; y: number; z: number },
+  deviceHeight: number,
+): Float64Array {
+  let tables = byAnchorObject.get(grid);
+  if (!tables) {
+    tables = new WeakMap();
+    byAnchorObject.set(grid, tables);
+  }
+  const hit = tables.get(anchor);
+  if (
+    hit &&
+    hit.x === anchor.x &&
+    hit.y === anchor.y &&
+    hit.z === anchor.z &&
+    hit.h === deviceHeight
+  ) {
+    return hit.table;
+  }
+  const table = keyedLogDistances(grid, anchor, deviceHeight);
+  tables.set(anchor, { x: anchor.x, y: anchor.y, z: anchor.z, h: deviceHeight, table });
+  return table;
+}
+
+function keyedLogDistances(
   grid: FloorGrid,
   anchor: { x: number; y: number; z: number },
   deviceHeight: number,

@@ -99,6 +99,15 @@ const REFINE_LEVELS = 3;
 /** Fine grid around a sharp posterior: this many points per side. */
 const REFINE_POINTS = 11;
 
+// Scratch buffers reused across calls (the solver is synchronous and nothing in them escapes a
+// call): the fine grid's points and weights, and the posterior over the floor grid.
+const FINE_X = new Float64Array(REFINE_POINTS * REFINE_POINTS);
+const FINE_Y = new Float64Array(REFINE_POINTS * REFINE_POINTS);
+const FINE_W = new Float64Array(REFINE_POINTS * REFINE_POINTS);
+let gridScratch = new Float64Array(0);
+let coarseScratch = new Float64Array(0);
+const BINS = new Float64Array(512);
+
 /**
  * Bayesian fix on the floor grid: prior = uniform over free cells (inside the store, outside
  * obstacles) × an optional Gaussian position prior (the tracker's prediction); likelihood = Student-t
@@ -164,7 +173,8 @@ export function gridPosterior(params: {
   const tables = links.map((l) => tableOf(l.anchor));
   const unheardTables = ev.unheard.map((a) => tableOf(a));
   const size = grid.size;
-  const lp = new Float64Array(size);
+  if (gridScratch.length < size) gridScratch = new Float64Array(size);
+  const lp = gridScratch;
   let best = -Infinity;
   let bestI = 0;
   const { ld, uld } = ev;
@@ -184,7 +194,8 @@ export function gridPosterior(params: {
   if (coarse) {
     const ct = links.map((l) => tableOf(l.anchor, coarse));
     const cut = ev.unheard.map((a) => tableOf(a, coarse));
-    const clp = new Float64Array(coarse.size);
+    if (coarseScratch.length < coarse.size) coarseScratch = new Float64Array(coarse.size);
+    const clp = coarseScratch;
     let cbest = -Infinity;
     for (let c = 0; c < coarse.size; c += 1) {
       clp[c] = evaluate(coarse, ct, cut, c);
@@ -236,39 +247,57 @@ export function gridPosterior(params: {
   // and again while the posterior is still sharp for that grid, so the step never limits precision.
   let h = grid.step;
   const bb = grid.plan.bounds;
+  const blocking = (grid.plan.obstacles ?? []).length > 0;
+  // Per anchor (heard links first, then unheard): position and height offset, for the fine points.
+  const na = nl + nu;
+  const ax = new Float64Array(na);
+  const ay = new Float64Array(na);
+  const az = new Float64Array(na);
+  const aw = new Float64Array(na);
+  const anchors: Anchor[] = [];
+  for (let i = 0; i < na; i += 1) {
+    const a = i < nl ? links[i]!.anchor : ev.unheard[i - nl]!;
+    anchors.push(a);
+    ax[i] = a.x;
+    ay[i] = a.y;
+    az[i] = (a.z - deviceHeight) ** 2;
+    aw[i] = wall ? model.obstacleLossDb / a.calibration.pathLossExponent : 0;
+  }
+  const min2 = MIN_RANGE_M * MIN_RANGE_M;
+  const px = FINE_X;
+  const py = FINE_Y;
+  const pl = FINE_W;
   for (let level = 0; level < REFINE_LEVELS && m.xx + m.yy < (1.5 * h) ** 2; level += 1) {
     h = (4 * h) / (REFINE_POINTS - 1);
-    const px: number[] = [];
-    const py: number[] = [];
-    const pl: number[] = [];
+    let count = 0;
     let fineBest = -Infinity;
-    const centre = { x: m.x, y: m.y };
+    const centreX = m.x;
+    const centreY = m.y;
     for (let r = 0; r < REFINE_POINTS; r += 1) {
+      const y = centreY + (r - (REFINE_POINTS - 1) / 2) * h;
+      if (y < bb.minY || y > bb.maxY) continue;
       for (let k = 0; k < REFINE_POINTS; k += 1) {
-        const x = centre.x + (k - (REFINE_POINTS - 1) / 2) * h;
-        const y = centre.y + (r - (REFINE_POINTS - 1) / 2) * h;
-        if (x < bb.minX || x > bb.maxX || y < bb.minY || y > bb.maxY || isBlocked(grid, { x, y })) {
-          continue;
+        const x = centreX + (k - (REFINE_POINTS - 1) / 2) * h;
+        if (x < bb.minX || x > bb.maxX || (blocking && isBlocked(grid, { x, y }))) continue;
+        for (let i = 0; i < na; i += 1) {
+          const d2 = (x - ax[i]!) ** 2 + (y - ay[i]!) ** 2 + az[i]!;
+          let v = 5 * Math.log10(d2 > min2 ? d2 : min2);
+          if (wall) v += aw[i]! * crossingsAt(grid, anchors[i]!, x, y);
+          if (i < nl) ld[i] = v;
+          else uld[i - nl] = v;
         }
-        for (let i = 0; i < nl; i += 1) ld[i] = pointLoss(links[i]!.anchor, x, y);
-        for (let j = 0; j < nu; j += 1) uld[j] = pointLoss(ev.unheard[j]!, x, y);
         let v = ev.logLikelihood();
         if (priorW > 0) v -= priorW * ((x - pp!.x) ** 2 + (y - pp!.y) ** 2);
-        px.push(x);
-        py.push(y);
-        pl.push(v);
+        px[count] = x;
+        py[count] = y;
+        pl[count] = v;
+        count += 1;
         if (v > fineBest) fineBest = v;
       }
     }
-    const fine =
-      px.length > 0
-        ? moments(
-            Float64Array.from(px),
-            Float64Array.from(py),
-            Float64Array.from(pl, (v) => Math.exp(v - fineBest)),
-            px.length,
-          )
-        : null;
+    if (count === 0) break;
+    for (let i = 0; i < count; i += 1) pl[i] = Math.exp(pl[i]! - fineBest);
+    const fine = moments(px, py, pl, count);
     if (!fine) break;
     m = { ...fine, cellVariance: (h * h) / 12 };
   }
@@ -360,7 +389,8 @@ function massRadii(
   // with k for a circular 2-D Gaussian: 68 %: 1.068, 95 %: 1.731).
   if (drms < 1.5 * grid.step) return [1.068 * drms, 1.731 * drms];
   const bin = grid.step / 2;
-  const bins = new Float64Array(512);
+  const bins = BINS;
+  bins.fill(0);
   let total = 0;
   for (let c = 0; c < grid.size; c += 1) {
     const w = weights[c]!;
