@@ -24,6 +24,7 @@ describe(checkPluginPaths.name, () => {
       'ble-beacon': 'silver',
       'camera-counter': 'silver',
       'home-assistant': 'gold',
+      'staff-only-zones': 'bronze',
       'wifi-sniffer': 'silver',
     });
   });
@@ -60,6 +61,7 @@ describe(checkPluginPaths.name, () => {
       'camera-counter',
       'good-driver',
       'home-assistant',
+      'staff-only-zones',
       'wifi-sniffer',
     ]);
     expect(report.problems).toEqual([]);

@@ -29,6 +29,7 @@ import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { DomainValidationError } from '../http/domain-errors.js';
 import { ConsoleService } from './console.service.js';
+import { ANY_CONTENT_TYPE, AcceptsContentTypes } from '../http/content-type.guard.js';
 import { FLOOR_PLAN_TYPES, MAX_FLOOR_PLAN_BYTES, checkFloorPlanImage } from './floor-plan-image.js';
 
 export class FloorPlanImageView {
@@ -94,6 +95,8 @@ export class FloorPlanImageController {
 
   @Put()
   @Roles('store-manager')
+  // The body is the raw image: checkFloorPlanImage judges its type (naming the field), not JSON.
+  @AcceptsContentTypes(ANY_CONTENT_TYPE)
   @ApiOperation({
     summary: 'Upload (replace) the floor-plan image',
     description:

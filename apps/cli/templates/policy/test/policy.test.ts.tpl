@@ -13,6 +13,8 @@ async function create(config: unknown): Promise<{ sut: PolicyModule; logs: strin
   const sut = await plugin.createPolicy({
     storeId: 'store-1',
     config: validateConfig(__PASCAL__Config, config),
+    zones: [],
+    timezone: 'UTC',
     logger: { debug: log, info: log, warn: log, error: log },
     clock: new FakeClock(),
   });
