@@ -9,6 +9,8 @@
 // camera report is in the database. The load is offered as fast as the broker takes it (QoS 1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -49,6 +51,9 @@ async function startCore(env: Record<string, string>): Promise<Proc> {
       // Visits from the first instant: the input starts with the processes (and a restarted worker
       // takes over visits the reference run also counts).
       AISLE_START_GRACE_SECONDS: '0',
+      // Each process its own data folder (its own MQTT client id); a stop closes open visits.
+      AISLE_DATA_DIR: mkdtempSync(join(tmpdir(), 'aisle-bench-')),
+      AISLE_RESUME_VISITS: 'false',
       DATABASE_URL,
       MQTT_URL,
       LOG_LEVEL: 'info',

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { MqttClient } from 'mqtt';
@@ -109,6 +112,8 @@ describeCluster('a chain: api+ingest and two workers over NATS JetStream', () =>
         // Visits from the first instant: the input starts with the processes (and a restarted worker
         // takes over visits the reference run also counts).
         AISLE_START_GRACE_SECONDS: '0',
+        // Each process its own data folder: its own MQTT client id (a kept session per process).
+        AISLE_DATA_DIR: mkdtempSync(join(tmpdir(), `aisle-${name}-`)),
         DATABASE_URL: databaseUrl,
         MQTT_URL: mqttUrl!,
         LOG_LEVEL: 'info',
@@ -187,7 +192,8 @@ describeCluster('a chain: api+ingest and two workers over NATS JetStream', () =>
     const schema = `cl_ref_${run}`;
     schemas.push(schema);
     const from = Date.now();
-    const single = await start('single', { DATABASE_SCHEMA: schema });
+    // A clean stop of the reference closes its open visits (as the chain's workers do).
+    const single = await start('single', { DATABASE_SCHEMA: schema, AISLE_RESUME_VISITS: 'false' });
     await createStores(single.url, adminKey, feeds, POLICY);
     await warmUp(single);
     const expected = await feed(() => Promise.resolve());

@@ -70,11 +70,16 @@ import { AggregationService } from './aggregation.service.js';
           sensitiveZoneOf: (position) => sensitive.zoneOf(position),
           registry: metrics.registry,
           sessioniser: { startGraceMs: config.AISLE_START_GRACE_SECONDS * 1000 },
-          // Open visits outlive a restart (SIGTERM) instead of each ending with it.
-          sessionsFile: join(
-            resolve(config.AISLE_DATA_DIR),
-            `aggregation-sessions${config.AISLE_INSTANCE ? `-${config.AISLE_INSTANCE}` : ''}.json`,
-          ),
+          // Open visits outlive a restart (SIGTERM) instead of each ending with it; not in a chain,
+          // where the store may belong to another worker by the time this one starts again.
+          ...(config.AISLE_RESUME_VISITS && !rolesOf(config).distributed
+            ? {
+                sessionsFile: join(
+                  resolve(config.AISLE_DATA_DIR),
+                  `aggregation-sessions${config.AISLE_INSTANCE ? `-${config.AISLE_INSTANCE}` : ''}.json`,
+                ),
+              }
+            : {}),
           ...(owner ? { owns: (storeId: string) => owner.owns(storeId) } : {}),
         }),
     },

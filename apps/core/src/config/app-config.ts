@@ -61,6 +61,15 @@ export class AppConfig {
   AISLE_DEMO = true;
 
   /**
+   * A clean stop keeps open visits in `AISLE_DATA_DIR` and the next start goes on with them
+   * (default on). Only a single process (`AISLE_ROLE=all`) does: in a chain a store may move to
+   * another worker, so workers close their visits at a stop. `false`: a stop closes every visit.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'AISLE_RESUME_VISITS must be true or false (also 1/0, yes/no, on/off)' })
+  AISLE_RESUME_VISITS = true;
+
+  /**
    * Visits whose first position comes this many seconds after the hub starts were already in
    * progress: followed, never counted (a restart adds no burst of visits). 0 counts every visit.
    */
