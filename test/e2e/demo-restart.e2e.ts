@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { openTestDatabase, type TestDatabase } from '@aisle/persistence';
@@ -34,6 +36,8 @@ interface Point {
  */
 describe('the demo store across a restart', () => {
   const clock = new FakeClock(T0);
+  /** One data folder for both starts, as a real hub has (its kept visits, MQTT client id). */
+  const dataDir = mkdtempSync(join(tmpdir(), 'aisle-demo-restart-'));
   let database: TestDatabase;
   let hub: Hub | undefined;
   let adminKey = '';
@@ -44,6 +48,7 @@ describe('the demo store across a restart', () => {
         PORT: '0',
         MQTT_PORT: '0',
         AISLE_DEMO: 'true',
+        AISLE_DATA_DIR: dataDir,
         LOG_LEVEL: 'silent',
         ...(adminKey ? { AISLE_ADMIN_KEY: adminKey } : {}),
         ...(process.env['MQTT_URL'] ? { MQTT_URL: process.env['MQTT_URL'] } : {}),
@@ -105,6 +110,7 @@ describe('the demo store across a restart', () => {
   afterAll(async () => {
     await hub?.close();
     await database?.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('counts no burst of visits after a restart, and the device share stays below 1', async () => {
