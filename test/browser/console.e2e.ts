@@ -76,6 +76,8 @@ describe('the web console in a real browser', () => {
     sut = await startTestHub({
       demo: true,
       clock,
+      // Visits from the first simulated instant: the charts fill within the minutes simulated here.
+      startGraceSeconds: 0,
       env: { AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' },
     });
     chromium = await launchChromium();
