@@ -83,8 +83,8 @@ describe(countOccupancy.name, () => {
   });
 
   it('gives the range of looser and stricter association around the estimate', () => {
-    // One fingerprint, bursts 4 min apart: linked by the 5-min window, not by a 2.5-min one.
-    const samples = [0, 4, 8].map((m, i) =>
+    // One fingerprint, bursts 3 min apart: linked by the 200-s window, not by a 100-s one.
+    const samples = [0, 3, 6].map((m, i) =>
       probe(T0 + m * MIN, `da00000000${i}1`, { fingerprint: 'f1' }),
     );
     const sut = countOccupancy(samples, { ...options, intervalMs: 10 * MIN });
