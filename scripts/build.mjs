@@ -71,18 +71,6 @@ if (!process.env.AISLE_QUIET_BUILD) {
 }
 
 await buildConsole();
-await buildDatabaseTemplate();
-
-/** The embedded database's template (scripts/pglite-template.mjs), once per PGlite version. */
-async function buildDatabaseTemplate() {
-  try {
-    const { makeTemplate } = await import('./pglite-template.mjs');
-    await makeTemplate({ quiet: Boolean(process.env.AISLE_QUIET_BUILD) });
-  } catch (error) {
-    process.stderr.write(`build: no embedded database template (${error.message})
-`);
-  }
-}
 
 /** Newest modification time (ms) of a file or of any file under a folder. */
 async function newest(path) {

@@ -1,7 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DataSource, type Migration } from 'typeorm';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -58,51 +54,15 @@ export async function createDataSource(options: DatabaseOptions): Promise<DataSo
       extra: schema === undefined ? {} : { options: `-c search_path=${schema}` },
     });
   }
-  const loadDataDir = options.loadDataDir ?? freshDataDirTemplate(options.dataDir);
   const driver = await serialisedPGliteDriver(
     {
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-      ...(loadDataDir === undefined ? {} : { loadDataDir }),
+      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
       parsers: PGLITE_PARSERS,
     },
     schema,
   );
   return new DataSource({ ...common, driver });
-}
-
-/**
- * The template of an initialised PGlite cluster (made by scripts/pglite-template.mjs at install or
- * build, for the installed PGlite version) when `dataDir` holds no database yet: loading it saves
- * the first start PGlite's initdb (5 s idle, 30 s on a busy machine). Undefined otherwise, and
- * then PGlite runs initdb itself.
- */
-export function freshDataDirTemplate(dataDir: string | undefined): Blob | undefined {
-  if (dataDir === undefined || existsSync(join(dataDir, 'PG_VERSION'))) return undefined;
-  const path = pgliteTemplatePath();
-  if (path === undefined || !existsSync(path)) return undefined;
-  return new Blob([readFileSync(path)]);
-}
-
-/** libs/persistence/dist/pglite-template-<PGlite version>.tar (from src or dist alike). */
-export function pgliteTemplatePath(): string | undefined {
-  try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    // The package's exports hide its package.json: find it above the resolved entry.
-    let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-    for (;;) {
-      const file = join(dir, 'package.json');
-      if (existsSync(file)) {
-        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === '@electric-sql/pglite' && pkg.version) {
-          return join(here, '..', 'dist', `pglite-template-${pkg.version}.tar`);
-        }
-      }
-      if (dirname(dir) === dir) return undefined;
-      dir = dirname(dir);
-    }
-  } catch {
-    return undefined;
-  }
 }
 
 /** Runs every pending migration (in one transaction) and returns those it ran. */
