@@ -37,6 +37,15 @@ function freePort() {
   });
 }
 
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads the SSE stream until a snapshot carries a position; resolves with the elapsed ms. */
@@ -127,7 +136,9 @@ async function once() {
     await new Promise((resolve) =>
       child.exitCode !== null ? resolve() : child.once('exit', resolve),
     );
-    rmSync(dataDir, { recursive: true, force: true });
+    // `npm start` exits before the hub it started has closed its database: wait for the group.
+    for (let i = 0; i < 300 && groupAlive(child.pid); i += 1) await sleep(100);
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
 
