@@ -223,4 +223,38 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
       await embedded.close();
     }
   });
+
+  it('embedded broker: a sensor publishing before the drivers subscribed waits for them (not routed to nobody)', async () => {
+    const embedded = await startEmbeddedBroker({ port: 0 });
+    const sut = await MqttClientPort.connect(embedded.url, {
+      clientId: `${prefix}-embedded-hub`,
+      persistentSession: true,
+      holdUntilReady: true,
+      ackAfter: () => Promise.resolve(),
+    });
+    const sensor = await connectAsync(embedded.url, { clientId: `${prefix}-sensor` });
+    try {
+      embedded.beforeAcknowledge((clientId, topic, payload, packet) =>
+        sut.handleBeforeBroker(topic, payload, { clientId, ...packet }),
+      );
+      let acknowledged = false;
+      const published = sensor
+        .publishAsync(`${prefix}/obs`, 'early', { qos: 1 })
+        .then(() => (acknowledged = true));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(acknowledged).toBe(false); // held: nobody would have stored it
+
+      const seen: string[] = [];
+      await sut.subscribe(`${prefix}/obs`, (_topic, payload) => seen.push(payload.toString()));
+      sut.ready();
+      await published;
+      await eventually('the hub acknowledged its copy', () => sut.acknowledgements.sent === 1);
+
+      expect(seen).toEqual(['early']); // handled once, in-process
+    } finally {
+      await sensor.endAsync();
+      await sut.close();
+      await embedded.close();
+    }
+  });
 });

@@ -584,8 +584,12 @@ export class MqttClientPort implements MqttPort {
     payload: Buffer,
     origin?: { clientId: string; packetId: number | undefined; dup: boolean },
   ): Promise<void> {
-    if (this.draining || !this.routes.size) return Promise.resolve();
-    if (![...this.routes.values()].some((route) => topicMatches(route.filter, topic))) {
+    if (this.draining) return Promise.resolve();
+    // Before ready() the drivers may not have subscribed yet: a sensor's publish (e.g. what it
+    // sends again after the hub restarted) waits for them rather than being routed to nobody.
+    const early = !this.isReady && origin !== undefined && origin.clientId !== this.session;
+    if (!early && !this.routes.size) return Promise.resolve();
+    if (!early && ![...this.routes.values()].some((route) => topicMatches(route.filter, topic))) {
       return Promise.resolve();
     }
     const key = messageKey(topic, payload);
