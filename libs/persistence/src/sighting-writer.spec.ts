@@ -122,6 +122,18 @@ describe(SightingWriter.name, () => {
       await dataSource.query('DELETE FROM message_receipts');
     });
 
+    it('never splits a message with a receipt across two transactions: the batch grows to its end', async () => {
+      sut = writer({ method, batchSize: 4 });
+      sut.enqueue(radios(0, 3));
+      void sut.stored({ session: 'hub-1', packetId: 1, key: 'a' });
+      sut.enqueue(radios(3, 3)); // rows 3–5: a batch of 4 would cut this message after row 3
+      void sut.stored({ session: 'hub-1', packetId: 2, key: 'b' });
+      await eventually(() => sut.written === 6);
+
+      expect(sut.writes).toBe(1);
+      await dataSource.query('DELETE FROM message_receipts');
+    });
+
     it('preserves every field of radio and camera sightings', async () => {
       const tricky = 'tab\there, newline\nthere, back\\slash, \\N, quote\' "dq", ünïcødé 🛒';
       const sightings: Sighting[] = [

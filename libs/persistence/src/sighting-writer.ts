@@ -200,7 +200,10 @@ export class SightingWriter {
    * Receipts of messages, in order: `seq` is the row count when the message's rows were enqueued,
    * so a receipt is committed with the batch that holds the message's last row.
    */
-  private receipts: { seq: number; receipt: MessageReceipt }[] = [];
+  private receipts: { start: number; seq: number; receipt: MessageReceipt }[] = [];
+  /** The row count at the last `stored()` call: where the next message's rows begin (at most). */
+  private markSeq = 0;
+  private kickQueued = false;
   private insertSql: { rows: number; sql: string } | null = null;
 
   private counts = { written: 0, failedAttempts: 0, dropped: 0, rejected: 0, writes: 0 };
@@ -341,10 +344,12 @@ export class SightingWriter {
    */
   stored(receipt?: MessageReceipt): Promise<void> {
     const target = this.nextSeq;
+    const start = this.markSeq;
+    this.markSeq = target;
     if (this.settled(target)) return Promise.resolve();
     // Committed in the transaction of the batch that holds the message's last row (a message
     // without rows pending needs none: a redelivery of it stores nothing either).
-    if (receipt) this.receipts.push({ seq: target, receipt });
+    if (receipt) this.receipts.push({ start, seq: target, receipt });
     return new Promise<void>((resolve) => this.storedWaiters.push({ target, resolve }));
   }
 
@@ -492,7 +497,15 @@ export class SightingWriter {
   private schedule(): void {
     if (this.waitingCount === 0 || this.retryTimer !== null || this.spilling) return;
     if (this.waitingCount >= this.batchSize) {
-      this.kick();
+      // After the handlers of the message being handled now have run, so its receipt is known
+      // and the batch is not cut inside it (see toMessageEnd).
+      if (!this.kickQueued) {
+        this.kickQueued = true;
+        queueMicrotask(() => {
+          this.kickQueued = false;
+          this.kick();
+        });
+      }
     } else if (this.lingerTimer === null && !this.closed) {
       this.lingerTimer = this.clock.setTimeout(() => {
         this.lingerTimer = null;
@@ -528,8 +541,9 @@ export class SightingWriter {
   /** Writes batches until there is nothing (due) to write; false when a write failed. */
   private async run(): Promise<boolean> {
     while (this.retryTimer === null && !this.spilling) {
-      const count = Math.min(this.waitingCount, this.batchSize);
+      let count = Math.min(this.waitingCount, this.batchSize);
       if (count === 0 || (count < this.batchSize && !this.drainAll)) break;
+      count = this.toMessageEnd(count);
       const rows = this.waiting.slice(this.head, this.head + count);
       const receipts = this.receiptsUpTo(this.headSeq + count);
       this.inflight = { rows, seq: this.headSeq };
@@ -697,6 +711,17 @@ export class SightingWriter {
       this.forgetReceiptsUpTo(seq + rows.length);
       this.settleWaiters();
     }
+  }
+
+  /**
+   * A batch never splits a message that has a receipt: its first rows would commit without the
+   * receipt, and a redelivery would store them again. The batch grows to the message's end.
+   */
+  private toMessageEnd(count: number): number {
+    const end = this.headSeq + count;
+    const next = this.receipts.find((r) => r.seq > end);
+    if (next === undefined || next.start >= end) return count;
+    return Math.min(this.waitingCount, next.seq - this.headSeq);
   }
 
   /** The receipts of the messages whose last row is below `end` (a prefix, in order). */
