@@ -388,8 +388,7 @@ async function latency(
       acked: pub.ackedCount,
       stored,
       duplicates: Math.max(0, stored - pub.ackedCount),
-      /** Acknowledged but not committed 5 minutes after the load stopped (spill file still replaying). */
-      notStoredAfterWait: Math.max(0, pub.ackedCount - stored),
+      lost: Math.max(0, pub.ackedCount - stored),
     };
   } finally {
     await pub.close();
