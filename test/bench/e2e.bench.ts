@@ -21,7 +21,7 @@
 // BENCH_E2E_SECONDS (length of 3 and 4, default 15), BENCH_E2E_RECEIVE_MAXIMUM (see below),
 // BENCH_E2E_MEMORY_RATE (observations/s of --memory, default 10,000).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -565,6 +565,7 @@ async function startupRun() {
   };
   const once = async (dataDir: string) => {
     const logPath = join(dataDir, '..', `core-${randomBytes(3).toString('hex')}.log`);
+    await mkdir(dirname(logPath), { recursive: true });
     const core = new CoreProcess({
       main: MAIN,
       port: await freePort(),
