@@ -202,6 +202,10 @@ export class CoreProcess {
       env: NodeJS.ProcessEnv;
       port: number;
       logPath: string;
+      /** Node.js options before the script (e.g. `--cpu-prof`). */
+      nodeArgs?: string[];
+      /** How often start() asks /health (ms; default 200). */
+      pollMs?: number;
     },
   ) {
     this.url = `http://127.0.0.1:${options.port}`;
@@ -212,8 +216,15 @@ export class CoreProcess {
     return this.child !== null;
   }
 
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, [this.options.main], {
+  /** The process id of the running core (undefined when stopped). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Spawns the core; resolves with the milliseconds from spawn until /health answered 200. */
+  async start(): Promise<number> {
+    const spawned = performance.now();
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), this.options.main], {
       env: { ...this.options.env, PORT: String(this.options.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -228,8 +239,9 @@ export class CoreProcess {
         return response.status === 200;
       },
       60_000,
-      200,
+      this.options.pollMs ?? 200,
     );
+    return performance.now() - spawned;
   }
 
   /** Sends `signal` and waits for the process to end. */
@@ -255,6 +267,18 @@ export class CoreProcess {
     return (await response.json()) as { status: string; details?: Record<string, unknown> };
   }
 
+  /** The sum of every series of the Prometheus metric `name` on /metrics (0 when absent). */
+  async metric(name: string): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    let total = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
+        total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+
   async close(): Promise<void> {
     await this.stop('SIGKILL');
     this.log.end();
@@ -262,54 +286,57 @@ export class CoreProcess {
 }
 
 /**
- * Publishes numbered observations at a fixed rate with QoS 1, in native batches, alternating a
- * radio sensor (Wi-Fi sightings) and a camera sensor (line counts). Number n is stamped
- * `at = base + n` ms, so the database says which numbers it holds. Remembers which numbers the
- * broker acknowledged.
+ * Publishes numbered observations with QoS 1, in native batches: at a fixed rate (`run`) or as
+ * fast as the broker acknowledges them with a bounded number of messages in flight (`flood`).
+ * By default it alternates a radio sensor (Wi-Fi sightings) and a camera sensor (line counts) and
+ * number n is stamped `at = base + n` ms, so the database says which numbers it holds; with
+ * `stamp: 'now'` each observation carries its publish time instead (latency). Remembers which
+ * numbers the broker acknowledged (`acked`; only `ackedCount` with `trackAcked: false`).
  */
 export class Publisher {
   readonly acked = new Set<number>();
+  ackedCount = 0;
   published = 0;
   errors = 0;
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void>[] = [];
+  private message = 0;
 
   private constructor(
     private readonly client: MqttClient,
-    readonly options: {
-      radioTopic: string;
-      cameraTopic: string;
-      base: number;
-      batch: number;
-    },
+    readonly options: PublisherOptions &
+      Required<Pick<PublisherOptions, 'batch' | 'devices' | 'kinds' | 'stamp' | 'trackAcked'>>,
   ) {}
 
-  static async connect(
-    url: string,
-    options: { radioTopic: string; cameraTopic: string; base: number; batch?: number },
-  ): Promise<Publisher> {
+  static async connect(url: string, options: PublisherOptions): Promise<Publisher> {
     const client = await connectAsync(url, {
       clientId: `faults-publisher-${randomBytes(4).toString('hex')}`,
       reconnectPeriod: 200,
       connectTimeout: 2000,
     });
     client.on('error', () => undefined); // reconnects on its own; errors are counted per publish
-    return new Publisher(client, { batch: 50, ...options });
+    return new Publisher(client, {
+      batch: 50,
+      devices: 500,
+      kinds: 'alternate',
+      stamp: 'number',
+      trackAcked: true,
+      ...options,
+    });
   }
 
   /** Publishes `perSecond` observations a second for `seconds` (resolves when all are sent). */
   run(perSecond: number, seconds: number): Promise<void> {
-    const total = Math.round(perSecond * seconds);
+    const total = this.published + Math.round(perSecond * seconds);
+    const first = this.published;
     const start = Date.now();
-    let message = 0;
     return new Promise((resolve) => {
       const tick = (): void => {
-        const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * perSecond));
+        const due = Math.min(total, first + Math.floor(((Date.now() - start) / 1000) * perSecond));
         while (this.published < due) {
           const from = this.published;
           const count = Math.min(this.options.batch, due - from);
-          this.send(from, count, message % 2 === 0 ? 'radio' : 'camera');
-          message += 1;
+          this.sending.push(this.send(from, count));
           this.published += count;
         }
         if (this.published >= total) {
@@ -322,6 +349,23 @@ export class Publisher {
     });
   }
 
+  /**
+   * Publishes `count` more observations as fast as the broker acknowledges them, with at most
+   * `window` messages unacknowledged; resolves when the last one is acknowledged (or failed).
+   */
+  async flood(count: number, window: number): Promise<void> {
+    const total = this.published + count;
+    const lane = async (): Promise<void> => {
+      while (this.published < total) {
+        const from = this.published;
+        const n = Math.min(this.options.batch, total - from);
+        this.published += n;
+        await this.send(from, n);
+      }
+    };
+    await Promise.all(Array.from({ length: window }, lane));
+  }
+
   /** Waits until every publish has been acknowledged or failed (bounded). */
   async settle(timeoutMs: number): Promise<void> {
     await Promise.race([Promise.allSettled(this.sending), sleep(timeoutMs)]);
@@ -332,34 +376,64 @@ export class Publisher {
     await this.client.endAsync(true);
   }
 
-  private send(from: number, count: number, kind: 'radio' | 'camera'): void {
+  private send(from: number, count: number): Promise<void> {
+    const { kinds, radioTopic, cameraTopic, stamp, base } = this.options;
+    const kind = kinds === 'radio' || this.message % 2 === 0 ? 'radio' : 'camera';
+    const radioTopics = this.options.radioTopics ?? [radioTopic];
+    const topic =
+      kind === 'radio'
+        ? radioTopics[Math.floor(this.message / (kinds === 'radio' ? 1 : 2)) % radioTopics.length]!
+        : cameraTopic;
+    this.message += 1;
+    const now = Date.now();
     const observations = [];
     for (let n = from; n < from + count; n += 1) {
-      const at = this.options.base + n;
+      const at = stamp === 'now' ? now : base + n;
       observations.push(
         kind === 'radio'
-          ? { kind: 'wifi', at, mac: macFor(n), rssi: -55 - (n % 20), channel: 6 }
+          ? {
+              kind: 'wifi',
+              at,
+              mac: macFor(n % this.options.devices),
+              rssi: -55 - (n % 20),
+              channel: 6,
+            }
           : { kind: 'camera', at, lineId: 'door', entries: 1, exits: 0, intervalStart: at - 1000 },
       );
     }
-    const topic = kind === 'radio' ? this.options.radioTopic : this.options.cameraTopic;
-    const sent = this.client
-      .publishAsync(topic, JSON.stringify({ v: 1, observations }), { qos: 1 })
-      .then(
-        () => {
-          for (let n = from; n < from + count; n += 1) this.acked.add(n);
-        },
-        () => {
-          this.errors += 1;
-        },
-      );
-    this.sending.push(sent);
+    return this.client.publishAsync(topic, JSON.stringify({ v: 1, observations }), { qos: 1 }).then(
+      () => {
+        this.ackedCount += count;
+        if (this.options.trackAcked) for (let n = from; n < from + count; n += 1) this.acked.add(n);
+      },
+      () => {
+        this.errors += 1;
+      },
+    );
   }
 }
 
-/** A universally administered (not randomised) MAC per number, from a pool of 500 devices. */
-function macFor(n: number): string {
-  const device = n % 500;
+export interface PublisherOptions {
+  radioTopic: string;
+  cameraTopic: string;
+  /** Number n is stamped `base + n` ms (with `stamp: 'number'`). */
+  base: number;
+  /** Observations per message (default 50). */
+  batch?: number;
+  /** Radio messages go round these topics in turn (default: `radioTopic` alone). */
+  radioTopics?: string[];
+  /** Distinct devices (MAC addresses) the radio observations cycle through (default 500). */
+  devices?: number;
+  /** `alternate` (default): radio and camera messages in turn; `radio`: radio messages only. */
+  kinds?: 'alternate' | 'radio';
+  /** `number` (default): `at = base + n`; `now`: `at` = the time of publishing. */
+  stamp?: 'number' | 'now';
+  /** Keep every acknowledged number in `acked` (default true); false: `ackedCount` only. */
+  trackAcked?: boolean;
+}
+
+/** A universally administered (not randomised) MAC per device number (< 65,536). */
+function macFor(device: number): string {
   return `00:16:3e:00:${(device >> 8).toString(16).padStart(2, '0')}:${(device & 0xff).toString(16).padStart(2, '0')}`;
 }
 
@@ -372,17 +446,18 @@ export interface Tally {
   lost: number;
 }
 
-/** What the database holds of a publisher's numbers (from the scenario's two sensors). */
+/** What the database holds of a publisher's numbers (from the scenario's sensors). */
 export async function tally(
   database: PrivateDatabase,
   publisher: Publisher,
   scenario: string,
   sensors: string[],
+  storeId = 'faults',
 ): Promise<Tally> {
   const rows = await database.query<{ n: string; c: number }>(
     `SELECT ((extract(epoch FROM at) * 1000)::bigint - $1::bigint)::text AS n, count(*)::int AS c
-       FROM sightings WHERE store_id = 'faults' AND sensor_id = ANY($2) GROUP BY 1`,
-    [publisher.options.base, sensors],
+       FROM sightings WHERE store_id = $3 AND sensor_id = ANY($2) GROUP BY 1`,
+    [publisher.options.base, sensors, storeId],
   );
   const counts = new Map<number, number>();
   for (const row of rows) counts.set(Number(row.n), row.c);
@@ -398,6 +473,29 @@ export async function tally(
     duplicates,
     lost,
   };
+}
+
+/**
+ * Rows and distinct numbers the database holds of a publisher's numbers (`at = base + n`), counted
+ * by the database: for runs too large to list every number. When every published number was
+ * acknowledged, `acked - distinct` is exactly the number lost.
+ */
+export async function countStored(
+  database: PrivateDatabase,
+  publisher: Publisher,
+  sensors: string[],
+  storeId: string,
+): Promise<{ rows: number; distinct: number }> {
+  const base = publisher.options.base;
+  const [row] = await database.query<{ rows: string; distinct: string }>(
+    `SELECT count(*)::text AS rows, count(DISTINCT at)::text AS distinct
+       FROM sightings
+      WHERE store_id = $1 AND sensor_id = ANY($2)
+        AND at >= to_timestamp($3::double precision / 1000)
+        AND at < to_timestamp($4::double precision / 1000)`,
+    [storeId, sensors, base, base + publisher.published],
+  );
+  return { rows: Number(row?.rows ?? 0), distinct: Number(row?.distinct ?? 0) };
 }
 
 export function formatTable(rows: Tally[]): string {
