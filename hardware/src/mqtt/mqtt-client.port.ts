@@ -157,6 +157,8 @@ export class MqttClientPort implements MqttPort {
   /** By packet id: received, handled, PUBACK waiting for the commit (or recently sent). */
   private readonly acks = new Map<number, PendingAck>();
   private unacknowledged = 0;
+  private inputHold: (() => Promise<void> | null) | undefined;
+  private holding = 0;
   /** The promise of the message before, so PUBACKs go in arrival order. */
   private lastStored: Promise<void> = Promise.resolve();
   private isReady: boolean;
@@ -280,6 +282,20 @@ export class MqttClientPort implements MqttPort {
   }
 
   /**
+   * Back-pressure (with acknowledge-after-commit): after each message, `hold` says whether the
+   * consumer is full (a promise of when it is not); meanwhile no further packet is read, so the
+   * broker queues instead of the hub's memory.
+   */
+  holdInputWhile(hold: () => Promise<void> | null): void {
+    this.inputHold = hold;
+  }
+
+  /** Whether reading is held back now (see {@link holdInputWhile}). */
+  get inputHeld(): boolean {
+    return this.holding > 0;
+  }
+
+  /**
    * PUBACKs sent after commit; redelivered messages recognised as already handled by this process
    * (`redeliveriesSkipped`) or by an earlier one (`committedSkipped`, from their receipts); and
    * redeliveries handled again because their receipts could not be read (`unchecked`).
@@ -305,13 +321,29 @@ export class MqttClientPort implements MqttPort {
   private acknowledgeAfterCommit(): void {
     const client = this.client;
     client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet));
-    client.handleMessage = (_packet, callback) => callback();
+    // mqtt.js reads the next packet when this calls back: holding it is the back-pressure (the
+    // socket stops being read, so the broker queues) while the consumer says it is full.
+    client.handleMessage = (_packet, callback) => {
+      const hold = this.inputHold?.() ?? null;
+      if (hold === null) {
+        callback();
+        return;
+      }
+      this.holding += 1;
+      void hold.finally(() => {
+        this.holding -= 1;
+        callback();
+      });
+    };
     const internals = client as unknown as {
       _sendPacket: (packet: Packet, cb?: (error?: Error) => void, ...rest: unknown[]) => void;
     };
     const send = internals._sendPacket.bind(client);
+    // A PUBACK deferred here and then sent while the connection was down is queued by mqtt.js
+    // and comes back through `_sendPacket` on reconnect: it passes straight (counted once).
+    const deferred = new WeakSet<Packet>();
     internals._sendPacket = (packet, cb, ...rest) => {
-      if (packet.cmd !== 'puback' || packet.messageId === undefined) {
+      if (packet.cmd !== 'puback' || packet.messageId === undefined || deferred.has(packet)) {
         send(packet, cb, ...rest);
         return;
       }
@@ -320,6 +352,7 @@ export class MqttClientPort implements MqttPort {
         send(packet, cb, ...rest);
         return;
       }
+      deferred.add(packet);
       cb?.(); // let mqtt.js read the next packet; the PUBACK follows when the rows are stored
       void pending.stored.then(() => {
         this.unacknowledged -= 1;

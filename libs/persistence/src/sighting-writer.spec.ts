@@ -116,9 +116,9 @@ describe(SightingWriter.name, () => {
       await eventually(() => sut.written === 5);
 
       expect(await storedCount()).toBe(5);
-      expect(await receipts.committed([receipt, other, { ...other, key: 'another message' }])).toEqual(
-        [true, true, false],
-      );
+      expect(
+        await receipts.committed([receipt, other, { ...other, key: 'another message' }]),
+      ).toEqual([true, true, false]);
       await dataSource.query('DELETE FROM message_receipts');
     });
 

@@ -192,6 +192,47 @@ describe(`${SightingWriter.name} (acknowledgement, spill, replay)`, () => {
     await until(() => sut.written === 25 && !sut.isSpilling, 100);
     expect(await storedAts()).toEqual([...Array(25).keys()]);
   });
+
+  it('holds a waiting source back instead of spilling while the database is only slower', async () => {
+    sut = writer({ batchSize: 10, maxBuffered: 20 });
+    await sut.open();
+    expect(sut.pressure()).toBeNull();
+
+    sut.enqueue(radios(0, 25)); // 25 held > 20, the database takes writes
+    const held = sut.pressure();
+    expect(held).not.toBeNull();
+    await until(() => sut.buffered <= 15);
+    await held;
+
+    expect(sut.isSpilling).toBe(false);
+    expect(sut.status().spilledRows).toBe(0);
+    expect(sut.held).toBe(1);
+    await until(() => sut.written === 25, 300);
+    expect(sut.pressure()).toBeNull();
+    expect(await storedAts()).toEqual([...Array(25).keys()]);
+  });
+
+  it('holds a waiting source back batch by batch while the spill file is replayed', async () => {
+    sut = writer({ batchSize: 10, maxBuffered: 20 });
+    await sut.open();
+    await breakTable();
+    sut.enqueue(radios(0, 10));
+    await until(() => sut.failedAttempts === 1, 1);
+    sut.enqueue(radios(10, 30));
+    await sut.stored();
+    expect(sut.status().spilledRows).toBe(40);
+    expect(sut.pressure()).toBeNull(); // the database refuses writes: the file takes the rows
+
+    await repairTable();
+    const hold: { on: Promise<void> | null } = { on: null };
+    await until(() => (hold.on = sut.pressure()) !== null, 20);
+    await hold.on; // let go by a replayed batch, while the rest of the file still waits
+    expect(sut.status().spilledRows).toBeGreaterThan(0);
+
+    await until(() => sut.written === 40 && !sut.isSpilling, 100);
+    expect(sut.pressure()).toBeNull();
+    expect(await storedAts()).toEqual([...Array(40).keys()]);
+  });
 });
 
 describe(backoffDelay.name, () => {

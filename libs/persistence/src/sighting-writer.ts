@@ -196,6 +196,7 @@ export class SightingWriter {
   private shutDownDone = false;
   private waiters: { target: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private storedWaiters: { target: number; resolve: () => void }[] = [];
+  private pressureWaiters: (() => void)[] = [];
   /**
    * Receipts of messages, in order: `seq` is the row count when the message's rows were enqueued,
    * so a receipt is committed with the batch that holds the message's last row.
@@ -206,7 +207,7 @@ export class SightingWriter {
   private kickQueued = false;
   private insertSql: { rows: number; sql: string } | null = null;
 
-  private counts = { written: 0, failedAttempts: 0, dropped: 0, rejected: 0, writes: 0 };
+  private counts = { written: 0, failedAttempts: 0, dropped: 0, rejected: 0, writes: 0, held: 0 };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -284,6 +285,43 @@ export class SightingWriter {
   /** Whether rows are going to the spill file now. */
   get isSpilling(): boolean {
     return this.spilling;
+  }
+
+  /**
+   * Back-pressure for a source that can wait (the MQTT client stops reading, so the broker queues):
+   * null while the writer takes more, else a promise that resolves when it does. The writer is
+   * full when more than `maxBuffered` rows wait in memory for a database that accepts writes
+   * (it is slower than the input: the file would not help), until they are down to three
+   * quarters; and while the spill file is being replayed into a database that accepts writes,
+   * each held message waits for the next replayed batch, so the replay gains on the input
+   * instead of the input growing the file. While the database refuses writes nothing is held:
+   * rows go to the spill file (its size limit bounds them).
+   */
+  pressure(): Promise<void> | null {
+    if (this.closed || !this.underPressure()) return null;
+    this.counts.held += 1;
+    return new Promise<void>((resolve) => this.pressureWaiters.push(resolve));
+  }
+
+  /** Messages a source held back on {@link pressure} so far. */
+  get held(): number {
+    return this.counts.held;
+  }
+
+  private underPressure(): boolean {
+    if (this.consecutiveFailures > 0) return false;
+    if (this.spilling) return this.replayRunning !== null && (this.spillFile?.rows ?? 0) > 0;
+    return this.buffered > this.maxBuffered;
+  }
+
+  /** Lets held sources go: on each replayed batch, or once memory is down to three quarters. */
+  private releasePressure(replayed = false): void {
+    if (this.pressureWaiters.length === 0) return;
+    const full = this.spilling
+      ? !replayed && this.underPressure()
+      : this.consecutiveFailures === 0 && this.buffered > (this.maxBuffered * 3) / 4;
+    if (full && !this.closed) return;
+    for (const resolve of this.pressureWaiters.splice(0)) resolve();
   }
 
   status(): SightingWriterStatus {
@@ -384,6 +422,7 @@ export class SightingWriter {
 
   private async shutDown(): Promise<void> {
     this.closed = true;
+    this.releasePressure();
     this.clearLinger();
     const deadline = this.clock.now() + this.closeTimeoutMs;
     if (!this.spilling) {
@@ -471,6 +510,9 @@ export class SightingWriter {
     const excess = this.buffered - this.maxBuffered;
     if (excess <= 0) return;
     if (this.options.spill) {
+      // A database that takes writes but is slower than the input: sources that can wait are
+      // held (pressure); the file takes the rows only past twice the bound (a source that cannot).
+      if (this.consecutiveFailures === 0 && excess <= this.maxBuffered) return;
       // Too much held in memory: the file takes it (as soon as no write is in flight).
       if (this.inflight === null) void this.enterSpill();
       else this.spillWanted = true;
@@ -527,7 +569,7 @@ export class SightingWriter {
         this.running = null;
         if (this.spillWanted && this.inflight === null && !this.spilling) {
           this.spillWanted = false;
-          if (this.buffered > this.maxBuffered) {
+          if (this.buffered > this.maxBuffered * (this.consecutiveFailures === 0 ? 2 : 1)) {
             void this.enterSpill();
             return;
           }
@@ -598,6 +640,7 @@ export class SightingWriter {
     this.counts.failedAttempts += 1;
     this.consecutiveFailures += 1;
     this.failingSince ??= this.clock.now();
+    this.releasePressure(); // a failing database: rows go to the file, nothing is held
     const spillNow =
       this.options.spill !== undefined &&
       !this.closed &&
@@ -786,6 +829,7 @@ export class SightingWriter {
         }
         // Everything in the file is in the database: back to memory (state first, then the file).
         this.spilling = false;
+        this.releasePressure(true);
         this.resetting = file.reset();
         try {
           await this.resetting;
@@ -802,6 +846,7 @@ export class SightingWriter {
         this.consecutiveFailures += 1;
         this.failingSince ??= this.clock.now();
         const retryInMs = this.backoff();
+        this.releasePressure();
         this.report(
           new SightingWriteError(error, rows.length, this.consecutiveFailures, retryInMs),
         );
@@ -816,6 +861,7 @@ export class SightingWriter {
       this.succeeded(rows.length);
       await file.commit(next, rows.length, undefined);
       await file.refreshHead();
+      this.releasePressure(true);
     }
   }
 
@@ -847,6 +893,7 @@ export class SightingWriter {
   }
 
   private settleWaiters(): void {
+    this.releasePressure();
     if (this.waiters.length > 0) {
       this.waiters = this.waiters.filter((waiter) => {
         if (!this.settled(waiter.target)) return true;

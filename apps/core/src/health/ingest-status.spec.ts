@@ -31,6 +31,8 @@ describe(ingestHealth.name, () => {
         unacknowledged: 40,
         dropped: 3,
         redeliveriesAlreadyStored: 2,
+        inputHeld: true,
+        heldMessages: 7,
       },
       NOW,
     );
@@ -40,6 +42,7 @@ describe(ingestHealth.name, () => {
       reasons: [
         'database writes failing for 10 s',
         '5000 observations in the local spill file',
+        'input held back: the database is slower than the sensors, the broker queues',
         'oldest unstored observation is 12 s old',
       ],
       backlogRows: 1200,
@@ -49,6 +52,8 @@ describe(ingestHealth.name, () => {
       oldestUnstoredAgeSeconds: 12,
       droppedRows: 3,
       redeliveriesAlreadyStored: 2,
+      inputHeld: true,
+      heldMessages: 7,
     });
     expect(ingestHealth({ ...quiet, oldestUnstoredAt: NOW - 6000 }, NOW).status).toBe('degraded');
   });

@@ -6,6 +6,10 @@ export type IngestStatus = () => SightingWriterStatus & {
   unacknowledged: number;
   /** Redelivered messages acknowledged without being stored again: their receipts were committed. */
   redeliveriesAlreadyStored?: number;
+  /** Whether the MQTT client has stopped reading because the writer is full (back-pressure). */
+  inputHeld?: boolean;
+  /** Messages held back by the writer's back-pressure so far. */
+  heldMessages?: number;
 };
 
 export const INGEST_STATUS = Symbol('INGEST_STATUS');
@@ -28,6 +32,10 @@ export interface IngestHealth {
   droppedRows: number;
   /** Redelivered messages (after a crash) found committed by their receipts: not stored twice. */
   redeliveriesAlreadyStored: number;
+  /** Back-pressure now: the hub reads no more messages, the broker queues them. */
+  inputHeld: boolean;
+  /** Messages the hub held back on back-pressure since it started. */
+  heldMessages: number;
 }
 
 /** Judges the ingest status: `degraded` while writes fail, rows are spilled, or rows wait long. */
@@ -39,6 +47,9 @@ export function ingestHealth(status: ReturnType<IngestStatus>, now: number): Ing
   }
   if (status.spilledRows > 0) {
     reasons.push(`${status.spilledRows} observations in the local spill file`);
+  }
+  if (status.inputHeld === true) {
+    reasons.push('input held back: the database is slower than the sensors, the broker queues');
   }
   if (age / 1000 > DEGRADED_AFTER_S) {
     reasons.push(`oldest unstored observation is ${Math.round(age / 1000)} s old`);
@@ -53,5 +64,7 @@ export function ingestHealth(status: ReturnType<IngestStatus>, now: number): Ing
     oldestUnstoredAgeSeconds: Math.round(age / 100) / 10,
     droppedRows: status.dropped,
     redeliveriesAlreadyStored: status.redeliveriesAlreadyStored ?? 0,
+    inputHeld: status.inputHeld ?? false,
+    heldMessages: status.heldMessages ?? 0,
   };
 }

@@ -121,6 +121,8 @@ import { IngestRuntime, sensorRecords } from './ingest-runtime.js';
           ...writer.status(),
           unacknowledged: mqtt.acknowledgements.pending,
           redeliveriesAlreadyStored: mqtt.acknowledgements.committedSkipped,
+          inputHeld: mqtt.inputHeld,
+          heldMessages: writer.held,
         }),
     },
     {
@@ -315,6 +317,9 @@ export class IngestModule
       },
       (redelivered) => receipts.committed(redelivered),
     );
+    // Back-pressure: while the writer is full (a slow database, or a spill file replaying) the
+    // client stops reading and the broker queues (README, Operations).
+    this.mqtt.holdInputWhile(() => this.writer.pressure());
     // Sessions the broker has long expired cannot redeliver: their receipts go.
     receipts.prune(2 * this.config.MQTT_SESSION_EXPIRY_S).catch((error: unknown) => {
       this.logger.warn(`pruning message receipts failed: ${(error as Error).message}`);

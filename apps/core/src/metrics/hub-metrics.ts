@@ -84,6 +84,8 @@ export class HubMetrics {
       this.ingestUnacknowledged.set(status?.unacknowledged ?? 0);
       this.ingestSpilledRows.set(status?.spilledRows ?? 0);
       this.ingestSpillBytes.set(status?.spillBytes ?? 0);
+      this.ingestInputHeld.set(status?.inputHeld === true ? 1 : 0);
+      this.ingestHeldMessages.set(status?.heldMessages ?? 0);
       const oldest = status?.oldestUnstoredAt ?? null;
       this.ingestOldestAge.set(oldest === null ? 0 : Math.max(0, Date.now() - oldest) / 1000);
       this.ingestDegraded.set(
@@ -95,6 +97,18 @@ export class HubMetrics {
   readonly ingestUnacknowledged = new Gauge({
     name: 'aisle_ingest_unacknowledged_messages',
     help: 'QoS 1 MQTT messages received whose PUBACK waits for their rows to be stored',
+    registers: [this.registry],
+  });
+
+  readonly ingestInputHeld = new Gauge({
+    name: 'aisle_ingest_input_held',
+    help: '1 while the MQTT client reads no more messages because the writer is full (back-pressure)',
+    registers: [this.registry],
+  });
+
+  readonly ingestHeldMessages = new Gauge({
+    name: 'aisle_ingest_held_messages',
+    help: 'Messages held back on back-pressure since start (the broker queued them meanwhile)',
     registers: [this.registry],
   });
 
