@@ -95,23 +95,23 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 /** One SHA-256 compression of the block in `W[0..15]` onto `state[offset..offset+7]`, into `out`. */
 function compress(state: Int32Array, offset: number, out: Int32Array): void {
   for (let i = 16; i < 64; i++) {
-    const w15 = W[i - 15];
-    const w2 = W[i - 2];
+    const w15 = W[i - 15]!;
+    const w2 = W[i - 2]!;
     const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
     const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
+    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
   }
-  let a = state[offset];
-  let b = state[offset + 1];
-  let c = state[offset + 2];
-  let d = state[offset + 3];
-  let e = state[offset + 4];
-  let f = state[offset + 5];
-  let g = state[offset + 6];
-  let h = state[offset + 7];
+  let a = state[offset]!;
+  let b = state[offset + 1]!;
+  let c = state[offset + 2]!;
+  let d = state[offset + 3]!;
+  let e = state[offset + 4]!;
+  let f = state[offset + 5]!;
+  let g = state[offset + 6]!;
+  let h = state[offset + 7]!;
   for (let i = 0; i < 64; i++) {
     const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
+    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[i]! + W[i]!) | 0;
     const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
     const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g;
@@ -123,14 +123,14 @@ function compress(state: Int32Array, offset: number, out: Int32Array): void {
     b = a;
     a = (t1 + t2) | 0;
   }
-  out[0] = (state[offset] + a) | 0;
-  out[1] = (state[offset + 1] + b) | 0;
-  out[2] = (state[offset + 2] + c) | 0;
-  out[3] = (state[offset + 3] + d) | 0;
-  out[4] = (state[offset + 4] + e) | 0;
-  out[5] = (state[offset + 5] + f) | 0;
-  out[6] = (state[offset + 6] + g) | 0;
-  out[7] = (state[offset + 7] + h) | 0;
+  out[0] = (state[offset]! + a) | 0;
+  out[1] = (state[offset + 1]! + b) | 0;
+  out[2] = (state[offset + 2]! + c) | 0;
+  out[3] = (state[offset + 3]! + d) | 0;
+  out[4] = (state[offset + 4]! + e) | 0;
+  out[5] = (state[offset + 5]! + f) | 0;
+  out[6] = (state[offset + 6]! + g) | 0;
+  out[7] = (state[offset + 7]! + h) | 0;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -191,13 +191,13 @@ function hmacShortAscii(state: PadState, input: string): string | null {
     if (code > 0x7f) {
       return null;
     }
-    W[i >> 2] |= code << (24 - 8 * (i & 3));
+    W[i >> 2] = W[i >> 2]! | (code << (24 - 8 * (i & 3)));
   }
-  W[n >> 2] |= 0x80 << (24 - 8 * (n & 3));
+  W[n >> 2] = W[n >> 2]! | (0x80 << (24 - 8 * (n & 3)));
   W[15] = (BLOCK_BYTES + n) * 8;
   compress(state.midstates, 0, digest);
   for (let i = 0; i < 8; i++) {
-    W[i] = digest[i];
+    W[i] = digest[i]!;
   }
   W[8] = 0x80000000 | 0;
   W.fill(0, 9, 15);
@@ -205,8 +205,8 @@ function hmacShortAscii(state: PadState, input: string): string | null {
   compress(state.midstates, 8, digest);
   let hex = '';
   for (let i = 0; i < PSEUDONYM_HEX_LENGTH / 8; i++) {
-    const v = digest[i];
-    hex += HEX[(v >>> 24) & 255] + HEX[(v >>> 16) & 255] + HEX[(v >>> 8) & 255] + HEX[v & 255];
+    const v = digest[i]!;
+    hex += HEX[(v >>> 24) & 255]! + HEX[(v >>> 16) & 255]! + HEX[(v >>> 8) & 255]! + HEX[v & 255]!;
   }
   return hex;
 }
