@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource, type Migration } from 'typeorm';
 import { freshTemplatePath, readFreshTemplate, writeFreshTemplate } from './fresh-template.js';
@@ -85,8 +85,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     options.url === undefined &&
     options.loadDataDir === undefined &&
     dataDir !== undefined &&
-    !existsSync(join(dataDir, 'PG_VERSION')) &&
-    (await isEmptyDir(dataDir))
+    !existsSync(join(dataDir, 'PG_VERSION'))
   ) {
     return openFreshDataDir(options, dataDir);
   }
@@ -101,11 +100,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
 async function openFreshDataDir(options: DatabaseOptions, dataDir: string): Promise<DataSource> {
   const template = await readFreshTemplate();
   if (template) {
+    // The folder may already hold the hub's own files (its lock): only what the load added goes.
+    const before = new Set(await entries(dataDir));
     try {
       return await openAndMigrate({ ...options, loadDataDir: template });
     } catch {
-      await rm(dataDir, { recursive: true, force: true });
-      await mkdir(dataDir, { recursive: true });
+      for (const entry of await entries(dataDir)) {
+        if (!before.has(entry)) await rm(join(dataDir, entry), { recursive: true, force: true });
+      }
     }
   }
   const dataSource = await openAndMigrate(options);
@@ -113,12 +115,8 @@ async function openFreshDataDir(options: DatabaseOptions, dataDir: string): Prom
   return dataSource;
 }
 
-async function isEmptyDir(path: string): Promise<boolean> {
-  try {
-    return (await readdir(path)).length === 0;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT';
-  }
+async function entries(path: string): Promise<string[]> {
+  return readdir(path).catch(() => []);
 }
 
 /**

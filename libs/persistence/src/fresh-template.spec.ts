@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeDatabase, ensureFreshTemplate, openDatabase } from './data-source.js';
@@ -20,6 +20,9 @@ describe('a new embedded data directory', () => {
   it('starts from the migrated dump and keeps what is written across a restart', async () => {
     await ensureFreshTemplate();
     expect(existsSync(freshTemplatePath())).toBe(true);
+    // The hub's own files (its lock) are already in the folder.
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', 'aisle.lock'), 'pid');
     const first = await openDatabase({ dataDir: join(dir, 'data') });
     try {
       const rows: { n: number }[] = await first.query('SELECT count(*)::int AS n FROM migrations');
@@ -29,6 +32,7 @@ describe('a new embedded data directory', () => {
       await closeDatabase(first);
     }
     expect(existsSync(join(dir, 'data', 'PG_VERSION'))).toBe(true);
+    expect(await readFile(join(dir, 'data', 'aisle.lock'), 'utf8')).toBe('pid');
     const again = await openDatabase({ dataDir: join(dir, 'data') });
     try {
       const rows: { n: number }[] = await again.query('SELECT count(*)::int AS n FROM migrations');
