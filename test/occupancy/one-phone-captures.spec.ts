@@ -3,7 +3,12 @@
 // one phone must stay about one device per interval however many addresses it shows.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { countOccupancy, type ProbeSample } from '@aisle/occupancy';
+import {
+  countOccupancy,
+  DEFAULT_ASSOCIATION_OPTIONS,
+  deriveAssociationOptions,
+  type ProbeSample,
+} from '@aisle/occupancy';
 import { decodeFrame } from '@aisle/plugin-wifi-sniffer';
 
 const DIR = join(process.cwd(), '..', 'shared', 'data', 'probe-requests-one-phone');
@@ -35,6 +40,20 @@ function read(file: string): ProbeSample[] {
 }
 
 describe('association on single-phone captures', () => {
+  it('ships the window and signal tolerance these captures give by the derivation rules', () => {
+    const phones = [
+      'OppoFindX3Neo-A_anonymized.pcap',
+      'iPhone11-M_anonymized.pcap',
+      'iPhone12Pro-C_anonymized.pcap',
+    ].map(read);
+    const sut = deriveAssociationOptions(phones);
+    expect(sut).toMatchObject({
+      windowMs: DEFAULT_ASSOCIATION_OPTIONS.windowMs,
+      rssiTolerance: DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance,
+    });
+    expect(sut.rises).toBeGreaterThan(100);
+  });
+
   it.each([
     ['iPhone11-M_anonymized.pcap', 236],
     ['OppoFindX3Neo-A_anonymized.pcap', 15],

@@ -1,2 +1,3 @@
 export * from './probe-association.js';
 export * from './probe-occupancy.js';
+export * from './derive-options.js';

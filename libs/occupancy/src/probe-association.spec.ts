@@ -59,6 +59,37 @@ describe(ProbeAssociator.name, () => {
     expect(sut.lastLink).toBe('timing');
   });
 
+  it('refuses a link after a silence when two devices of the fingerprint qualify', () => {
+    const sut = new ProbeAssociator({ ambiguousTiming: 'refuse', rssiTolerance: 10 });
+    // Two devices of one model held apart by signal on one sensor (the second 30 dB stronger).
+    const far = sut.link(probe(0, 'far', { fingerprint: 'f', seq: 100, rssi: -70, sensor: 's' }));
+    const near = sut.link(
+      probe(30_000, 'near', { fingerprint: 'f', seq: 2000, rssi: -40, sensor: 's' }),
+    );
+    expect(near).not.toBe(far);
+    // A fresh address heard by another sensor only: both qualify, no guess is made.
+    const c = sut.link(probe(60_000, 'c', { fingerprint: 'f', seq: 3000, rssi: -50, sensor: 't' }));
+    expect(sut.lastLink).toBe('new');
+    expect(sut.lastReturned).toBe(false);
+    expect([near, far]).not.toContain(c);
+    // The estimate's association makes the guess (the closest, most recent candidate).
+    const guess = new ProbeAssociator({ rssiTolerance: 10 });
+    guess.link(probe(0, 'far', { fingerprint: 'f', seq: 100, rssi: -70, sensor: 's' }));
+    const n = guess.link(
+      probe(30_000, 'near', { fingerprint: 'f', seq: 2000, rssi: -40, sensor: 's' }),
+    );
+    expect(
+      guess.link(probe(60_000, 'c', { fingerprint: 'f', seq: 3000, rssi: -50, sensor: 't' })),
+    ).toBe(n);
+    expect(guess.lastLink).toBe('timing');
+    // With one candidate only (a new fingerprint's device), the timing link is made.
+    const d = sut.link(probe(70_000, 'd', { fingerprint: 'g', seq: 10, rssi: -50, sensor: 't' }));
+    expect(
+      sut.link(probe(100_000, 'e', { fingerprint: 'g', seq: 900, rssi: -50, sensor: 't' })),
+    ).toBe(d);
+    expect(sut.lastLink).toBe('timing');
+  });
+
   it('splits off an address that comes back after its device moved on, and keeps fresh addresses off it', () => {
     const sut = new ProbeAssociator();
     // A phone that keeps its address (an associated iPhone) and one that probes under a fresh

@@ -34,22 +34,29 @@ export interface AssociationOptions {
   seqGap: number;
   /** Largest difference of signal on one sensor between linked bursts, dB. */
   rssiTolerance: number;
+  /**
+   * After a silence, when several devices of the fingerprint pass the signal gate: `closest` links
+   * to the closest signal (the estimate), `refuse` opens a new device (the range's upper end: the
+   * count if every such guess were wrong).
+   */
+  ambiguousTiming: 'closest' | 'refuse';
 }
 
 /**
- * Defaults from the radio, not fitted to a capture: an active scan visits channels for tens of
- * milliseconds each, so one burst lasts well under a second; phones at rest probe every few seconds
- * to a few minutes, so a 5-minute window (one interval) links a device's bursts within an interval;
- * 64 frames of sequence numbers cover a hopping sniffer that hears one channel in three. 10 dB: a
- * phone's own rise from one burst to the next on one sensor exceeds it in under 4 % of bursts (the
- * single-phone captures' phone that keeps one address; the bench's `signalRise`), and a phone twice
- * as far away is about 6–10 dB weaker.
+ * Defaults. From the radio: an active scan visits channels for tens of milliseconds each, so one
+ * burst lasts well under a second (`burstGapMs`); 64 frames of sequence numbers cover a hopping
+ * sniffer that hears one channel in three (`seqGap`). Derived from the single-phone captures only
+ * (`deriveAssociationOptions`, rules fixed beforehand; the bench re-derives them and checks they
+ * match): `windowMs` = the longest silence one phone kept between two bursts (196 s, rounded up to
+ * 200 s), `rssiTolerance` = the 95th percentile of a phone's own rise from one burst to the next on
+ * one sensor (9 dB over 187 burst pairs of three phones).
  */
 export const DEFAULT_ASSOCIATION_OPTIONS: AssociationOptions = {
   burstGapMs: 1_000,
-  windowMs: 300_000,
+  windowMs: 200_000,
   seqGap: 64,
-  rssiTolerance: 10,
+  rssiTolerance: 9,
+  ambiguousTiming: 'closest',
 };
 
 export interface AssociationInput {
@@ -108,6 +115,11 @@ export class ProbeAssociator {
   private prunedAt = Number.NEGATIVE_INFINITY;
   /** Kind of the last link, for tests and the uncertainty. */
   lastLink: LinkKind = 'new';
+  /**
+   * The last probe opened a device because its address came back after its device moved on (not
+   * because the address was new or forgotten).
+   */
+  lastReturned = false;
 
   constructor(options: Partial<AssociationOptions> = {}) {
     this.o = { ...DEFAULT_ASSOCIATION_OPTIONS, ...options };
@@ -138,6 +150,7 @@ export class ProbeAssociator {
     if (s.period !== undefined && s.period !== this.period) {
       if (this.period !== undefined && s.period < this.period) {
         this.lastLink = 'new';
+        this.lastReturned = false;
         return (this.nextId += 1);
       }
       this.reset();
@@ -149,6 +162,7 @@ export class ProbeAssociator {
     const known = this.byAddress.get(s.address);
     let track = known !== undefined && s.at - known.lastAt <= o.windowMs ? known.track : undefined;
     let kind: LinkKind = 'address';
+    let returned = false;
     if (
       known !== undefined &&
       track !== undefined &&
@@ -160,6 +174,7 @@ export class ProbeAssociator {
       track = this.open(s.at, seq, s.address, s.fingerprint);
       track.stable = true;
       kind = 'new';
+      returned = true;
       known.track = track;
       known.lastAt = s.at;
     } else if (known !== undefined && track !== undefined) {
@@ -169,6 +184,7 @@ export class ProbeAssociator {
       let best: Track | undefined;
       let bestScore = Number.NEGATIVE_INFINITY;
       let bestKind: LinkKind = 'new';
+      let timingCandidates = 0;
       if (key === undefined) {
         // No fingerprint: only sequence continuity can link, looked up by the preceding numbers.
         for (let step = 1; seq !== NO_SEQ && step <= o.seqGap; step += 1) {
@@ -229,12 +245,16 @@ export class ProbeAssociator {
               k = 'timing';
             }
           }
+          if (k === 'timing') timingCandidates += 1;
           if (score > bestScore) {
             bestScore = score;
             best = t;
             bestKind = k;
           }
         }
+      }
+      if (bestKind === 'timing' && timingCandidates > 1 && o.ambiguousTiming === 'refuse') {
+        best = undefined;
       }
       if (best === undefined) {
         track = this.open(s.at, seq, s.address, key);
@@ -272,6 +292,7 @@ export class ProbeAssociator {
       if (s.fingerprint === undefined) this.bySeq.set(seq, track);
     }
     this.lastLink = kind;
+    this.lastReturned = returned;
     return track.id;
   }
 

@@ -82,9 +82,25 @@ describe(countOccupancy.name, () => {
     expect(countOccupancy(samples, options)[0]).toMatchObject({ bursts: 2, addresses: 3 });
   });
 
+  it('counts an address once in its interval even when the window forgot it in between', () => {
+    // The same address at 0 s and 250 s (longer than the 200-s window), then a continuing sequence
+    // from the second device the associator opened: one device, one address, in the interval.
+    const samples = [
+      probe(T0, 'da0000000001', { fingerprint: 'f', seq: 10 }),
+      probe(T0 + 250_000, 'da0000000001', { fingerprint: 'f', seq: 900 }),
+      probe(T0 + 260_000, 'da0000000002', { fingerprint: 'f', seq: 905 }),
+    ];
+    expect(countOccupancy(samples, options)[0]).toMatchObject({
+      bursts: 1,
+      low: 1,
+      high: 1,
+      addresses: 2,
+    });
+  });
+
   it('gives the range of looser and stricter association around the estimate', () => {
-    // One fingerprint, bursts 4 min apart: linked by the 5-min window, not by a 2.5-min one.
-    const samples = [0, 4, 8].map((m, i) =>
+    // One fingerprint, bursts 3 min apart: linked by the 200-s window, not by a 100-s one.
+    const samples = [0, 3, 6].map((m, i) =>
       probe(T0 + m * MIN, `da00000000${i}1`, { fingerprint: 'f1' }),
     );
     const sut = countOccupancy(samples, { ...options, intervalMs: 10 * MIN });

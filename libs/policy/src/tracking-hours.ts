@@ -1,10 +1,16 @@
 import { ArrayMinSize, ArrayUnique, IsArray, IsIn, Matches } from 'class-validator';
-import type { GateDecision, Observation, PolicyModule } from '@aisle/sdk';
+import {
+  LOCAL_TIME,
+  minutesOfDay,
+  WEEKDAYS,
+  WeeklyHours,
+  type GateDecision,
+  type Observation,
+  type PolicyModule,
+  type Weekday,
+} from '@aisle/sdk';
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const TIME = LOCAL_TIME;
 
 /** One window of the week in the store's local time: `{ days: ['mon'], from: '08:00', to: '20:00' }`. */
 export class TrackingWindow {
@@ -21,17 +27,12 @@ export class TrackingWindow {
   to!: string;
 }
 
-function minutes(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
-}
-
 /** Windows whose end is not after their start (errors relative to `hours[i]`). */
 export function windowErrors(
   windows: readonly TrackingWindow[],
 ): { field: string; value: unknown; message: string }[] {
   return windows.flatMap((w, i) =>
-    TIME.test(w.from) && TIME.test(w.to) && minutes(w.to) <= minutes(w.from)
+    TIME.test(w.from) && TIME.test(w.to) && minutesOfDay(w.to) <= minutesOfDay(w.from)
       ? [
           {
             field: `hours[${i}].to`,
@@ -43,60 +44,11 @@ export function windowErrors(
   );
 }
 
-const WEEKDAY_INDEX: Record<string, Weekday> = {
-  Mon: 'mon',
-  Tue: 'tue',
-  Wed: 'wed',
-  Thu: 'thu',
-  Fri: 'fri',
-  Sat: 'sat',
-  Sun: 'sun',
-};
-
 /**
- * Is `at` inside one of the windows, in `timeZone`? No windows means always. The answer is cached
- * per minute, so the gate pays for time-zone arithmetic about once a minute, not per observation.
+ * Is `at` inside one of the windows, in `timeZone`? No windows means always. The SDK's
+ * `WeeklyHours` (cached per minute), so policy modules and the built-in policy judge hours alike.
  */
-export class TrackingHours {
-  private readonly format: Intl.DateTimeFormat;
-  private cachedMinute = Number.NaN;
-  private cachedAnswer = true;
-
-  constructor(
-    private readonly windows: readonly TrackingWindow[],
-    timeZone: string,
-  ) {
-    this.format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-  }
-
-  isOpen(at: number): boolean {
-    if (this.windows.length === 0) return true;
-    const minute = Math.floor(at / 60_000);
-    if (minute !== this.cachedMinute) {
-      this.cachedMinute = minute;
-      this.cachedAnswer = this.compute(at);
-    }
-    return this.cachedAnswer;
-  }
-
-  private compute(at: number): boolean {
-    const parts = Object.fromEntries(
-      this.format.formatToParts(new Date(at)).map((p) => [p.type, p.value]),
-    );
-    const day = WEEKDAY_INDEX[parts['weekday'] ?? ''];
-    const now = Number(parts['hour']) * 60 + Number(parts['minute']);
-    return this.windows.some(
-      (w) =>
-        day !== undefined && w.days.includes(day) && now >= minutes(w.from) && now < minutes(w.to),
-    );
-  }
-}
+export class TrackingHours extends WeeklyHours {}
 
 /** Gate reason for observations outside the store's tracking hours. */
 export const OUTSIDE_HOURS = 'outside_hours';

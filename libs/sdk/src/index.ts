@@ -14,3 +14,4 @@ export * from './secrets.js';
 export * from './sighting.js';
 export * from './subscriptions.js';
 export * from './validation.js';
+export * from './weekly-hours.js';

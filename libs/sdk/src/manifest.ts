@@ -20,9 +20,9 @@ import { validatePlain } from './validation.js';
 
 /**
  * Version of this SDK (= the version in its package.json; see CHANGELOG.md). Manifests declare a
- * semver range (`"sdk": "^1.1.0"`) it must satisfy, or the hub refuses the plugin.
+ * semver range (`"sdk": "^1.2.0"`) it must satisfy, or the hub refuses the plugin.
  */
-export const SDK_VERSION = '1.1.0';
+export const SDK_VERSION = '1.2.0';
 
 export const MANIFEST_FILE = 'aisle-plugin.json';
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
+import { LOCAL_TIME, minutesOfDay, WEEKDAYS, type Weekday } from '@aisle/sdk';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -15,26 +16,17 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-
 /** A local time `HH:MM` (`24:00` for midnight at the end of a day). */
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const TIME = LOCAL_TIME;
 /** A zone tag as Aisle accepts them: lower-case words joined by `-`. */
 const TAG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-/** Minutes since local midnight of `HH:MM`. */
-export function minutes(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
-}
 
 @ValidatorConstraint({ name: 'afterFrom' })
 class AfterFrom implements ValidatorConstraintInterface {
   validate(to: unknown, args: ValidationArguments): boolean {
     const { from } = args.object as OpeningWindow;
     if (typeof to !== 'string' || !TIME.test(to) || !TIME.test(from)) return true;
-    return minutes(to) > minutes(from);
+    return minutesOfDay(to) > minutesOfDay(from);
   }
 
   defaultMessage(args: ValidationArguments): string {

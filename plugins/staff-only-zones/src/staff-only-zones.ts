@@ -1,12 +1,13 @@
-import type {
-  AisleEvent,
-  GateDecision,
-  Observation,
-  PolicyContext,
-  PolicyModule,
-  PositionUpdate,
+import {
+  WeeklyHours,
+  type AisleEvent,
+  type GateDecision,
+  type Observation,
+  type PolicyContext,
+  type PolicyModule,
+  type PositionUpdate,
 } from '@aisle/sdk';
-import { minutes, type StaffOnlyZonesConfig, type Weekday } from './config.js';
+import type { StaffOnlyZonesConfig } from './config.js';
 
 /** The reason shown in `policy_rejected` and the module's restriction counter. */
 export const STAFF_ONLY = 'staff_only_zone';
@@ -14,56 +15,8 @@ export const STAFF_ONLY = 'staff_only_zone';
 const ACCEPT: GateDecision = { accept: true };
 const DROP: GateDecision = { accept: false, reason: STAFF_ONLY };
 
-const WEEKDAY: Record<string, Weekday> = {
-  Mon: 'mon',
-  Tue: 'tue',
-  Wed: 'wed',
-  Thu: 'thu',
-  Fri: 'fri',
-  Sat: 'sat',
-  Sun: 'sun',
-};
-
-/** Is `at` inside the opening hours, in the store's time zone? Cached per minute. */
-export class OpeningHours {
-  private readonly format: Intl.DateTimeFormat;
-  private cachedMinute = Number.NaN;
-  private cachedAnswer = true;
-
-  constructor(
-    private readonly windows: StaffOnlyZonesConfig['openingHours'],
-    timeZone: string,
-  ) {
-    this.format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-  }
-
-  isOpen(at: number): boolean {
-    if (this.windows.length === 0) return true;
-    const minute = Math.floor(at / 60_000);
-    if (minute !== this.cachedMinute) {
-      this.cachedMinute = minute;
-      const parts = Object.fromEntries(
-        this.format.formatToParts(new Date(at)).map((p) => [p.type, p.value]),
-      );
-      const day = WEEKDAY[parts['weekday'] ?? ''];
-      const now = Number(parts['hour']) * 60 + Number(parts['minute']);
-      this.cachedAnswer = this.windows.some(
-        (w) =>
-          day !== undefined &&
-          w.days.includes(day) &&
-          now >= minutes(w.from) &&
-          now < minutes(w.to),
-      );
-    }
-    return this.cachedAnswer;
-  }
-}
+/** Is `at` inside the opening hours, in the store's time zone? Cached per minute (the SDK's `WeeklyHours`). */
+export class OpeningHours extends WeeklyHours {}
 
 /** Zone ids an event is about (zone events, occupancy of a zone). */
 function zoneOf(event: Readonly<AisleEvent>): string | null {
