@@ -433,8 +433,12 @@ function throughput(solver: 'posterior' | 'least-squares'): Record<string, unkno
   let updates = 0;
   let sightings = 0;
   let busyMs = 0;
+  // CPU time of the process over the same spans (user + system, every thread: GC helpers count
+  // too, so this errs low): on a shared machine wall time also counts the other jobs' turns.
+  let cpuMs = 0;
   for (let second = 0; second < SECONDS_RUN; second += 1) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const now = START + second * 1_000;
     for (const batch of base) {
       for (const s of batch) {
@@ -445,6 +449,8 @@ function throughput(solver: 'posterior' | 'least-squares'): Record<string, unkno
     }
     updates += engine.update(now).length;
     busyMs += performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpuMs += (c.user + c.system) / 1_000;
   }
   gc?.();
   const heapAfter = process.memoryUsage().heapUsed;
@@ -454,6 +460,9 @@ function throughput(solver: 'posterior' | 'least-squares'): Record<string, unkno
     simulatedSeconds: SECONDS_RUN,
     sightingsPerSecond: Math.round((sightings / busyMs) * 1000),
     positionUpdatesPerSecond: Math.round((updates / busyMs) * 1000),
+    /** The same per second of CPU time (one core's worth), independent of the machine's load. */
+    positionUpdatesPerCpuSecond: Math.round((updates / cpuMs) * 1000),
+    cpuShareOfWall: round(cpuMs / busyMs),
     heapPerSubjectBytes: Math.round((heapAfter - heapBefore) / SUBJECTS),
     gcExposed: gc !== undefined,
   };
@@ -470,15 +479,21 @@ function throughputBoth(): Record<string, unknown> {
   const l2 = throughput('least-squares');
   const p2 = throughput('posterior');
   const rate = (r: Record<string, unknown>): number => r.positionUpdatesPerSecond as number;
+  const cpuRate = (r: Record<string, unknown>): number => r.positionUpdatesPerCpuSecond as number;
   const posterior = rate(p1) >= rate(p2) ? p1 : p2;
   const leastSquares = rate(l1) >= rate(l2) ? l1 : l2;
   return {
     posterior,
     leastSquares,
     posteriorVsLeastSquares: round(rate(posterior) / rate(leastSquares)),
+    posteriorVsLeastSquaresCpu: round(
+      Math.max(cpuRate(p1), cpuRate(p2)) / Math.max(cpuRate(l1), cpuRate(l2)),
+    ),
     runs: {
       posterior: [rate(p1), rate(p2)],
       leastSquares: [rate(l1), rate(l2)],
+      posteriorCpu: [cpuRate(p1), cpuRate(p2)],
+      leastSquaresCpu: [cpuRate(l1), cpuRate(l2)],
     },
   };
 }

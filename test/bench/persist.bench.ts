@@ -165,6 +165,39 @@ export default async function run() {
     const writerInsertSeconds = await writerRun('insert');
     const writerSeconds = await writerRun('auto');
 
+    // (c) as the hub writes MQTT messages (50 observations each, `stored()` per message), with and
+    // without the message receipts committed in the rows' transaction (exactly once through a
+    // crash). Interleaved, best of two each, so the ratio compares runs under the same load.
+    const messageRun = async (receipts: boolean) => {
+      await reset();
+      await dataSource.query('TRUNCATE message_receipts');
+      const writer = new SightingWriter(dataSource, { batchSize: BATCH, maxBuffered: rows });
+      let packetId = 0;
+      const seconds = await timed(async () => {
+        for (let i = 0; i < input.length; i += 50) {
+          writer.enqueue(input.slice(i, i + 50));
+          packetId = (packetId % 65535) + 1;
+          void writer.stored(
+            receipts ? { session: 'bench-hub', packetId, key: `k${i}` } : undefined,
+          );
+        }
+        await writer.flush();
+      });
+      await writer.close();
+      if ((await count()) !== rows || writer.failedAttempts !== 0) {
+        throw new Error(`writer (receipts: ${receipts}) lost rows or failed`);
+      }
+      return seconds;
+    };
+    const plain: number[] = [];
+    const withReceipts: number[] = [];
+    for (let round = 0; round < 2; round += 1) {
+      plain.push(await messageRun(false));
+      withReceipts.push(await messageRun(true));
+    }
+    const messagesRowsPerSecond = Math.round(rows / Math.min(...plain));
+    const receiptsRowsPerSecond = Math.round(rows / Math.min(...withReceipts));
+
     const baselineRowsPerSecond = Math.round(rows / baselineSeconds);
     const writerRowsPerSecond = Math.round(rows / writerSeconds);
     return {
@@ -176,6 +209,9 @@ export default async function run() {
       ratio: Number((writerRowsPerSecond / baselineRowsPerSecond).toFixed(2)),
       writerMethod: 'auto (COPY)',
       writerInsertRowsPerSecond: Math.round(rows / writerInsertSeconds),
+      messagesRowsPerSecond,
+      receiptsRowsPerSecond,
+      receiptsRatio: Number((receiptsRowsPerSecond / messagesRowsPerSecond).toFixed(2)),
     };
   } finally {
     if (database === 'postgres') await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);

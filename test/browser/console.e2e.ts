@@ -153,7 +153,8 @@ describe('the web console in a real browser', () => {
 
     // Draw a zone: four clicks on the plan, then the form.
     await page.getByRole('button', { name: 'Draw a new zone' }).click();
-    const plan = page.getByRole('img', { name: /Floor plan of Browser store/ });
+    // A group rather than an image once a zone is selected (its corners are buttons then).
+    const plan = page.locator('svg[aria-label^="Floor plan of Browser store"]');
     let box = (await plan.boundingBox())!;
     // The plan (20 × 10 m plus a 2 % margin) fills the width; click inside its left half.
     const at = (x: number, y: number) => {
@@ -237,6 +238,70 @@ describe('the web console in a real browser', () => {
     await expectAccessible('floor-plan');
   }, 90_000);
 
+  it("edits a zone's corners on the plan: drag one, add one, remove one (keyboard too)", async () => {
+    await page.goto(`${sut.hub.url}/#/stores/${NEW_STORE}/plan`);
+    await page.getByRole('heading', { name: 'Floor plan — Browser store' }).waitFor();
+    await page.getByLabel('Zone', { exact: true }).selectOption('fresh-corner');
+    const plan = page.locator('svg[aria-label^="Floor plan of Browser store"]');
+    const corner = (i: number) => plan.locator(`[data-vertex="${i}"]`);
+    await corner(3).waitFor();
+    await plan.scrollIntoViewIfNeeded();
+    const box = (await plan.boundingBox())!;
+    const at = (x: number, y: number) => {
+      const pad = 20 * 0.02;
+      const scale = box.width / (20 + 2 * pad);
+      return { x: box.x + (pad + x) * scale, y: box.y + (pad + 10 - y) * scale };
+    };
+    const saveZone = async (): Promise<{ polygon: { x: number; y: number }[] }> => {
+      const saved = page.waitForResponse(
+        (r) => r.url().endsWith('/zones/fresh-corner') && r.request().method() === 'PUT',
+      );
+      await page.getByRole('button', { name: 'Save zone' }).click();
+      expect((await saved).status()).toBe(200);
+      return (await sut.get(`/api/stores/${NEW_STORE}/zones/fresh-corner`).expect(200)).body;
+    };
+
+    // Drag corner 3 (8, 6) to (10, 8): the corners field follows the plan.
+    const from = (await corner(2).boundingBox())!;
+    const to = at(10, 8);
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction(() =>
+      /(^|; )(9\.9|10|10\.1), (7\.9|8|8\.1)(;|$)/.test(
+        (globalThis as any).document.querySelector('input[id][value*=";"]')?.value ?? '',
+      ),
+    );
+    // Add a corner in the middle of the edge (8, 2)–(10, 8) from the keyboard, move it 1 m right.
+    await plan.locator('[data-midpoint="1"]').focus();
+    await page.keyboard.press('Enter');
+    await corner(4).waitFor();
+    await corner(2).focus();
+    await page.keyboard.press('Shift+ArrowRight');
+    let zone = await saveZone();
+    expect(zone.polygon).toHaveLength(5);
+    expect(zone.polygon[2]!.x).toBeCloseTo(10, 0);
+    expect(zone.polygon[2]!.y).toBeCloseTo(5, 0);
+    expect(zone.polygon[3]!.x).toBeCloseTo(10, 0);
+    expect(zone.polygon[3]!.y).toBeCloseTo(8, 0);
+    await screenshot(page, 'floor-plan-corners');
+    await expectAccessible('floor-plan-corners');
+
+    // Remove it again: a double click on the corner (Delete from the keyboard does the same).
+    await corner(2).dblclick();
+    await corner(4).waitFor({ state: 'detached' });
+    zone = await saveZone();
+    expect(zone.polygon).toHaveLength(4);
+    expect(zone.polygon[2]!.x).toBeCloseTo(10, 0);
+    expect(zone.polygon[2]!.y).toBeCloseTo(8, 0);
+    await corner(1).focus();
+    await page.keyboard.press('Delete');
+    await corner(3).waitFor({ state: 'detached' });
+    zone = await saveZone();
+    expect(zone.polygon).toHaveLength(3);
+  }, 60_000);
+
   it('switches tracking on only once the notice checklist is complete', async () => {
     await page.goto(`${sut.hub.url}/#/stores/${NEW_STORE}/policy`);
     await page.getByRole('heading', { name: 'Policy — Browser store' }).waitFor();
@@ -276,6 +341,102 @@ describe('the web console in a real browser', () => {
       .waitFor();
     await screenshot(page, 'policy');
     await expectAccessible('policy');
+  }, 60_000);
+
+  it('edits tracking hours and coupon rules as forms, with the API refusal at the field', async () => {
+    // A sensitive zone: no coupon rule may name it.
+    await sut
+      .post(`/api/stores/${NEW_STORE}/zones`, {
+        id: 'pharmacy',
+        name: 'Pharmacy',
+        tags: ['pharmacy'],
+        polygon: [
+          { x: 12, y: 1 },
+          { x: 18, y: 1 },
+          { x: 18, y: 4 },
+          { x: 12, y: 4 },
+        ],
+      })
+      .expect(201);
+    await page.goto(`${sut.hub.url}/#/stores`);
+    await page.goto(`${sut.hub.url}/#/stores/${NEW_STORE}/policy`);
+    await page.getByRole('heading', { name: 'Policy — Browser store' }).waitFor();
+    const save = async (): Promise<number> => {
+      const patched = page.waitForResponse(
+        (r) => r.url().endsWith(`/api/stores/${NEW_STORE}`) && r.request().method() === 'PATCH',
+      );
+      await page.getByRole('button', { name: 'Save policy' }).click();
+      return (await patched).status();
+    };
+
+    // Tracking hours: one window Monday to Saturday, 08:00–21:30.
+    await page.getByRole('button', { name: 'Add tracking window' }).click();
+    await page.getByLabel('sat (Tracking window 1)').check();
+    await page.getByLabel('Tracking window 1: to').fill('07:00');
+    expect(await save()).toBe(400);
+    // The API's message next to the field it names.
+    const to = page.getByLabel('Tracking window 1: to');
+    expect(await to.getAttribute('aria-invalid')).toBe('true');
+    await page
+      .getByText(/hours\[0\]\.to: must be after from \(08:00\)/)
+      .first()
+      .waitFor();
+    await to.fill('21:30');
+
+    // A coupon rule: 30 s in the fresh corner earns a coffee.
+    await page.getByLabel('Offer coupons to consenting loyalty members').check();
+    await page.getByLabel('Unsubscribe URL').fill('https://example.com/offers/stop');
+    await page.getByRole('button', { name: 'Add coupon rule' }).click();
+    await page.getByLabel('Rule 1: id').fill('fresh-coffee');
+    await page
+      .getByLabel('Rule 1: why the shopper gets it')
+      .fill('You spent a while in our fresh corner');
+    await page.getByLabel('Rule 1: trigger').selectOption('zone-dwell');
+    await page.getByLabel('Rule 1: zone').selectOption('fresh-corner');
+    await page.getByLabel('Rule 1: seconds in the zone').fill('30');
+    await page.getByLabel('Rule 1: offer title').fill('A free coffee');
+    await page.getByLabel('Rule 1: offer code').fill('COFFEE');
+    expect(await save()).toBe(200);
+    await page.getByText('Policy saved.').waitFor();
+    const policy = (await sut.get(`/api/stores/${NEW_STORE}`).expect(200)).body.policy;
+    expect(policy.hours).toEqual([
+      { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '08:00', to: '21:30' },
+    ]);
+    expect(policy.coupons).toMatchObject({
+      enabled: true,
+      unsubscribeUrl: 'https://example.com/offers/stop',
+      rules: [
+        {
+          id: 'fresh-coffee',
+          enabled: true,
+          why: 'You spent a while in our fresh corner',
+          trigger: { type: 'zone-dwell', zoneId: 'fresh-corner', minDwellSeconds: 30 },
+          offer: { title: 'A free coffee', code: 'COFFEE', validHours: 24 },
+        },
+      ],
+    });
+
+    // The same rule on the pharmacy: refused, and the refusal sits next to the zone field.
+    await page.getByLabel('Rule 1: zone').selectOption('pharmacy');
+    expect(await save()).toBe(400);
+    const zoneField = page.getByLabel('Rule 1: zone');
+    expect(await zoneField.getAttribute('aria-invalid')).toBe('true');
+    const described = (await zoneField.getAttribute('aria-describedby')) ?? '';
+    const messages = await Promise.all(
+      described
+        .split(' ')
+        .filter(Boolean)
+        .map((id) => page.locator(`[id="${id}"]`).innerText()),
+    );
+    expect(messages.join(' ')).toMatch(
+      /coupons\.rules\[0\]\.trigger\.zoneId: is a sensitive zone \(pharmacy\)/,
+    );
+    await screenshot(page, 'policy-forms');
+    await expectAccessible('policy-forms');
+    expect(
+      (await sut.get(`/api/stores/${NEW_STORE}`).expect(200)).body.policy.coupons.rules[0].trigger
+        .zoneId,
+    ).toBe('fresh-corner');
   }, 60_000);
 
   it("shows the demo store's positions moving, live over Server-Sent Events", async () => {
@@ -377,6 +538,105 @@ describe('the web console in a real browser', () => {
     expect(await page.getByTestId('webhook-secret').count()).toBe(0);
   }, 60_000);
 
+  it('rotates a secret (shown once), disables, replays one message and all failed since a time', async () => {
+    await page.goto(`${sut.hub.url}/#/webhooks`);
+    const first = page.locator('[data-webhook]').filter({ hasText: 'Browser receiver' });
+    const firstId = (await first.getAttribute('data-webhook'))!;
+    // Rotate: a new secret, shown once.
+    await first.getByRole('button', { name: 'Rotate secret' }).click();
+    await first.getByText(/Secret rotated; the old one signs until/).waitFor();
+    const rotated = await page.getByTestId('webhook-secret').innerText();
+    expect(rotated).toMatch(/^whsec_/);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    expect(await page.getByTestId('webhook-secret').count()).toBe(0);
+    // Disable: the API agrees.
+    await first.getByRole('button', { name: 'Disable' }).click();
+    await first.getByText('disabled', { exact: true }).waitFor();
+    expect((await sut.get(`/api/webhooks/${firstId}`).expect(200)).body.enabled).toBe(false);
+
+    // A receiver that answers 410 Gone: its message fails at once and the endpoint is disabled.
+    receiver.reply = (_req, res) => void res.writeHead(410).end();
+    await page.getByLabel('Endpoint URL (HTTPS)').fill(receiver.url);
+    await page.getByLabel('Description').fill('Gone receiver');
+    await page.getByLabel('zone.entered').check();
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+    await page.getByTestId('webhook-secret').waitFor();
+    const card = page.locator('[data-webhook]').filter({ hasText: 'Gone receiver' });
+    const id = (await card.getAttribute('data-webhook'))!;
+    type Message = { id: string; status: string; createdAt: string };
+    const messages = async (): Promise<Message[]> =>
+      (await sut.get(`/api/webhooks/${id}/messages`).expect(200)).body as Message[];
+    /** Waits (on the API, a bounded number of looks) until a message has `status`. */
+    const until = async (
+      predicate: (list: Message[]) => Message | undefined,
+      what: string,
+      step?: () => Promise<void>,
+    ): Promise<Message> => {
+      for (let i = 0; i < 200; i += 1) {
+        const hit = predicate(await messages());
+        if (hit) return hit;
+        if (step) await step();
+        else await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`webhook ${id}: ${what} never happened`);
+    };
+    const failedAfter = (known: string[]): Promise<Message> =>
+      until(
+        (list) => list.find((m) => m.status === 'failed' && !known.includes(m.id)),
+        'a new failed message',
+        () => simulate(1),
+      );
+    /** The receiver said 410 Gone: the endpoint is disabled along with that failure. */
+    const disabled = async (): Promise<void> => {
+      for (let i = 0; i < 200; i += 1) {
+        if (!(await sut.get(`/api/webhooks/${id}`).expect(200)).body.enabled) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`webhook ${id} was not disabled`);
+    };
+    const failed = await failedAfter([]);
+    await disabled();
+
+    // The receiver is back: replay that one message, enable, and it is delivered.
+    receiver.reply = (_req, res) => void res.writeHead(204).end();
+    await page.reload();
+    await card.getByRole('button', { name: 'Deliveries' }).click();
+    await card.getByRole('button', { name: `Replay message ${failed.id}` }).click();
+    await card.getByText(`Message ${failed.id} queued again`).waitFor();
+    await card.getByRole('button', { name: 'Enable' }).click();
+    await card.getByText('Enabled', { exact: true }).waitFor();
+    await until(
+      (list) => list.find((m) => m.id === failed.id && m.status === 'delivered'),
+      `replayed ${failed.id} delivered`,
+    );
+
+    // Gone again: more failures; then every failed one since a time goes out again.
+    // (Deliveries run concurrently: other messages may have failed with the first one.)
+    const known = (await messages()).filter((m) => m.status === 'failed').map((m) => m.id);
+    receiver.reply = (_req, res) => void res.writeHead(410).end();
+    const again = await failedAfter([...known, failed.id]);
+    await disabled();
+    receiver.reply = (_req, res) => void res.writeHead(204).end();
+    await page.reload();
+    await card.getByRole('button', { name: 'Deliveries' }).click();
+    await card
+      .getByLabel('Replay every failed message since')
+      .fill(new Date(T0 - 60_000).toISOString());
+    await card.getByRole('button', { name: 'Replay failed' }).click();
+    await card.getByText(/^[1-9]\d* failed messages queued again$/).waitFor();
+    await card.getByRole('button', { name: 'Enable' }).click();
+    await card.getByText('Enabled', { exact: true }).waitFor();
+    await until(
+      (list) => list.find((m) => m.id === again.id && m.status === 'delivered'),
+      `replayed ${again.id} delivered`,
+    );
+    expect((await messages()).filter((m) => m.status === 'failed')).toEqual([]);
+    await card.getByTestId('attempts').getByText('410').first().waitFor();
+    await screenshot(page, 'webhooks-deliveries');
+    await expectAccessible('webhooks-deliveries');
+  }, 180_000);
+
   it('shows the privacy desk and the plugins with their sensors', async () => {
     const kept = (
       await sut
@@ -448,6 +708,33 @@ describe('the web console in a real browser', () => {
     await expectAccessible('plugins');
   }, 60_000);
 
+  it("pages through the admin's member list", async () => {
+    for (let i = 0; i < 25; i += 1) {
+      await sut
+        .post('/api/members', { appIdentity: `app-user-page-${String(i).padStart(2, '0')}` })
+        .expect(201);
+    }
+    const total = (await sut.get('/api/members?limit=1').expect(200)).body.total as number;
+    expect(total).toBeGreaterThanOrEqual(25);
+    await page.goto(`${sut.hub.url}/#/stores/demo/privacy`);
+    const desk = page.getByTestId('members');
+    await desk.getByLabel('Members per page').selectOption('10');
+    const paging = desk.getByTestId('members-paging');
+    await paging.getByText(`Members 1–10 of ${total} (newest first)`).waitFor();
+    // Newest first: the last one registered heads page 1.
+    await desk.getByText('app-user-page-24').waitFor();
+    await paging.getByRole('button', { name: 'Next page' }).click();
+    await paging.getByText(`Members 11–20 of ${total} (newest first)`).waitFor();
+    await desk.getByText('app-user-page-14').waitFor();
+    expect(await desk.getByText('app-user-page-24').count()).toBe(0);
+    const rows = await desk.locator('[data-member]').count();
+    expect(rows).toBe(10);
+    await paging.getByRole('button', { name: 'Previous page' }).click();
+    await paging.getByText(`Members 1–10 of ${total} (newest first)`).waitFor();
+    expect(await paging.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
+    await expectAccessible('privacy-paging');
+  }, 60_000);
+
   it('limits a store-manager to their store: no other store, nothing the API would refuse', async () => {
     const key = (
       await sut
@@ -512,17 +799,21 @@ describe('the web console in a real browser', () => {
       [
         'analytics',
         'floor-plan',
+        'floor-plan-corners',
         'live',
         'notice',
         'opt-out',
         'plugins',
         'policy',
+        'policy-forms',
         'privacy',
         'privacy-erase-dialog',
+        'privacy-paging',
         'sign-in',
         'store-manager',
         'stores',
         'webhooks',
+        'webhooks-deliveries',
       ].sort(),
     );
     const failing = Object.entries(accessibility).filter(([, v]) => v.length > 0);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectAsync } from 'mqtt';
 import { PluginHost, REPO_ROOT } from '@aisle/core';
+import { SDK_VERSION } from '@aisle/sdk';
 import { eventually, metricValue, startTestHub, type TestHub } from '../support/test-hub.js';
 
 const run = promisify(execFile);
@@ -91,7 +92,7 @@ describe('the plugin guide (docs/plugins.md), from an empty folder to a counted 
         'utf8',
       ),
     ) as { version: string };
-    expect(sdk.version).toBe('1.1.0');
+    expect(sdk.version).toBe(SDK_VERSION);
     await stat(
       join(plugins, 'acme-counter', 'node_modules', '@aisle', 'sdk', 'dist', 'index.d.ts'),
     );

@@ -5,7 +5,7 @@
  * restarted), the CI PostgreSQL (a database of its own), the built core as a child process.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,14 @@ const describeWithServices = haveServices ? describe : describe.skip;
 const RATE = 2000;
 /** How long the core may take to store everything the broker acknowledged, after the fault. */
 const CATCH_UP_MS = 90_000;
+/**
+ * Webhook retries every few seconds (the default schedule waits 5 s, then 5 min, 30 min…): the
+ * delivery of every message after the receiver's 60 s outage is then seen within the test.
+ * 1+2+5+9×10 s covers the outage with room to spare.
+ */
+const WEBHOOK_RETRY_DELAYS_MS = [1000, 2000, 5000, ...Array<number>(9).fill(10_000)].join(',');
+/** How long after the receiver is back every message due must have been delivered. */
+const WEBHOOK_CATCH_UP_MS = 40_000;
 
 describeWithServices('durability under faults', () => {
   let folder: string;
@@ -52,6 +60,7 @@ describeWithServices('durability under faults', () => {
   const adminKey = `ak_${randomBytes(6).toString('hex')}.${randomBytes(32).toString('base64url')}`;
   let webhookSummary = '';
   let databaseSummary = '';
+  let visitsSummary = '';
 
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'aisle-faults-'));
@@ -75,6 +84,9 @@ describeWithServices('durability under faults', () => {
         AISLE_CONFIG: join(REPO_ROOT, 'test', 'faults', 'faults-store.yaml'),
         AISLE_ADMIN_KEY: adminKey,
         AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+        AISLE_WEBHOOK_RETRY_DELAYS_MS: WEBHOOK_RETRY_DELAYS_MS,
+        // Visits count from the first instant (scenario 5 compares visits across a restart).
+        AISLE_START_GRACE_SECONDS: '0',
         LOG_LEVEL: 'warn',
       },
     });
@@ -83,7 +95,7 @@ describeWithServices('durability under faults', () => {
 
   afterAll(async () => {
     process.stdout.write(
-      `\nFault suite: every number the broker acknowledged must be stored exactly once\n${formatTable(table)}\n${databaseSummary}${webhookSummary}(core log: ${join(folder, 'core.log')})\n\n`,
+      `\nFault suite: every number the broker acknowledged must be stored exactly once\n${formatTable(table)}\n${databaseSummary}${webhookSummary}${visitsSummary}(core log: ${join(folder, 'core.log')})\n\n`,
     );
     await core?.close();
     await mosquitto?.close();
@@ -97,13 +109,16 @@ describeWithServices('durability under faults', () => {
   async function scenario(
     name: string,
     index: number,
-    { rate, seconds }: { rate: number; seconds: number },
+    { rate, seconds, live = false }: { rate: number; seconds: number; live?: boolean },
     fault: () => Promise<void>,
   ): Promise<Tally> {
     const publisher = await Publisher.connect(mosquitto.url, {
       radioTopic: `aisle/faults/radio-s${index}/observations`,
       cameraTopic: `aisle/faults/cam-s${index}/observations`,
-      base: Date.now() - 15 * 60_000,
+      // Number n is stamped base + n ms. In the past by default (rates above 1,000/s run ahead of
+      // the clock); `live` at 1,000/s keeps the stamps on the clock, so devices are localised and
+      // make visits (localisation works on the last seconds).
+      base: live ? Date.now() : Date.now() - 15 * 60_000,
     });
     const sensors = [`radio-s${index}`, `cam-s${index}`];
     try {
@@ -153,11 +168,12 @@ describeWithServices('durability under faults', () => {
       await core.start();
     });
     expect(result.acked).toBeGreaterThan(0);
-    expect(result.lost).toBe(0);
-    // Known gap (README, Operations): messages whose rows were committed but whose PUBACK had not
-    // left when the process died are delivered again and stored again. Bounded by what one commit
-    // covers (a few batches); exactly-once across a crash needs a commit-side receipt, not built.
-    expect(result.duplicates).toBeLessThan(result.acked * 0.05);
+    // Messages committed but not yet acknowledged when the process died come again (DUP): their
+    // receipts, committed with their rows, make the restarted hub acknowledge them, not store them.
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
     passed += 1;
   }, 240_000);
 
@@ -240,7 +256,16 @@ describeWithServices('durability under faults', () => {
           await sleep(5000);
           phases.resetFrom = Date.now();
           receiver.mode = 'reset';
-          await sleep(8000);
+          // Until the dispatcher has met a few resets (it may lag behind on a busy machine), and
+          // at least 8 s.
+          await Promise.all([
+            sleep(8000),
+            waitFor('three connection resets', () => receiver.resets >= 3, 90_000, 200),
+          ]);
+          // A reset's retry on a fresh connection goes out at once: let those in flight land
+          // before the receiver goes away.
+          receiver.mode = 'ok';
+          await sleep(2000);
           phases.downFrom = Date.now();
           await receiver.stop();
           await sleep(60_000);
@@ -268,18 +293,66 @@ describeWithServices('durability under faults', () => {
       const slowInReset = inReset.filter(
         (m) => (firstSeen.get(m.id) ?? Infinity) - Number(m.created) > 3000,
       );
-      const pending = messages.filter((m) => m.status === 'pending').length;
-      const duplicateIds = [...received.values()].reduce((sum, n) => sum + n - 1, 0);
+      const pendingAtEnd = messages.filter((m) => m.status === 'pending').length;
+      // After the outage every message due is delivered (at least once, same webhook-id): the
+      // retries, not a later run, bring the ones the outage parked.
+      let caughtUpMs = Number.NaN;
+      const final = await waitFor(
+        'every webhook message to be delivered after the receiver came back',
+        async () => {
+          const rows = await database.query<{ id: string; status: string }>(
+            `SELECT id, status FROM webhook_messages WHERE status <> 'test'`,
+          );
+          const ids = new Set(receiver.received.map((r) => r.id));
+          const done = rows.every((r) => r.status === 'delivered' && ids.has(r.id));
+          return done ? rows : null;
+        },
+        WEBHOOK_CATCH_UP_MS,
+        500,
+      ).catch(() => null);
+      caughtUpMs = final ? Date.now() - phases.upFrom : Number.NaN;
+      const now = await database.query<{ id: string; status: string }>(
+        `SELECT id, status FROM webhook_messages WHERE status <> 'test'`,
+      );
+      const receivedNow = new Map<string, number>();
+      for (const r of receiver.received) receivedNow.set(r.id, (receivedNow.get(r.id) ?? 0) + 1);
+      const duplicateIds = [...receivedNow.values()].reduce((sum, n) => sum + n - 1, 0);
+      const undelivered = now.filter((m) => !receivedNow.has(m.id)).map((m) => m.id);
       webhookSummary =
-        `webhooks (scenario 4): ${messages.length} messages, ${received.size} delivered, ` +
-        `${pending} pending (retry scheduled after the outage), ` +
-        `${messages.filter((m) => m.status === 'failed').length} failed, ` +
+        `webhooks (scenario 4): ${now.length} messages, ${receivedNow.size} delivered ` +
+        `(${pendingAtEnd} still pending when the publisher stopped; all delivered ${Math.round(caughtUpMs / 1000)} s after the receiver came back), ` +
+        `${now.filter((m) => m.status === 'failed').length} failed, ${undelivered.length} undelivered, ` +
         `${duplicateIds} repeated deliveries (same webhook-id), ${receiver.resets} connection resets ` +
         `(${inReset.length - slowInReset.length}/${inReset.length} messages of the reset phase delivered within 3 s)\n`;
+      expect(undelivered).toEqual([]);
+      expect(now.filter((m) => m.status !== 'delivered')).toEqual([]);
+      // Messages created while the receiver was away: their first attempt failed, a retry delivered.
+      const inOutage = messages.filter(
+        (m) => Number(m.created) >= phases.downFrom && Number(m.created) < phases.upFrom - 1000,
+      );
+      expect(inOutage.length).toBeGreaterThan(0);
 
       expect(receiver.resets).toBeGreaterThan(0);
       expect(inReset.length).toBeGreaterThan(0);
-      expect(slowInReset.map((m) => m.id)).toEqual([]); // not parked until the next retry
+      // A reset keep-alive socket is retried at once on a fresh connection within the same
+      // attempt: every message the receiver reset was delivered by its first attempt, with no
+      // failed attempt before it (not parked until the next retry). Judged by the attempt log,
+      // not by the clock.
+      const resetAttempts = await database.query<{
+        id: string;
+        delivered_at: number | null;
+        failed: string;
+      }>(
+        `SELECT message_id AS id,
+                min(attempt) FILTER (WHERE outcome = 'delivered') AS delivered_at,
+                count(*) FILTER (WHERE outcome <> 'delivered')::text AS failed
+           FROM webhook_attempts WHERE message_id = ANY($1::text[]) GROUP BY message_id`,
+        [[...new Set(receiver.resetIds)]],
+      );
+      expect(resetAttempts.length).toBe(new Set(receiver.resetIds).size);
+      expect(resetAttempts.filter((a) => Number(a.delivered_at) !== 1 || a.failed !== '0')).toEqual(
+        [],
+      );
       expect([...received.keys()].filter((id) => !known.has(id))).toEqual([]);
       expect(messages.filter((m) => m.status === 'failed')).toEqual([]);
       expect(afterUp.length).toBeGreaterThan(0);
@@ -301,12 +374,45 @@ describeWithServices('durability under faults', () => {
     }
   }, 300_000);
 
-  it('5. SIGTERM under load, started again', async () => {
-    const result = await scenario('5 SIGTERM', 5, { rate: RATE, seconds: 12 }, async () => {
-      await sleep(4000);
-      await core.stop('SIGTERM');
-      await core.start();
-    });
+  it('5. SIGTERM under load, started again: open visits resumed, not ended by the restart', async () => {
+    const sessionsFile = join(folder, 'data', 'aggregation-sessions.json');
+    const visits = async (): Promise<number> =>
+      (
+        await database.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM agg_visits WHERE store_id = 'faults'`,
+        )
+      )[0]?.n ?? 0;
+    let openAtStop = -1;
+    let endedByStop = -1;
+    let resumed = false;
+    const result = await scenario(
+      '5 SIGTERM',
+      5,
+      { rate: 1000, seconds: 16, live: true },
+      async () => {
+        await sleep(6000);
+        const before = await visits();
+        await core.stop('SIGTERM');
+        // Without resuming, the stop would end (and write) every open visit: one per device.
+        endedByStop = (await visits()) - before;
+        // Devices being followed: an open visit, or positions still waiting for the watermark
+        // (60 s lateness); a stop that ended them would write a visit for each.
+        const saved = JSON.parse(await readFile(sessionsFile, 'utf8')) as {
+          subjects: { visit: unknown; pending: unknown[] }[];
+        };
+        openAtStop = saved.subjects.filter((s) => s.visit !== null || s.pending.length > 0).length;
+        await core.start();
+        resumed = await access(sessionsFile).then(
+          () => false,
+          () => true, // taken back (and deleted) by the new start
+        );
+      },
+    );
+    visitsSummary = `visits (scenario 5): ${openAtStop} devices' open visits saved at SIGTERM and resumed by the next start; ${endedByStop} visits written by the stop\n`;
+    expect(openAtStop).toBeGreaterThan(0);
+    expect(resumed).toBe(true);
+    // Visits ending by their own gap meanwhile may land in the window; the restart ends none.
+    expect(endedByStop).toBeLessThan(Math.max(3, openAtStop * 0.05));
     expect(result.acked).toBeGreaterThan(0);
     expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
       lost: 0,

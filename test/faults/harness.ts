@@ -427,6 +427,8 @@ export function formatTable(rows: Tally[]): string {
  */
 export class WebhookReceiver {
   readonly received: { id: string; at: number }[] = [];
+  /** The webhook-id of every request it reset. */
+  readonly resetIds: string[] = [];
   mode: 'ok' | 'reset' = 'ok';
   resets = 0;
   private server: HttpServer | null = null;
@@ -453,6 +455,7 @@ export class WebhookReceiver {
       req.on('end', () => {
         if (this.mode === 'reset' && n >= 2) {
           this.resets += 1;
+          this.resetIds.push(String(req.headers['webhook-id']));
           req.socket.resetAndDestroy();
           return;
         }

@@ -145,8 +145,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     });
     cleanups.push(() => mqtt.close());
     // The embedded broker acknowledges a publish only once the hub has stored it (in-process).
-    embedded?.beforeAcknowledge((_clientId, topic, payload) =>
-      mqtt.handleBeforeBroker(topic, payload),
+    embedded?.beforeAcknowledge((clientId, topic, payload, packet) =>
+      mqtt.handleBeforeBroker(topic, payload, { clientId, ...packet }),
     );
 
     // In a chain, stages hand sightings over NATS JetStream (ingest → the owning worker).

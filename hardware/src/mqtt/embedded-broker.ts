@@ -19,10 +19,20 @@ export interface EmbeddedBroker {
    * The hook runs there for every publish of another client, and the PUBACK waits for its promise
    * (e.g. the hub handling the message in-process and storing its rows).
    */
-  beforeAcknowledge(
-    hook: (clientId: string, topic: string, payload: Buffer) => Promise<void>,
-  ): void;
+  beforeAcknowledge(hook: BeforeAcknowledgeHook): void;
 }
+
+/**
+ * Runs before the embedded broker acknowledges a publish: `packetId` (QoS 1/2) and `dup` (the
+ * publisher sends it again, without a PUBACK for the first copy) name the message in the
+ * publisher's session.
+ */
+export type BeforeAcknowledgeHook = (
+  clientId: string,
+  topic: string,
+  payload: Buffer,
+  packet: { packetId: number | undefined; dup: boolean },
+) => Promise<void>;
 
 export interface EmbeddedBrokerOptions {
   /** Address to listen on; loopback by default, so the broker is not exposed to the network. */
@@ -46,14 +56,15 @@ export async function startEmbeddedBroker(
   const host = options.host ?? DEFAULT_HOST;
   const requestedPort = options.port ?? DEFAULT_PORT;
   const broker = await Aedes.createBroker();
-  let hook: ((clientId: string, topic: string, payload: Buffer) => Promise<void>) | undefined;
+  let hook: BeforeAcknowledgeHook | undefined;
   broker.authorizePublish = (client, packet, callback) => {
     if (!hook || !client) {
       callback(null);
       return;
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    hook(client.id, packet.topic, payload).then(
+    const packetId = packet.qos > 0 ? packet.messageId : undefined;
+    hook(client.id, packet.topic, payload, { packetId, dup: packet.dup }).then(
       () => callback(null),
       () => callback(null), // the hook reports its own failures; the message is still routed
     );

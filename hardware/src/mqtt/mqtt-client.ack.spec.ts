@@ -1,7 +1,7 @@
 import { connectAsync, type MqttClient, type Packet } from 'mqtt';
 import { startTestBroker, uniqueName, type TestBroker } from '../testing/test-broker.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
-import { MqttClientPort } from './mqtt-client.port.js';
+import { MqttClientPort, type AckBarrier } from './mqtt-client.port.js';
 
 /** Polls until `check` holds (or fails after 5 s). */
 async function eventually(what: string, check: () => boolean): Promise<void> {
@@ -51,7 +51,7 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
   });
 
   const hub = async (
-    ackAfter: () => Promise<void>,
+    ackAfter: AckBarrier,
     options: { holdUntilReady?: boolean } = {},
   ): Promise<MqttClientPort> => {
     const port = await MqttClientPort.connect(broker.url, {
@@ -107,6 +107,52 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
     await eventually('redelivered', () => again.length === 1);
     expect(again).toEqual(['kept']);
   });
+
+  // aedes resends a resumed session's unacknowledged messages without the DUP flag (and never
+  // outlives the hub it runs in); Mosquitto sets it, as MQTT requires.
+  const withDupBroker = process.env['MQTT_URL'] ? it : it.skip;
+  withDupBroker(
+    'a redelivery (DUP) whose receipt a crashed process committed is acknowledged, not handled again',
+    async () => {
+      const committed = new Map<number, string>(); // "the database": packet id → key
+      const never = new Promise<void>(() => undefined);
+      const first = await hub((_unacknowledged, receipt) => {
+        // The rows and the receipt commit together… and the process dies before its PUBACK.
+        if (receipt) committed.set(receipt.packetId, `${receipt.session}|${receipt.key}`);
+        return never;
+      });
+      const seen: string[] = [];
+      await first.subscribe(`${prefix}/obs`, (_topic, payload) => seen.push(payload.toString()));
+      await device.publishAsync(`${prefix}/obs`, 'stored', { qos: 1 });
+      await eventually('handled by the first process', () => seen.length === 1);
+      ports.splice(ports.indexOf(first), 1);
+      await first.close();
+      await device.publishAsync(`${prefix}/obs`, 'queued', { qos: 1 }); // while the hub is away
+      expect(committed.size).toBe(1);
+
+      const again: string[] = [];
+      const lookedUp: number[] = [];
+      const second = await hub(() => Promise.resolve(), { holdUntilReady: true });
+      second.acknowledgeWhen(
+        () => Promise.resolve(),
+        (receipts) => {
+          lookedUp.push(...receipts.map((r) => r.packetId));
+          return Promise.resolve(
+            receipts.map((r) => committed.get(r.packetId) === `${r.session}|${r.key}`),
+          );
+        },
+      );
+      const pubacks = pubacksOf(second);
+      await second.subscribe(`${prefix}/obs`, (_topic, payload) => again.push(payload.toString()));
+      second.ready();
+
+      await eventually('the queued message', () => again.length === 1);
+      await eventually('both acknowledged', () => pubacks.length === 2);
+      expect(again).toEqual(['queued']); // 'stored' was not handled a second time
+      expect(lookedUp).toHaveLength(1); // only the redelivery was looked up
+      expect(second.acknowledgements).toMatchObject({ committedSkipped: 1, unchecked: 0 });
+    },
+  );
 
   it('holds messages of a resumed session until ready(), then handles them in order', async () => {
     const first = await hub(() => Promise.resolve());
@@ -171,6 +217,40 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
       await eventually('the hub acknowledged its copy', () => sut.acknowledgements.sent === 1);
 
       expect(seen).toEqual(['x']); // the copy aedes delivered was not handled again
+    } finally {
+      await sensor.endAsync();
+      await sut.close();
+      await embedded.close();
+    }
+  });
+
+  it('embedded broker: a sensor publishing before the drivers subscribed waits for them (not routed to nobody)', async () => {
+    const embedded = await startEmbeddedBroker({ port: 0 });
+    const sut = await MqttClientPort.connect(embedded.url, {
+      clientId: `${prefix}-embedded-hub`,
+      persistentSession: true,
+      holdUntilReady: true,
+      ackAfter: () => Promise.resolve(),
+    });
+    const sensor = await connectAsync(embedded.url, { clientId: `${prefix}-sensor` });
+    try {
+      embedded.beforeAcknowledge((clientId, topic, payload, packet) =>
+        sut.handleBeforeBroker(topic, payload, { clientId, ...packet }),
+      );
+      let acknowledged = false;
+      const published = sensor
+        .publishAsync(`${prefix}/obs`, 'early', { qos: 1 })
+        .then(() => (acknowledged = true));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(acknowledged).toBe(false); // held: nobody would have stored it
+
+      const seen: string[] = [];
+      await sut.subscribe(`${prefix}/obs`, (_topic, payload) => seen.push(payload.toString()));
+      sut.ready();
+      await published;
+      await eventually('the hub acknowledged its copy', () => sut.acknowledgements.sent === 1);
+
+      expect(seen).toEqual(['early']); // handled once, in-process
     } finally {
       await sensor.endAsync();
       await sut.close();

@@ -53,7 +53,7 @@ export interface MqttClientPortOptions {
    * handlers enqueued are committed. `unacknowledged` is how many messages wait for their PUBACK.
    * Messages keep flowing meanwhile (up to the receive maximum); PUBACKs go in arrival order.
    */
-  ackAfter?: (unacknowledged: number) => Promise<void>;
+  ackAfter?: AckBarrier;
   /**
    * Acknowledge after commit, with the barrier given later ({@link MqttClientPort.acknowledgeWhen}),
    * e.g. by the stage that owns the writer. Use with `holdUntilReady`.
@@ -64,6 +64,38 @@ export interface MqttClientPortOptions {
    * delivers queued messages at once, before the drivers have subscribed their handlers).
    */
   holdUntilReady?: boolean;
+}
+
+/**
+ * Names a received QoS 1 message so a redelivery of it can be recognised after a crash: the
+ * session (the hub's client id; `publisher:<id>` for a publish into the embedded broker), its
+ * packet id there, and a hash of topic and payload.
+ */
+export interface MqttMessageReceipt {
+  session: string;
+  packetId: number;
+  key: string;
+}
+
+/**
+ * The barrier of acknowledge-after-commit: resolves once the rows the handlers of the message just
+ * dispatched enqueued are stored; `receipt` is to be committed with them (when given).
+ */
+export type AckBarrier = (unacknowledged: number, receipt?: MqttMessageReceipt) => Promise<void>;
+
+/** For each receipt (same order): whether that message's effect is already committed. */
+export type ReceiptLookup = (receipts: readonly MqttMessageReceipt[]) => Promise<boolean[]>;
+
+/** A message waiting to be handled: before `ready()`, or behind a redelivery being looked up. */
+interface QueuedMessage {
+  topic: string;
+  payload: Buffer;
+  receipt: MqttMessageReceipt | undefined;
+  /** A redelivery whose receipt is still to be looked up. */
+  check: boolean;
+  /** Looked up: already committed, so only acknowledged. */
+  committed: boolean;
+  release: (stored: Promise<void>) => void;
 }
 
 /** A received QoS 1 message waiting for its PUBACK. */
@@ -115,24 +147,30 @@ export class MqttClientPort implements MqttPort {
   private readonly leaving = new Map<string, Promise<void>>();
   private lastError: string | undefined;
   private closing: Promise<void> | undefined;
-  private ackAfter: ((unacknowledged: number) => Promise<void>) | undefined;
+  private ackAfter: AckBarrier | undefined;
+  private committedLookup: ReceiptLookup | undefined;
+  /** Messages waiting to be handled, in arrival order (see {@link QueuedMessage}). */
+  private queue: QueuedMessage[] = [];
+  /** A lookup of redeliveries' receipts is running: later messages queue behind it. */
+  private checking = false;
+  private readonly session: string;
   /** By packet id: received, handled, PUBACK waiting for the commit (or recently sent). */
   private readonly acks = new Map<number, PendingAck>();
   private unacknowledged = 0;
   /** The promise of the message before, so PUBACKs go in arrival order. */
   private lastStored: Promise<void> = Promise.resolve();
   private isReady: boolean;
-  private held: { topic: string; payload: Buffer; release: (stored: Promise<void>) => void }[] = [];
-  private ackCounts = { sent: 0, redeliveriesSkipped: 0 };
+  private ackCounts = { sent: 0, redeliveriesSkipped: 0, committedSkipped: 0, unchecked: 0 };
 
   private constructor(
     private readonly client: MqttClient,
     private readonly onHandlerError: (error: unknown, topic: string) => void,
     options: Pick<
       MqttClientPortOptions,
-      'ackAfter' | 'holdUntilReady' | 'acknowledgeAfterCommit'
-    > = {},
+      'ackAfter' | 'holdUntilReady' | 'acknowledgeAfterCommit' | 'clientId'
+    > = { clientId: '' },
   ) {
+    this.session = options.clientId;
     this.ackAfter = options.ackAfter;
     this.isReady = !(options.holdUntilReady ?? false);
     if (this.ackAfter || options.acknowledgeAfterCommit) this.acknowledgeAfterCommit();
@@ -223,23 +261,36 @@ export class MqttClientPort implements MqttPort {
    */
   ready(): void {
     if (this.isReady) return;
-    for (const message of this.held.splice(0)) {
-      this.dispatch(message.topic, message.payload);
-      message.release(this.ackAfter?.(this.unacknowledged) ?? Promise.resolve());
-    }
     this.isReady = true;
+    this.pump();
   }
 
   /**
    * Sets the barrier of acknowledge-after-commit (see `ackAfter`): a message's PUBACK waits for
    * the promise it returns. Until set, messages are acknowledged once handled.
+   *
+   * Exactly once through a crash: with `committed`, a redelivered message (DUP flag) that this
+   * process does not know is looked up by its receipt before it is handled; one whose receipt is
+   * committed (stored by an earlier process, which died before its PUBACK left) is acknowledged
+   * without being handled again. Later messages wait behind the lookup, so the order is kept.
    */
-  acknowledgeWhen(barrier: (unacknowledged: number) => Promise<void>): void {
+  acknowledgeWhen(barrier: AckBarrier, committed?: ReceiptLookup): void {
     this.ackAfter = barrier;
+    this.committedLookup = committed;
   }
 
-  /** PUBACKs sent after commit, and redelivered messages recognised as already handled. */
-  get acknowledgements(): { sent: number; pending: number; redeliveriesSkipped: number } {
+  /**
+   * PUBACKs sent after commit; redelivered messages recognised as already handled by this process
+   * (`redeliveriesSkipped`) or by an earlier one (`committedSkipped`, from their receipts); and
+   * redeliveries handled again because their receipts could not be read (`unchecked`).
+   */
+  get acknowledgements(): {
+    sent: number;
+    pending: number;
+    redeliveriesSkipped: number;
+    committedSkipped: number;
+    unchecked: number;
+  } {
     return { ...this.ackCounts, pending: this.unacknowledged };
   }
 
@@ -324,7 +375,12 @@ export class MqttClientPort implements MqttPort {
       this.acks.set(id, { key, stored });
       return;
     }
-    const stored = this.handleOrHold(topic, payload);
+    const stored = this.handleOrHold(
+      topic,
+      payload,
+      { session: this.session, packetId: id, key },
+      packet.dup,
+    );
     // In order: a message's PUBACK never overtakes an earlier one's.
     const ordered = Promise.all([this.lastStored, stored]).then(() => undefined);
     this.lastStored = ordered;
@@ -332,21 +388,76 @@ export class MqttClientPort implements MqttPort {
     this.forgetOldAcks();
   }
 
-  /** Handles the message now (or holds it until ready); resolves when its rows are stored. */
-  private handleOrHold(topic: string, payload: Buffer): Promise<void> {
-    if (!this.isReady) {
-      return new Promise<void>((resolve) => {
-        this.held.push({
-          topic,
-          payload,
-          release: (stored) => {
-            void stored.then(resolve);
-          },
-        });
-      });
+  /**
+   * Handles the message now, or queues it (until ready, or behind a lookup of redeliveries);
+   * resolves when its rows (and its receipt) are stored — at once for a redelivery found committed.
+   */
+  private handleOrHold(
+    topic: string,
+    payload: Buffer,
+    receipt?: MqttMessageReceipt,
+    redelivered = false,
+  ): Promise<void> {
+    const check = redelivered && receipt !== undefined && this.committedLookup !== undefined;
+    if (this.isReady && !this.checking && this.queue.length === 0 && !check) {
+      this.dispatch(topic, payload);
+      return this.ackAfter?.(this.unacknowledged, receipt) ?? Promise.resolve();
     }
-    this.dispatch(topic, payload);
-    return this.ackAfter?.(this.unacknowledged) ?? Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.queue.push({
+        topic,
+        payload,
+        receipt,
+        check: redelivered && receipt !== undefined,
+        committed: false,
+        release: (stored) => {
+          void stored.then(resolve);
+        },
+      });
+      this.pump();
+    });
+  }
+
+  /** Handles queued messages in order; stops at a redelivery to look up (with all queued ones). */
+  private pump(): void {
+    if (!this.isReady || this.checking) return;
+    while (this.queue.length > 0) {
+      const first = this.queue[0]!;
+      if (first.check && this.committedLookup) {
+        const lookup = this.committedLookup;
+        const batch = this.queue.filter((m) => m.check);
+        this.checking = true;
+        void this.lookUp(lookup, batch).finally(() => {
+          this.checking = false;
+          this.pump();
+        });
+        return;
+      }
+      this.queue.shift();
+      if (first.committed) {
+        this.ackCounts.committedSkipped += 1;
+        first.release(Promise.resolve());
+        continue;
+      }
+      this.dispatch(first.topic, first.payload);
+      first.release(this.ackAfter?.(this.unacknowledged, first.receipt) ?? Promise.resolve());
+    }
+  }
+
+  private async lookUp(lookup: ReceiptLookup, batch: QueuedMessage[]): Promise<void> {
+    let committed: boolean[];
+    try {
+      committed = await lookup(batch.map((m) => m.receipt!));
+    } catch (error) {
+      // Cannot tell: handled again (at least once), counted.
+      committed = [];
+      this.ackCounts.unchecked += batch.length;
+      this.onHandlerError(error, 'message receipts');
+    }
+    batch.forEach((message, i) => {
+      message.check = false;
+      message.committed = committed[i] === true;
+    });
   }
 
   /** Keeps the recent acknowledgements (to recognise redeliveries), not every one. */
@@ -468,9 +579,17 @@ export class MqttClientPort implements MqttPort {
    * rows are stored; the copy the broker then delivers to this connection is acknowledged without
    * being handled again. For aedes's `authorizePublish` (see `EmbeddedBroker.beforeAcknowledge`).
    */
-  handleBeforeBroker(topic: string, payload: Buffer): Promise<void> {
-    if (this.draining || !this.routes.size) return Promise.resolve();
-    if (![...this.routes.values()].some((route) => topicMatches(route.filter, topic))) {
+  handleBeforeBroker(
+    topic: string,
+    payload: Buffer,
+    origin?: { clientId: string; packetId: number | undefined; dup: boolean },
+  ): Promise<void> {
+    if (this.draining) return Promise.resolve();
+    // Before ready() the drivers may not have subscribed yet: a sensor's publish (e.g. what it
+    // sends again after the hub restarted) waits for them rather than being routed to nobody.
+    const early = !this.isReady && origin !== undefined && origin.clientId !== this.session;
+    if (!early && !this.routes.size) return Promise.resolve();
+    if (!early && ![...this.routes.values()].some((route) => topicMatches(route.filter, topic))) {
       return Promise.resolve();
     }
     const key = messageKey(topic, payload);
@@ -479,7 +598,13 @@ export class MqttClientPort implements MqttPort {
       const oldest = this.preHandled.keys().next().value;
       if (oldest !== undefined) this.preHandled.delete(oldest);
     }
-    return this.handleOrHold(topic, payload);
+    // The publisher's own session: it sends again (DUP) what it has no PUBACK for, e.g. after the
+    // hub (and the broker in it) died between the commit and the PUBACK.
+    const receipt =
+      origin?.packetId !== undefined
+        ? { session: `publisher:${origin.clientId}`, packetId: origin.packetId, key }
+        : undefined;
+    return this.handleOrHold(topic, payload, receipt, origin?.dup ?? false);
   }
 
   /** Messages handled in-process before the broker delivers them (by content key). */

@@ -224,6 +224,68 @@ describe(gridPosterior.name, () => {
     expect(useless.y).toBeCloseTo(free.y, 9);
   });
 
+  it("integrates out the holder's orientation: a shadowed side moves the fix less, and the radius says so", () => {
+    // Eight anchors around a 20 × 15 m floor; the body takes up to 6 dB from the anchors behind it.
+    const ring = [
+      ...square,
+      anchorAt('e', 10, 0),
+      anchorAt('f', 20, 7.5),
+      anchorAt('g', 10, 15),
+      anchorAt('h', 0, 7.5),
+    ];
+    const draw = gaussians(11);
+    const errors = { plain: [] as number[], oriented: [] as number[] };
+    const covered = { plain: 0, oriented: 0 };
+    const runs = 60;
+    for (let k = 0; k < runs; k += 1) {
+      const at = { x: 5 + 10 * ((k * 0.618) % 1), y: 4 + 7 * ((k * 0.382) % 1) };
+      const heading = (2 * Math.PI * k) / runs;
+      const links = linksAt(ring, at, (i) => {
+        const a = ring[i]!;
+        return 6 * Math.cos(Math.atan2(a.y - at.y, a.x - at.x) - heading) + 2 * draw();
+      });
+      for (const [name, tau] of [
+        ['plain', 0],
+        ['oriented', 4],
+      ] as const) {
+        const fix = gridPosterior({
+          grid,
+          links,
+          tx: { mean: 0, sigmaDb: 6 },
+          deviceHeight: 0,
+          model: model({ sigmaDb: 2, orientationGainDb: tau }),
+        })!;
+        const e = Math.hypot(fix.x - at.x, fix.y - at.y);
+        errors[name].push(e);
+        if (e <= fix.radius68) covered[name] += 1;
+      }
+    }
+    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+    expect(mean(errors.oriented)).toBeLessThan(mean(errors.plain));
+    // Without the term the 68 % radius is far too tight; with it, near its rate.
+    expect(covered.plain / runs).toBeLessThan(0.5);
+    expect(covered.oriented / runs).toBeGreaterThan(0.55);
+    expect(covered.oriented / runs).toBeLessThan(0.9);
+    // τ = 0 is exactly the model without the term.
+    const links = linksAt(ring, { x: 7, y: 6 }, () => 2 * draw());
+    const a = gridPosterior({
+      grid,
+      links,
+      tx: { mean: 0, sigmaDb: 6 },
+      deviceHeight: 0,
+      model: model(),
+    })!;
+    const b = gridPosterior({
+      grid,
+      links,
+      tx: { mean: 0, sigmaDb: 6 },
+      deviceHeight: 0,
+      model: model({ orientationGainDb: 0 }),
+    })!;
+    expect(b.x).toBe(a.x);
+    expect(b.y).toBe(a.y);
+  });
+
   it('returns null without usable links', () => {
     expect(
       gridPosterior({

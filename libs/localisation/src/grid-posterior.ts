@@ -53,6 +53,15 @@ export interface RobustModel {
    * goods attenuate 2.4 GHz), dB; fitted by {@link selfCalibrate}, 0 without obstacles.
    */
   obstacleLossDb: number;
+  /**
+   * The body of the person holding the phone (and the phone's own antenna pattern) weakens the
+   * anchors on one side of it: a gain a·cos θ + b·sin θ by the bearing θ to each anchor, with an
+   * unknown orientation, so (a, b) ~ N(0, τ²) each are integrated out per fix (like the transmit
+   * offset). Unmodelled, it shifts every fix of a many-anchor scan away from the shadowed side
+   * while the posterior narrows as if the links were independent. τ in dB; fitted by
+   * {@link selfCalibrate}; 0: no such term (and no cost).
+   */
+  orientationGainDb: number;
 }
 
 /**
@@ -70,6 +79,7 @@ export const DEFAULT_ROBUST_MODEL: RobustModel = {
   censoring: null,
   radiusScale: 1.2,
   obstacleLossDb: 0,
+  orientationGainDb: 0,
 };
 
 export interface GridFix {
@@ -183,6 +193,8 @@ export function gridPosterior(params: {
   const evaluate = (g: FloorGrid, t: Float64Array[], ut: Float64Array[], c: number): number => {
     for (let i = 0; i < nl; i += 1) ld[i] = t[i]![c]!;
     for (let j = 0; j < nu; j += 1) uld[j] = ut[j]![c]!;
+    ev.x = g.cx[c]!;
+    ev.y = g.cy[c]!;
     let v = ev.logLikelihood();
     if (priorW > 0) v -= priorW * ((g.cx[c]! - pp!.x) ** 2 + (g.cy[c]! - pp!.y) ** 2);
     return v;
@@ -226,6 +238,8 @@ export function gridPosterior(params: {
     }
     for (let i = 0; i < nl; i += 1) ld[i] = tables[i]![c]!;
     for (let j = 0; j < nu; j += 1) uld[j] = unheardTables[j]![c]!;
+    ev.x = grid.cx[c]!;
+    ev.y = grid.cy[c]!;
     let v = ev.logLikelihood();
     if (priorW > 0) v -= priorW * ((grid.cx[c]! - pp!.x) ** 2 + (grid.cy[c]! - pp!.y) ** 2);
     lp[c] = v;
@@ -286,6 +300,8 @@ export function gridPosterior(params: {
           if (i < nl) ld[i] = v;
           else uld[i - nl] = v;
         }
+        ev.x = x;
+        ev.y = y;
         let v = ev.logLikelihood();
         if (priorW > 0) v -= priorW * ((x - pp!.x) ** 2 + (y - pp!.y) ** 2);
         px[count] = x;
@@ -306,6 +322,8 @@ export function gridPosterior(params: {
   const radii = massRadii(grid, lp, m.x, m.y, Math.sqrt(xx + yy));
   const k = model.radiusScale > 0 && Number.isFinite(model.radiusScale) ? model.radiusScale : 1;
   for (let i = 0; i < nl; i += 1) ld[i] = pointLoss(links[i]!.anchor, m.x, m.y);
+  ev.x = m.x;
+  ev.y = m.y;
   const txOffset = ev.txAt();
   return {
     x: m.x,
@@ -427,6 +445,9 @@ interface Evaluator {
   logLikelihood(): number;
   /** Profiled transmit offset at that point. */
   txAt(): number;
+  /** The point being evaluated (for the bearings of the orientation term). */
+  x: number;
+  y: number;
 }
 
 function makeEvaluator(
@@ -459,7 +480,7 @@ function makeEvaluator(
   const huberC = Number.isFinite(huberK) ? 0.5 * huberK * huberK : 0;
   const sqw = Float64Array.from(w, (v) => Math.sqrt(v));
   const r = Math.min(1, Math.max(0, model.linkCorrelation));
-  const tau = 1 / (1 + (count - 1) * r);
+  const tauTemper = 1 / (1 + (count - 1) * r);
   const cens = model.censoring;
   const unheard = cens
     ? unheardAll.filter(
@@ -484,7 +505,74 @@ function makeEvaluator(
   const residual = new Float64Array(count);
   const ld = new Float64Array(count);
   const uld = new Float64Array(unheard.length);
+  const tau = Number.isFinite(model.orientationGainDb) ? Math.max(0, model.orientationGainDb) : 0;
+  const tauW = tau > 0 ? 1 / (tau * tau) : 0;
+  const lx = Float64Array.from(links, (l) => l.anchor.x);
+  const ly = Float64Array.from(links, (l) => l.anchor.y);
+  const cosT = new Float64Array(count);
+  const sinT = new Float64Array(count);
+  /**
+   * Transmit offset b and orientation gains (a, c) at the point (x, y): weighted least squares of
+   * the residuals on [1, cos θ, sin θ] with their priors; returns −½·log det of the normal matrix
+   * (the Gaussian integral over the nuisances, which depends on the point through the bearings),
+   * and leaves residual[i] with the fitted gains removed.
+   */
+  const orient = (x: number, y: number): number => {
+    let m00 = (fitTx ? txW : 1e9) + 0;
+    let m01 = 0;
+    let m02 = 0;
+    let m11 = tauW;
+    let m12 = 0;
+    let m22 = tauW;
+    let v0 = (fitTx ? txW : 1e9) * txMean;
+    let v1 = 0;
+    let v2 = 0;
+    for (let i = 0; i < count; i += 1) {
+      residual[i] = rssi[i]! - (p0[i]! - n[i]! * ld[i]!);
+      const dx = lx[i]! - x;
+      const dy = ly[i]! - y;
+      const d = Math.sqrt(dx * dx + dy * dy);
+      const c = d > 1e-6 ? dx / d : 0;
+      const sn = d > 1e-6 ? dy / d : 0;
+      cosT[i] = c;
+      sinT[i] = sn;
+      const wi = w[i]!;
+      const r = residual[i]!;
+      m00 += wi;
+      m01 += wi * c;
+      m02 += wi * sn;
+      m11 += wi * c * c;
+      m12 += wi * c * sn;
+      m22 += wi * sn * sn;
+      v0 += wi * r;
+      v1 += wi * c * r;
+      v2 += wi * sn * r;
+    }
+    // 3×3 symmetric solve (Cramer's rule).
+    const c00 = m11 * m22 - m12 * m12;
+    const c01 = m02 * m12 - m01 * m22;
+    const c02 = m01 * m12 - m02 * m11;
+    const det = m00 * c00 + m01 * c01 + m02 * c02;
+    if (!(det > 0)) return 0;
+    const c11 = m00 * m22 - m02 * m02;
+    const c12 = m01 * m02 - m00 * m12;
+    const c22 = m00 * m11 - m01 * m01;
+    const b = (c00 * v0 + c01 * v1 + c02 * v2) / det;
+    const a = (c01 * v0 + c11 * v1 + c12 * v2) / det;
+    const e = (c02 * v0 + c12 * v1 + c22 * v2) / det;
+    lastTx = b;
+    priorPenalty = 0.5 * (txW * (b - txMean) * (b - txMean) + tauW * (a * a + e * e));
+    for (let i = 0; i < count; i += 1) residual[i] = residual[i]! - a * cosT[i]! - e * sinT[i]!;
+    // The prior's own normaliser is the same at every point; only the data part varies.
+    return -0.5 * Math.log(det);
+  };
+  let lastTx = txMean;
+  let priorPenalty = 0;
   const txOf = (): number => {
+    if (tauW > 0) {
+      orient(ev.x, ev.y);
+      return lastTx;
+    }
     let num = txW * txMean;
     for (let i = 0; i < count; i += 1) {
       residual[i] = rssi[i]! - (p0[i]! - n[i]! * ld[i]!);
@@ -492,15 +580,25 @@ function makeEvaluator(
     }
     return fitTx ? num / (sw + txW) : txMean;
   };
-  return {
+  const ev: Evaluator = {
     unheard,
     txVariance: fitTx ? 1 / (sw + txW) : 0,
     ld,
     uld,
+    x: 0,
+    y: 0,
     txAt: txOf,
     logLikelihood() {
-      const b = txOf();
-      let ll = -0.5 * txW * (b - txMean) * (b - txMean);
+      let b: number;
+      let ll: number;
+      if (tauW > 0) {
+        ll = orient(ev.x, ev.y);
+        b = lastTx;
+        ll -= priorPenalty;
+      } else {
+        b = txOf();
+        ll = -0.5 * txW * (b - txMean) * (b - txMean);
+      }
       for (let i = 0; i < count; i += 1) {
         const e = residual[i]! - b;
         const z = Math.abs(e) * sqw[i]!;
@@ -518,9 +616,10 @@ function makeEvaluator(
         const mu = up0[j]! + b - un[j]! * uld[j]!;
         ll += Math.log(pi + (1 - pi) * normalCdf((cens!.floorDbm - mu) * invSigma));
       }
-      return tau * ll;
+      return tauTemper * ll;
     },
   };
+  return ev;
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 on erfc; |error| < 1.5e-7). */

@@ -32,6 +32,8 @@ function survey(params: {
   seed: number;
   /** Readings below this are not heard, dBm. */
   floor?: number;
+  /** Body shadowing: a gain of this amplitude by the bearing to the anchor, random heading, dB. */
+  orientationDb?: number;
 }): CalibrationWindow[] {
   const floor = params.floor ?? -95;
   const draw = gaussians(params.seed);
@@ -39,10 +41,16 @@ function survey(params: {
   return Array.from({ length: params.windows }, () => {
     const x = 1 + 22 * uniform();
     const y = 1 + 14 * uniform();
+    const heading = 2 * Math.PI * uniform();
     const readings = new Map<string, number[]>();
     anchors.forEach((a, i) => {
       const d = Math.max(0.1, Math.hypot(x - a.x, y - a.y));
-      const mu = params.power + params.offsets[i]! - 10 * params.exponent * Math.log10(d);
+      const bearing = Math.atan2(a.y - y, a.x - x);
+      const mu =
+        params.power +
+        params.offsets[i]! -
+        10 * params.exponent * Math.log10(d) +
+        (params.orientationDb ?? 0) * Math.cos(bearing - heading);
       const shadow = 0.8 * params.sigmaDb * draw(); // the spot's own, shared by its scans
       const values: number[] = [];
       for (let k = 0; k < params.scans; k += 1) {
@@ -88,6 +96,29 @@ describe(selfCalibrate.name, () => {
     expect(sut.model.correlatedShare).toBeGreaterThan(0.4);
     expect(sut.quality.samples).toBeGreaterThan(1000);
     expect(sut.quality.reason).toBeNull();
+    // No body in these readings: (almost) no orientation gain.
+    expect(sut.model.orientationGainDb).toBeLessThan(1.5);
+  });
+
+  it("finds the gain of the holder's orientation (body shadowing) from readings alone", () => {
+    const offsets = anchors.map(() => 0);
+    const windows = survey({
+      power: -55,
+      exponent: 2.8,
+      offsets,
+      sigmaDb: 3,
+      windows: 120,
+      scans: 4,
+      seed: 9,
+      floor: -200,
+      orientationDb: 6,
+    });
+    const sut = selfCalibrate({ anchors, windows, grid, deviceHeight: 0 });
+    expect(sut.quality.ok).toBe(true);
+    // A cos of amplitude 6 dB is (a, b) with a² + b² = 36, so τ ≈ 6/√2 ≈ 4.2 dB per component;
+    // the spots were fitted to the same readings, which hides part of it.
+    expect(sut.model.orientationGainDb).toBeGreaterThan(2);
+    expect(sut.model.orientationGainDb).toBeLessThan(6);
   });
 
   it('keeps every fitted value inside its sanity bounds, whatever the readings', () => {

@@ -43,6 +43,10 @@ export interface SelfCalibrationOptions {
   obstacleLossRange: readonly [number, number];
   /** Windows used for the predictive (leave-one-anchor-out) σ at most (it costs a fix per link). */
   maxPredictiveWindows: number;
+  /** Bounds on the fitted orientation gain τ (body shadowing), dB. */
+  orientationGainRange: readonly [number, number];
+  /** Windows need this many anchors heard to say anything about the orientation gain. */
+  minOrientationLinks: number;
 }
 
 export const DEFAULT_SELF_CALIBRATION: SelfCalibrationOptions = {
@@ -56,6 +60,8 @@ export const DEFAULT_SELF_CALIBRATION: SelfCalibrationOptions = {
   floorQuantile: 0.01,
   obstacleLossRange: [0, 12],
   maxPredictiveWindows: 200,
+  orientationGainRange: [0, 8],
+  minOrientationLinks: 7,
 };
 
 export interface SelfCalibrationQuality {
@@ -278,6 +284,11 @@ export function selfCalibrate(params: {
     quality.logDistanceSpreadDb = spread;
     // Noise: σ (Student-t scale of one reading) and the share of it a window's mean keeps.
     const noise = fitNoise(windows, positions, index, predict, base.huberK);
+    const orientationGainDb = clamp(
+      fitOrientationGain(windows, positions, index, predict, anchors, model, o.minOrientationLinks),
+      o.orientationGainRange[0],
+      o.orientationGainRange[1],
+    );
     const sigmaDb = clamp(noise.sigma, o.sigmaRange[0], o.sigmaRange[1]);
     quality.outlierShare = noise.outlierShare;
     const floorDbm = heardAll.length > 0 ? quantileOf(heardAll, o.floorQuantile) : -100;
@@ -288,6 +299,7 @@ export function selfCalibrate(params: {
       correlatedShare: noise.correlatedShare,
       linkCorrelation: noise.linkCorrelation,
       obstacleLossDb,
+      orientationGainDb,
       censoring: missProbability === null ? null : { floorDbm, missProbability },
     };
   }
@@ -508,6 +520,63 @@ function fitNoise(
   }
   const linkCorrelation = pairs > 0 && own > 0 ? clamp(cross / pairs / (own / singles), 0, 0.5) : 0;
   return { sigma, correlatedShare, linkCorrelation, outlierShare };
+}
+
+/**
+ * The orientation gain τ (dB) by the method of moments: per window with enough anchors, the
+ * residuals at its estimated spot are regressed (weighted by the model's noise) on
+ * [1, cos θ, sin θ] of the bearings θ to the anchors; the mean squared directional amplitude less
+ * what the noise alone gives (the regression's own variance) is 2τ². 0 without such windows.
+ */
+function fitOrientationGain(
+  windows: readonly CalibrationWindow[],
+  positions: readonly ({ x: number; y: number } | null)[],
+  index: ReadonlyMap<string, number>,
+  predict: (i: number, p: { x: number; y: number }) => number,
+  anchors: readonly { x: number; y: number }[],
+  model: RobustModel,
+  minLinks: number,
+): number {
+  const s2 = model.sigmaDb * model.sigmaDb;
+  const rho = model.correlatedShare;
+  let excess = 0;
+  let count = 0;
+  const dim = 5;
+  windows.forEach((w, k) => {
+    const p = positions[k];
+    if (!p || w.readings.size < minLinks) return;
+    const m = Array.from({ length: dim }, () => new Array<number>(dim).fill(0));
+    const v = new Array<number>(dim).fill(0);
+    for (const [id, r] of w.readings) {
+      const i = index.get(id);
+      if (i === undefined || r.length === 0) continue;
+      const a = anchors[i]!;
+      const d = Math.hypot(a.x - p.x, a.y - p.y);
+      if (!(d > 1e-6)) continue;
+      const c = (a.x - p.x) / d;
+      const sn = (a.y - p.y) / d;
+      const dd = Math.max(MIN_RANGE_M, d);
+      // [tx offset, orientation cos, sin, position gradient x, y]: the spot was fitted to these
+      // same readings, which removed their component along the gradient; regressing on it too
+      // keeps that removal from hiding the orientation term.
+      const x = [1, c, sn, c / dd, sn / dd];
+      const wt = 1 / (s2 * (rho + (1 - rho) / r.length));
+      const e = mean(r) - predict(i, p);
+      for (let u = 0; u < dim; u += 1) {
+        v[u]! += wt * x[u]! * e;
+        for (let z = 0; z < dim; z += 1) m[u]![z]! += wt * x[u]! * x[z]!;
+      }
+    }
+    const sol = solveLinear(m, v);
+    const ca = solveLinear(m, [0, 1, 0, 0, 0]);
+    const cb = solveLinear(m, [0, 0, 1, 0, 0]);
+    if (!sol || !ca || !cb || ![...sol, ca[1]!, cb[2]!].every(Number.isFinite)) return;
+    // A poorly conditioned window (anchors all on one side) says little: skip it.
+    if (ca[1]! + cb[2]! > 2 * s2) return;
+    excess += (sol[1]! ** 2 + sol[2]! ** 2 - ca[1]! - cb[2]!) / 2;
+    count += 1;
+  });
+  return count >= 5 ? Math.sqrt(Math.max(0, excess / count)) : 0;
 }
 
 /**

@@ -6,6 +6,7 @@ export * from './entities/index.js';
 export * from './key-store.js';
 export * from './migrations/index.js';
 export * from './sighting-row.js';
+export * from './message-receipts.js';
 export * from './sighting-writer.js';
 export * from './spill-file.js';
 export * from './testing.js';

@@ -3,6 +3,7 @@ import { FakeClock } from '@aisle/sdk/testing';
 import { jest } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { SightingEntity } from './entities/sighting.entity.js';
+import { MessageReceiptStore } from './message-receipts.js';
 import { toSightingRow, toSightingValues } from './sighting-row.js';
 import {
   copyBuffer,
@@ -93,6 +94,45 @@ describe(SightingWriter.name, () => {
       expect(inserts).toHaveLength(method === 'insert' ? 3 : 0);
       expect(errors).toEqual([]);
       query.mockRestore();
+    });
+
+    it('commits a message receipt with its rows: a failed transaction stores neither', async () => {
+      const receipts = new MessageReceiptStore(dataSource);
+      const receipt = { session: 'hub-1', packetId: 7, key: 'k7' };
+      const other = { session: 'hub-1', packetId: 8, key: 'k8' };
+      sut = writer({ method, batchSize: 100 });
+      await dataSource.query('ALTER TABLE message_receipts RENAME TO message_receipts_off');
+      try {
+        sut.enqueue(radios(0, 3));
+        void sut.stored(receipt);
+        sut.enqueue(radios(3, 2));
+        void sut.stored(other);
+        await sut.flush().catch(() => undefined);
+        expect(sut.failedAttempts).toBe(1);
+        expect(await storedCount()).toBe(0); // the rows rolled back with their receipts
+      } finally {
+        await dataSource.query('ALTER TABLE message_receipts_off RENAME TO message_receipts');
+      }
+      clock.advance(100); // the retry
+      await eventually(() => sut.written === 5);
+
+      expect(await storedCount()).toBe(5);
+      expect(await receipts.committed([receipt, other, { ...other, key: 'another message' }])).toEqual(
+        [true, true, false],
+      );
+      await dataSource.query('DELETE FROM message_receipts');
+    });
+
+    it('never splits a message with a receipt across two transactions: the batch grows to its end', async () => {
+      sut = writer({ method, batchSize: 4 });
+      sut.enqueue(radios(0, 3));
+      void sut.stored({ session: 'hub-1', packetId: 1, key: 'a' });
+      sut.enqueue(radios(3, 3)); // rows 3–5: a batch of 4 would cut this message after row 3
+      void sut.stored({ session: 'hub-1', packetId: 2, key: 'b' });
+      await eventually(() => sut.written === 6);
+
+      expect(sut.writes).toBe(1);
+      await dataSource.query('DELETE FROM message_receipts');
     });
 
     it('preserves every field of radio and camera sightings', async () => {

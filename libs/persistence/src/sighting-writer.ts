@@ -5,6 +5,7 @@ import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { databaseKind, rawPGlite } from './data-source.js';
 import { SightingEntity } from './entities/sighting.entity.js';
+import { receiptStatements, type MessageReceipt } from './message-receipts.js';
 import { isoTime, sightingProblem, toSightingValues, type SightingValues } from './sighting-row.js';
 import { SpillFile, type QueuedRow } from './spill-file.js';
 
@@ -195,6 +196,14 @@ export class SightingWriter {
   private shutDownDone = false;
   private waiters: { target: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private storedWaiters: { target: number; resolve: () => void }[] = [];
+  /**
+   * Receipts of messages, in order: `seq` is the row count when the message's rows were enqueued,
+   * so a receipt is committed with the batch that holds the message's last row.
+   */
+  private receipts: { start: number; seq: number; receipt: MessageReceipt }[] = [];
+  /** The row count at the last `stored()` call: where the next message's rows begin (at most). */
+  private markSeq = 0;
+  private kickQueued = false;
   private insertSql: { rows: number; sql: string } | null = null;
 
   private counts = { written: 0, failedAttempts: 0, dropped: 0, rejected: 0, writes: 0 };
@@ -333,9 +342,14 @@ export class SightingWriter {
    * synced to the spill file, or dropped and counted. Never rejects; while the database is down
    * and nothing can spill, it waits (that is the back-pressure).
    */
-  stored(): Promise<void> {
+  stored(receipt?: MessageReceipt): Promise<void> {
     const target = this.nextSeq;
+    const start = this.markSeq;
+    this.markSeq = target;
     if (this.settled(target)) return Promise.resolve();
+    // Committed in the transaction of the batch that holds the message's last row (a message
+    // without rows pending needs none: a redelivery of it stores nothing either).
+    if (receipt) this.receipts.push({ start, seq: target, receipt });
     return new Promise<void>((resolve) => this.storedWaiters.push({ target, resolve }));
   }
 
@@ -483,7 +497,15 @@ export class SightingWriter {
   private schedule(): void {
     if (this.waitingCount === 0 || this.retryTimer !== null || this.spilling) return;
     if (this.waitingCount >= this.batchSize) {
-      this.kick();
+      // After the handlers of the message being handled now have run, so its receipt is known
+      // and the batch is not cut inside it (see toMessageEnd).
+      if (!this.kickQueued) {
+        this.kickQueued = true;
+        queueMicrotask(() => {
+          this.kickQueued = false;
+          this.kick();
+        });
+      }
     } else if (this.lingerTimer === null && !this.closed) {
       this.lingerTimer = this.clock.setTimeout(() => {
         this.lingerTimer = null;
@@ -519,9 +541,11 @@ export class SightingWriter {
   /** Writes batches until there is nothing (due) to write; false when a write failed. */
   private async run(): Promise<boolean> {
     while (this.retryTimer === null && !this.spilling) {
-      const count = Math.min(this.waitingCount, this.batchSize);
+      let count = Math.min(this.waitingCount, this.batchSize);
       if (count === 0 || (count < this.batchSize && !this.drainAll)) break;
+      count = this.toMessageEnd(count);
       const rows = this.waiting.slice(this.head, this.head + count);
+      const receipts = this.receiptsUpTo(this.headSeq + count);
       this.inflight = { rows, seq: this.headSeq };
       this.head += count;
       this.headSeq += count;
@@ -533,11 +557,12 @@ export class SightingWriter {
         this.head = 0;
       }
       try {
-        await this.write(rows);
+        await this.write(rows, receipts);
       } catch (error) {
         this.failed(error);
         return false;
       }
+      this.receipts.splice(0, receipts.length);
       this.inflight = null;
       this.succeeded(rows.length);
       this.settleWaiters();
@@ -682,8 +707,37 @@ export class SightingWriter {
         return;
       }
       this.appending = null;
+      // Spilled rows are acknowledged without a receipt (see README, Operations).
+      this.forgetReceiptsUpTo(seq + rows.length);
       this.settleWaiters();
     }
+  }
+
+  /**
+   * A batch never splits a message that has a receipt: its first rows would commit without the
+   * receipt, and a redelivery would store them again. The batch grows to the message's end.
+   */
+  private toMessageEnd(count: number): number {
+    const end = this.headSeq + count;
+    const next = this.receipts.find((r) => r.seq > end);
+    if (next === undefined || next.start >= end) return count;
+    return Math.min(this.waitingCount, next.seq - this.headSeq);
+  }
+
+  /** The receipts of the messages whose last row is below `end` (a prefix, in order). */
+  private receiptsUpTo(end: number): MessageReceipt[] {
+    const out: MessageReceipt[] = [];
+    for (const entry of this.receipts) {
+      if (entry.seq > end) break;
+      out.push(entry.receipt);
+    }
+    return out;
+  }
+
+  private forgetReceiptsUpTo(end: number): void {
+    let n = 0;
+    while (n < this.receipts.length && this.receipts[n]!.seq <= end) n += 1;
+    if (n > 0) this.receipts.splice(0, n);
   }
 
   private scheduleReplay(delayMs: number): void {
@@ -827,8 +881,9 @@ export class SightingWriter {
     }
   }
 
-  private write(rows: SightingValues[]): Promise<void> {
-    return this.method === 'copy' ? this.copy(rows) : this.insert(rows);
+  /** Writes `rows`, and with them (same transaction) the receipts of their messages. */
+  private write(rows: SightingValues[], receipts: readonly MessageReceipt[] = []): Promise<void> {
+    return this.method === 'copy' ? this.copy(rows, receipts) : this.insert(rows, receipts);
   }
 
   private get table(): string {
@@ -837,8 +892,8 @@ export class SightingWriter {
   }
 
   /** Multi-row INSERTs; a batch larger than one statement allows is written in a transaction. */
-  private async insert(rows: SightingValues[]): Promise<void> {
-    if (rows.length <= MAX_ROWS_PER_STATEMENT) {
+  private async insert(rows: SightingValues[], receipts: readonly MessageReceipt[]): Promise<void> {
+    if (rows.length <= MAX_ROWS_PER_STATEMENT && receipts.length === 0) {
       await this.dataSource.query(this.insertStatement(rows.length), insertParameters(rows));
       return;
     }
@@ -846,6 +901,9 @@ export class SightingWriter {
       for (let start = 0; start < rows.length; start += MAX_ROWS_PER_STATEMENT) {
         const chunk = rows.slice(start, start + MAX_ROWS_PER_STATEMENT);
         await manager.query(this.insertStatement(chunk.length), insertParameters(chunk));
+      }
+      for (const { sql, parameters } of receiptStatements(this.dataSource, receipts)) {
+        await manager.query(sql, parameters);
       }
     });
   }
@@ -866,11 +924,13 @@ export class SightingWriter {
   }
 
   /** One COPY per batch: PostgreSQL through pg-copy-streams, PGlite from a blob. */
-  private async copy(rows: SightingValues[]): Promise<void> {
+  private async copy(rows: SightingValues[], receipts: readonly MessageReceipt[]): Promise<void> {
     const text = copyBuffer(rows);
     const queryRunner = this.dataSource.createQueryRunner();
     try {
       const connection = (await queryRunner.connect()) as unknown;
+      // With receipts: one transaction, so a message's rows and its receipt commit together.
+      if (receipts.length > 0) await queryRunner.startTransaction();
       if (databaseKind(this.dataSource) === 'pglite') {
         // Holding the query runner is holding the PGlite session.
         await (
@@ -885,6 +945,17 @@ export class SightingWriter {
         );
         await pipeline(Readable.from([text]), stream);
       }
+      if (receipts.length > 0) {
+        for (const { sql, parameters } of receiptStatements(this.dataSource, receipts)) {
+          await queryRunner.query(sql, parameters);
+        }
+        await queryRunner.commitTransaction();
+      }
+    } catch (error) {
+      if (queryRunner.isTransactionActive) {
+        await queryRunner.rollbackTransaction().catch(() => undefined);
+      }
+      throw error;
     } finally {
       await queryRunner.release();
     }

@@ -30,6 +30,8 @@ export interface WebhookDispatcherOptions {
   perSubscription?: number;
   /** Deliveries in flight in all at most. */
   maxInFlight?: number;
+  /** Delay before each retry (default RETRY_DELAYS_MS: 5 s … 10 h). */
+  retryDelaysMs?: readonly number[];
   /** How often due retries are looked for (ms, real time); 0 = never by itself. */
   pollIntervalMs?: number;
   /**
@@ -600,6 +602,7 @@ export class WebhookDispatcher {
             attempts: message.attempts,
             random: (this.options.random ?? Math.random)(),
             retryAfterMs: retryAfter,
+            ...(this.options.retryDelaysMs ? { delaysMs: this.options.retryDelaysMs } : {}),
           });
       await manager.query(
         `UPDATE webhook_messages

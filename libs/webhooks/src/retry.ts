@@ -15,6 +15,23 @@ export const RETRY_DELAYS_MS = [
 /** Attempts in all: the immediate one plus one per retry delay. */
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 
+/**
+ * A retry schedule from `AISLE_WEBHOOK_RETRY_DELAYS_MS` (comma-separated milliseconds, e.g.
+ * `1000,2000,5000`); undefined keeps {@link RETRY_DELAYS_MS}. Throws naming the bad value.
+ */
+export function parseRetryDelays(text: string | undefined): readonly number[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  return text.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new Error(
+        `AISLE_WEBHOOK_RETRY_DELAYS_MS: "${part.trim()}" is not a positive whole number of milliseconds`,
+      );
+    }
+    return value;
+  });
+}
+
 /** ±20 %: spreads the retries of many messages that failed together. */
 export const RETRY_JITTER = 0.2;
 
@@ -29,8 +46,10 @@ export function nextRetryDelay(params: {
   attempts: number;
   random: number;
   retryAfterMs?: number | null;
+  /** The schedule (default {@link RETRY_DELAYS_MS}). */
+  delaysMs?: readonly number[];
 }): number | null {
-  const base = RETRY_DELAYS_MS[params.attempts - 1];
+  const base = (params.delaysMs ?? RETRY_DELAYS_MS)[params.attempts - 1];
   if (base === undefined) return null;
   const jittered = Math.round(base * (1 + RETRY_JITTER * (2 * params.random - 1)));
   const floor = Math.min(params.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);

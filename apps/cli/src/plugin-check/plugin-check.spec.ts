@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SDK_VERSION } from '@aisle/sdk';
 import { checkPluginPaths } from './plugin-check.js';
 import { importViolation, importsOf, requirementName } from './import-rule.js';
 
@@ -79,7 +80,9 @@ describe(checkPluginPaths.name, () => {
     ],
     [
       'sdk-range',
-      /aisle-plugin.json: sdk: the plugin needs SDK \^2.0.0 but this hub provides SDK 1\.1\.0/,
+      new RegExp(
+        `aisle-plugin.json: sdk: the plugin needs SDK \\^2.0.0 but this hub provides SDK ${SDK_VERSION.replaceAll('.', '\\.')}`,
+      ),
     ],
     ['no-config-class', /lib\/index.js: plugin.configSchema must be a class/],
     [

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { useRef } from 'react';
+import { useRef, type KeyboardEvent } from 'react';
 import type { Point, Sensor, Zone } from '../types';
 
 const ZONE_COLOURS = ['#0ca678', '#1c7ed6', '#f59f00', '#ae3ec9', '#e8590c', '#2f9e44', '#3b5bdb'];
@@ -23,8 +23,22 @@ export interface PlanViewProps {
   /** Sensor dragged to a new position (metres); called on release. */
   onSensorMoved?: (sensor: Sensor, point: Point) => void;
   onSensorDrag?: (sensor: Sensor, point: Point) => void;
+  /**
+   * A polygon whose corners are edited on the plan: corners are dragged (or moved with the arrow
+   * keys when focused), removed with a double click or Delete, and a corner is added by dragging
+   * (or pressing Enter on) the handle in the middle of an edge.
+   */
+  editPolygon?: { name: string; points: Point[]; onChange: (points: Point[]) => void };
   label: string;
 }
+
+/** The fewest corners a zone polygon has (as the API). */
+const MIN_CORNERS = 3;
+/** Arrow keys move a corner by 10 cm, with Shift by 1 m. */
+const KEY_STEP_M = 0.1;
+const KEY_STEP_SHIFT_M = 1;
+
+const round = (v: number): number => Math.round(v * 10) / 10;
 
 /**
  * The store drawn to scale: y = 0 is the bottom edge (as in the API), 1 unit = 1 metre. Zones
@@ -34,6 +48,48 @@ export function PlanView(props: PlanViewProps): ReactNode {
   const { width, height } = props;
   const svg = useRef<SVGSVGElement>(null);
   const dragging = useRef<Sensor | null>(null);
+  const vertex = useRef<number | null>(null);
+  // The corner last pressed: a double click lands on the plan (it holds the pointer capture).
+  const pressed = useRef<number | null>(null);
+  const edit = props.editPolygon;
+  const moveVertex = (i: number, p: Point): void => {
+    if (!edit) return;
+    edit.onChange(edit.points.map((q, j) => (j === i ? p : q)));
+  };
+  const removeVertex = (i: number): void => {
+    if (!edit || edit.points.length <= MIN_CORNERS) return;
+    edit.onChange(edit.points.filter((_, j) => j !== i));
+  };
+  const insertVertex = (after: number): number => {
+    if (!edit) return -1;
+    const a = edit.points[after]!;
+    const b = edit.points[(after + 1) % edit.points.length]!;
+    const mid = { x: round((a.x + b.x) / 2), y: round((a.y + b.y) / 2) };
+    edit.onChange([...edit.points.slice(0, after + 1), mid, ...edit.points.slice(after + 1)]);
+    return after + 1;
+  };
+  const onVertexKey = (i: number, e: KeyboardEvent): void => {
+    const p = edit?.points[i];
+    if (!p) return;
+    const step = e.shiftKey ? KEY_STEP_SHIFT_M : KEY_STEP_M;
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [-step, 0],
+      ArrowRight: [step, 0],
+      ArrowUp: [0, step],
+      ArrowDown: [0, -step],
+    };
+    const move = moves[e.key];
+    if (move) {
+      e.preventDefault();
+      moveVertex(i, {
+        x: round(Math.min(width, Math.max(0, p.x + move[0]))),
+        y: round(Math.min(height, Math.max(0, p.y + move[1]))),
+      });
+    } else if (e.key === 'Delete' || e.key === 'Backspace') {
+      e.preventDefault();
+      removeVertex(i);
+    }
+  };
 
   const toPlan = (event: { clientX: number; clientY: number }): Point | null => {
     const el = svg.current;
@@ -49,7 +105,8 @@ export function PlanView(props: PlanViewProps): ReactNode {
   return (
     <svg
       ref={svg}
-      role="img"
+      // With corner handles (buttons) inside, the plan is a group rather than a single image.
+      role={edit ? 'group' : 'img'}
       aria-label={props.label}
       viewBox={`${-pad} ${-pad} ${width + 2 * pad} ${height + 2 * pad}`}
       style={{ width: '100%', maxHeight: '70vh', background: '#f8f9fa', touchAction: 'none' }}
@@ -58,7 +115,22 @@ export function PlanView(props: PlanViewProps): ReactNode {
         const p = toPlan(e);
         if (p) props.onPlanClick(p);
       }}
+      onDoubleClick={() => {
+        if (pressed.current !== null) removeVertex(pressed.current);
+        pressed.current = null;
+      }}
       onPointerDown={(e) => {
+        const target = e.target as Element;
+        const corner = target.closest('[data-vertex]')?.getAttribute('data-vertex') ?? null;
+        const edge = target.closest('[data-midpoint]')?.getAttribute('data-midpoint') ?? null;
+        if (edit && (corner !== null || edge !== null)) {
+          e.preventDefault();
+          svg.current?.setPointerCapture(e.pointerId);
+          vertex.current = corner !== null ? Number(corner) : insertVertex(Number(edge));
+          pressed.current = corner !== null ? vertex.current : null;
+          return;
+        }
+        pressed.current = null;
         if (!props.onSensorMoved) return;
         const id = (e.target as Element).closest('[data-sensor]')?.getAttribute('data-sensor');
         const sensor = props.sensors?.find((s) => s.id === id);
@@ -68,11 +140,21 @@ export function PlanView(props: PlanViewProps): ReactNode {
         dragging.current = sensor;
       }}
       onPointerMove={(e) => {
+        if (vertex.current !== null) {
+          const p = toPlan(e);
+          if (p) moveVertex(vertex.current, p);
+          return;
+        }
         if (!dragging.current) return;
         const p = toPlan(e);
         if (p) props.onSensorDrag?.(dragging.current, p);
       }}
       onPointerUp={(e) => {
+        if (vertex.current !== null) {
+          svg.current?.releasePointerCapture(e.pointerId);
+          vertex.current = null;
+          return;
+        }
         const sensor = dragging.current;
         if (!sensor) return;
         svg.current?.releasePointerCapture(e.pointerId);
@@ -126,6 +208,52 @@ export function PlanView(props: PlanViewProps): ReactNode {
         </g>
       ))}
       {props.children}
+      {edit && (
+        <g data-testid="corner-handles">
+          {edit.points.map((p, i) => {
+            const q = edit.points[(i + 1) % edit.points.length]!;
+            return (
+              <circle
+                key={`m${i}`}
+                data-midpoint={i}
+                role="button"
+                tabIndex={0}
+                aria-label={`Add a corner to ${edit.name} between corners ${i + 1} and ${((i + 1) % edit.points.length) + 1}`}
+                cx={(p.x + q.x) / 2}
+                cy={height - (p.y + q.y) / 2}
+                r={Math.max(width, height) / 160}
+                fill="#fff"
+                stroke="#495057"
+                strokeWidth={0.06}
+                style={{ cursor: 'copy' }}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    insertVertex(i);
+                  }
+                }}
+              />
+            );
+          })}
+          {edit.points.map((p, i) => (
+            <circle
+              key={`v${i}`}
+              data-vertex={i}
+              role="button"
+              tabIndex={0}
+              aria-label={`Corner ${i + 1} of ${edit.name} at ${p.x}, ${p.y} m: arrow keys move it, Delete removes it`}
+              cx={p.x}
+              cy={height - p.y}
+              r={Math.max(width, height) / 110}
+              fill="#e8590c"
+              stroke="#fff"
+              strokeWidth={0.08}
+              style={{ cursor: 'move' }}
+              onKeyDown={(e) => onVertexKey(i, e)}
+            />
+          ))}
+        </g>
+      )}
       {(props.sensors ?? []).map((sensor) => (
         <g
           key={sensor.id}

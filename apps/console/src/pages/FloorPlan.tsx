@@ -13,7 +13,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api';
 import { PlanView } from '../components/PlanView';
 import { useLoad, useObjectUrl } from '../hooks';
@@ -58,6 +58,8 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
 
   const [selected, setSelected] = useState<string | null>(null);
   const [drawing, setDrawing] = useState<Point[] | null>(null);
+  // Corners of the selected zone as edited on the plan or in the form, until saved.
+  const [draft, setDraft] = useState<Point[] | null>(null);
   const [moved, setMoved] = useState<Record<string, Point>>({});
   const [sensorError, setSensorError] = useState<string | null>(null);
 
@@ -65,6 +67,9 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
   const zoneList = zones.data ?? [];
   const sensorList = (sensors.data ?? []).map((x) => ({ ...x, ...(moved[x.id] ?? {}) }));
   const selectedZone = zoneList.find((z) => z.id === selected) ?? null;
+  const editing = selectedZone && editZones ? (draft ?? selectedZone.polygon) : null;
+  // Saved (or reloaded) zones replace the draft.
+  useEffect(() => setDraft(null), [zones.data]);
 
   const moveSensor = async (sensor: Sensor, point: Point): Promise<void> => {
     setSensorError(null);
@@ -96,7 +101,18 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
                 width={s.width}
                 height={s.height}
                 image={plan.url}
-                zones={zoneList}
+                zones={zoneList.map((z) =>
+                  z.id === selected && editing ? { ...z, polygon: editing } : z,
+                )}
+                {...(selectedZone && editing
+                  ? {
+                      editPolygon: {
+                        name: `zone ${selectedZone.id}`,
+                        points: editing,
+                        onChange: setDraft,
+                      },
+                    }
+                  : {})}
                 sensors={sensorList}
                 selectedZone={selected}
                 onPlanClick={drawing ? (p) => setDrawing([...drawing, p]) : undefined}
@@ -125,9 +141,11 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
               <Text size="sm" c="dimmed" mt="xs">
                 {drawing
                   ? `Drawing a zone: click the plan to add corners (${drawing.length} so far), then fill in the form and save.`
-                  : editSensors
-                    ? 'Drag a sensor to move it, or edit its position in the table.'
-                    : 'Read-only for this key.'}
+                  : editing
+                    ? 'Drag a corner to move it (or focus it and use the arrow keys); drag or press Enter on an edge handle to add a corner; double-click or Delete removes one. Then save the zone.'
+                    : editSensors
+                      ? 'Drag a sensor to move it, or edit its position in the table.'
+                      : 'Read-only for this key.'}
               </Text>
               {sensorError && (
                 <Text c="red" size="sm" role="alert">
@@ -158,6 +176,7 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
                   onChange={(e) => {
                     setSelected(e.currentTarget.value || null);
                     setDrawing(null);
+                    setDraft(null);
                   }}
                   data={[
                     { value: '', label: editZones ? '— new zone —' : '— choose —' },
@@ -174,9 +193,11 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
                     key={selectedZone?.id ?? 'new'}
                     storeId={storeId}
                     zone={selectedZone}
-                    drawn={drawing}
+                    drawn={selectedZone ? editing : drawing}
                     readOnly={!editZones}
-                    onPolygon={(polygon) => (selectedZone ? undefined : setDrawing(polygon))}
+                    onPolygon={(polygon) =>
+                      selectedZone ? setDraft(polygon) : setDrawing(polygon)
+                    }
                     onDone={(id) => {
                       setDrawing(null);
                       setSelected(id);
@@ -184,6 +205,7 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
                     }}
                     onCancel={() => {
                       setDrawing(null);
+                      setDraft(null);
                       setSelected(null);
                     }}
                   />
@@ -268,12 +290,15 @@ function ZoneForm(props: {
   const [id, setId] = useState(zone?.id ?? '');
   const [name, setName] = useState(zone?.name ?? '');
   const [tags, setTags] = useState(zone?.tags.join(', ') ?? '');
-  const [points, setPoints] = useState(pointsText(zone?.polygon ?? props.drawn ?? []));
+  const [points, setPoints] = useState(pointsText(props.drawn ?? zone?.polygon ?? []));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // The corners typed here go to the plan; corners changed on the plan come back as text (but
+  // not the ones just typed, which would rewrite the field while typing).
+  const typed = useRef<Point[] | null>(null);
   useEffect(() => {
-    if (!zone && props.drawn) setPoints(pointsText(props.drawn));
-  }, [zone, props.drawn]);
+    if (props.drawn && props.drawn !== typed.current) setPoints(pointsText(props.drawn));
+  }, [props.drawn]);
 
   const body = (): { name: string; polygon: Point[]; tags: string[] } => ({
     name,
@@ -341,7 +366,11 @@ function ZoneForm(props: {
         value={points}
         onChange={(e) => {
           setPoints(e.currentTarget.value);
-          if (!zone) props.onPolygon(parsePoints(e.currentTarget.value));
+          const parsed = parsePoints(e.currentTarget.value);
+          if (parsed.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y))) {
+            typed.current = parsed;
+            props.onPolygon(parsed);
+          }
         }}
         error={fieldError(error, 'polygon')}
         readOnly={props.readOnly}

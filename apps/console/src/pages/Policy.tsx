@@ -18,8 +18,16 @@ import {
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api';
 import { useLoad } from '../hooks';
-import type { Store } from '../types';
+import type { Store, Zone } from '../types';
 import { Page, Status, errorText, fieldError, formatTime } from './common';
+import {
+  CouponsEditor,
+  HoursEditor,
+  readCoupons,
+  readHours,
+  type CouponsDoc,
+  type HoursWindow,
+} from './PolicyForms';
 
 const base = (storeId: string): string => `/api/stores/${encodeURIComponent(storeId)}`;
 
@@ -82,8 +90,10 @@ export function PolicyPage({ storeId }: { storeId: string }): ReactNode {
   const store = useLoad(() => api.get<Store>(base(storeId)), [storeId]);
   const versions = useLoad(() => api.get<Version[]>(`${base(storeId)}/policy/versions`), [storeId]);
   const [policy, setPolicy] = useState<Doc>({});
-  const [hoursText, setHoursText] = useState('');
-  const [couponsText, setCouponsText] = useState('');
+  const zones = useLoad(() => api.get<Zone[]>(`${base(storeId)}/zones`), [storeId]);
+  const [hours, setHours] = useState<HoursWindow[]>([]);
+  const [coupons, setCoupons] = useState<CouponsDoc>({ enabled: false, rules: [] });
+  const [couponsTouched, setCouponsTouched] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -93,28 +103,23 @@ export function PolicyPage({ storeId }: { storeId: string }): ReactNode {
     if (!store.data) return;
     const p = store.data.policy;
     setPolicy(p);
-    setHoursText(p['hours'] === undefined ? '' : JSON.stringify(p['hours'], null, 2));
-    setCouponsText(p['coupons'] === undefined ? '' : JSON.stringify(p['coupons'], null, 2));
+    setHours(readHours(p['hours']));
+    setCoupons(readCoupons(p['coupons']));
+    setCouponsTouched(p['coupons'] !== undefined);
   }, [store.data]);
 
   const missing = missingNotice(policy);
   const mode = text(policy['mode'], 'off');
-  const field = (path: string): string | undefined => fieldError(error, path);
+  // The API names policy fields from the request body: `policy.hours[0].to`.
+  const field = (path: string): string | undefined => fieldError(error, `policy.${path}`);
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     setBusy(true);
     setError(null);
     setSaved(false);
-    let document = policy;
-    try {
-      document = set(document, 'hours', hoursText.trim() ? JSON.parse(hoursText) : undefined);
-      document = set(document, 'coupons', couponsText.trim() ? JSON.parse(couponsText) : undefined);
-    } catch (e) {
-      setError(new Error(`Hours and coupons must be JSON: ${errorText(e)}`));
-      setBusy(false);
-      return;
-    }
+    let document = set(policy, 'hours', hours.length ? hours : undefined);
+    document = set(document, 'coupons', couponsTouched ? coupons : undefined);
     try {
       await api.patch(base(storeId), { policy: document });
       setSaved(true);
@@ -184,26 +189,28 @@ export function PolicyPage({ storeId }: { storeId: string }): ReactNode {
                 )}
                 {numberField('retention.countsDays', 'Counts (days)', 'at most 25 months', 400)}
               </Group>
-              <Textarea
-                label="Tracking hours (JSON)"
-                description='e.g. [{"days":["mon","tue"],"from":"08:00","to":"20:00"}]; empty = always'
-                autosize
-                minRows={2}
-                value={hoursText}
-                onChange={(e) => setHoursText(e.currentTarget.value)}
-                error={field('hours')}
-                styles={{ input: { fontFamily: 'monospace' } }}
+              <Title order={3} size="h4">
+                Tracking hours
+              </Title>
+              <HoursEditor
+                path="hours"
+                name="Tracking"
+                windows={hours}
+                onChange={setHours}
+                error={field}
+                empty="No windows: tracked whenever the mode allows, around the clock."
               />
-              <Textarea
-                label="Coupon rules (JSON)"
-                description="enabled, unsubscribeUrl, caps, rules; empty = no coupons"
-                autosize
-                minRows={2}
-                maxRows={12}
-                value={couponsText}
-                onChange={(e) => setCouponsText(e.currentTarget.value)}
-                error={field('coupons')}
-                styles={{ input: { fontFamily: 'monospace' } }}
+              <Title order={3} size="h4">
+                Coupons
+              </Title>
+              <CouponsEditor
+                coupons={coupons}
+                zones={zones.data ?? []}
+                onChange={(c) => {
+                  setCoupons(c);
+                  setCouponsTouched(true);
+                }}
+                error={field}
               />
               <Title order={3} size="h4">
                 Shopper notice

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Group, Modal, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Modal, NativeSelect, Table, Text, Title } from '@mantine/core';
 import { useState, type ReactNode } from 'react';
 import { api } from '../api';
 import { useLoad } from '../hooks';
@@ -27,6 +27,8 @@ interface AuditEntry {
 }
 
 const SCOPES = ['analytics-linking', 'marketing'] as const;
+/** Members per page offered (the API returns at most 200 at once). */
+const PAGE_SIZES = ['10', '20', '50', '100'] as const;
 /** The data-subject requests the desk acts on, as the audit names them. */
 const DSR_ACTIONS = ['member.exported', 'member.erased'] as const;
 
@@ -46,10 +48,17 @@ function consentText(member: Member, scope: string): string {
  * carry no device data; nothing here shows an address.
  */
 export function MembersDesk(props: { onAudited: () => void }): ReactNode {
+  const [pageSize, setPageSize] = useState(20);
+  const [offset, setOffset] = useState(0);
   const members = useLoad(
-    () => api.get<{ total: number; members: Member[] }>('/api/members?limit=200'),
-    [],
+    () =>
+      api.get<{ total: number; members: Member[] }>(
+        `/api/members?limit=${pageSize}&offset=${offset}`,
+      ),
+    [pageSize, offset],
   );
+  const total = members.data?.total ?? 0;
+  const shown = members.data?.members.length ?? 0;
   const requests = useLoad(
     async () =>
       (await Promise.all(DSR_ACTIONS.map((a) => api.get<AuditEntry[]>(`/api/audit?action=${a}`))))
@@ -170,6 +179,41 @@ export function MembersDesk(props: { onAudited: () => void }): ReactNode {
         </Table.Tbody>
       </Table>
       {members.data?.members.length === 0 && <Text c="dimmed">No members registered.</Text>}
+      <Group mt="xs" justify="space-between" data-testid="members-paging">
+        <Text size="sm" role="status">
+          {total === 0
+            ? 'No members'
+            : `Members ${Math.min(offset + 1, total)}–${offset + shown} of ${total} (newest first)`}
+        </Text>
+        <Group gap="xs" align="flex-end">
+          <NativeSelect
+            size="xs"
+            label="Members per page"
+            value={String(pageSize)}
+            onChange={(e) => {
+              setPageSize(Number(e.currentTarget.value));
+              setOffset(0);
+            }}
+            data={[...PAGE_SIZES]}
+          />
+          <Button
+            size="xs"
+            variant="default"
+            disabled={offset === 0}
+            onClick={() => setOffset(Math.max(0, offset - pageSize))}
+          >
+            Previous page
+          </Button>
+          <Button
+            size="xs"
+            variant="default"
+            disabled={offset + pageSize >= total}
+            onClick={() => setOffset(offset + pageSize)}
+          >
+            Next page
+          </Button>
+        </Group>
+      </Group>
 
       <Title order={4} size="h5" mt="md" mb="xs">
         Data-subject requests (audit, newest first)

@@ -60,8 +60,13 @@ export const MAX_PUBLISHES_IN_FLIGHT = 64;
  * than the gate itself).
  */
 export const BATCH_LINGER_MS = 5;
-/** A publish that got no PubAck is retried this many times (same message id: stored once). */
+/**
+ * A publish that got no PubAck is retried (same message id: stored once); at a stop, after this
+ * many attempts it is given up on (counted).
+ */
 const PUBLISH_ATTEMPTS = 5;
+/** Longest pause between attempts: the stream is written again within this of NATS coming back. */
+const MAX_PUBLISH_RETRY_MS = 2_000;
 
 /**
  * Ingest side: every sighting after the gate goes onto the bus, batched per store (at most
@@ -69,11 +74,13 @@ const PUBLISH_ATTEMPTS = 5;
  */
 export class SightingPublisher {
   private stopped = false;
-  private readonly buffers = new Map<string, Sighting[]>();
+  private readonly buffers = new Map<string, OutgoingBatch>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   /** Batches waiting for a free publish slot, in order. */
-  private readonly ready: Sighting[][] = [];
+  private readonly ready: OutgoingBatch[] = [];
+  /** Batches being published (until their PubAck, or given up on). */
+  private readonly sending = new Set<OutgoingBatch>();
   private idle: (() => void)[] = [];
 
   constructor(
@@ -92,21 +99,33 @@ export class SightingPublisher {
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
+  /**
+   * Resolves once every sighting taken so far is in the stream (its PubAck received) or knowingly
+   * given up on (refused, or failed every attempt: counted and logged). Ingest acknowledges an MQTT
+   * message only then: the point where the bus, not this process, holds its sightings.
+   */
+  confirmed(): Promise<void> {
+    const open = [...this.buffers.values(), ...this.ready, ...this.sending];
+    if (open.length === 0) return Promise.resolve();
+    return Promise.all(open.map((batch) => batch.done)).then(() => undefined);
+  }
+
   /** Queues a sighting of the gate for the bus (never throws into the gate). */
   publish(sighting: Sighting): void {
     if (this.stopped) {
       this.deps.metrics.messages.labels('out', 'failed').inc();
       return;
     }
-    let buffer = this.buffers.get(sighting.storeId);
-    if (!buffer) {
-      buffer = [];
-      this.buffers.set(sighting.storeId, buffer);
+    let batch = this.buffers.get(sighting.storeId);
+    if (!batch) {
+      batch = outgoingBatch();
+      this.buffers.set(sighting.storeId, batch);
     }
+    const buffer = batch.sightings;
     buffer.push(sighting);
     if (buffer.length >= MAX_SIGHTINGS_PER_MESSAGE) {
       this.buffers.delete(sighting.storeId);
-      this.enqueue(buffer);
+      this.enqueue(batch);
     } else {
       this.timer ??= setTimeout(() => this.flushAll(), BATCH_LINGER_MS);
     }
@@ -119,16 +138,19 @@ export class SightingPublisher {
     this.buffers.clear();
   }
 
-  private enqueue(batch: Sighting[]): void {
+  private enqueue(batch: OutgoingBatch): void {
     this.ready.push(batch);
     this.pump();
   }
 
   private pump(): void {
     while (this.inFlight < MAX_PUBLISHES_IN_FLIGHT && this.ready.length > 0) {
-      const batch = this.ready.shift() as Sighting[];
+      const batch = this.ready.shift() as OutgoingBatch;
       this.inFlight += 1;
-      void this.send(batch).finally(() => {
+      this.sending.add(batch);
+      void this.send(batch.sightings).finally(() => {
+        this.sending.delete(batch);
+        batch.resolve();
         this.inFlight -= 1;
         this.pump();
         if (this.inFlight === 0 && this.ready.length === 0) {
@@ -159,7 +181,9 @@ export class SightingPublisher {
           );
           return;
         }
-        if (attempt >= PUBLISH_ATTEMPTS) {
+        // While running, a publish is retried until the stream takes it: its MQTT messages stay
+        // unacknowledged meanwhile (the broker holds the rest). Stopping, it is given up on.
+        if (attempt >= PUBLISH_ATTEMPTS && this.stopped) {
           this.deps.metrics.messages.labels('out', 'failed').inc(batch.length);
           this.deps.logger.error(
             { store: batch[0]?.storeId },
@@ -167,10 +191,25 @@ export class SightingPublisher {
           );
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(MAX_PUBLISH_RETRY_MS, 100 * 2 ** attempt)),
+        );
       }
     }
   }
+}
+
+/** A store's sightings gathered into one bus message; `done` settles once it is published. */
+interface OutgoingBatch {
+  sightings: Sighting[];
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+function outgoingBatch(): OutgoingBatch {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  return { sightings: [], done, resolve };
 }
 
 /**

@@ -119,6 +119,16 @@ export class AppConfig {
   })
   AISLE_WEBHOOK_ALLOW_HOSTS?: string;
 
+  /**
+   * Webhook retry schedule: delay before each retry, comma-separated milliseconds. Unset: 5 s,
+   * 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. Shorter schedules are for tests and drills.
+   */
+  @IsOptional()
+  @Matches(/^[1-9]\d*(,[1-9]\d*)*$/, {
+    message: 'AISLE_WEBHOOK_RETRY_DELAYS_MS must be comma-separated positive milliseconds',
+  })
+  AISLE_WEBHOOK_RETRY_DELAYS_MS?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -247,6 +257,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'AISLE_PLUGIN_DIRS',
     'AISLE_EXPORTERS',
     'AISLE_WEBHOOK_ALLOW_HOSTS',
+    'AISLE_WEBHOOK_RETRY_DELAYS_MS',
     'AISLE_MQTT_CLIENT_ID',
     'AISLE_INSTANCE',
     'AISLE_SPILL_DIR',

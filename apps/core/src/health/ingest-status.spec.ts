@@ -30,6 +30,7 @@ describe(ingestHealth.name, () => {
         failingSince: NOW - 10_000,
         unacknowledged: 40,
         dropped: 3,
+        redeliveriesAlreadyStored: 2,
       },
       NOW,
     );
@@ -47,6 +48,7 @@ describe(ingestHealth.name, () => {
       spillBytes: 700_000,
       oldestUnstoredAgeSeconds: 12,
       droppedRows: 3,
+      redeliveriesAlreadyStored: 2,
     });
     expect(ingestHealth({ ...quiet, oldestUnstoredAt: NOW - 6000 }, NOW).status).toBe('degraded');
   });

@@ -4,6 +4,8 @@ import type { SightingWriterStatus } from '@aisle/persistence';
 export type IngestStatus = () => SightingWriterStatus & {
   /** QoS 1 messages received whose PUBACK waits for their rows to be stored. */
   unacknowledged: number;
+  /** Redelivered messages acknowledged without being stored again: their receipts were committed. */
+  redeliveriesAlreadyStored?: number;
 };
 
 export const INGEST_STATUS = Symbol('INGEST_STATUS');
@@ -24,6 +26,8 @@ export interface IngestHealth {
   spillBytes: number;
   oldestUnstoredAgeSeconds: number;
   droppedRows: number;
+  /** Redelivered messages (after a crash) found committed by their receipts: not stored twice. */
+  redeliveriesAlreadyStored: number;
 }
 
 /** Judges the ingest status: `degraded` while writes fail, rows are spilled, or rows wait long. */
@@ -48,5 +52,6 @@ export function ingestHealth(status: ReturnType<IngestStatus>, now: number): Ing
     spillBytes: status.spillBytes,
     oldestUnstoredAgeSeconds: Math.round(age / 100) / 10,
     droppedRows: status.dropped,
+    redeliveriesAlreadyStored: status.redeliveriesAlreadyStored ?? 0,
   };
 }

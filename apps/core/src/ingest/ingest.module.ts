@@ -1,6 +1,7 @@
 import {
   Inject,
   Module,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
@@ -10,13 +11,19 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BluezScanner, CaptureFileFrameSource, type MqttClientPort } from '@aisle/hardware';
 import { IngestGate, PseudonymKeyring } from '@aisle/ingest';
-import { DbKeyStore, SightingWriter, SightingsDroppedError } from '@aisle/persistence';
+import {
+  DbKeyStore,
+  MessageReceiptStore,
+  SightingWriter,
+  SightingsDroppedError,
+} from '@aisle/persistence';
 import { join, resolve } from 'node:path';
 import { INGEST_STATUS, type IngestStatus } from '../health/ingest-status.js';
 import { builtInPolicies } from '@aisle/policy';
 import type { Clock, Ports, Sighting } from '@aisle/sdk';
 import type { HandOff } from '../contracts/hand-off.js';
 import { SIGHTINGS } from '../contracts/hand-off.module.js';
+import { SightingPublisher } from '../bus/chain.js';
 import { EventBus } from '../events/event-bus.js';
 import { FixedDevicesController } from './fixed-devices/fixed-devices.controller.js';
 import { FixedDevicesService } from './fixed-devices/fixed-devices.service.js';
@@ -110,7 +117,11 @@ import { IngestRuntime, sensorRecords } from './ingest-runtime.js';
       inject: [SightingWriter, MQTT],
       useFactory:
         (writer: SightingWriter, mqtt: MqttClientPort): IngestStatus =>
-        () => ({ ...writer.status(), unacknowledged: mqtt.acknowledgements.pending }),
+        () => ({
+          ...writer.status(),
+          unacknowledged: mqtt.acknowledgements.pending,
+          redeliveriesAlreadyStored: mqtt.acknowledgements.committedSkipped,
+        }),
     },
     {
       provide: OptOutService,
@@ -276,6 +287,10 @@ export class IngestModule
     @Inject(INGEST_STATUS) private readonly status: IngestStatus,
     @Inject(PolicyModuleHost) private readonly policyModules: PolicyModuleHost,
     @Inject(EventBus) private readonly events: EventBus,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Optional()
+    @Inject(SightingPublisher)
+    private readonly busPublisher: SightingPublisher | null,
   ) {
     policyModules.usePlugins((domain) => host.policyPlugin(domain));
   }
@@ -283,13 +298,26 @@ export class IngestModule
   /** Plugins are discovered and loaded before any stage starts (the API validates against them). */
   async onModuleInit(): Promise<void> {
     // Acknowledge after commit: a QoS 1 message's PUBACK waits until the rows its handlers
-    // enqueued are stored (database or spill file) or knowingly dropped (counted).
-    this.mqtt.acknowledgeWhen((unacknowledged) => {
-      // The broker's window is full: write now rather than at the end of the flush interval.
-      if (unacknowledged >= this.config.MQTT_RECEIVE_MAXIMUM) {
-        this.writer.flush().catch(() => undefined);
-      }
-      return this.writer.stored();
+    // enqueued are stored (database or spill file) or knowingly dropped (counted). Its receipt is
+    // committed with its rows, so a redelivery after a crash (committed, PUBACK not sent) is
+    // recognised and only acknowledged: exactly once (README, Operations).
+    const receipts = new MessageReceiptStore(this.dataSource);
+    this.mqtt.acknowledgeWhen(
+      (unacknowledged, receipt) => {
+        // The broker's window is full: write now rather than at the end of the flush interval.
+        if (unacknowledged >= this.config.MQTT_RECEIVE_MAXIMUM) {
+          this.writer.flush().catch(() => undefined);
+        }
+        const stored = this.writer.stored(receipt);
+        // In a chain (ingest role), also once JetStream confirmed the message's sightings (PubAck).
+        if (!this.busPublisher) return stored;
+        return Promise.all([stored, this.busPublisher.confirmed()]).then(() => undefined);
+      },
+      (redelivered) => receipts.committed(redelivered),
+    );
+    // Sessions the broker has long expired cannot redeliver: their receipts go.
+    receipts.prune(2 * this.config.MQTT_SESSION_EXPIRY_S).catch((error: unknown) => {
+      this.logger.warn(`pruning message receipts failed: ${(error as Error).message}`);
     });
     this.metrics.watchIngest(this.status);
     await this.host.load(

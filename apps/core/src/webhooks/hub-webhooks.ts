@@ -39,6 +39,8 @@ export function createHubWebhooks(deps: {
   events: EventBus;
   logger: Logger;
   allowHosts: string | undefined;
+  /** Delay before each retry (AISLE_WEBHOOK_RETRY_DELAYS_MS); default the library's schedule. */
+  retryDelaysMs?: readonly number[];
   resolve?: Resolver;
   /** The store's small-cell threshold k (policy `suppression.minSubjects`). */
   kFor?: (storeId: string | null) => number | undefined;
@@ -62,6 +64,7 @@ export function createHubWebhooks(deps: {
     dataSource: deps.dataSource,
     clock: deps.clock,
     deliverer: new HttpDeliverer({ allow, ...(deps.resolve ? { resolve: deps.resolve } : {}) }),
+    ...(deps.retryDelaysMs ? { retryDelaysMs: deps.retryDelaysMs } : {}),
     outbox,
     channel: { notify: () => channel?.notify() ?? Promise.resolve() },
     onDisabled: (notice, event) => {

@@ -2,6 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { Clock } from '@aisle/sdk';
+import { parseRetryDelays } from '@aisle/webhooks';
 import type { AppConfig } from '../config/app-config.js';
 import { EventBus } from '../events/event-bus.js';
 import { EVENT_LOG } from '../events/events.tokens.js';
@@ -39,6 +40,7 @@ import { HUB_WEBHOOKS } from './webhooks.tokens.js';
           events,
           logger,
           allowHosts: config.AISLE_WEBHOOK_ALLOW_HOSTS,
+          ...withRetryDelays(parseRetryDelays(config.AISLE_WEBHOOK_RETRY_DELAYS_MS)),
           kFor: (storeId) =>
             storeId === null ? undefined : directory.policy(storeId)?.suppression.minSubjects,
           // A store's policy modules may suppress an event: it then never leaves the hub.
@@ -56,4 +58,10 @@ export class WebhooksModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.webhooks.close();
   }
+}
+
+function withRetryDelays(delays: readonly number[] | undefined): {
+  retryDelaysMs?: readonly number[];
+} {
+  return delays ? { retryDelaysMs: delays } : {};
 }

@@ -62,6 +62,11 @@ export interface CvResult {
   /** Aisle's p95 ÷ its median. */
   aisleTailRatio: number;
   /**
+   * Aisle and the centroid on the fixes heard by 1–3 anchors and by 4 or more: the long tail of
+   * one-scan fixes is the scans that caught only a few beacons.
+   */
+  bySensorsHeard: Record<'1-3' | '4+', { fixes: number; aisle: ErrorStats; centroid: ErrorStats }>;
+  /**
    * Per fix: collection set, Aisle's error and its radii before the radius scale (error ÷ radius
    * is what a cross-validated radius scale is learned from).
    */
@@ -78,6 +83,8 @@ export interface SurveyCvFit {
   correlatedShare: number;
   linkCorrelation: number;
   obstacleLossDb: number;
+  /** The holder's orientation gain τ (body shadowing), dB. */
+  orientationGainDb: number;
   missProbability: number | null;
   floorDbm: number | null;
   quality: SelfCalibrationQuality;
@@ -283,6 +290,7 @@ function fitSummary(
     correlatedShare: round(c.model.correlatedShare, 3),
     linkCorrelation: round(c.model.linkCorrelation, 3),
     obstacleLossDb: round(c.model.obstacleLossDb, 2),
+    orientationGainDb: round(c.model.orientationGainDb, 2),
     missProbability: c.model.censoring ? round(c.model.censoring.missProbability, 3) : null,
     floorDbm: c.model.censoring?.floorDbm ?? null,
     quality: {
@@ -377,10 +385,12 @@ function run(cases: readonly Case[], txPriorSigmaDb: number): CvResult {
     surveyed: [] as number[],
   };
   const covered = { aisle: [0, 0], leastSquares: [0, 0], surveyed: [0, 0] };
+  const heard = { few: [] as boolean[] };
   const ratios: CvResult['ratios'] = [];
   const tx = { mean: 0, sigmaDb: txPriorSigmaDb };
   for (const c of cases) {
     const { truth } = c;
+    heard.few.push(c.links.length < 4);
     e.nearestRaw.push(err(nearestAnchor(c.rawLinks), truth));
     e.nearestFit.push(err(nearestAnchor(c.links), truth));
     e.centroidRaw.push(err(weightedCentroid(c.rawLinks), truth));
@@ -440,6 +450,15 @@ function run(cases: readonly Case[], txPriorSigmaDb: number): CvResult {
   });
   const better = (a: number[], b: number[]): number[] =>
     errorStats(a).median <= errorStats(b).median ? a : b;
+  const centroidErrors = better(e.centroidRaw, e.centroidFit);
+  const split = (few: boolean) => {
+    const pick = (v: number[]) => v.filter((_, i) => heard.few[i] === few);
+    return {
+      fixes: heard.few.filter((f) => f === few).length,
+      aisle: errorStats(pick(e.aisle)),
+      centroid: errorStats(pick(centroidErrors)),
+    };
+  };
   const nearest = { ...errorStats(better(e.nearestRaw, e.nearestFit)), ...none };
   const centroid = { ...errorStats(better(e.centroidRaw, e.centroidFit)), ...none };
   const aisle = withCoverage(e.aisle, covered.aisle);
@@ -455,6 +474,10 @@ function run(cases: readonly Case[], txPriorSigmaDb: number): CvResult {
     bestBaselineMedian: best,
     aisleGain: round(1 - aisle.median / best),
     aisleTailRatio: round(aisle.p95 / aisle.median),
+    bySensorsHeard: {
+      '1-3': split(true),
+      '4+': split(false),
+    },
     ratios,
   };
 }

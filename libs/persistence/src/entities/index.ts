@@ -7,6 +7,7 @@ export * from './hub-secret.entity.js';
 export * from './member.entity.js';
 export * from './member-consent.entity.js';
 export * from './member-visit.entity.js';
+export * from './message-receipt.entity.js';
 export * from './opt-out.entity.js';
 export * from './pseudonym-key.entity.js';
 export * from './sensor.entity.js';
@@ -28,6 +29,7 @@ import { HubSecretEntity } from './hub-secret.entity.js';
 import { MemberEntity } from './member.entity.js';
 import { MemberConsentEntity } from './member-consent.entity.js';
 import { MemberVisitEntity } from './member-visit.entity.js';
+import { MessageReceiptEntity } from './message-receipt.entity.js';
 import { OptOutEntity } from './opt-out.entity.js';
 import { PseudonymKeyEntity } from './pseudonym-key.entity.js';
 import { SensorEntity } from './sensor.entity.js';
@@ -63,4 +65,5 @@ export const ENTITIES = [
   WebhookMessageEntity,
   WebhookAttemptEntity,
   StoreFloorPlanEntity,
+  MessageReceiptEntity,
 ];

@@ -9,6 +9,7 @@ import { Aggregates1765100000000 } from './1765100000000-aggregates.js';
 import { Webhooks1764900000000 } from './1764900000000-webhooks.js';
 import { WebhookPendingIndex1765600000000 } from './1765600000000-webhook-pending-index.js';
 import { StoreFloorPlans1765700000000 } from './1765700000000-store-floor-plans.js';
+import { MessageReceipts1765800000000 } from './1765800000000-message-receipts.js';
 
 export { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 export { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
@@ -21,6 +22,7 @@ export { Aggregates1765100000000 } from './1765100000000-aggregates.js';
 export { Webhooks1764900000000 } from './1764900000000-webhooks.js';
 export { WebhookPendingIndex1765600000000 } from './1765600000000-webhook-pending-index.js';
 export { StoreFloorPlans1765700000000 } from './1765700000000-store-floor-plans.js';
+export { MessageReceipts1765800000000 } from './1765800000000-message-receipts.js';
 
 /** Every migration, oldest first. A new one is appended here (never edit a released one). */
 export const MIGRATIONS = [
@@ -35,4 +37,5 @@ export const MIGRATIONS = [
   Coupons1765500000000,
   WebhookPendingIndex1765600000000,
   StoreFloorPlans1765700000000,
+  MessageReceipts1765800000000,
 ];
