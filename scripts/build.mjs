@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transformFile } from '@swc/core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,6 +71,35 @@ if (!process.env.AISLE_QUIET_BUILD) {
 }
 
 await buildConsole();
+await buildDatabaseTemplate();
+
+/**
+ * The embedded database's migrated dump (libs/persistence `ensureFreshTemplate`), made once per
+ * PGlite version and set of migrations, so a new data directory starts without `initdb`. Runs in
+ * a child process (it loads PGlite); a failure only costs the first start its speed.
+ */
+async function buildDatabaseTemplate() {
+  if (process.env.AISLE_SKIP_DB_TEMPLATE) return;
+  const dist = join(root, 'libs', 'persistence', 'dist');
+  const light = pathToFileURL(join(dist, 'fresh-template.js')).href;
+  const full = pathToFileURL(join(dist, 'index.js')).href;
+  // The file name check loads only the migrations; PGlite only when the dump must be made.
+  const script = [
+    `const { existsSync } = await import('node:fs');`,
+    `const t = await import(${JSON.stringify(light)});`,
+    `if (!existsSync(t.freshTemplatePath())) {`,
+    `  const m = await import(${JSON.stringify(full)});`,
+    `  if (await m.ensureFreshTemplate()) console.error('build: database template made');`,
+    `}`,
+  ].join('\n');
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'inherit', process.env.AISLE_QUIET_BUILD ? 'ignore' : 'inherit'],
+  });
+  if (result.status !== 0 && !process.env.AISLE_QUIET_BUILD) {
+    process.stderr.write('build: database template not made (first starts run initdb)\n');
+  }
+}
 
 /** Newest modification time (ms) of a file or of any file under a folder. */
 async function newest(path) {

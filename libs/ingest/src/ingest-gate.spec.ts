@@ -797,4 +797,26 @@ describe(IngestGate.name, () => {
       );
     });
   });
+
+  describe('with the store and sensor given beside the input (the plugin host)', () => {
+    it('uses them over the input fields and neither keeps nor changes the input', () => {
+      const { sut, accepted } = setup();
+      const { storeId: _store, sensorId: _sensor, ...driverObject } = wifi;
+      const input = Object.freeze({ ...driverObject, storeId: 'spoofed-store' });
+      const result = sut.process(input, 'store-2', 'sensor-9');
+      expect(result).toMatchObject({
+        ok: true,
+        sighting: { storeId: 'store-2', sensorId: 'sensor-9' },
+      });
+      expect(accepted).toEqual([['store-2', 'wifi']]);
+      const same = sut.process({ ...wifi, storeId: 'store-2', sensorId: 'sensor-9' });
+      expect(same).toEqual(result);
+    });
+
+    it('validates a given sensor id like the field', () => {
+      const { sut, dropped } = setup();
+      expect(sut.process(wifi, 'store-1', '3C:22:FB:12:34:56').ok).toBe(false);
+      expect(dropped).toEqual([['invalid_observation', 'store-1']]);
+    });
+  });
 });

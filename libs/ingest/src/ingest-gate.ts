@@ -125,28 +125,37 @@ type Parsed =
 export class IngestGate {
   constructor(private readonly options: IngestGateOptions) {}
 
-  process(input: unknown): GateResult {
+  /**
+   * `storeId`/`sensorId`, when given, stand for the input's fields of those names (validated the
+   * same way): the plugin host passes its sensor's identity beside the driver's object instead of
+   * copying the object to add them. The input is only read, never kept or changed.
+   */
+  process(input: unknown, storeId?: string, sensorId?: string): GateResult {
     let storeLabel: string | undefined;
     try {
       const problems: Problem[] = [];
-      const parsed = parse(input, problems);
+      const parsed = parse(input, problems, storeId, sensorId);
       if (!parsed) {
-        return this.drop(INVALID, this.configuredStore(input), invalidObservation(problems));
+        return this.drop(
+          INVALID,
+          this.configuredStore(storeId ?? (input as { storeId?: unknown } | null)?.storeId),
+          invalidObservation(problems),
+        );
       }
       const observation = parsed.observation;
-      const { storeId } = observation;
+      const store = observation.storeId;
       let policy: TrackingPolicy | undefined;
       let modules: readonly PolicyModule[];
       try {
-        policy = this.options.policyFor(storeId);
-        modules = policy ? (this.options.modulesFor?.(storeId) ?? []) : [];
+        policy = this.options.policyFor(store);
+        modules = policy ? (this.options.modulesFor?.(store) ?? []) : [];
       } catch {
         return this.drop('policy_error', undefined);
       }
       if (!policy) {
         return this.drop('unknown_store', undefined);
       }
-      storeLabel = storeId;
+      storeLabel = store;
       const broken = this.applyPolicy(policy, parsed);
       if (broken !== undefined) {
         return this.drop(broken, storeLabel);
@@ -160,12 +169,19 @@ export class IngestGate {
           return this.drop('policy_rejected', storeLabel, undefined, rejection.detail);
         }
       }
-      const key = this.options.keyring.keyFor(storeId, observation.at, policy.rotationHours);
+      const key = this.options.keyring.keyFor(store, observation.at, policy.rotationHours);
       if (!key) {
         return this.drop('key_expired', storeLabel);
       }
       const sighting = toSighting(parsed, key.key, key.period);
-      this.count(() => this.options.metrics?.accepted(storeId, observation.kind));
+      const metrics = this.options.metrics;
+      if (metrics) {
+        try {
+          metrics.accepted(store, observation.kind);
+        } catch {
+          // Metrics are best effort.
+        }
+      }
       if (policy.mode === 'in-visit') return { ok: true, sighting, retainDevice: true };
       if (sighting.kind !== 'camera') return { ok: true, sighting, retainDevice: false };
       // A count is not per-device data; the track pseudonym is, and it goes.
@@ -178,9 +194,8 @@ export class IngestGate {
   }
 
   /** The input's store id when it is a store this gate serves (a metric label), else undefined. */
-  private configuredStore(input: unknown): string | undefined {
+  private configuredStore(storeId: unknown): string | undefined {
     try {
-      const storeId = (input as { storeId?: unknown } | null | undefined)?.storeId;
       return typeof storeId === 'string' && this.options.policyFor(storeId) !== undefined
         ? storeId
         : undefined;
@@ -346,14 +361,19 @@ function toSighting(parsed: Parsed, key: Buffer, period: number): Sighting {
  * A validated copy of the observation holding only known fields, with MAC-like identifiers
  * normalised (12 lower-case hex digits) and beacon ids lower-cased; or null with `problems` filled.
  */
-function parse(input: unknown, problems: Problem[]): Parsed | null {
+function parse(
+  input: unknown,
+  problems: Problem[],
+  storeIdGiven: string | undefined,
+  sensorIdGiven: string | undefined,
+): Parsed | null {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     problems.push({ field: '(root)', value: input, message: 'must be an observation object' });
     return null;
   }
   const raw = input as Record<string, unknown>;
-  const storeId = idString(raw, 'storeId', problems, true);
-  const sensorId = idString(raw, 'sensorId', problems, true);
+  const storeId = idString(raw, 'storeId', problems, true, storeIdGiven);
+  const sensorId = idString(raw, 'sensorId', problems, true, sensorIdGiven);
   const at = raw['at'];
   if (typeof at !== 'number' || !Number.isFinite(at)) {
     problems.push({ field: 'at', value: at, message: 'must be a finite number (epoch ms)' });
@@ -599,8 +619,9 @@ function idString(
   field: string,
   problems: Problem[],
   required: boolean,
+  given?: string,
 ): string | undefined {
-  const value = raw[field];
+  const value = given ?? raw[field];
   if (value === undefined && !required) {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '@aisle/sdk';
+import { forgetPseudonymKey } from './pseudonymise.js';
 import { MAX_ROTATION_HOURS } from './tracking-policy.js';
 
 /** HMAC-SHA256 key size: the hash's block-independent security level, 256 bits. */
@@ -289,6 +290,7 @@ export class PseudonymKeyring {
   }
 
   private destroy(storeId: string, entry: KeyEntry): void {
+    forgetPseudonymKey(entry.key);
     entry.key.fill(0);
     const periods = this.keys.get(storeId);
     periods?.delete(entry.period);

@@ -1,4 +1,14 @@
-import { PSEUDONYM_HEX_LENGTH, PSEUDONYM_NAMESPACES, pseudonym } from './pseudonymise.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  PSEUDONYM_HEX_LENGTH,
+  PSEUDONYM_NAMESPACES,
+  forgetPseudonymKey,
+  pseudonym,
+} from './pseudonymise.js';
+
+function reference(key: Buffer, input: string): string {
+  return createHmac('sha256', key).update(input).digest('hex').slice(0, PSEUDONYM_HEX_LENGTH);
+}
 
 describe(pseudonym.name, () => {
   const key = Buffer.alloc(32, 7);
@@ -18,5 +28,29 @@ describe(pseudonym.name, () => {
     expect(pseudonym(Buffer.alloc(32, 8), 'wifi', '3c22fb123456')).not.toBe(
       pseudonym(key, 'wifi', '3c22fb123456'),
     );
+  });
+
+  it('gives the bytes of createHmac for every input length, ASCII or not, and any key', () => {
+    const keys = [key, randomBytes(32), Buffer.alloc(0), randomBytes(64), randomBytes(65)];
+    const ids = ['', 'é', 'beacon-ä1', '17', 'x'.repeat(49), 'x'.repeat(50), 'x'.repeat(200)];
+    for (let length = 0; length < 70; length++) {
+      ids.push(randomBytes(40).toString('base64').slice(0, length));
+    }
+    for (const k of keys) {
+      for (const id of ids) {
+        expect(pseudonym(k, 'beacon', id)).toBe(reference(k, `beacon:${id}`));
+      }
+    }
+  });
+
+  it('follows a key changed in place and forgets a destroyed one', () => {
+    const k = Buffer.alloc(32, 3);
+    const before = pseudonym(k, 'wifi', '3c22fb123456');
+    k.fill(0);
+    expect(pseudonym(k, 'wifi', '3c22fb123456')).toBe(reference(k, 'wifi:3c22fb123456'));
+    expect(pseudonym(k, 'wifi', '3c22fb123456')).not.toBe(before);
+    forgetPseudonymKey(k);
+    forgetPseudonymKey(k);
+    expect(pseudonym(k, 'wifi', '3c22fb123456')).toBe(reference(k, 'wifi:3c22fb123456'));
   });
 });

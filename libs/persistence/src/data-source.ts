@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DataSource, type Migration } from 'typeorm';
+import { freshTemplatePath, readFreshTemplate, writeFreshTemplate } from './fresh-template.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { Mutex } from './mutex.js';
@@ -76,6 +80,77 @@ export async function runMigrations(dataSource: DataSource): Promise<Migration[]
 
 /** Creates, initialises and migrates a data source: what the hub and the CLI start with. */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  const { dataDir } = options;
+  if (
+    options.url === undefined &&
+    options.loadDataDir === undefined &&
+    dataDir !== undefined &&
+    !existsSync(join(dataDir, 'PG_VERSION'))
+  ) {
+    return openFreshDataDir(options, dataDir);
+  }
+  return openAndMigrate(options);
+}
+
+/**
+ * A new embedded data directory starts from the cached migrated dump ({@link readFreshTemplate})
+ * when there is one, else from `initdb` and the migrations, after which the dump is cached for
+ * the next new directory. A dump that fails to load is dropped and the directory emptied again.
+ */
+async function openFreshDataDir(options: DatabaseOptions, dataDir: string): Promise<DataSource> {
+  const template = await readFreshTemplate();
+  if (template) {
+    // The folder may already hold the hub's own files (its lock): only what the load added goes.
+    const before = new Set(await entries(dataDir));
+    try {
+      return await openAndMigrate({ ...options, loadDataDir: template });
+    } catch {
+      for (const entry of await entries(dataDir)) {
+        if (!before.has(entry)) await rm(join(dataDir, entry), { recursive: true, force: true });
+      }
+    }
+  }
+  const dataSource = await openAndMigrate(options);
+  await saveFreshTemplate(dataSource).catch(() => undefined); // a cache: failing is fine
+  return dataSource;
+}
+
+async function entries(path: string): Promise<string[]> {
+  return readdir(path).catch(() => []);
+}
+
+/**
+ * Caches the dump of a PGlite database that has just been migrated and holds nothing else, for
+ * {@link openDatabase} and the test databases to start from.
+ */
+export async function saveFreshTemplate(dataSource: DataSource): Promise<void> {
+  const queryRunner = dataSource.createQueryRunner();
+  await queryRunner.connect(); // holds the PGlite session while dumping
+  let dump: Blob;
+  try {
+    dump = await (await rawPGlite()).dumpDataDir('none');
+  } finally {
+    await queryRunner.release();
+  }
+  await writeFreshTemplate(dump);
+}
+
+/**
+ * Builds the cached fresh-database dump when it is missing (`npm run build` calls it, so even
+ * the first start of a new data directory skips `initdb`). Returns false when it already existed.
+ */
+export async function ensureFreshTemplate(): Promise<boolean> {
+  if (existsSync(freshTemplatePath())) return false;
+  const dataSource = await openAndMigrate({});
+  try {
+    await saveFreshTemplate(dataSource);
+  } finally {
+    await closeDatabase(dataSource);
+  }
+  return true;
+}
+
+async function openAndMigrate(options: DatabaseOptions): Promise<DataSource> {
   const dataSource = await createDataSource(options);
   await dataSource.initialize();
   try {

@@ -6,6 +6,7 @@ import { SightingEntity } from './entities/sighting.entity.js';
 import { MessageReceiptStore } from './message-receipts.js';
 import { toSightingRow, toSightingValues } from './sighting-row.js';
 import {
+  copyBuffer,
   copyText,
   SightingsDroppedError,
   SightingWriteError,
@@ -366,5 +367,22 @@ describe(copyText.name, () => {
     expect(cells[9]).toBe('\\N');
     expect(cells[7]).toBe('t');
     expect(cells[3]).toBe(new Date(T0).toISOString());
+  });
+
+  it('writes the bytes straight into a buffer that grows past its estimate, UTF-8 intact', () => {
+    const long = 'é\t'.repeat(400); // far more than the per-row estimate
+    const rows = [
+      toSightingValues(radio(0, { subject: long, sensorId: 'capteur-été' })),
+      toSightingValues(radio(1)),
+    ];
+
+    const bytes = copyBuffer(rows);
+
+    const text = bytes.toString('utf8');
+    expect(text).toBe(copyText(rows));
+    const [first, second] = text.slice(0, -1).split('\n');
+    expect(first?.split('\t')[5]).toBe('é\\t'.repeat(400));
+    expect(first?.split('\t')[1]).toBe('capteur-été');
+    expect(second?.split('\t')).toHaveLength(18);
   });
 });

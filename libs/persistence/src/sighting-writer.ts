@@ -972,7 +972,7 @@ export class SightingWriter {
 
   /** One COPY per batch: PostgreSQL through pg-copy-streams, PGlite from a blob. */
   private async copy(rows: SightingValues[], receipts: readonly MessageReceipt[]): Promise<void> {
-    const text = copyText(rows);
+    const text = copyBuffer(rows);
     const queryRunner = this.dataSource.createQueryRunner();
     try {
       const connection = (await queryRunner.connect()) as unknown;
@@ -1028,32 +1028,71 @@ function insertParameters(rows: readonly SightingValues[]): Cell[] {
   return parameters;
 }
 
-/** COPY text format: tab-separated, `\N` for null, backslash escapes. */
+/** COPY text format: tab-separated, `\N` for null, backslash escapes (see {@link copyBuffer}). */
 export function copyText(rows: readonly SightingValues[]): string {
-  const lines: string[] = new Array<string>(rows.length);
-  let i = 0;
+  return copyBuffer(rows).toString('utf8');
+}
+
+/** Bytes per row reserved up front: the timestamps, ids and pseudonym of a typical row fit. */
+const COPY_ROW_BYTES = 256;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+
+/**
+ * A batch's rows in COPY text format (tab-separated, `\N` for null, backslash escapes), written
+ * straight into one buffer: no string or array per row or cell, one allocation per batch unless a
+ * batch outgrows its estimate (then the buffer doubles).
+ */
+export function copyBuffer(rows: readonly SightingValues[]): Buffer {
+  let buffer = Buffer.allocUnsafe(Math.max(COPY_ROW_BYTES, rows.length * COPY_ROW_BYTES));
+  let at = 0;
   for (const row of rows) {
-    const cells: string[] = [];
-    for (const [, value] of COLUMNS) cells.push(copyCell(value(row)));
-    lines[i++] = cells.join('\t');
+    for (let c = 0; c < COLUMNS.length; c++) {
+      const value = COLUMNS[c]![1](row);
+      // Worst case: every UTF-16 unit as 3 UTF-8 bytes, escaped (×2), plus the separator.
+      const room = typeof value === 'string' ? value.length * 6 + 1 : 32;
+      if (at + room > buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, at + room));
+        buffer.copy(grown, 0, 0, at);
+        buffer = grown;
+      }
+      if (c > 0) buffer[at++] = TAB;
+      if (value === null) {
+        buffer[at++] = BACKSLASH;
+        buffer[at++] = 0x4e; // N
+      } else if (typeof value === 'boolean') {
+        buffer[at++] = value ? 0x74 : 0x66; // t / f
+      } else if (typeof value === 'number') {
+        at += buffer.write(String(value), at, 'latin1');
+      } else if (COPY_SPECIAL_TEST.test(value)) {
+        at += buffer.write(
+          value.replace(COPY_SPECIAL, (ch) => COPY_ESCAPES[ch] ?? ch),
+          at,
+          'utf8',
+        );
+      } else {
+        at += buffer.write(value, at, 'utf8');
+      }
+    }
+    if (at + 1 > buffer.length) {
+      const grown = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(grown, 0, 0, at);
+      buffer = grown;
+    }
+    buffer[at++] = NEWLINE;
   }
-  return `${lines.join('\n')}\n`;
+  return buffer.subarray(0, at);
 }
 
 const COPY_SPECIAL = /[\\\n\r\t]/g;
+const COPY_SPECIAL_TEST = /[\\\n\r\t]/;
 const COPY_ESCAPES: Record<string, string> = {
   '\\': '\\\\',
   '\n': '\\n',
   '\r': '\\r',
   '\t': '\\t',
 };
-
-function copyCell(value: Cell): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number') return String(value);
-  return value.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c] ?? c);
-}
 
 /**
  * Capped exponential back-off with jitter: 50–100 % of `baseMs × 2^(failures − 1)`, at most

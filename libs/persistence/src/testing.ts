@@ -1,11 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { DataSource } from 'typeorm';
-import { closeDatabase, openDatabase, rawPGlite, type DatabaseKind } from './data-source.js';
-import { MIGRATIONS } from './migrations/index.js';
+import {
+  closeDatabase,
+  openDatabase,
+  saveFreshTemplate,
+  type DatabaseKind,
+} from './data-source.js';
+import { freshTemplatePath, readFreshTemplate } from './fresh-template.js';
 
 export interface TestDatabase {
   /** Initialised and migrated. */
@@ -70,58 +72,21 @@ async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 async function openPGliteTestDatabase(): Promise<TestDatabase> {
-  const template = templatePath();
-  const dump = await readFile(template).catch(() => null);
+  const dump = await readFreshTemplate();
   if (dump) {
     try {
-      const dataSource = await openDatabase({ loadDataDir: new Blob([dump]) });
+      const dataSource = await openDatabase({ loadDataDir: dump });
       return pgliteTestDatabase(dataSource);
     } catch {
       // Unreadable or stale template: rebuild it below.
-      await rm(template, { force: true });
+      await rm(freshTemplatePath(), { force: true });
     }
   }
   const dataSource = await openDatabase({});
-  await saveTemplate(dataSource, template).catch(() => undefined); // a cache: failing is fine
+  await saveFreshTemplate(dataSource).catch(() => undefined); // a cache: failing is fine
   return pgliteTestDatabase(dataSource);
 }
 
 function pgliteTestDatabase(dataSource: DataSource): TestDatabase {
   return { dataSource, kind: 'pglite', close: () => closeDatabase(dataSource) };
-}
-
-async function saveTemplate(dataSource: DataSource, path: string): Promise<void> {
-  const queryRunner = dataSource.createQueryRunner();
-  await queryRunner.connect(); // holds the PGlite session while dumping
-  let dump: Blob;
-  try {
-    dump = await (await rawPGlite()).dumpDataDir('none');
-  } finally {
-    await queryRunner.release();
-  }
-  // Write then rename: parallel test workers never read a half-written template.
-  const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
-  await rename(partial, path);
-}
-
-/** The template's file name changes with the migrations and the PGlite version. */
-function templatePath(): string {
-  const hash = createHash('sha256');
-  hash.update(`template-v1\0${pgliteVersion()}\0`);
-  for (const migration of MIGRATIONS) {
-    hash.update(`${migration.name}\0${String(migration.prototype.up)}\0`);
-  }
-  return join(tmpdir(), `aisle-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
-}
-
-function pgliteVersion(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    const main = require.resolve('@electric-sql/pglite'); // …/pglite/dist/index.cjs
-    const pkg = require(join(dirname(main), '..', 'package.json')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

@@ -1,6 +1,6 @@
 import type { IngestGate } from '@aisle/ingest';
 import type { SightingWriter } from '@aisle/persistence';
-import type { Observation, Sighting } from '@aisle/sdk';
+import type { DriverObservation, Observation, Sighting } from '@aisle/sdk';
 import type { HandOff } from '../contracts/hand-off.js';
 
 /**
@@ -16,8 +16,12 @@ export class IngestPipeline {
     },
   ) {}
 
-  ingest(observation: Observation): void {
-    const result = this.deps.gate.process(observation);
+  /**
+   * `storeId`/`sensorId`, when given, replace the observation's own (the plugin host's sensor
+   * identity): the observation is read, not copied, kept or changed.
+   */
+  ingest(observation: Observation | DriverObservation, storeId?: string, sensorId?: string): void {
+    const result = this.deps.gate.process(observation, storeId, sensorId);
     if (!result.ok) return;
     // In count-only mode nothing per-device is stored: the sighting only feeds in-memory counts.
     // Reference beacons only calibrate localisation: never stored, so never counted as shoppers.

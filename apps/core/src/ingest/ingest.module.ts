@@ -225,7 +225,7 @@ import { IngestRuntime, sensorRecords } from './ingest-runtime.js';
           clock,
           metrics,
           events,
-          sink: (observation) => pipeline.ingest(observation),
+          sink: (observation, storeId, sensorId) => pipeline.ingest(observation, storeId, sensorId),
           preferSource: options.preferSource,
           ports: (manifest, sensor) => {
             const ports: Ports = {};

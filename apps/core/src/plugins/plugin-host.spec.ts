@@ -33,7 +33,7 @@ describe(PluginHost.name, () => {
       clock,
       metrics: new HubMetrics({ defaultMetrics: false }),
       events,
-      sink: (o) => observations.push(o),
+      sink: (o, storeId, sensorId) => observations.push({ ...o, storeId, sensorId }),
       ports: () => ({ ports: {}, cleanup: () => undefined }),
       preferSource: true,
     });

@@ -17,7 +17,6 @@ import {
   type ExporterContext,
   type FieldError,
   type FiguresSource,
-  type Observation,
   type PluginLogger,
   type PluginManifest,
   type PolicyPlugin,
@@ -117,8 +116,12 @@ export interface PluginHostDeps {
   clock: Clock;
   metrics: HubMetrics;
   events: EventBus;
-  /** Where every emitted observation goes (the ingest gate). Must not throw. */
-  sink: (observation: Observation) => void;
+  /**
+   * Where every emitted observation goes (the ingest gate), with the sensor's store and id beside
+   * it (they take precedence over the object's own fields). The driver's object is passed as is:
+   * the sink reads it synchronously and must not keep or change it. Must not throw.
+   */
+  sink: (observation: DriverObservation, storeId: string, sensorId: string) => void;
   /** Builds the declared ports for one driver instance; returned cleanups run at teardown. */
   ports: (
     manifest: PluginManifest,
@@ -397,11 +400,12 @@ export class PluginHost implements PluginCatalog {
   private emit(instance: Instance, observation: DriverObservation): void {
     if (instance.abort?.signal.aborted) return;
     try {
-      this.deps.sink({
-        ...observation,
-        storeId: instance.sensor.storeId,
-        sensorId: observation.sensorId ?? instance.sensor.id,
-      });
+      // No copy per observation: the sensor's identity travels beside the driver's object.
+      this.deps.sink(
+        observation,
+        instance.sensor.storeId,
+        observation.sensorId ?? instance.sensor.id,
+      );
     } catch (error) {
       this.deps.logger.error(
         { plugin: instance.sensor.domain },
