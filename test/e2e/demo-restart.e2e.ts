@@ -92,9 +92,23 @@ describe('the demo store across a restart', () => {
           continue;
         }
         while (latest < clock.now() - 1_000) {
-          await new Promise<void>((resolve) => {
-            waiting = resolve;
-          });
+          // A stall is a failure with what the hub says about its input, not a test timeout.
+          let stall: NodeJS.Timeout | undefined;
+          const stalled = await Promise.race([
+            new Promise<false>((resolve) => {
+              waiting = () => resolve(false);
+            }),
+            new Promise<true>((resolve) => {
+              stall = setTimeout(() => resolve(true), 90_000);
+            }),
+          ]);
+          clearTimeout(stall);
+          if (stalled) {
+            const health = (await request(running.url).get('/health')) as { body: unknown };
+            throw new Error(
+              `no sighting after ${new Date(latest).toISOString()} for 90 s at simulated ${new Date(clock.now()).toISOString()}; /health: ${JSON.stringify(health.body)}`,
+            );
+          }
         }
       }
     } finally {

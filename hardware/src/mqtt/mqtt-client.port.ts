@@ -111,6 +111,9 @@ export class MqttConnectError extends Error {
 
 /** Long enough for a broker on the LAN under load; short enough that a wrong MQTT_URL fails start. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Longest a message is held on back-pressure before the next packet is read anyway. */
+const HOLD_MAX_MS = 2000;
+
 /** mqtt.js retries a dropped connection after this pause (its default, stated here on purpose). */
 const RECONNECT_PERIOD_MS = 1_000;
 /**
@@ -329,8 +332,18 @@ export class MqttClientPort implements MqttPort {
         callback();
         return;
       }
+      // At most HOLD_MAX_MS per message (by the wall clock: this is socket flow control), so a
+      // consumer that never lets go slows the input to a trickle instead of stopping it, and the
+      // broker's keep-alive answers behind the held message are read in time.
       this.holding += 1;
-      void hold.finally(() => {
+      let timer: NodeJS.Timeout | undefined;
+      void Promise.race([
+        hold,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, HOLD_MAX_MS);
+        }),
+      ]).finally(() => {
+        clearTimeout(timer);
         this.holding -= 1;
         callback();
       });

@@ -804,6 +804,7 @@ export class SightingWriter {
       })
       .finally(() => {
         this.replayRunning = null;
+        this.releasePressure(); // not replaying now: nothing to hold for
         if (retry) this.scheduleReplay(this.maxRetryDelayMs);
       });
   }
