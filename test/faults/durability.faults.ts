@@ -5,14 +5,13 @@
  * restarted), the CI PostgreSQL (a database of its own), the built core as a child process.
  */
 import { randomBytes } from 'node:crypto';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  startRig,
   CoreProcess,
   formatTable,
-  freePort,
   PrivateDatabase,
   PrivateMosquitto,
   Publisher,
@@ -63,34 +62,19 @@ describeWithServices('durability under faults', () => {
   let visitsSummary = '';
 
   beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'aisle-faults-'));
-    mosquitto = await PrivateMosquitto.create(
-      folder,
-      join(REPO_ROOT, 'deploy', 'mosquitto', 'mosquitto.conf'),
-    );
-    await mosquitto.start();
-    database = await PrivateDatabase.create(DATABASE_URL!);
-    core = new CoreProcess({
-      main: join(REPO_ROOT, 'apps', 'core', 'dist', 'main.js'),
-      port: await freePort(),
-      logPath: join(folder, 'core.log'),
+    ({ folder, mosquitto, database, core } = await startRig({
+      repoRoot: REPO_ROOT,
+      prefix: 'aisle-faults-',
+      databaseUrl: DATABASE_URL!,
+      config: join(REPO_ROOT, 'test', 'faults', 'faults-store.yaml'),
       env: {
-        PATH: process.env['PATH'],
-        TZ: 'UTC',
-        DATABASE_URL: database.url,
-        MQTT_URL: mosquitto.url,
-        AISLE_DATA_DIR: join(folder, 'data'),
-        AISLE_DEMO: 'false',
-        AISLE_CONFIG: join(REPO_ROOT, 'test', 'faults', 'faults-store.yaml'),
         AISLE_ADMIN_KEY: adminKey,
         AISLE_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
         AISLE_WEBHOOK_RETRY_DELAYS_MS: WEBHOOK_RETRY_DELAYS_MS,
         // Visits count from the first instant (scenario 5 compares visits across a restart).
         AISLE_START_GRACE_SECONDS: '0',
-        LOG_LEVEL: 'warn',
       },
-    });
-    await core.start();
+    }));
   }, 120_000);
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import pg from 'pg';
@@ -578,4 +578,60 @@ export class WebhookReceiver {
     for (const socket of this.sockets) socket.resetAndDestroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** A private Mosquitto, a database of its own and the built core on them, in one temp folder. */
+export interface FaultRig {
+  folder: string;
+  mosquitto: PrivateMosquitto;
+  database: PrivateDatabase;
+  core: CoreProcess;
+}
+
+/**
+ * Starts a rig: Mosquitto with the repository's example `mosquitto.conf` on a free port, a fresh
+ * database on `databaseUrl`, and `apps/core/dist/main.js` with the store file `config` (demo off,
+ * logs to `<folder>/core.log`); `env` adds to or overrides the core's environment.
+ */
+export async function startRig(options: {
+  repoRoot: string;
+  prefix: string;
+  databaseUrl: string;
+  config: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<FaultRig> {
+  const folder = await mkdtemp(join(tmpdir(), options.prefix));
+  const mosquitto = await PrivateMosquitto.create(
+    folder,
+    join(options.repoRoot, 'deploy', 'mosquitto', 'mosquitto.conf'),
+  );
+  await mosquitto.start();
+  const database = await PrivateDatabase.create(options.databaseUrl);
+  const core = new CoreProcess({
+    main: join(options.repoRoot, 'apps', 'core', 'dist', 'main.js'),
+    port: await freePort(),
+    logPath: join(folder, 'core.log'),
+    env: {
+      PATH: process.env['PATH'],
+      TZ: 'UTC',
+      DATABASE_URL: database.url,
+      MQTT_URL: mosquitto.url,
+      AISLE_DATA_DIR: join(folder, 'data'),
+      AISLE_DEMO: 'false',
+      AISLE_CONFIG: options.config,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+  });
+  await core.start();
+  return { folder, mosquitto, database, core };
+}
+
+/** Stops a rig; its folder (the core's log) is removed only when `keepFolder` is false. */
+export async function closeRig(rig: FaultRig | undefined, keepFolder: boolean): Promise<void> {
+  if (!rig) return;
+  await rig.core.close();
+  await rig.mosquitto.close();
+  await rig.database.drop();
+  if (!keepFolder) await rm(rig.folder, { recursive: true, force: true });
 }

@@ -6,14 +6,13 @@
  * the rate is what the publisher offers, the check waits (bounded) until the core has caught up.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  startRig,
   CoreProcess,
   formatTable,
-  freePort,
   PrivateDatabase,
   PrivateMosquitto,
   Publisher,
@@ -47,30 +46,15 @@ describeWithServices('throughput, lossless (short version of the e2e bench)', ()
   let ok = false;
 
   beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'aisle-throughput-'));
-    mosquitto = await PrivateMosquitto.create(
-      folder,
-      join(REPO_ROOT, 'deploy', 'mosquitto', 'mosquitto.conf'),
-    );
-    await mosquitto.start();
-    database = await PrivateDatabase.create(DATABASE_URL!);
-    core = new CoreProcess({
-      main: join(REPO_ROOT, 'apps', 'core', 'dist', 'main.js'),
-      port: await freePort(),
-      logPath: join(folder, 'core.log'),
+    ({ folder, mosquitto, database, core } = await startRig({
+      repoRoot: REPO_ROOT,
+      prefix: 'aisle-throughput-',
+      databaseUrl: DATABASE_URL!,
+      config: join(REPO_ROOT, 'test', 'bench', 'e2e-store.yaml'),
       env: {
-        PATH: process.env['PATH'],
-        TZ: 'UTC',
-        DATABASE_URL: database.url,
-        MQTT_URL: mosquitto.url,
-        AISLE_DATA_DIR: join(folder, 'data'),
-        AISLE_DEMO: 'false',
-        AISLE_CONFIG: join(REPO_ROOT, 'test', 'bench', 'e2e-store.yaml'),
         AISLE_ADMIN_KEY: `ak_${randomBytes(6).toString('hex')}.${randomBytes(32).toString('base64url')}`,
-        LOG_LEVEL: 'warn',
       },
-    });
-    await core.start();
+    }));
   }, 120_000);
 
   afterAll(async () => {
