@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -625,13 +625,4 @@ export async function startRig(options: {
   });
   await core.start();
   return { folder, mosquitto, database, core };
-}
-
-/** Stops a rig; its folder (the core's log) is removed only when `keepFolder` is false. */
-export async function closeRig(rig: FaultRig | undefined, keepFolder: boolean): Promise<void> {
-  if (!rig) return;
-  await rig.core.close();
-  await rig.mosquitto.close();
-  await rig.database.drop();
-  if (!keepFolder) await rm(rig.folder, { recursive: true, force: true });
 }
