@@ -19,7 +19,8 @@
 // Sizes: BENCH_E2E_FLOOD (observations in 1, default 600,000), BENCH_E2E_COPY (rows of the COPY
 // baseline, default 600,000), BENCH_E2E_SINGLE (messages in 2, default 60,000),
 // BENCH_E2E_SECONDS (length of 3 and 4, default 15), BENCH_E2E_RECEIVE_MAXIMUM (see below),
-// BENCH_E2E_MEMORY_RATE (observations/s of --memory, default 10,000).
+// BENCH_E2E_MEMORY_RATE (observations/s of --memory, default 10,000), BENCH_E2E_CORE_NODE_ARGS
+// (Node.js options for the core of --memory, space-separated, e.g. --max-old-space-size=512).
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -622,7 +623,8 @@ async function startupRun() {
 async function memoryRun(minutes: number) {
   const rate = envInt('BENCH_E2E_MEMORY_RATE', 10_000);
   const devices = 20_000;
-  const rigged = await rig();
+  const nodeArgs = (process.env['BENCH_E2E_CORE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const rigged = await rig({ nodeArgs });
   let ok = false;
   try {
     const names = sensors('memory', 10);
