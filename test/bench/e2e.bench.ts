@@ -35,12 +35,12 @@ import {
   CoreProcess,
   countStored,
   freePort,
-  PrivateDatabase,
-  PrivateMosquitto,
   Publisher,
   sleep,
+  startRig,
   tally,
   waitFor,
+  type FaultRig,
   type PublisherOptions,
 } from '../faults/harness.js';
 
@@ -48,7 +48,6 @@ import {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const MAIN = join(ROOT, 'apps', 'core', 'dist', 'main.js');
 const STORE_FILE = join(ROOT, 'test', 'bench', 'e2e-store.yaml');
-const MOSQUITTO_CONF = join(ROOT, 'deploy', 'mosquitto', 'mosquitto.conf');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const STORE = 'bench';
 const envInt = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -74,51 +73,21 @@ const topic = (sensor: string) => `aisle/${STORE}/${sensor}/observations`;
 const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 const load = () => loadavg().map((x) => round(x, 2));
 
-/** A private broker, a database of its own and the core, torn down by `close()`. */
-interface Rig {
-  folder: string;
-  mosquitto: PrivateMosquitto;
-  database: PrivateDatabase;
-  core: CoreProcess;
-  close(keepFolder?: boolean): Promise<void>;
-}
+/** A private broker, a database of its own and the core (the fault suite's rig), torn down by `close()`. */
+type Rig = FaultRig;
 
-async function rig(options: { nodeArgs?: string[] } = {}): Promise<Rig> {
-  const folder = await mkdtemp(join(tmpdir(), 'aisle-e2e-bench-'));
-  const mosquitto = await PrivateMosquitto.create(folder, MOSQUITTO_CONF);
-  await mosquitto.start();
-  const database = await PrivateDatabase.create(DATABASE_URL);
-  const core = new CoreProcess({
-    main: MAIN,
-    port: await freePort(),
-    logPath: join(folder, 'core.log'),
+function rig(options: { nodeArgs?: string[] } = {}): Promise<Rig> {
+  return startRig({
+    repoRoot: ROOT,
+    prefix: 'aisle-e2e-bench-',
+    databaseUrl: DATABASE_URL,
+    config: STORE_FILE,
     nodeArgs: options.nodeArgs,
     env: {
-      PATH: process.env.PATH,
-      TZ: 'UTC',
-      DATABASE_URL: database.url,
-      MQTT_URL: mosquitto.url,
       MQTT_RECEIVE_MAXIMUM: String(RECEIVE_MAXIMUM),
-      AISLE_DATA_DIR: join(folder, 'data'),
-      AISLE_DEMO: 'false',
-      AISLE_CONFIG: STORE_FILE,
       AISLE_ADMIN_KEY: `ak_${randomBytes(6).toString('hex')}.${randomBytes(32).toString('base64url')}`,
-      LOG_LEVEL: 'warn',
     },
   });
-  await core.start();
-  return {
-    folder,
-    mosquitto,
-    database,
-    core,
-    async close(keepFolder = false) {
-      await core.close();
-      await mosquitto.close();
-      await database.drop();
-      if (!keepFolder) await rm(folder, { recursive: true, force: true });
-    },
-  };
 }
 
 /**

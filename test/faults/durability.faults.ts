@@ -5,11 +5,12 @@
  * restarted), the CI PostgreSQL (a database of its own), the built core as a child process.
  */
 import { randomBytes } from 'node:crypto';
-import { access, readFile, rm } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   startRig,
+  type FaultRig,
   CoreProcess,
   formatTable,
   PrivateDatabase,
@@ -52,6 +53,7 @@ describeWithServices('durability under faults', () => {
   let mosquitto: PrivateMosquitto;
   let database: PrivateDatabase;
   let core: CoreProcess;
+  let rig: FaultRig | undefined;
   const table: Tally[] = [];
   /** The folder (logs) is kept unless every scenario passed. */
   let passed = 0;
@@ -62,7 +64,7 @@ describeWithServices('durability under faults', () => {
   let visitsSummary = '';
 
   beforeAll(async () => {
-    ({ folder, mosquitto, database, core } = await startRig({
+    rig = await startRig({
       repoRoot: REPO_ROOT,
       prefix: 'aisle-faults-',
       databaseUrl: DATABASE_URL!,
@@ -74,19 +76,15 @@ describeWithServices('durability under faults', () => {
         // Visits count from the first instant (scenario 5 compares visits across a restart).
         AISLE_START_GRACE_SECONDS: '0',
       },
-    }));
+    });
+    ({ folder, mosquitto, database, core } = rig);
   }, 120_000);
 
   afterAll(async () => {
     process.stdout.write(
       `\nFault suite: every number the broker acknowledged must be stored exactly once\n${formatTable(table)}\n${databaseSummary}${webhookSummary}${visitsSummary}(core log: ${join(folder, 'core.log')})\n\n`,
     );
-    await core?.close();
-    await mosquitto?.close();
-    await database?.drop();
-    if (passed === expected) {
-      await rm(folder, { recursive: true, force: true });
-    }
+    await rig?.close(passed !== expected);
   }, 60_000);
 
   /** Runs one scenario: publish at `rate` for `seconds` while `fault` runs, then check the DB. */

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -586,6 +586,8 @@ export interface FaultRig {
   mosquitto: PrivateMosquitto;
   database: PrivateDatabase;
   core: CoreProcess;
+  /** Stops all three; the folder (the core's log) stays when `keepFolder`. */
+  close(keepFolder?: boolean): Promise<void>;
 }
 
 /**
@@ -599,6 +601,8 @@ export async function startRig(options: {
   databaseUrl: string;
   config: string;
   env?: NodeJS.ProcessEnv;
+  /** Node.js options of the core (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }): Promise<FaultRig> {
   const folder = await mkdtemp(join(tmpdir(), options.prefix));
   const mosquitto = await PrivateMosquitto.create(
@@ -611,6 +615,7 @@ export async function startRig(options: {
     main: join(options.repoRoot, 'apps', 'core', 'dist', 'main.js'),
     port: await freePort(),
     logPath: join(folder, 'core.log'),
+    nodeArgs: options.nodeArgs,
     env: {
       PATH: process.env['PATH'],
       TZ: 'UTC',
@@ -624,5 +629,16 @@ export async function startRig(options: {
     },
   });
   await core.start();
-  return { folder, mosquitto, database, core };
+  return {
+    folder,
+    mosquitto,
+    database,
+    core,
+    async close(keepFolder = false) {
+      await core.close();
+      await mosquitto.close();
+      await database.drop();
+      if (!keepFolder) await rm(folder, { recursive: true, force: true });
+    },
+  };
 }

@@ -6,11 +6,11 @@
  * the rate is what the publisher offers, the check waits (bounded) until the core has caught up.
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   startRig,
+  type FaultRig,
   CoreProcess,
   formatTable,
   PrivateDatabase,
@@ -43,10 +43,11 @@ describeWithServices('throughput, lossless (short version of the e2e bench)', ()
   let mosquitto: PrivateMosquitto;
   let database: PrivateDatabase;
   let core: CoreProcess;
+  let rig: FaultRig | undefined;
   let ok = false;
 
   beforeAll(async () => {
-    ({ folder, mosquitto, database, core } = await startRig({
+    rig = await startRig({
       repoRoot: REPO_ROOT,
       prefix: 'aisle-throughput-',
       databaseUrl: DATABASE_URL!,
@@ -54,15 +55,13 @@ describeWithServices('throughput, lossless (short version of the e2e bench)', ()
       env: {
         AISLE_ADMIN_KEY: `ak_${randomBytes(6).toString('hex')}.${randomBytes(32).toString('base64url')}`,
       },
-    }));
+    });
+    ({ folder, mosquitto, database, core } = rig);
   }, 120_000);
 
   afterAll(async () => {
-    await core?.close();
-    await mosquitto?.close();
-    await database?.drop();
-    if (ok) await rm(folder, { recursive: true, force: true });
-    else process.stdout.write(`(core log kept: ${join(folder, 'core.log')})\n`);
+    await rig?.close(!ok);
+    if (!ok) process.stdout.write(`(core log kept: ${join(folder, 'core.log')})\n`);
   }, 60_000);
 
   it(`stores every acknowledged observation of ${SECONDS} s at ${RATE} obs/s in 200-observation messages`, async () => {
