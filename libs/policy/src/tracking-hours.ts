@@ -10,8 +10,6 @@ import {
   type Weekday,
 } from '@aisle/sdk';
 
-const TIME = LOCAL_TIME;
-
 /** One window of the week in the store's local time: `{ days: ['mon'], from: '08:00', to: '20:00' }`. */
 export class TrackingWindow {
   @IsArray()
@@ -20,10 +18,10 @@ export class TrackingWindow {
   @IsIn(WEEKDAYS, { each: true })
   days!: Weekday[];
 
-  @Matches(TIME, { message: 'from must be a local time HH:MM' })
+  @Matches(LOCAL_TIME, { message: 'from must be a local time HH:MM' })
   from!: string;
 
-  @Matches(TIME, { message: 'to must be a local time HH:MM (24:00 for midnight)' })
+  @Matches(LOCAL_TIME, { message: 'to must be a local time HH:MM (24:00 for midnight)' })
   to!: string;
 }
 
@@ -32,7 +30,7 @@ export function windowErrors(
   windows: readonly TrackingWindow[],
 ): { field: string; value: unknown; message: string }[] {
   return windows.flatMap((w, i) =>
-    TIME.test(w.from) && TIME.test(w.to) && minutesOfDay(w.to) <= minutesOfDay(w.from)
+    LOCAL_TIME.test(w.from) && LOCAL_TIME.test(w.to) && minutesOfDay(w.to) <= minutesOfDay(w.from)
       ? [
           {
             field: `hours[${i}].to`,

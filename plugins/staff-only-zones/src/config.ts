@@ -16,8 +16,6 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 
-/** A local time `HH:MM` (`24:00` for midnight at the end of a day). */
-const TIME = LOCAL_TIME;
 /** A zone tag as Aisle accepts them: lower-case words joined by `-`. */
 const TAG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -25,7 +23,7 @@ const TAG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 class AfterFrom implements ValidatorConstraintInterface {
   validate(to: unknown, args: ValidationArguments): boolean {
     const { from } = args.object as OpeningWindow;
-    if (typeof to !== 'string' || !TIME.test(to) || !TIME.test(from)) return true;
+    if (typeof to !== 'string' || !LOCAL_TIME.test(to) || !LOCAL_TIME.test(from)) return true;
     return minutesOfDay(to) > minutesOfDay(from);
   }
 
@@ -43,10 +41,10 @@ export class OpeningWindow {
   @IsIn(WEEKDAYS, { each: true })
   days: Weekday[] = [];
 
-  @Matches(TIME, { message: 'from must be a local time HH:MM' })
+  @Matches(LOCAL_TIME, { message: 'from must be a local time HH:MM' })
   from = '08:00';
 
-  @Matches(TIME, { message: 'to must be a local time HH:MM (24:00 for midnight)' })
+  @Matches(LOCAL_TIME, { message: 'to must be a local time HH:MM (24:00 for midnight)' })
   @Validate(AfterFrom)
   to = '20:00';
 }
