@@ -143,9 +143,18 @@ describe('webhooks from a hub with the demo store', () => {
     );
     expect(online).toMatchObject({ version: 1, data: { storeId: 'demo', domain: 'aisle-mqtt' } });
 
-    const attempts = await sut
-      .get(`/api/webhooks/${subscriptionId}/attempts`, subscriberKey)
-      .expect(200);
+    // The attempt is logged after the receiver answered (successes are recorded in batches):
+    // wait for the log to show an attempt rather than read it at once.
+    const attempts = await eventually(
+      'the delivery in the attempt log',
+      async () => {
+        const response = await sut
+          .get(`/api/webhooks/${subscriptionId}/attempts`, subscriberKey)
+          .expect(200);
+        return (response.body as unknown[]).length > 0 ? response : undefined;
+      },
+      30_000,
+    );
     expect(attempts.body).toEqual(
       expect.arrayContaining([expect.objectContaining({ outcome: 'delivered', statusCode: 204 })]),
     );
