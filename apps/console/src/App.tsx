@@ -57,7 +57,7 @@ export function App(): ReactNode {
   if (checking) {
     return (
       <Center h="100vh">
-        <Loader aria-label="Checking the saved key" />
+        <Loader role="status" aria-label="Checking the saved key" />
       </Center>
     );
   }

@@ -24,7 +24,7 @@ export function Status(props: { loading: boolean; error: string | null }): React
       </Alert>
     );
   }
-  if (props.loading) return <Loader size="sm" aria-label="Loading" />;
+  if (props.loading) return <Loader size="sm" role="status" aria-label="Loading" />;
   return null;
 }
 
