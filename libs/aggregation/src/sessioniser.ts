@@ -116,12 +116,74 @@ interface OpenVisit {
   unseenStart: boolean;
 }
 
+/**
+ * Accepted positions not yet past the watermark, sorted by time, packed: (at, x, y) in one array of
+ * unboxed doubles and the zones beside it, ~28 bytes a position instead of ~80 as objects. At
+ * 20,000 subjects with a position every 2 s and a minute of allowed lateness that is ~600,000
+ * positions: ~17 MB instead of ~48 MB.
+ */
+class PendingPositions {
+  /** at, x, y of each position, in time order. */
+  private readonly numbers: number[] = [];
+  private readonly zones: (string | null)[] = [];
+
+  get length(): number {
+    return this.zones.length;
+  }
+
+  /** Time of the i-th position. */
+  at(i: number): number {
+    return this.numbers[3 * i] as number;
+  }
+
+  /** The i-th position as a point (a new object). */
+  point(i: number): Point {
+    const k = 3 * i;
+    return {
+      at: this.numbers[k] as number,
+      x: this.numbers[k + 1] as number,
+      y: this.numbers[k + 2] as number,
+      zoneId: this.zones[i] as string | null,
+    };
+  }
+
+  /** Inserts in time order; false when a position with the same time is there already. */
+  insert(point: Point): boolean {
+    let i = this.zones.length;
+    while (i > 0 && this.at(i - 1) > point.at) i -= 1;
+    if (i > 0 && this.at(i - 1) === point.at) return false;
+    if (i === this.zones.length) {
+      this.numbers.push(point.at, point.x, point.y);
+      this.zones.push(point.zoneId);
+    } else {
+      this.numbers.splice(3 * i, 0, point.at, point.x, point.y);
+      this.zones.splice(i, 0, point.zoneId);
+    }
+    return true;
+  }
+
+  /** Drops the first n positions. */
+  dropFirst(n: number): void {
+    this.numbers.splice(0, 3 * n);
+    this.zones.splice(0, n);
+  }
+
+  toArray(): Point[] {
+    return this.zones.map((_, i) => this.point(i));
+  }
+
+  static of(points: readonly Point[]): PendingPositions {
+    const pending = new PendingPositions();
+    for (const p of [...points].sort((a, b) => a.at - b.at)) pending.insert(p);
+    return pending;
+  }
+}
+
 interface SubjectState {
   storeId: string;
   subject: string;
   period: number;
-  /** Accepted positions not yet past the watermark, sorted by time. */
-  pending: Point[];
+  pending: PendingPositions;
   lastProcessedAt: number;
   visit: OpenVisit | null;
 }
@@ -222,7 +284,7 @@ export class Sessioniser {
         storeId: position.storeId,
         subject: position.subject,
         period: position.period,
-        pending: [],
+        pending: new PendingPositions(),
         lastProcessedAt: Number.NEGATIVE_INFINITY,
         visit: null,
       };
@@ -230,11 +292,7 @@ export class Sessioniser {
     }
     if (position.at === state.lastProcessedAt) return 'duplicate';
     const point: Point = { at: position.at, x: position.x, y: position.y, zoneId: position.zoneId };
-    const pending = state.pending;
-    let i = pending.length;
-    while (i > 0 && (pending[i - 1] as Point).at > point.at) i -= 1;
-    if (i > 0 && (pending[i - 1] as Point).at === point.at) return 'duplicate';
-    pending.splice(i, 0, point);
+    if (!state.pending.insert(point)) return 'duplicate';
     if (position.at > store.maxSeenAt) store.maxSeenAt = position.at;
     return 'accepted';
   }
@@ -295,7 +353,7 @@ export class Sessioniser {
         storeId: state.storeId,
         subject: state.subject,
         period: state.period,
-        pending: state.pending.map((p) => ({ ...p })),
+        pending: state.pending.toArray(),
         lastProcessedAt: finite(state.lastProcessedAt),
         visit: state.visit
           ? {
@@ -334,7 +392,7 @@ export class Sessioniser {
         storeId: saved.storeId,
         subject: saved.subject,
         period: saved.period,
-        pending: saved.pending.map((p) => ({ ...p })),
+        pending: PendingPositions.of(saved.pending),
         lastProcessedAt: number(saved.lastProcessedAt, -Infinity),
         visit: saved.visit ? { ...saved.visit, heat: new Map(saved.visit.heat) } : null,
       });
@@ -367,9 +425,10 @@ export class Sessioniser {
   private processSubject(state: SubjectState, store: StoreState, events: SessionEvent[]): void {
     const { geometry } = store;
     let consumed = 0;
-    for (const point of state.pending) {
-      if (point.at > store.watermark) break;
-      consumed += 1;
+    const pending = state.pending;
+    for (; consumed < pending.length; consumed += 1) {
+      if (pending.at(consumed) > store.watermark) break;
+      const point = pending.point(consumed);
       if (state.visit && point.at - state.visit.lastAt > geometry.visitGapMs) {
         this.close(state, store, events);
       }
@@ -377,7 +436,7 @@ export class Sessioniser {
       this.step(state, store, point, state.visit.unseenStart ? [] : events);
       state.lastProcessedAt = point.at;
     }
-    if (consumed > 0) state.pending.splice(0, consumed);
+    if (consumed > 0) pending.dropFirst(consumed);
     if (state.visit && store.watermark - state.visit.lastAt > geometry.visitGapMs) {
       this.close(state, store, events);
     }
