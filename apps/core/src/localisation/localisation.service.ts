@@ -120,6 +120,7 @@ export class LocalisationService {
   private readonly outputs: Counter<'result'>;
   /** Read by Prometheus through its collect callback. */
   readonly subjectsGauge: Gauge;
+  readonly evictedCounter: Counter;
 
   constructor(
     private readonly deps: {
@@ -162,6 +163,17 @@ export class LocalisationService {
       registers,
       collect() {
         this.set(engine.stats().subjects);
+      },
+    });
+    let evicted = 0;
+    this.evictedCounter = new Counter({
+      name: 'aisle_localisation_subjects_evicted_total',
+      help: 'Subjects the localisation engine dropped because it tracked its maximum (least recently heard first)',
+      registers,
+      collect() {
+        const now = engine.stats().evicted;
+        if (now > evicted) this.inc(now - evicted);
+        evicted = now;
       },
     });
   }

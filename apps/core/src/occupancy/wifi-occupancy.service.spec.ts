@@ -206,7 +206,12 @@ describe(WifiOccupancyService.name, () => {
     const closed = sut.estimate('big')!.series;
     expect(closed.length).toBeGreaterThanOrEqual(1);
     for (const point of closed) {
-      expect(point).toMatchObject({ estimate: DEVICES, low: DEVICES, high: DEVICES, subjects: DEVICES });
+      expect(point).toMatchObject({
+        estimate: DEVICES,
+        low: DEVICES,
+        high: DEVICES,
+        subjects: DEVICES,
+      });
     }
     const inputs = await registry.getSingleMetricAsString('aisle_wifi_occupancy_inputs_total');
     expect(inputs).not.toContain('result="overflow"');
