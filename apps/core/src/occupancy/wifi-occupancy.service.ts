@@ -221,7 +221,8 @@ export class WifiOccupancyService {
     if (state.samples.length >= OCCUPANCY_MAX_SAMPLES) return this.inputs.labels('overflow').inc();
     const sample: ProbeSample = {
       at: s.at,
-      mac: s.subject,
+      // The subject's first string: each sighting carries a fresh copy of the pseudonym.
+      mac: stretch?.head.mac ?? s.subject,
       randomized: s.randomized,
       rssi: s.rssi,
       sensor: s.sensorId,
@@ -235,7 +236,7 @@ export class WifiOccupancyService {
       s.at < stretch.head.at ||
       Math.floor(s.at / intervalMs) !== Math.floor(stretch.head.at / intervalMs);
     if (stretch === undefined || opensStretch) {
-      state.stretches.set(s.subject, { head: sample, tail: undefined });
+      state.stretches.set(sample.mac, { head: sample, tail: undefined });
     } else {
       stretch.tail = sample;
     }
