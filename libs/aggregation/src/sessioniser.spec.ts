@@ -91,6 +91,33 @@ describe(Sessioniser.name, () => {
     expect(started).toMatchObject({ startedAt: T0, visitId: visit!.visitId });
   });
 
+  it('numbers repeat visits of at most maxVisitCounts subjects, dropping the first counted', () => {
+    const capped = new Sessioniser({ allowedLatenessMs: 30_000, maxVisitCounts: 2 });
+    capped.configureStore('demo', { ...GEOMETRY, visitGapMs: 120_000, minVisitMs: 60_000 });
+    const walks = (start: number) => ['a', 'b', 'c'].flatMap((s) => shopperWalk(start, s));
+    for (const p of walks(T0)) capped.ingest(p);
+    const visits = ended(capped.advance(T0 + 20 * 60_000));
+    for (const p of walks(T0 + 30 * 60_000)) capped.ingest(p);
+    visits.push(...ended(capped.advance(T0 + 2 * 3_600_000)));
+    // a, b, c counted; a dropped when c came, b when a came back, …: each second visit is a first.
+    expect(visits.map((v) => [v.subject, v.ordinal])).toEqual([
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+    ]);
+    expect(capped.droppedVisitCounts).toBe(4);
+    // Uncapped (the default), the second visits are numbered 2.
+    for (const p of walks(T0)) sut.ingest(p);
+    const numbered = ended(sut.advance(T0 + 20 * 60_000));
+    for (const p of walks(T0 + 30 * 60_000)) sut.ingest(p);
+    numbered.push(...ended(sut.advance(T0 + 2 * 3_600_000)));
+    expect(numbered.map((v) => v.ordinal)).toEqual([1, 1, 1, 2, 2, 2]);
+    expect(sut.droppedVisitCounts).toBe(0);
+  });
+
   it('closes a visit after the gap and starts a new one (ordinal 2 in the same period)', () => {
     const first = shopperWalk(T0);
     const second = shopperWalk(T0 + 30 * 60_000);

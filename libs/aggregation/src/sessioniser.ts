@@ -16,6 +16,12 @@ export const DEFAULT_ALLOWED_LATENESS_MS = 60_000;
  * not seen, and the camera counted their entry before the hub was there.
  */
 export const DEFAULT_START_GRACE_MS = 90_000;
+/**
+ * Subjects whose visits of the last two days' periods are numbered (repeat visits), per store: at
+ * the cap the subject first counted goes (~120 bytes each: 200,000 are ~24 MB), and a later visit of
+ * it is numbered as a first one. Counted in {@link Sessioniser.droppedVisitCounts}.
+ */
+export const DEFAULT_MAX_VISIT_COUNTS = 200_000;
 /** Heat-grid cell edge, metres: about one shelf bay. */
 export const DEFAULT_HEAT_CELL_M = 1;
 
@@ -39,6 +45,8 @@ export interface SessioniserOptions {
    */
   startedAt?: number;
   startGraceMs?: number;
+  /** See {@link DEFAULT_MAX_VISIT_COUNTS}. */
+  maxVisitCounts?: number;
   /**
    * Hook for the member registry (owned by the policy area): true when the pseudonymous visit
    * belongs to a loyalty member who consented to analytics linking and visited before. This is the
@@ -231,6 +239,7 @@ export class Sessioniser {
   private readonly stores = new Map<string, StoreState>();
   private readonly subjects = new Map<string, SubjectState>();
   private readonly lateness: number;
+  private dropped = 0;
 
   constructor(private readonly options: SessioniserOptions = {}) {
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
@@ -415,6 +424,11 @@ export class Sessioniser {
     return { store: inside, zones };
   }
 
+  /** Repeat-visit counts dropped at {@link DEFAULT_MAX_VISIT_COUNTS} since the start (for metrics). */
+  get droppedVisitCounts(): number {
+    return this.dropped;
+  }
+
   /** Positions waiting for the watermark (for metrics). */
   get pendingCount(): number {
     let n = 0;
@@ -535,7 +549,15 @@ export class Sessioniser {
     let ordinal = 0;
     if (!passerBy) {
       const countKey = `${period}\u0000${subject}`;
-      ordinal = (store.visitCounts.get(countKey) ?? 0) + 1;
+      const earlier = store.visitCounts.get(countKey);
+      ordinal = (earlier ?? 0) + 1;
+      const max = this.options.maxVisitCounts ?? DEFAULT_MAX_VISIT_COUNTS;
+      if (earlier === undefined && store.visitCounts.size >= max) {
+        // Insertion order: the subject counted first (the oldest period's first) goes.
+        const first = store.visitCounts.keys().next();
+        if (!first.done) store.visitCounts.delete(first.value);
+        this.dropped += 1;
+      }
       store.visitCounts.set(countKey, ordinal);
     }
     const path: string[] = [];

@@ -127,6 +127,18 @@ export class AggregationService {
       labelNames: ['kind', 'result'] as const,
       registers: deps.registry ? [deps.registry] : [],
     });
+    const sessioniser = this.sessioniser;
+    let dropped = 0;
+    new Counter({
+      name: 'aisle_aggregation_visit_counts_dropped_total',
+      help: 'Subjects whose repeat-visit count was dropped at the per-store cap (their next visit is numbered as a first one)',
+      registers: deps.registry ? [deps.registry] : [],
+      collect() {
+        const now = sessioniser.droppedVisitCounts;
+        if (now > dropped) this.inc(now - dropped);
+        dropped = now;
+      },
+    });
   }
 
   async start(): Promise<void> {
