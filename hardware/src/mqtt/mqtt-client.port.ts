@@ -356,7 +356,14 @@ export class MqttClientPort implements MqttPort {
     // and comes back through `_sendPacket` on reconnect: it passes straight (counted once).
     const deferred = new WeakSet<Packet>();
     internals._sendPacket = (packet, cb, ...rest) => {
-      if (packet.cmd !== 'puback' || packet.messageId === undefined || deferred.has(packet)) {
+      if (deferred.has(packet)) {
+        // mqtt.js delivers its offline queue by recursion (each written packet's callback sends
+        // the next): with up to MQTT_RECEIVE_MAXIMUM PUBACKs queued that overflowed the stack and
+        // killed the core on reconnect. The callback runs after the stack has unwound.
+        send(packet, cb && ((error) => queueMicrotask(() => cb(error))), ...rest);
+        return;
+      }
+      if (packet.cmd !== 'puback' || packet.messageId === undefined) {
         send(packet, cb, ...rest);
         return;
       }
