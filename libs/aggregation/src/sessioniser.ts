@@ -22,6 +22,12 @@ export const DEFAULT_START_GRACE_MS = 90_000;
  * it is numbered as a first one. Counted in {@link Sessioniser.droppedVisitCounts}.
  */
 export const DEFAULT_MAX_VISIT_COUNTS = 200_000;
+/**
+ * Heat-grid cells one open visit keeps at most (8 bytes each): 20,000 open visits take ≤ 41 MB
+ * however long they last. A position in a further cell adds no heat (counted in
+ * {@link Sessioniser.droppedHeat}); the visit's other figures are unaffected.
+ */
+export const MAX_HEAT_CELLS_PER_VISIT = 256;
 /** Heat-grid cell edge, metres: about one shelf bay. */
 export const DEFAULT_HEAT_CELL_M = 1;
 
@@ -119,7 +125,7 @@ interface OpenVisit {
   zones: ZoneStay[];
   /** Zone of the last position and when it was entered. */
   current: { zoneId: string; enteredAt: number } | null;
-  heat: Map<number, number>;
+  heat: HeatCells;
   /** Began within the start grace: already in progress, so it produces nothing. */
   unseenStart: boolean;
 }
@@ -187,6 +193,36 @@ class PendingPositions {
   }
 }
 
+/** Dwell per heat-grid cell of one visit, packed (two arrays of small integers, not a Map). */
+class HeatCells {
+  private readonly cells: number[] = [];
+  private readonly ms: number[] = [];
+  private last = -1;
+
+  /** Adds dwell to a cell; false when the cell is new and {@link MAX_HEAT_CELLS_PER_VISIT} are held. */
+  add(cell: number, dt: number): boolean {
+    let i = this.last >= 0 && this.cells[this.last] === cell ? this.last : this.cells.indexOf(cell);
+    if (i < 0) {
+      if (this.cells.length >= MAX_HEAT_CELLS_PER_VISIT) return false;
+      i = this.cells.push(cell) - 1;
+      this.ms.push(0);
+    }
+    this.ms[i] = (this.ms[i] as number) + dt;
+    this.last = i;
+    return true;
+  }
+
+  entries(): [number, number][] {
+    return this.cells.map((cell, i) => [cell, this.ms[i] as number]);
+  }
+
+  static of(entries: readonly (readonly [number, number])[]): HeatCells {
+    const heat = new HeatCells();
+    for (const [cell, ms] of entries) heat.add(cell, ms);
+    return heat;
+  }
+}
+
 interface SubjectState {
   storeId: string;
   subject: string;
@@ -240,6 +276,7 @@ export class Sessioniser {
   private readonly subjects = new Map<string, SubjectState>();
   private readonly lateness: number;
   private dropped = 0;
+  private heatDropped = 0;
 
   constructor(private readonly options: SessioniserOptions = {}) {
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
@@ -370,7 +407,7 @@ export class Sessioniser {
               last: { ...state.visit.last },
               zones: state.visit.zones.map((z) => ({ ...z })),
               current: state.visit.current ? { ...state.visit.current } : null,
-              heat: [...state.visit.heat],
+              heat: state.visit.heat.entries(),
             }
           : null,
       })),
@@ -403,7 +440,7 @@ export class Sessioniser {
         period: saved.period,
         pending: PendingPositions.of(saved.pending),
         lastProcessedAt: number(saved.lastProcessedAt, -Infinity),
-        visit: saved.visit ? { ...saved.visit, heat: new Map(saved.visit.heat) } : null,
+        visit: saved.visit ? { ...saved.visit, heat: HeatCells.of(saved.visit.heat) } : null,
       });
       restored += 1;
     }
@@ -427,6 +464,11 @@ export class Sessioniser {
   /** Repeat-visit counts dropped at {@link DEFAULT_MAX_VISIT_COUNTS} since the start (for metrics). */
   get droppedVisitCounts(): number {
     return this.dropped;
+  }
+
+  /** Steps whose dwell fell in a cell past {@link MAX_HEAT_CELLS_PER_VISIT} (for metrics). */
+  get droppedHeat(): number {
+    return this.heatDropped;
   }
 
   /** Positions waiting for the watermark (for metrics). */
@@ -471,7 +513,7 @@ export class Sessioniser {
       started: false,
       zones: [],
       current: null,
-      heat: new Map(),
+      heat: new HeatCells(),
       unseenStart:
         this.options.startedAt !== undefined &&
         point.at < this.options.startedAt + (this.options.startGraceMs ?? DEFAULT_START_GRACE_MS),
@@ -486,7 +528,7 @@ export class Sessioniser {
     if (dt > 0) {
       if (isInside(previous.zoneId, store.outside)) visit.insideMs += dt;
       const cell = heatCell(previous, store.geometry);
-      if (cell !== undefined) visit.heat.set(cell, (visit.heat.get(cell) ?? 0) + dt);
+      if (cell !== undefined && !visit.heat.add(cell, dt)) this.heatDropped += 1;
     }
     if (!visit.started && isInside(point.zoneId, store.outside)) {
       visit.started = true;
@@ -580,7 +622,7 @@ export class Sessioniser {
           false),
       zones: visit.zones,
       path,
-      heat: [...visit.heat.entries()].sort((a, b) => a[0] - b[0]),
+      heat: visit.heat.entries().sort((a, b) => a[0] - b[0]),
     };
     events.push({ type: 'visit.ended', storeId, visit: record });
   }

@@ -128,6 +128,17 @@ export class AggregationService {
       registers: deps.registry ? [deps.registry] : [],
     });
     const sessioniser = this.sessioniser;
+    let heatDropped = 0;
+    new Counter({
+      name: 'aisle_aggregation_heat_steps_dropped_total',
+      help: 'Position steps whose dwell added no heat: their cell was past the per-visit cap of heat-grid cells',
+      registers: deps.registry ? [deps.registry] : [],
+      collect() {
+        const now = sessioniser.droppedHeat;
+        if (now > heatDropped) this.inc(now - heatDropped);
+        heatDropped = now;
+      },
+    });
     let dropped = 0;
     new Counter({
       name: 'aisle_aggregation_visit_counts_dropped_total',
