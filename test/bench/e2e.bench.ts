@@ -247,6 +247,28 @@ interface FloodResult extends Loss {
    * load, so it is the figure to compare between versions of the core.
    */
   coreCpuUsPerObservation: number;
+  /**
+   * The same for the PostgreSQL backends serving the core's database (the server must run on this
+   * machine: NaN otherwise): the database's share of the work, e.g. the receipts.
+   */
+  databaseCpuUsPerObservation: number;
+}
+
+/** CPU time (µs) of each PostgreSQL backend connected to the rig's database, by pid. */
+async function backendCpu(rigged: Rig): Promise<Map<number, number>> {
+  const rows = await rigged.database.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows) out.set(pid, await cpuMicros(pid));
+  return out;
+}
+
+/** CPU the backends used between two {@link backendCpu} readings (a new backend from 0). */
+function backendCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** CPU time (user + system, µs) the process `pid` has used so far, from /proc (Linux). */
@@ -276,18 +298,21 @@ async function flood(
   try {
     const before = await written(rigged);
     const cpuBefore = await cpuMicros(rigged.core.pid);
+    const databaseBefore = await backendCpu(rigged);
     const started = performance.now();
     await pub.flood(total, window);
     const ackedAt = performance.now();
     if (pub.errors > 0) throw new Error(`${pub.errors} publishes failed`);
     const done = await committed(rigged, before, pub.ackedCount);
     const cpu = (await cpuMicros(rigged.core.pid)) - cpuBefore;
+    const databaseCpu = backendCpuSpent(databaseBefore, await backendCpu(rigged));
     const seconds = (done - started) / 1000;
     return {
       seconds: round(seconds, 2),
       perSecond: round(pub.ackedCount / seconds),
       brokerAckedPerSecond: round(pub.ackedCount / ((ackedAt - started) / 1000)),
       coreCpuUsPerObservation: round(cpu / pub.ackedCount, 2),
+      databaseCpuUsPerObservation: round(databaseCpu / pub.ackedCount, 2),
       ...(await loss(rigged, pub, names)),
     };
   } finally {
@@ -604,7 +629,7 @@ async function compareRun(other: string, single: boolean, rounds: number) {
           }
           runs.push({ core: core.name, round, phase, result });
           console.error(
-            `round ${round + 1} ${core.name} ${phase}: ${result.coreCpuUsPerObservation} µs CPU/obs, ${result.perSecond} obs/s`,
+            `round ${round + 1} ${core.name} ${phase}: ${result.coreCpuUsPerObservation} µs CPU/obs (database ${result.databaseCpuUsPerObservation}), ${result.perSecond} obs/s`,
           );
         }
       }
@@ -625,6 +650,14 @@ async function compareRun(other: string, single: boolean, rounds: number) {
         thisCpuUsPerObservation: round(cpuA, 2),
         otherCpuUsPerObservation: round(cpuB, 2),
         cpuRatio: round(cpuA / cpuB, 3),
+        thisDatabaseCpuUsPerObservation: round(
+          median(a.map((r) => r.result.databaseCpuUsPerObservation)),
+          2,
+        ),
+        otherDatabaseCpuUsPerObservation: round(
+          median(b.map((r) => r.result.databaseCpuUsPerObservation)),
+          2,
+        ),
         thisPerSecond: round(median(a.map((r) => r.result.perSecond))),
         otherPerSecond: round(median(b.map((r) => r.result.perSecond))),
       };
@@ -644,7 +677,7 @@ async function compareRun(other: string, single: boolean, rounds: number) {
           .map((phase) => {
             const x = result[phase];
             return x
-              ? `  ${phase === 'single' ? '1 obs/QoS 1 msg' : '200-obs messages'}: ${x.thisCpuUsPerObservation} vs ${x.otherCpuUsPerObservation} µs = ${x.cpuRatio}× (rates ${x.thisPerSecond} vs ${x.otherPerSecond} obs/s)`
+              ? `  ${phase === 'single' ? '1 obs/QoS 1 msg' : '200-obs messages'}: ${x.thisCpuUsPerObservation} vs ${x.otherCpuUsPerObservation} µs = ${x.cpuRatio}× (database ${x.thisDatabaseCpuUsPerObservation} vs ${x.otherDatabaseCpuUsPerObservation} µs; rates ${x.thisPerSecond} vs ${x.otherPerSecond} obs/s)`
               : '';
           })
           .filter(Boolean)
