@@ -45,7 +45,7 @@ export function receiptStatements(
   const bySession = new Map<string, Map<number, string>>();
   for (const { session, packetId, key } of receipts) {
     let ids = bySession.get(session);
-    if (ids === undefined) bySession.set(session, (ids = new Map()));
+    if (ids === undefined) bySession.set(session, (ids = new Map<number, string>()));
     ids.delete(packetId); // the last message with this id, in its arrival position
     ids.set(packetId, key);
   }
