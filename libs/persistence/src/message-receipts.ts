@@ -62,6 +62,19 @@ export function receiptStatements(
   }));
 }
 
+/** `($1::text, $2::integer), …` for the receipts' sessions and packet ids, with the parameters. */
+function receiptTuples(receipts: readonly MessageReceipt[]): {
+  tuples: string[];
+  parameters: (string | number)[];
+} {
+  const parameters: (string | number)[] = [];
+  const tuples = receipts.map((r, i) => {
+    parameters.push(r.session, r.packetId);
+    return `($${i * 2 + 1}::text, $${i * 2 + 2}::integer)`;
+  });
+  return { tuples, parameters };
+}
+
 /** Reads the receipts the sighting writer commits with the rows of each message. */
 export class MessageReceiptStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -79,11 +92,7 @@ export class MessageReceiptStore {
     const former = tableOf(this.dataSource, MessageReceiptEntity);
     for (let start = 0; start < receipts.length; start += MAX_PER_STATEMENT) {
       const chunk = receipts.slice(start, start + MAX_PER_STATEMENT);
-      const parameters: (string | number)[] = [];
-      const tuples = chunk.map((r, i) => {
-        parameters.push(r.session, r.packetId);
-        return `($${i * 2 + 1}::text, $${i * 2 + 2}::integer)`;
-      });
+      const { tuples, parameters } = receiptTuples(chunk);
       const rows = await this.dataSource.query<
         { session: string; packet_id: number; message_key: string }[]
       >(
@@ -99,11 +108,7 @@ export class MessageReceiptStore {
       for (const row of rows) found.set(id(row.session, row.packet_id), row.message_key);
       const rest = chunk.filter((r) => !found.has(id(r.session, r.packetId)));
       if (rest.length === 0) continue;
-      const restParameters: (string | number)[] = [];
-      const restTuples = rest.map((r, i) => {
-        restParameters.push(r.session, r.packetId);
-        return `($${i * 2 + 1}::text, $${i * 2 + 2}::integer)`;
-      });
+      const { tuples: restTuples, parameters: restParameters } = receiptTuples(rest);
       const formerRows = await this.dataSource.query<
         { session: string; packet_id: number; message_key: string }[]
       >(
