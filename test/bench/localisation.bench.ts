@@ -20,11 +20,14 @@ import {
   parseUjiObstacles,
   parseUjiSurvey,
   radiusScaleCrossValidated,
+  type Point,
   type RadiusSample,
   rms,
+  type Survey,
   round,
   type EngineSighting,
 } from '@aisle/localisation';
+import { estimatorFamilies } from './localisation-families.js';
 
 /** The shipped radius scale (the bench reports the one cross-validation learns). */
 const RADIUS_SCALE = DEFAULT_ROBUST_MODEL.radiusScale;
@@ -342,22 +345,25 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
   return result;
 }
 
+function readSurvey(): { survey: Survey; obstacles: Point[][] } {
+  const dir = join(process.cwd(), '..', 'shared', 'data', 'uji-ble-library');
+  const read = (p: string): string => readFileSync(join(dir, p), 'utf8');
+  return {
+    survey: parseUjiSurvey({
+      dep: read('dep/lib.csv'),
+      rss: read('rss/lib_rss.csv'),
+      crd: read('rss/lib_crd.csv'),
+      ids: read('rss/lib_ids.csv'),
+    }),
+    obstacles: parseUjiObstacles(read('obs/lib.csv')),
+  };
+}
+
 function survey(): {
   result: Record<string, unknown>;
   radii: { name: string; samples: RadiusSample[] }[];
 } {
-  const dir = join(process.cwd(), '..', 'shared', 'data', 'uji-ble-library');
-  const read = (p: string): string => readFileSync(join(dir, p), 'utf8');
-  const parsed = parseUjiSurvey({
-    dep: read('dep/lib.csv'),
-    rss: read('rss/lib_rss.csv'),
-    crd: read('rss/lib_crd.csv'),
-    ids: read('rss/lib_ids.csv'),
-  });
-  const e = evaluateSurveyCrossValidated({
-    survey: parsed,
-    obstacles: parseUjiObstacles(read('obs/lib.csv')),
-  });
+  const e = evaluateSurveyCrossValidated(readSurvey());
   const radii: { name: string; samples: RadiusSample[] }[] = [];
   for (const [kind, r] of [
     ['uji-single', e.singleScan],
@@ -501,7 +507,8 @@ function throughputBoth(): Record<string, unknown> {
 export default async function localisationBench(): Promise<Record<string, unknown>> {
   const started = performance.now();
   const simulated: Record<string, unknown>[] = [];
-  // LOC_BENCH_CASES="4/50,8/100" runs only those cases; LOC_BENCH_PARTS="survey" skips the rest.
+  // LOC_BENCH_CASES="4/50,8/100" runs only those cases; LOC_BENCH_PARTS="survey" skips the rest;
+  // LOC_BENCH_PARTS="families" (not in the default run: ~1 min) compares estimator families.
   const only = process.env.LOC_BENCH_CASES?.split(',');
   const parts = process.env.LOC_BENCH_PARTS?.split(',') ?? ['simulated', 'survey', 'throughput'];
   for (const sigma of parts.includes('simulated') ? SIGMAS : []) {
@@ -515,6 +522,7 @@ export default async function localisationBench(): Promise<Record<string, unknow
   const real = parts.includes('survey') ? survey() : null;
   // Both solvers in the same run: the machine's load moves the absolute figures, not the ratio.
   const speed = parts.includes('throughput') ? throughputBoth() : null;
+  const families = parts.includes('families') ? estimatorFamilies(readSurvey()) : null;
   // The radius scale, cross-validated: learned on all data sets but one, judged on that one.
   const radii = [
     ...simulated.map((c) => ({
@@ -533,6 +541,7 @@ export default async function localisationBench(): Promise<Record<string, unknow
       rate68: radiusScaleCrossValidated(radii, 0.68),
     },
     throughput: speed,
+    estimatorFamilies: families,
     elapsedMs: {
       simulated: Math.round(simulatedMs),
       total: Math.round(performance.now() - started),
