@@ -213,6 +213,8 @@ export function estimatorFamilies({
     anchors.map((b) => [b.id, { measuredPower: -60, pathLossExponent: 2, receiverOffset: 0 }]),
   );
   const errors = new Map<string, number[]>();
+  // The self-calibrated posterior's one-scan fixes: what the worst of them were made of.
+  const tail: ReturnType<typeof tailCase>[] = [];
   const add = (kind: 'single' | 'window', name: string, f: Point | null, t: Point): void => {
     const key = `${kind}|${name}`;
     errors.set(key, [...(errors.get(key) ?? []), f ? Math.hypot(f.x - t.x, f.y - t.y) : NaN]);
@@ -322,6 +324,9 @@ export function estimatorFamilies({
               model: { ...self.model, obstacleLossDb: models[which].wallLossDb },
             });
             add(kind, tag('Aisle posterior mean'), fix, t);
+            if (fix && kind === 'single' && which === 'self') {
+              tail.push(tailCase(fix, t, links, anchors));
+            }
             add(kind, tag('posterior mode (MAP)'), fix?.mode ?? null, t);
             const c = weightedCentroid(linksOf(r, counts, raw));
             add(
@@ -367,7 +372,48 @@ export function estimatorFamilies({
   return {
     singleScan: rows('single'),
     window: rows('window'),
+    worstOneScanFixes: tailComposition(tail),
     ...dataLimits(survey),
+  };
+}
+
+function tailCase(
+  fix: Point,
+  t: Point,
+  links: readonly LinkMeasurement[],
+  beacons: readonly { id: string; x: number; y: number }[],
+) {
+  const dist = (a: Point): number => Math.hypot(a.x - t.x, a.y - t.y);
+  const strongest = links.reduce((a, b) => (b.rssi > a.rssi ? b : a));
+  const nearest = beacons.reduce((a, b) => (dist(b) < dist(a) ? b : a));
+  return {
+    error: dist(fix),
+    heard: links.length,
+    nearestHeard: links.some((l) => l.anchor.id === nearest.id),
+    strongestM: dist(strongest.anchor),
+  };
+}
+
+/**
+ * The worst 5 % of the one-scan fixes against the rest: share heard by 1–3 beacons, share whose
+ * scan missed the beacon nearest the truth, share whose strongest reading came from a beacon more
+ * than 4 m from the truth.
+ */
+function tailComposition(cases: ReturnType<typeof tailCase>[]) {
+  const sorted = [...cases].sort((a, b) => a.error - b.error);
+  const cut = sorted[Math.floor(0.95 * sorted.length)]?.error ?? Infinity;
+  const share = (v: typeof cases, f: (c: (typeof cases)[number]) => boolean): number =>
+    round(v.filter(f).length / Math.max(1, v.length));
+  const of = (v: typeof cases) => ({
+    fixes: v.length,
+    heardBy1to3: share(v, (c) => c.heard < 4),
+    nearestBeaconMissed: share(v, (c) => !c.nearestHeard),
+    strongestBeaconOver4m: share(v, (c) => c.strongestM > 4),
+  });
+  return {
+    p95: round(cut),
+    worst: of(sorted.filter((c) => c.error >= cut)),
+    rest: of(sorted.filter((c) => c.error < cut)),
   };
 }
 
