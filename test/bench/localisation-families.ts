@@ -9,15 +9,17 @@
 // (each surveyed point's own mean readings, the scan itself left out).
 import {
   boxAround,
+  calibrationWindowOf,
   buildFloorGrid,
   cellCrossings,
   errorStats,
   gridPosterior,
   normalCdf,
+  pointFolds,
   round,
+  scanGroups,
   selfCalibrate,
   weightedCentroid,
-  type CalibrationWindow,
   type ErrorStats,
   type FloorGrid,
   type LinkMeasurement,
@@ -177,12 +179,6 @@ function readingOf(scans: readonly SurveyScan[]): { r: Reading; counts: number[]
   return { r, counts };
 }
 
-function groupsOf(scans: readonly SurveyScan[]): SurveyScan[][] {
-  const groups = new Map<string, SurveyScan[]>();
-  for (const s of scans) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
-  return [...groups.values()];
-}
-
 export interface FamilyRow {
   family: string;
   selfCalibrated: ErrorStats | null;
@@ -232,28 +228,9 @@ export function estimatorFamilies({
           ],
     );
   for (const set of [...new Set(survey.scans.map((s) => s.set))].sort()) {
-    const scans = survey.scans.filter((s) => s.set === set);
-    const points = [...new Set(scans.map((s) => `${s.x},${s.y}`))].sort((a, b) => {
-      const [ax, ay] = a.split(',').map(Number) as [number, number];
-      const [bx, by] = b.split(',').map(Number) as [number, number];
-      return ax - bx || ay - by;
-    });
-    const half = new Map(points.map((p, i) => [p, i % 2]));
-    for (const fold of [0, 1]) {
-      const train = scans.filter((s) => half.get(`${s.x},${s.y}`) !== fold);
-      const test = scans.filter((s) => half.get(`${s.x},${s.y}`) === fold);
-      const trainGroups = groupsOf(train);
-      const windows: CalibrationWindow[] = trainGroups.map((g) => {
-        const readings = new Map<string, number[]>();
-        for (const s of g) {
-          s.rssi.forEach((v, i) => {
-            if (v !== null) {
-              readings.set(anchors[i]!.id, [...(readings.get(anchors[i]!.id) ?? []), v]);
-            }
-          });
-        }
-        return { readings, scans: g.length };
-      });
+    for (const { train, test } of pointFolds(survey.scans.filter((s) => s.set === set))) {
+      const trainGroups = scanGroups(train);
+      const windows = trainGroups.map((g) => calibrationWindowOf(g, survey));
       const self = selfCalibrate({ anchors, windows, grid, deviceHeight: 0 });
       const oracle = selfCalibrate({
         anchors,
@@ -305,7 +282,7 @@ export function estimatorFamilies({
       }
       const bias = { self: biasField(ctx, selfRes), oracle: biasField(ctx, oracleRes) };
       for (const kind of ['single', 'window'] as const) {
-        const cases = kind === 'single' ? test.map((s) => [s]) : groupsOf(test);
+        const cases = kind === 'single' ? test.map((s) => [s]) : scanGroups(test);
         for (const g of cases) {
           const t = g[0]!;
           const { r, counts } = readingOf(g);
@@ -428,7 +405,7 @@ function dataLimits(survey: Survey) {
   const perfect: number[] = [];
   const B = survey.beacons.length;
   for (const set of [...new Set(survey.scans.map((s) => s.set))].sort()) {
-    const points = groupsOf(
+    const points = scanGroups(
       survey.scans.filter((s) => s.set === set).map((s) => ({ ...s, group: `${s.x},${s.y}` })),
     );
     const prints = points.map((g) =>
@@ -446,6 +423,8 @@ function dataLimits(survey: Survey) {
             const own = q === p && s.rssi[i] !== null;
             const n = prints[q]![i]!.n - (own ? 1 : 0);
             const sum = prints[q]![i]!.sum - (own ? s.rssi[i]! : 0);
+            // Unheard: likelier where the point's own scans missed it too; heard where they never
+            // did: unlikely. Otherwise Gaussian around the point's mean, capped (one outlier).
             if (s.rssi[i] === null) l += Math.log(n > 0 ? 0.3 : 0.9);
             else if (n === 0) l += Math.log(0.05) - 3;
             else l -= 0.5 * Math.min(8, ((s.rssi[i]! - sum / n) / PERFECT_MAP_SIGMA_DB) ** 2);
