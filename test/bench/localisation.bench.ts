@@ -45,6 +45,8 @@ const START = Date.UTC(2026, 2, 14, 10, 0, 0);
  */
 const STRATEGIES = ['nearest', 'centroid', 'centroidPrevious', 'leastSquares', 'aisle'] as const;
 type Strategy = (typeof STRATEGIES)[number];
+/** Ground truth kept per person for the fixes' own times, ms (longer than any window). */
+const HISTORY_MS = 10_000;
 /** The bound's yardstick: every reading of the last 4 s, whatever window the engine uses. */
 const BOUND_WINDOW_MS = 4_000;
 const PREVIOUS_ENGINE = {
@@ -171,10 +173,18 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
   >();
   /** subject → sensor → reading times (bench-side, for the engine-independent bound). */
   const heard = new Map<string, Map<string, number[]>>();
+  const history = new Map<string, { at: number; x: number; y: number }[]>();
   for (let step = 0; step < SECONDS; step += 1) {
     const out = sim.step(1_000);
     const now = out.groundTruth.at;
     const truth = new Map(out.groundTruth.people.map((p) => [p.personId, p]));
+    // Each person's positions of the last few seconds: a fix describes its readings' mean time.
+    for (const p of out.groundTruth.people) {
+      const h = history.get(p.personId) ?? [];
+      h.push({ at: now, x: p.x, y: p.y });
+      while (h.length > 0 && h[0]!.at < now - HISTORY_MS) h.shift();
+      history.set(p.personId, h);
+    }
     for (const p of out.groundTruth.people) {
       for (const a of [...p.macs, ...p.bleAddresses]) owner.set(a, p.personId);
       const key = `${p.x},${p.y}`;
@@ -253,7 +263,14 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
               : undefined,
         });
         if (strategy === 'aisle') {
-          const fixErr = Math.hypot(u.fix.x - t.x, u.fix.y - t.y);
+          // Against where the person was at the readings' mean time (the nearest simulated second).
+          const then =
+            (history.get(personId) ?? []).reduce<{ at: number; x: number; y: number } | null>(
+              (best, h) =>
+                !best || Math.abs(h.at - u.fixAt) < Math.abs(best.at - u.fixAt) ? h : best,
+              null,
+            ) ?? t;
+          const fixErr = Math.hypot(u.fix.x - then.x, u.fix.y - then.y);
           if (u.fix.method === 'multilateration') {
             a.fixRadii.push({ error: fixErr, radius: u.fix.radius68 / RADIUS_SCALE });
           }
