@@ -296,6 +296,7 @@ async function labBench(): Promise<object> {
   return {
     excludedFixedDevices: exclude.size,
     pseudonymisedInputIdentical: [d14, d16].every((day) => sameCounts(day.samples, exclude)),
+    hubPath: hubPath(d14, exclude),
     procedure:
       'shipped defaults, evaluated once: window and signal tolerance derived from the single-phone captures (phones.derivation), burst gap and sequence gap from the radio, minRssi −75 dBm (an installation setting, first chosen on this capture’s even hours: not blind), no calibration, one probing device per person; nothing below is fitted to the lab except `splits`',
     defaultsNoCalibration: defaults,
@@ -321,6 +322,64 @@ async function labBench(): Promise<object> {
     signalRise: { lab2024_03_14: signalRise(d14.samples.filter((s) => !exclude.has(s.mac))) },
     splits: results,
     samples: d14.samples.concat(d16.samples),
+  };
+}
+
+/** As `WifiOccupancyService` keeps a pseudonym's probes: once per this, later repeats folded in. */
+const HUB_REPEAT_MS = 5_000;
+
+/**
+ * The hub's path, replayed as `WifiOccupancyService` runs it (apps/core/src/occupancy): the store's
+ * own devices never arrive (the gate drops them), weak probes are not kept, a pseudonym's probe is
+ * kept once per {@link HUB_REPEAT_MS} (a repeat only carries its sequence number onto the kept one),
+ * automatic fixed-device detection is off, and each interval is counted from the kept probes of the
+ * interval and of the association window before it. Beside it, the raw capture with automatic
+ * fixed-device detection off too, so the difference is the hub's thinning and windowing alone.
+ */
+function hubPath(day: Day, exclude: ReadonlySet<string>) {
+  const { minRssi, mergeWindowMs } = DEFAULT_OCCUPANCY_OPTIONS;
+  const kept: ProbeSample[] = [];
+  const last = new Map<string, ProbeSample>();
+  for (const s of day.samples) {
+    if (s.rssi < minRssi || exclude.has(s.mac)) continue;
+    const previous = last.get(s.mac);
+    if (previous !== undefined && Math.abs(s.at - previous.at) < HUB_REPEAT_MS) {
+      if (s.seq !== undefined) previous.seq = s.seq;
+      continue;
+    }
+    const sample = { ...s, randomized: s.randomized ?? isRandomisedMac(s.mac) };
+    last.set(s.mac, sample);
+    kept.push(sample);
+  }
+  const off = { autoFixedShare: 2 };
+  const raw = new Map(
+    paired(day, countOccupancy(day.samples, off, exclude)).map((x) => [x.c.start, x]),
+  );
+  const rows: { hub: number; raw: number; t: number }[] = [];
+  let from = 0;
+  let to = 0;
+  for (const [start, x] of raw) {
+    while (from < kept.length && kept[from]!.at < start - mergeWindowMs) from += 1;
+    while (to < kept.length && kept[to]!.at < start + INTERVAL_MS) to += 1;
+    const row = countOccupancy(kept.slice(from, to), off).find((c) => c.start === start);
+    rows.push({ hub: row?.estimate ?? 0, raw: x.c.estimate, t: x.t });
+  }
+  return {
+    keptProbes: kept.length,
+    probes: day.samples.length,
+    hub: round(
+      accuracy(
+        rows.map((r) => r.hub),
+        rows.map((r) => r.t),
+      ),
+    ),
+    rawSameSettings: round(
+      accuracy(
+        rows.map((r) => r.raw),
+        rows.map((r) => r.t),
+      ),
+    ),
+    meanAbsHubMinusRaw: mean(rows.map((r) => Math.abs(r.hub - r.raw))),
   };
 }
 
@@ -640,44 +699,56 @@ function phoneBench(phones: readonly Phone[]) {
 const CROWD_STAGGER_MS = 45_000;
 const CROWD_SIZES = [2, 4, 8] as const;
 
-function sameModelCrowds(phones: readonly Phone[]) {
-  return phones.map((phone) => {
-    const sessions: ProbeSample[][] = [];
-    let from = 0;
-    for (let i = 1; i <= phone.samples.length; i += 1) {
-      const gap =
-        i === phone.samples.length ? Infinity : phone.samples[i]!.at - phone.samples[i - 1]!.at;
-      if (gap > DERIVATION_RULES.sessionGapMs) {
-        sessions.push(phone.samples.slice(from, i));
-        from = i;
-      }
+/** A capture's sessions (split at silences longer than the derivation's session gap). */
+function sessionsOf(phone: Phone): ProbeSample[][] {
+  const sessions: ProbeSample[][] = [];
+  let from = 0;
+  for (let i = 1; i <= phone.samples.length; i += 1) {
+    const gap =
+      i === phone.samples.length ? Infinity : phone.samples[i]!.at - phone.samples[i - 1]!.at;
+    if (gap > DERIVATION_RULES.sessionGapMs) {
+      sessions.push(phone.samples.slice(from, i));
+      from = i;
     }
-    const bySize = CROWD_SIZES.map((k) => {
-      const samples: ProbeSample[] = [];
-      const heard = new Map<number, Set<number>>();
-      for (let j = 0; j < k; j += 1) {
-        const session = sessions[j % sessions.length]!;
-        const shift = ROOM_START + j * CROWD_STAGGER_MS - session[0]!.at;
-        for (const s of session) {
-          const at = s.at + shift;
-          const copy: ProbeSample = { ...s, at, mac: `${s.mac}#${j}` };
-          // Another phone's frame counter: shifted by a step no sequence link bridges (> seqGap).
-          if (s.seq !== undefined) copy.seq = (s.seq + j * 1021) % 4096;
-          samples.push(copy);
-          const i = Math.floor(at / INTERVAL_MS);
-          (heard.get(i) ?? heard.set(i, new Set()).get(i)!).add(j);
-        }
-      }
-      samples.sort((a, b) => a.at - b.at);
-      const r: Room = {
-        phones: [],
-        samples,
-        truth: new Map([...heard].map(([i, set]) => [i, set.size])),
-      };
-      return { phones: k, ...summarise(roomErrors(r, {})) };
-    });
-    return { phone: phone.name, sessions: sessions.length, bySize };
-  });
+  }
+  return sessions;
+}
+
+/** `k` copies of one phone, copy j starting `j × staggerMs` after the first (see above). */
+function crowd(phone: Phone, k: number, staggerMs: number): Room {
+  const sessions = sessionsOf(phone);
+  const samples: ProbeSample[] = [];
+  const heard = new Map<number, Set<number>>();
+  for (let j = 0; j < k; j += 1) {
+    const session = sessions[j % sessions.length]!;
+    const shift = ROOM_START + j * staggerMs - session[0]!.at;
+    for (const s of session) {
+      const at = s.at + shift;
+      const copy: ProbeSample = { ...s, at, mac: `${s.mac}#${j}` };
+      // Another phone's frame counter: shifted by a step no sequence link bridges (> seqGap).
+      if (s.seq !== undefined) copy.seq = (s.seq + j * 1021) % 4096;
+      samples.push(copy);
+      const i = Math.floor(at / INTERVAL_MS);
+      (heard.get(i) ?? heard.set(i, new Set()).get(i)!).add(j);
+    }
+  }
+  samples.sort((a, b) => a.at - b.at);
+  return {
+    phones: [`${k} × ${phone.name}`],
+    samples,
+    truth: new Map([...heard].map(([i, set]) => [i, set.size])),
+  };
+}
+
+function sameModelCrowds(phones: readonly Phone[]) {
+  return phones.map((phone) => ({
+    phone: phone.name,
+    sessions: sessionsOf(phone).length,
+    bySize: CROWD_SIZES.map((k) => ({
+      phones: k,
+      ...summarise(roomErrors(crowd(phone, k, CROWD_STAGGER_MS), {})),
+    })),
+  }));
 }
 
 /** The same counts from the gate's pseudonyms (keyed address and fingerprint) as from raw input. */
@@ -699,43 +770,62 @@ function sameCounts(samples: readonly ProbeSample[], exclude: ReadonlySet<string
   return JSON.stringify(raw) === JSON.stringify(gated);
 }
 
-/** Probes per second of the association step alone and of the whole estimate, one core. */
-function throughput(samples: readonly ProbeSample[]) {
-  const randomised = samples.filter((s) => s.randomized ?? isRandomisedMac(s.mac));
-  const inputs = randomised.map((s) => ({
+/** CPU seconds (user + system) this process spent running `f`: one core, whatever else runs. */
+function cpuSeconds(f: () => void): number {
+  const before = process.cpuUsage();
+  f();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+/**
+ * Probes per CPU second of the association step alone and of the whole estimate, one core: on the
+ * lab's randomised probes replayed as one long stream, and on the worst case for the association
+ * (its cost grows with the devices of one fingerprint within the window): 1,000 iPhone 11 copies
+ * (above) starting one second apart, all of one model and within the window of each other.
+ */
+function throughput(samples: readonly ProbeSample[], phones: readonly Phone[]) {
+  const toInput = (s: ProbeSample) => ({
     at: s.at,
     address: s.mac,
     rssi: s.rssi,
     ...(s.seq !== undefined ? { seq: s.seq } : {}),
     ...(s.fingerprint !== undefined ? { fingerprint: s.fingerprint } : {}),
     ...(s.sensor !== undefined ? { sensor: s.sensor } : {}),
-  }));
+  });
+  const inputs = samples.filter((s) => s.randomized ?? isRandomisedMac(s.mac)).map(toInput);
   const span = inputs[inputs.length - 1]!.at - inputs[0]!.at + 1;
   const target = 2_000_000;
   const rounds = Math.ceil(target / inputs.length);
   // Warm-up, then timed: each round is the same probes shifted later, as one long stream.
-  const run = (n: number): number => {
+  const run = (stream: readonly ReturnType<typeof toInput>[], n: number, shiftMs: number) => {
     const sut = new ProbeAssociator();
     let sink = 0;
-    const t0 = process.hrtime.bigint();
-    for (let r = 0; r < n; r += 1) {
-      const shift = r * span;
-      for (const x of inputs) sink += sut.link({ ...x, at: x.at + shift });
-    }
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const seconds = cpuSeconds(() => {
+      for (let r = 0; r < n; r += 1) {
+        const shift = r * shiftMs;
+        for (const x of stream) sink += sut.link({ ...x, at: x.at + shift });
+      }
+    });
     if (sink < 0) throw new Error('unreachable');
-    return (n * inputs.length) / seconds;
+    return Math.round((n * stream.length) / seconds);
   };
-  run(Math.max(1, Math.floor(rounds / 4)));
-  const associationPerSecond = Math.round(run(rounds));
-  const t0 = process.hrtime.bigint();
-  countOccupancy(samples, { autoFixedShare: 2 });
-  const wholeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  run(inputs, Math.max(1, Math.floor(rounds / 4)), span);
+  const associationPerSecond = run(inputs, rounds, span);
+  const iphone = phones.find((p) => p.name.startsWith('iPhone11'));
+  const crowdStream = iphone ? crowd(iphone, 1_000, 1_000).samples.map(toInput) : [];
+  const crowdPerSecond = crowdStream.length > 0 ? run(crowdStream, 4, 86_400_000) : null;
+  const wholeSeconds = cpuSeconds(() => countOccupancy(samples, { autoFixedShare: 2 }));
   return {
     probes: rounds * inputs.length,
-    associationProbesPerSecond: associationPerSecond,
-    wholeEstimateProbesPerSecond: Math.round(samples.length / wholeSeconds),
-    note: 'the whole estimate runs three associations (main, looser, stricter) plus the interval counts',
+    associationProbesPerCpuSecond: associationPerSecond,
+    sameModelCrowd: {
+      phones: 1_000,
+      probes: 4 * crowdStream.length,
+      associationProbesPerCpuSecond: crowdPerSecond,
+    },
+    wholeEstimateProbesPerCpuSecond: Math.round(samples.length / wholeSeconds),
+    note: 'CPU time of this process (process.cpuUsage); the whole estimate runs three associations (main, looser, stricter) plus the interval counts',
   };
 }
 
@@ -754,6 +844,6 @@ export default async function bench(): Promise<object> {
       ...phoneBench(phones),
     },
     lab,
-    throughput: throughput(samples),
+    throughput: throughput(samples, phones),
   };
 }
