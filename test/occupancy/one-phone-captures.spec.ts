@@ -1,8 +1,10 @@
 // The association on real captures of single phones under MAC randomisation (Baccichet et al.,
 // Politecnico di Milano, ProbingPatternsDataset, GPL-3.0; ../shared/data/probe-requests-one-phone):
 // one phone must stay about one device per interval however many addresses it shows.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pseudonym } from '@aisle/ingest';
 import {
   countOccupancy,
   DEFAULT_ASSOCIATION_OPTIONS,
@@ -80,5 +82,20 @@ describe('association on single-phone captures', () => {
     const second = countOccupancy(room).filter((c) => c.start === start + 300_000)[0]!;
     expect(second.estimate).toBe(2);
     expect(second.addresses).toBeGreaterThan(10);
+  });
+
+  it("counts a room the same from the gate's keyed pseudonyms as from the raw addresses", () => {
+    const iphone = read('iPhone11-M_anonymized.pcap');
+    const oppo = read('OppoFindX3Neo-A_anonymized.pcap');
+    const shift = (xs: ProbeSample[]) => xs.map((s) => ({ ...s, at: s.at - xs[0]!.at + 1e12 }));
+    const room = [...shift(iphone), ...shift(oppo)].sort((a, b) => a.at - b.at);
+    const key = randomBytes(32);
+    const gated = room.map((s) => ({
+      ...s,
+      mac: pseudonym(key, 'wifi', s.mac),
+      ...(s.fingerprint !== undefined ? { fingerprint: pseudonym(key, 'fp', s.fingerprint) } : {}),
+    }));
+    expect(new Set(gated.map((s) => s.mac)).size).toBe(236 + 15);
+    expect(countOccupancy(gated)).toEqual(countOccupancy(room));
   });
 });
