@@ -22,8 +22,10 @@ import {
   countOccupancy,
   DEFAULT_ASSOCIATION_OPTIONS,
   DEFAULT_OCCUPANCY_OPTIONS,
+  DEFAULT_PHONE_BURSTS_PER_5_MIN,
   DERIVATION_RULES,
   deriveAssociationOptions,
+  derivePhoneBursts,
   fitCalibration,
   isRandomisedMac,
   OCCUPANCY_METHOD,
@@ -271,6 +273,14 @@ async function labBench(): Promise<object> {
       naiveUniqueAddresses: round(
         accuracy(
           p.map((x) => x.c.addresses),
+          truth,
+        ),
+      ),
+      withoutBurstBound: round(
+        accuracy(
+          paired(day, countOccupancy(day.samples, { phoneBurstsPer5Min: Infinity }, exclude)).map(
+            (x) => x.c.estimate,
+          ),
           truth,
         ),
       ),
@@ -612,14 +622,33 @@ function summarise(errors: ReturnType<typeof roomErrors>) {
   };
 }
 
+/**
+ * The settings the single-phone captures give (window, signal tolerance, the bound on one phone's
+ * burst rate), by the fixed rules of `derive-options.ts`.
+ */
+function derive(from: readonly Phone[]) {
+  const d = deriveAssociationOptions(from.map((p) => p.samples));
+  const b = derivePhoneBursts(from.map((p) => p.samples));
+  const options: Partial<OccupancyOptions> = {
+    mergeWindowMs: d.windowMs,
+    rssiTolerance: d.rssiTolerance,
+    phoneBurstsPer5Min: b.phoneBurstsPer5Min,
+  };
+  return { options, d, b };
+}
+
+/** Without the bound on one phone's burst rate (the estimate before it), for comparison. */
+const NO_BURST_BOUND: Partial<OccupancyOptions> = { phoneBurstsPer5Min: Infinity };
+
 function phoneBench(phones: readonly Phone[]) {
   const rooms = subsets(phones).map(room);
   const bySize = [1, 2, 3].map((size) => {
-    const errors = rooms.filter((r) => r.phones.length === size).flatMap((r) => roomErrors(r, {}));
+    const these = rooms.filter((r) => r.phones.length === size);
     return {
       phones: size,
-      rooms: rooms.filter((r) => r.phones.length === size).length,
-      ...summarise(errors),
+      rooms: these.length,
+      ...summarise(these.flatMap((r) => roomErrors(r, {}))),
+      withoutBurstBound: summarise(these.flatMap((r) => roomErrors(r, NO_BURST_BOUND))),
     };
   });
   const perRoom = rooms.map((r) => ({
@@ -629,30 +658,32 @@ function phoneBench(phones: readonly Phone[]) {
   // The association's window and signal tolerance derived from the phones (the shipped defaults
   // must be what the three give), and leave-one-phone-out: derived from the other phones by the same
   // rules, judged on every room with the held-out phone.
-  const derive = (from: readonly Phone[]) => {
-    const d = deriveAssociationOptions(from.map((p) => p.samples));
-    return { mergeWindowMs: d.windowMs, rssiTolerance: d.rssiTolerance, d };
-  };
   const all = derive(phones);
+  const { perInterval, ...bursts } = all.b;
   const derivation = {
     rules: DERIVATION_RULES,
-    fromAllPhones: all.d,
+    fromAllPhones: { ...all.d, ...bursts, burstsPerInterval: perInterval },
     shippedDefaults: {
       windowMs: DEFAULT_ASSOCIATION_OPTIONS.windowMs,
       rssiTolerance: DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance,
+      phoneBurstsPer5Min: DEFAULT_PHONE_BURSTS_PER_5_MIN,
     },
     defaultsAreTheDerivation:
       all.d.windowMs === DEFAULT_ASSOCIATION_OPTIONS.windowMs &&
-      all.d.rssiTolerance === DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance,
+      all.d.rssiTolerance === DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance &&
+      all.b.phoneBurstsPer5Min === DEFAULT_PHONE_BURSTS_PER_5_MIN,
   };
   const leaveOneOut = phones.map((held) => {
-    const { mergeWindowMs, rssiTolerance } = derive(phones.filter((p) => p !== held));
+    const { options } = derive(phones.filter((p) => p !== held));
     const test = rooms.filter((r) => r.phones.includes(held.name));
     return {
       heldOut: held.name,
-      derivedFromOthers: { mergeWindowMs, rssiTolerance },
-      test: summarise(test.flatMap((r) => roomErrors(r, { mergeWindowMs, rssiTolerance }))),
+      derivedFromOthers: options,
+      test: summarise(test.flatMap((r) => roomErrors(r, options))),
       testWithDefaults: summarise(test.flatMap((r) => roomErrors(r, {}))),
+      testWithoutBurstBound: summarise(
+        test.flatMap((r) => roomErrors(r, { ...options, phoneBurstsPer5Min: Infinity })),
+      ),
     };
   });
   // The hard case: two phones of one model (one fingerprint). A capture with a silence of more than
@@ -741,14 +772,24 @@ function crowd(phone: Phone, k: number, staggerMs: number): Room {
 }
 
 function sameModelCrowds(phones: readonly Phone[]) {
-  return phones.map((phone) => ({
-    phone: phone.name,
-    sessions: sessionsOf(phone).length,
-    bySize: CROWD_SIZES.map((k) => ({
-      phones: k,
-      ...summarise(roomErrors(crowd(phone, k, CROWD_STAGGER_MS), {})),
-    })),
-  }));
+  return phones.map((phone) => {
+    // Leave one phone out: the settings derived from the other phones judge the crowd of this one.
+    const { options } = derive(phones.filter((p) => p !== phone));
+    return {
+      phone: phone.name,
+      sessions: sessionsOf(phone).length,
+      derivedFromOthers: options,
+      bySize: CROWD_SIZES.map((k) => {
+        const c = crowd(phone, k, CROWD_STAGGER_MS);
+        return {
+          phones: k,
+          ...summarise(roomErrors(c, {})),
+          leaveOneOut: summarise(roomErrors(c, options)),
+          withoutBurstBound: summarise(roomErrors(c, NO_BURST_BOUND)),
+        };
+      }),
+    };
+  });
 }
 
 /** The same counts from the gate's pseudonyms (keyed address and fingerprint) as from raw input. */

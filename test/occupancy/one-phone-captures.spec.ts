@@ -8,7 +8,9 @@ import { pseudonym } from '@aisle/ingest';
 import {
   countOccupancy,
   DEFAULT_ASSOCIATION_OPTIONS,
+  DEFAULT_PHONE_BURSTS_PER_5_MIN,
   deriveAssociationOptions,
+  derivePhoneBursts,
   type ProbeSample,
 } from '@aisle/occupancy';
 import { decodeFrame } from '@aisle/plugin-wifi-sniffer';
@@ -54,6 +56,22 @@ describe('association on single-phone captures', () => {
       rssiTolerance: DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance,
     });
     expect(sut.rises).toBeGreaterThan(100);
+  });
+
+  it('ships the bound on one phone’s bursts per 5 minutes these captures give', () => {
+    const phones = [
+      'OppoFindX3Neo-A_anonymized.pcap',
+      'iPhone11-M_anonymized.pcap',
+      'iPhone12Pro-C_anonymized.pcap',
+    ].map(read);
+    const sut = derivePhoneBursts(phones);
+    expect(sut.phoneBurstsPer5Min).toBe(DEFAULT_PHONE_BURSTS_PER_5_MIN);
+    expect(sut.intervals).toBe(20);
+    // Left out in turn, any two phones give the same bound (what leave-one-phone-out judges with).
+    for (let held = 0; held < phones.length; held += 1) {
+      const others = phones.filter((_, i) => i !== held);
+      expect(derivePhoneBursts(others).phoneBurstsPer5Min).toBe(DEFAULT_PHONE_BURSTS_PER_5_MIN);
+    }
   });
 
   it.each([
