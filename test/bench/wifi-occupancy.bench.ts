@@ -3,9 +3,10 @@
 //    (Baccichet et al., Politecnico di Milano, ProbingPatternsDataset, GPL-3.0): each capture is
 //    shifted to a common start and merged here; truth = phones heard in the 5-minute interval.
 //    MAE of the estimator's defaults (no calibration) beside the naive unique-address count. The
-//    association's window and signal tolerance are derived from these captures by fixed rules
-//    (deriveAssociationOptions; the shipped defaults must equal the derivation from all three), and
-//    leave-one-phone-out derives them from two phones and judges the rooms with the third.
+//    association's window and signal tolerance and the bound on one phone's burst rate are derived
+//    from these captures by fixed rules (deriveAssociationOptions, derivePhoneBursts; the shipped
+//    defaults must equal the derivation from all three), and leave-one-phone-out derives them from
+//    two phones and judges the rooms and the same-model crowds with the third.
 // 2. the probe-request-project lab capture with counted occupancy (Fryza et al., Brno University of
 //    Technology, MIT): the shipped defaults evaluated once (nothing fitted to the lab), where the
 //    error comes from (residuals by kind of interval), and, for comparison only, parameters and
