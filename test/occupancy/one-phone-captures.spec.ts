@@ -43,13 +43,16 @@ function read(file: string): ProbeSample[] {
   return out.sort((a, b) => a.at - b.at);
 }
 
+/** The three single-phone captures. */
+const CAPTURES = [
+  'OppoFindX3Neo-A_anonymized.pcap',
+  'iPhone11-M_anonymized.pcap',
+  'iPhone12Pro-C_anonymized.pcap',
+];
+
 describe('association on single-phone captures', () => {
   it('ships the window and signal tolerance these captures give by the derivation rules', () => {
-    const phones = [
-      'OppoFindX3Neo-A_anonymized.pcap',
-      'iPhone11-M_anonymized.pcap',
-      'iPhone12Pro-C_anonymized.pcap',
-    ].map(read);
+    const phones = CAPTURES.map(read);
     const sut = deriveAssociationOptions(phones);
     expect(sut).toMatchObject({
       windowMs: DEFAULT_ASSOCIATION_OPTIONS.windowMs,
@@ -59,11 +62,7 @@ describe('association on single-phone captures', () => {
   });
 
   it('ships the bound on one phone’s bursts per 5 minutes these captures give', () => {
-    const phones = [
-      'OppoFindX3Neo-A_anonymized.pcap',
-      'iPhone11-M_anonymized.pcap',
-      'iPhone12Pro-C_anonymized.pcap',
-    ].map(read);
+    const phones = CAPTURES.map(read);
     const sut = derivePhoneBursts(phones);
     expect(sut.phoneBurstsPer5Min).toBe(DEFAULT_PHONE_BURSTS_PER_5_MIN);
     expect(sut.intervals).toBe(20);
