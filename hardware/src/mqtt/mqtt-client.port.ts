@@ -98,13 +98,10 @@ interface QueuedMessage {
   release: (stored: Promise<void>) => void;
 }
 
-/** A received QoS 1 message, until its PUBACK went (and remembered a while after). */
+/** A received QoS 1 message waiting for its PUBACK. */
 interface PendingAck {
   key: string;
-  /** Its rows are stored (or it needs none): its PUBACK may go once every earlier one went. */
-  done: boolean;
-  /** The PUBACK mqtt.js wrote for it, held back until then (with `_sendPacket`'s other arguments). */
-  puback: { packet: Packet; rest: unknown[] } | undefined;
+  stored: Promise<void>;
 }
 
 /** The first connection could not be made. */
@@ -169,22 +166,11 @@ export class MqttClientPort implements MqttPort {
   private readonly session: string;
   /** By packet id: received, handled, PUBACK waiting for the commit (or recently sent). */
   private readonly acks = new Map<number, PendingAck>();
-  /**
-   * The messages whose PUBACK has not gone, in arrival order from `ackHead`: PUBACKs go from the
-   * front, as far as the messages are done, so none overtakes an earlier one (one flag and one
-   * callback per message, no promise chain).
-   */
-  private ackQueue: PendingAck[] = [];
-  private ackHead = 0;
-  /** Queued messages not done yet; `drain()` waits for none. */
-  private notDone = 0;
-  private drainWaiters: (() => void)[] = [];
-  /** mqtt.js's own `_sendPacket`. */
-  private sendPacket:
-    ((packet: Packet, cb?: (error?: Error) => void, ...rest: unknown[]) => void) | undefined;
   private unacknowledged = 0;
   private inputHold: (() => Promise<void> | null) | undefined;
   private holding = 0;
+  /** The promise of the message before, so PUBACKs go in arrival order. */
+  private lastStored: Promise<void> = Promise.resolve();
   private isReady: boolean;
   private ackCounts = { sent: 0, redeliveriesSkipped: 0, committedSkipped: 0, unchecked: 0 };
 
@@ -373,7 +359,6 @@ export class MqttClientPort implements MqttPort {
       _sendPacket: (packet: Packet, cb?: (error?: Error) => void, ...rest: unknown[]) => void;
     };
     const send = internals._sendPacket.bind(client);
-    this.sendPacket = send;
     // A PUBACK deferred here and then sent while the connection was down is queued by mqtt.js
     // and comes back through `_sendPacket` on reconnect: it passes straight (counted once).
     const deferred = new WeakSet<Packet>();
@@ -383,51 +368,19 @@ export class MqttClientPort implements MqttPort {
         return;
       }
       const pending = this.acks.get(packet.messageId);
-      if (!pending || pending.puback !== undefined) {
+      if (!pending) {
         send(packet, cb, ...rest);
         return;
       }
       deferred.add(packet);
-      pending.puback = { packet, rest };
       cb?.(); // let mqtt.js read the next packet; the PUBACK follows when the rows are stored
-      this.flushAcks();
+      void pending.stored.then(() => {
+        this.unacknowledged -= 1;
+        this.ackCounts.sent += 1;
+        if (this.closing && !client.connected) return; // the broker redelivers it
+        send(packet, undefined, ...rest);
+      });
     };
-  }
-
-  /** Sends the PUBACKs at the front of the queue whose messages are done, in order. */
-  private flushAcks(): void {
-    const queue = this.ackQueue;
-    let head = this.ackHead;
-    while (head < queue.length) {
-      const entry = queue[head]!;
-      if (!entry.done || entry.puback === undefined) break;
-      head += 1;
-      this.unacknowledged -= 1;
-      this.ackCounts.sent += 1;
-      if (this.closing && !this.client.connected) continue; // the broker redelivers it
-      this.sendPacket!(entry.puback.packet, undefined, ...entry.puback.rest);
-    }
-    if (head === queue.length) {
-      if (head > 0) this.ackQueue = [];
-      head = 0;
-    } else if (head > 1024 && head * 2 > queue.length) {
-      this.ackQueue = queue.slice(head);
-      head = 0;
-    }
-    this.ackHead = head;
-  }
-
-  /** Queues a message's PUBACK; it may go once `stored` resolves (and every earlier one went). */
-  private awaitAck(entry: PendingAck, stored: Promise<void> | null): void {
-    this.ackQueue.push(entry);
-    if (stored === null) return;
-    this.notDone += 1;
-    void stored.then(() => {
-      entry.done = true;
-      this.notDone -= 1;
-      this.flushAcks();
-      if (this.notDone === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
-    });
   }
 
   /**
@@ -437,10 +390,8 @@ export class MqttClientPort implements MqttPort {
    */
   async drain(): Promise<void> {
     this.draining = true;
-    if (this.notDone > 0) {
-      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-    }
-    // (The PUBACKs of the stored messages went out with the last one's flush.)
+    await this.lastStored;
+    // The PUBACKs go out in the `then` callbacks queued behind `lastStored`.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
@@ -450,7 +401,7 @@ export class MqttClientPort implements MqttPort {
     if (this.draining) {
       // Never acknowledged: the broker redelivers it to the next session.
       if (packet.messageId !== undefined && packet.qos > 0) {
-        this.acks.set(packet.messageId, { key: '', done: false, puback: undefined });
+        this.acks.set(packet.messageId, { key: '', stored: new Promise<void>(() => undefined) });
       }
       return;
     }
@@ -462,9 +413,8 @@ export class MqttClientPort implements MqttPort {
     if (handled) {
       // Stored before the broker acknowledged it to its publisher: just acknowledge this copy.
       this.unacknowledged += 1;
-      const entry = { key: messageKey(topic, payload), done: true, puback: undefined };
-      this.acks.set(packet.messageId, entry);
-      this.awaitAck(entry, null);
+      const ordered = this.lastStored;
+      this.acks.set(packet.messageId, { key: messageKey(topic, payload), stored: ordered });
       return;
     }
     const id = packet.messageId;
@@ -473,22 +423,21 @@ export class MqttClientPort implements MqttPort {
     this.unacknowledged += 1;
     if (packet.dup && known?.key === key) {
       // Handled already in this process: acknowledge it once that copy is stored.
-      // (That copy's PUBACK, if not gone yet, is ahead in the queue: this one follows it.)
       this.ackCounts.redeliveriesSkipped += 1;
-      const entry = { key, done: true, puback: undefined };
-      this.acks.set(id, entry);
-      this.awaitAck(entry, null);
+      const stored = known.stored;
+      this.acks.set(id, { key, stored });
       return;
     }
-    const entry: PendingAck = { key, done: false, puback: undefined };
-    this.acks.set(id, entry);
     const stored = this.handleOrHold(
       topic,
       payload,
       { session: this.session, packetId: id, key },
       packet.dup,
     );
-    this.awaitAck(entry, stored);
+    // In order: a message's PUBACK never overtakes an earlier one's.
+    const ordered = Promise.all([this.lastStored, stored]).then(() => undefined);
+    this.lastStored = ordered;
+    this.acks.set(id, { key, stored: ordered });
     this.forgetOldAcks();
   }
 
