@@ -69,9 +69,13 @@ await Promise.all(
         continue;
       }
       swc ??= import('@swc/core').catch(() => {
-        throw new Error(`${relative(root, out)} is missing or stale and @swc/core is not installed: run npm install`);
+        throw new Error(
+          `${relative(root, out)} is missing or stale and @swc/core is not installed: run npm install`,
+        );
       });
-      const { code, map } = await (await swc).transformFile(file, {
+      const { code, map } = await (
+        await swc
+      ).transformFile(file, {
         ...swcrc,
         filename: file,
         swcrc: false,
