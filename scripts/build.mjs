@@ -98,8 +98,9 @@ await buildConsole();
 await buildDatabaseTemplate();
 
 /**
- * The embedded database's migrated dump (libs/persistence `ensureFreshTemplate`), made once per
- * PGlite version and set of migrations, so a new data directory starts without `initdb`. Runs in
+ * The embedded database's migrated dump and data directory (libs/persistence
+ * `ensureFreshTemplate`), made once per PGlite version and set of migrations, so a new data
+ * directory starts without `initdb`. Runs in
  * a child process (it loads PGlite); a failure only costs the first start its speed.
  */
 async function buildDatabaseTemplate() {
@@ -107,8 +108,14 @@ async function buildDatabaseTemplate() {
   const dist = join(root, 'libs', 'persistence', 'dist');
   // The file name check loads only the migrations; PGlite (in a child) only when the dump must be
   // made.
-  const { freshTemplatePath } = await import(pathToFileURL(join(dist, 'fresh-template.js')).href);
-  if (await exists(freshTemplatePath())) return;
+  const { freshTemplatePath, freshTemplateDirPath } = await import(
+    pathToFileURL(join(dist, 'fresh-template.js')).href
+  );
+  if (
+    (await exists(freshTemplatePath())) &&
+    (await exists(join(freshTemplateDirPath(), 'PG_VERSION')))
+  )
+    return;
   const full = pathToFileURL(join(dist, 'index.js')).href;
   const script = [
     `const m = await import(${JSON.stringify(full)});`,
