@@ -2,37 +2,20 @@ import 'reflect-metadata';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence';
-import {
-  MqttClientPort,
-  createDemoSimulator,
-  demoStoreLayout,
-  runSimulatorOverMqtt,
-  startEmbeddedBroker,
-  type EmbeddedBroker,
-} from '@aisle/hardware';
+import type { EmbeddedBroker } from '@aisle/hardware';
 import { systemClock, type Clock } from '@aisle/sdk';
-import { AppModule } from './app.module.js';
-import { ApiKeyService } from './auth/api-key.service.js';
 import { lockDataDir } from './database/data-dir-lock.js';
 import { hubMqttClientId } from './config/mqtt-client-id.js';
 import { loadAppConfig, rolesOf, type AppConfig } from './config/app-config.js';
-import { BusModule } from './bus/bus.module.js';
-import { startChain, type Chain } from './bus/chain-wiring.js';
-import { StoreDirectory } from './stores/store-directory.js';
-import { AggregationService } from './aggregation/aggregation.service.js';
-import { HubMetrics } from './metrics/hub-metrics.js';
-import { ConfigFileApplier } from './config-file/config-file-applier.js';
-import { loadConfigFile } from './config-file/config-file.js';
+import type { Chain } from './bus/chain-wiring.js';
 import type { HandOffTransport } from './contracts/hand-off.js';
-import { configureHttp } from './http/configure-http.js';
 import { AisleNestLogger, createRootLogger } from './logging/aisle-logger.js';
 
-/** The repository root (this file is `apps/core/{src,dist}/bootstrap.*`). */
+/** The repository root (this file is `apps/core/{src,dist}/hub.*`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export interface HubOptions {
@@ -108,6 +91,26 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       const lock = lockDataDir(resolve(config.AISLE_DATA_DIR));
       cleanups.push(() => lock.release());
     }
+    // The database opens (PGlite: seconds, much of it waiting on files and the wasm compiler)
+    // while the rest of the hub's modules load.
+    const opening =
+      options.dataSource !== undefined
+        ? Promise.resolve(options.dataSource)
+        : openDatabase(
+            config.DATABASE_URL
+              ? {
+                  url: config.DATABASE_URL,
+                  ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+                }
+              : { dataDir: resolve(config.AISLE_DATA_DIR) },
+          );
+    opening.catch(() => undefined); // awaited below; failing while modules load is not unhandled
+    if (!options.dataSource) {
+      cleanups.push(() => opening.then(closeDatabase, () => undefined));
+    }
+    const modules = await loadHubModules(roles.distributed);
+    const { MqttClientPort, startEmbeddedBroker } = modules.hardware;
+
     let mqttUrl: string;
     let embedded: EmbeddedBroker | undefined;
     if (config.MQTT_URL) mqttUrl = config.MQTT_URL;
@@ -119,17 +122,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       logger.info(`embedded MQTT broker listening on ${broker.url}`);
     }
 
-    const dataSource =
-      options.dataSource ??
-      (await openDatabase(
-        config.DATABASE_URL
-          ? {
-              url: config.DATABASE_URL,
-              ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
-            }
-          : { dataDir: resolve(config.AISLE_DATA_DIR) },
-      ));
-    if (!options.dataSource) cleanups.push(() => closeDatabase(dataSource));
+    const dataSource = await opening;
 
     // A kept session: the broker queues QoS 1 messages while the hub is away. A message is
     // acknowledged only once its observations are stored (the ingest stage sets the barrier:
@@ -150,8 +143,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     );
 
     // In a chain, stages hand sightings over NATS JetStream (ingest → the owning worker).
-    const chain: Chain | undefined = roles.distributed
-      ? await startChain({ config, roles, dataSource, logger })
+    const chain: Chain | undefined = modules.bus
+      ? await modules.bus.startChain({ config, roles, dataSource, logger })
       : undefined;
     if (chain) cleanups.push(() => chain.close());
 
@@ -161,8 +154,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         .filter(Boolean)
         .map((d) => resolve(d)) ?? []),
     ];
+    const { NestFactory } = modules.nest;
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot(
+      modules.app.AppModule.forRoot(
         {
           config,
           clock,
@@ -176,8 +170,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
             nodeModules: join(REPO_ROOT, 'node_modules'),
           },
         },
-        chain
-          ? { transport: chain.transport, chain: BusModule.forRoot(chain) }
+        chain && modules.bus
+          ? { transport: chain.transport, chain: modules.bus.BusModule.forRoot(chain) }
           : options.transport
             ? { transport: options.transport }
             : {},
@@ -203,26 +197,27 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     };
     app.useBodyParser('text', { type: ['text/*', 'application/xml'] });
     app.useBodyParser('raw', { type: ['application/octet-stream'] });
-    configureHttp(app);
+    modules.http.configureHttp(app);
     if (chain?.server) app.connectMicroservice({ strategy: chain.server });
     await app.init();
     // The worker's stages exist now: commits and store loads go to them, then stores are claimed.
     chain?.connect({
-      directory: app.get(StoreDirectory),
-      aggregation: app.get(AggregationService),
-      registry: app.get(HubMetrics).registry,
+      directory: app.get(modules.stores.StoreDirectory),
+      aggregation: app.get(modules.aggregation.AggregationService),
+      registry: app.get(modules.metrics.HubMetrics).registry,
     });
-    const keys = app.get(ApiKeyService);
+    const keys = app.get(modules.auth.ApiKeyService);
     const bootstrap = await keys.ensureBootstrapAdmin(
       config.AISLE_ADMIN_KEY ? { adminKey: config.AISLE_ADMIN_KEY } : {},
     );
 
-    const applier = app.get(ConfigFileApplier);
+    const applier = app.get(modules.configFile.ConfigFileApplier);
     if (config.AISLE_CONFIG) {
-      await applier.apply(await loadConfigFile(resolve(config.AISLE_CONFIG)));
+      await applier.apply(await modules.configFile.loadConfigFile(resolve(config.AISLE_CONFIG)));
       logger.info(`applied ${config.AISLE_CONFIG}`);
     }
     if (config.AISLE_DEMO && roles.ingest) {
+      const { createDemoSimulator, demoStoreLayout, runSimulatorOverMqtt } = modules.hardware;
       const layout = demoStoreLayout();
       await applier.applyStore(layout);
       const simulator = createDemoSimulator({ seed: config.AISLE_DEMO_SEED, now: clock.now() });
@@ -267,4 +262,39 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 /** SIGTERM waits at most this long for taken messages to be stored and acknowledged. */
 const SHUTDOWN_DRAIN_MS = 15_000;
 
-export * from './stages.js';
+/**
+ * The hub's modules beyond its database, imported when the hub starts (while the database opens)
+ * rather than with this file. The bus (NATS JetStream, Nest microservices) only for a chain.
+ */
+async function loadHubModules(distributed: boolean) {
+  const [nest, hardware, app, auth, stores, aggregation, metrics, configFile, http, bus] =
+    await Promise.all([
+      import('@nestjs/core'),
+      import('@aisle/hardware'),
+      import('./app.module.js'),
+      import('./auth/api-key.service.js'),
+      import('./stores/store-directory.js'),
+      import('./aggregation/aggregation.service.js'),
+      import('./metrics/hub-metrics.js'),
+      loadConfigFileModules(),
+      import('./http/configure-http.js'),
+      distributed ? loadBusModules() : undefined,
+    ]);
+  return { nest, hardware, app, auth, stores, aggregation, metrics, configFile, http, bus };
+}
+
+async function loadConfigFileModules() {
+  const [{ ConfigFileApplier }, { loadConfigFile }] = await Promise.all([
+    import('./config-file/config-file-applier.js'),
+    import('./config-file/config-file.js'),
+  ]);
+  return { ConfigFileApplier, loadConfigFile };
+}
+
+async function loadBusModules() {
+  const [{ BusModule }, { startChain }] = await Promise.all([
+    import('./bus/bus.module.js'),
+    import('./bus/chain-wiring.js'),
+  ]);
+  return { BusModule, startChain };
+}
