@@ -108,8 +108,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     if (!options.dataSource) {
       cleanups.push(() => opening.then(closeDatabase, () => undefined));
     }
-    const modules = await loadHubModules(roles.distributed);
-    const { MqttClientPort, startEmbeddedBroker } = modules.hardware;
+    const modules = await import('./hub-modules.js');
+    const { MqttClientPort, startEmbeddedBroker } = modules;
 
     let mqttUrl: string;
     let embedded: EmbeddedBroker | undefined;
@@ -143,8 +143,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     );
 
     // In a chain, stages hand sightings over NATS JetStream (ingest → the owning worker).
-    const chain: Chain | undefined = modules.bus
-      ? await modules.bus.startChain({ config, roles, dataSource, logger })
+    // The bus (NATS JetStream, Nest microservices) is loaded only for a chain.
+    const bus = roles.distributed ? await import('./bus/chain-wiring.js') : undefined;
+    const chain: Chain | undefined = bus
+      ? await bus.startChain({ config, roles, dataSource, logger })
       : undefined;
     if (chain) cleanups.push(() => chain.close());
 
@@ -154,9 +156,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         .filter(Boolean)
         .map((d) => resolve(d)) ?? []),
     ];
-    const { NestFactory } = modules.nest;
+    const { NestFactory } = modules;
     const app = await NestFactory.create<NestExpressApplication>(
-      modules.app.AppModule.forRoot(
+      modules.AppModule.forRoot(
         {
           config,
           clock,
@@ -170,8 +172,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
             nodeModules: join(REPO_ROOT, 'node_modules'),
           },
         },
-        chain && modules.bus
-          ? { transport: chain.transport, chain: modules.bus.BusModule.forRoot(chain) }
+        chain
+          ? {
+              transport: chain.transport,
+              chain: (await import('./bus/bus.module.js')).BusModule.forRoot(chain),
+            }
           : options.transport
             ? { transport: options.transport }
             : {},
@@ -197,27 +202,27 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     };
     app.useBodyParser('text', { type: ['text/*', 'application/xml'] });
     app.useBodyParser('raw', { type: ['application/octet-stream'] });
-    modules.http.configureHttp(app);
+    modules.configureHttp(app);
     if (chain?.server) app.connectMicroservice({ strategy: chain.server });
     await app.init();
     // The worker's stages exist now: commits and store loads go to them, then stores are claimed.
     chain?.connect({
-      directory: app.get(modules.stores.StoreDirectory),
-      aggregation: app.get(modules.aggregation.AggregationService),
-      registry: app.get(modules.metrics.HubMetrics).registry,
+      directory: app.get(modules.StoreDirectory),
+      aggregation: app.get(modules.AggregationService),
+      registry: app.get(modules.HubMetrics).registry,
     });
-    const keys = app.get(modules.auth.ApiKeyService);
+    const keys = app.get(modules.ApiKeyService);
     const bootstrap = await keys.ensureBootstrapAdmin(
       config.AISLE_ADMIN_KEY ? { adminKey: config.AISLE_ADMIN_KEY } : {},
     );
 
-    const applier = app.get(modules.configFile.ConfigFileApplier);
+    const applier = app.get(modules.ConfigFileApplier);
     if (config.AISLE_CONFIG) {
-      await applier.apply(await modules.configFile.loadConfigFile(resolve(config.AISLE_CONFIG)));
+      await applier.apply(await modules.loadConfigFile(resolve(config.AISLE_CONFIG)));
       logger.info(`applied ${config.AISLE_CONFIG}`);
     }
     if (config.AISLE_DEMO && roles.ingest) {
-      const { createDemoSimulator, demoStoreLayout, runSimulatorOverMqtt } = modules.hardware;
+      const { createDemoSimulator, demoStoreLayout, runSimulatorOverMqtt } = modules;
       const layout = demoStoreLayout();
       await applier.applyStore(layout);
       const simulator = createDemoSimulator({ seed: config.AISLE_DEMO_SEED, now: clock.now() });
@@ -261,40 +266,3 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
 /** SIGTERM waits at most this long for taken messages to be stored and acknowledged. */
 const SHUTDOWN_DRAIN_MS = 15_000;
-
-/**
- * The hub's modules beyond its database, imported when the hub starts (while the database opens)
- * rather than with this file. The bus (NATS JetStream, Nest microservices) only for a chain.
- */
-async function loadHubModules(distributed: boolean) {
-  const [nest, hardware, app, auth, stores, aggregation, metrics, configFile, http, bus] =
-    await Promise.all([
-      import('@nestjs/core'),
-      import('@aisle/hardware'),
-      import('./app.module.js'),
-      import('./auth/api-key.service.js'),
-      import('./stores/store-directory.js'),
-      import('./aggregation/aggregation.service.js'),
-      import('./metrics/hub-metrics.js'),
-      loadConfigFileModules(),
-      import('./http/configure-http.js'),
-      distributed ? loadBusModules() : undefined,
-    ]);
-  return { nest, hardware, app, auth, stores, aggregation, metrics, configFile, http, bus };
-}
-
-async function loadConfigFileModules() {
-  const [{ ConfigFileApplier }, { loadConfigFile }] = await Promise.all([
-    import('./config-file/config-file-applier.js'),
-    import('./config-file/config-file.js'),
-  ]);
-  return { ConfigFileApplier, loadConfigFile };
-}
-
-async function loadBusModules() {
-  const [{ BusModule }, { startChain }] = await Promise.all([
-    import('./bus/bus.module.js'),
-    import('./bus/chain-wiring.js'),
-  ]);
-  return { BusModule, startChain };
-}
