@@ -20,11 +20,14 @@ import {
   parseUjiObstacles,
   parseUjiSurvey,
   radiusScaleCrossValidated,
+  type Point,
   type RadiusSample,
   rms,
+  type Survey,
   round,
   type EngineSighting,
 } from '@aisle/localisation';
+import { estimatorFamilies } from './localisation-families.js';
 
 /** The shipped radius scale (the bench reports the one cross-validation learns). */
 const RADIUS_SCALE = DEFAULT_ROBUST_MODEL.radiusScale;
@@ -42,6 +45,8 @@ const START = Date.UTC(2026, 2, 14, 10, 0, 0);
  */
 const STRATEGIES = ['nearest', 'centroid', 'centroidPrevious', 'leastSquares', 'aisle'] as const;
 type Strategy = (typeof STRATEGIES)[number];
+/** Ground truth kept per person for the fixes' own times, ms (longer than any window). */
+const HISTORY_MS = 10_000;
 /** The bound's yardstick: every reading of the last 4 s, whatever window the engine uses. */
 const BOUND_WINDOW_MS = 4_000;
 const PREVIOUS_ENGINE = {
@@ -168,10 +173,18 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
   >();
   /** subject → sensor → reading times (bench-side, for the engine-independent bound). */
   const heard = new Map<string, Map<string, number[]>>();
+  const history = new Map<string, { at: number; x: number; y: number }[]>();
   for (let step = 0; step < SECONDS; step += 1) {
     const out = sim.step(1_000);
     const now = out.groundTruth.at;
     const truth = new Map(out.groundTruth.people.map((p) => [p.personId, p]));
+    // Each person's positions of the last few seconds: a fix describes its readings' mean time.
+    for (const p of out.groundTruth.people) {
+      const h = history.get(p.personId) ?? [];
+      h.push({ at: now, x: p.x, y: p.y });
+      while (h.length > 0 && h[0]!.at < now - HISTORY_MS) h.shift();
+      history.set(p.personId, h);
+    }
     for (const p of out.groundTruth.people) {
       for (const a of [...p.macs, ...p.bleAddresses]) owner.set(a, p.personId);
       const key = `${p.x},${p.y}`;
@@ -250,7 +263,14 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
               : undefined,
         });
         if (strategy === 'aisle') {
-          const fixErr = Math.hypot(u.fix.x - t.x, u.fix.y - t.y);
+          // Against where the person was at the readings' mean time (the nearest simulated second).
+          const then =
+            (history.get(personId) ?? []).reduce<{ at: number; x: number; y: number } | null>(
+              (best, h) =>
+                !best || Math.abs(h.at - u.fixAt) < Math.abs(best.at - u.fixAt) ? h : best,
+              null,
+            ) ?? t;
+          const fixErr = Math.hypot(u.fix.x - then.x, u.fix.y - then.y);
           if (u.fix.method === 'multilateration') {
             a.fixRadii.push({ error: fixErr, radius: u.fix.radius68 / RADIUS_SCALE });
           }
@@ -342,22 +362,25 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
   return result;
 }
 
+function readSurvey(): { survey: Survey; obstacles: Point[][] } {
+  const dir = join(process.cwd(), '..', 'shared', 'data', 'uji-ble-library');
+  const read = (p: string): string => readFileSync(join(dir, p), 'utf8');
+  return {
+    survey: parseUjiSurvey({
+      dep: read('dep/lib.csv'),
+      rss: read('rss/lib_rss.csv'),
+      crd: read('rss/lib_crd.csv'),
+      ids: read('rss/lib_ids.csv'),
+    }),
+    obstacles: parseUjiObstacles(read('obs/lib.csv')),
+  };
+}
+
 function survey(): {
   result: Record<string, unknown>;
   radii: { name: string; samples: RadiusSample[] }[];
 } {
-  const dir = join(process.cwd(), '..', 'shared', 'data', 'uji-ble-library');
-  const read = (p: string): string => readFileSync(join(dir, p), 'utf8');
-  const parsed = parseUjiSurvey({
-    dep: read('dep/lib.csv'),
-    rss: read('rss/lib_rss.csv'),
-    crd: read('rss/lib_crd.csv'),
-    ids: read('rss/lib_ids.csv'),
-  });
-  const e = evaluateSurveyCrossValidated({
-    survey: parsed,
-    obstacles: parseUjiObstacles(read('obs/lib.csv')),
-  });
+  const e = evaluateSurveyCrossValidated(readSurvey());
   const radii: { name: string; samples: RadiusSample[] }[] = [];
   for (const [kind, r] of [
     ['uji-single', e.singleScan],
@@ -501,7 +524,8 @@ function throughputBoth(): Record<string, unknown> {
 export default async function localisationBench(): Promise<Record<string, unknown>> {
   const started = performance.now();
   const simulated: Record<string, unknown>[] = [];
-  // LOC_BENCH_CASES="4/50,8/100" runs only those cases; LOC_BENCH_PARTS="survey" skips the rest.
+  // LOC_BENCH_CASES="4/50,8/100" runs only those cases; LOC_BENCH_PARTS="survey" skips the rest;
+  // LOC_BENCH_PARTS="families" (not in the default run: ~1 min) compares estimator families.
   const only = process.env.LOC_BENCH_CASES?.split(',');
   const parts = process.env.LOC_BENCH_PARTS?.split(',') ?? ['simulated', 'survey', 'throughput'];
   for (const sigma of parts.includes('simulated') ? SIGMAS : []) {
@@ -515,6 +539,7 @@ export default async function localisationBench(): Promise<Record<string, unknow
   const real = parts.includes('survey') ? survey() : null;
   // Both solvers in the same run: the machine's load moves the absolute figures, not the ratio.
   const speed = parts.includes('throughput') ? throughputBoth() : null;
+  const families = parts.includes('families') ? estimatorFamilies(readSurvey()) : null;
   // The radius scale, cross-validated: learned on all data sets but one, judged on that one.
   const radii = [
     ...simulated.map((c) => ({
@@ -533,6 +558,7 @@ export default async function localisationBench(): Promise<Record<string, unknow
       rate68: radiusScaleCrossValidated(radii, 0.68),
     },
     throughput: speed,
+    estimatorFamilies: families,
     elapsedMs: {
       simulated: Math.round(simulatedMs),
       total: Math.round(performance.now() - started),

@@ -135,6 +135,8 @@ export interface DetailedUpdate {
   position: PositionUpdate;
   fix: Fix;
   links: LinkMeasurement[];
+  /** The readings' mean time (epoch ms): the moment the fix describes (the position: `at`). */
+  fixAt: number;
 }
 
 interface StoreModel {
@@ -413,6 +415,7 @@ export class LocalisationEngine {
       },
       fix,
       links,
+      fixAt: atWeight > 0 ? atSum / atWeight : now,
     };
   }
 

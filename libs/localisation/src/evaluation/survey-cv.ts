@@ -181,20 +181,11 @@ export function evaluateSurveyCrossValidated(params: {
   }));
   const beaconAnchors = survey.beacons.map((b) => ({ ...b, z: 0 }));
   for (const set of sets) {
-    const scans = survey.scans.filter((s) => s.set === set);
-    const points = [...new Set(scans.map((s) => `${s.x},${s.y}`))].sort((a, b) => {
-      const [ax, ay] = a.split(',').map(Number) as [number, number];
-      const [bx, by] = b.split(',').map(Number) as [number, number];
-      return ax - bx || ay - by;
-    });
-    const half = new Map(points.map((p, i) => [p, i % 2]));
-    for (const fold of [0, 1]) {
-      const train = scans.filter((s) => half.get(`${s.x},${s.y}`) !== fold);
-      const test = scans.filter((s) => half.get(`${s.x},${s.y}`) === fold);
-      const trainGroups = groupsOf(train);
+    for (const { fold, train, test } of pointFolds(survey.scans.filter((s) => s.set === set))) {
+      const trainGroups = scanGroups(train);
       const calibration = selfCalibrate({
         anchors: beaconAnchors,
-        windows: trainGroups.map((g) => windowOf(g, survey)),
+        windows: trainGroups.map((g) => calibrationWindowOf(g, survey)),
         grid,
         deviceHeight: 0,
         base: o.base,
@@ -256,7 +247,7 @@ export function evaluateSurveyCrossValidated(params: {
       test.forEach((s, i) => {
         if (i % o.every === 0 && s.rssi.some((r) => r !== null)) add(singles, [s], scanPrints);
       });
-      groupsOf(test).forEach((g, i) => {
+      scanGroups(test).forEach((g, i) => {
         if (i % o.every === 0 && g.some((s) => s.rssi.some((r) => r !== null))) {
           add(windows, g, windowPrints);
         }
@@ -303,13 +294,38 @@ function fitSummary(
   };
 }
 
-function groupsOf(scans: readonly SurveyScan[]): SurveyScan[][] {
+/**
+ * The survey's cross-validation folds of one collection set: its surveyed points in x, y order,
+ * alternately in half 0 and 1; fold k tests the points of half k and trains on the others.
+ */
+export function pointFolds(
+  scans: readonly SurveyScan[],
+): { fold: number; train: SurveyScan[]; test: SurveyScan[] }[] {
+  const points = [...new Set(scans.map((s) => `${s.x},${s.y}`))].sort((a, b) => {
+    const [ax, ay] = a.split(',').map(Number) as [number, number];
+    const [bx, by] = b.split(',').map(Number) as [number, number];
+    return ax - bx || ay - by;
+  });
+  const half = new Map(points.map((p, i) => [p, i % 2]));
+  return [0, 1].map((fold) => ({
+    fold,
+    train: scans.filter((s) => half.get(`${s.x},${s.y}`) !== fold),
+    test: scans.filter((s) => half.get(`${s.x},${s.y}`) === fold),
+  }));
+}
+
+/** Scans grouped by the survey's group (the scans of one point in one collection). */
+export function scanGroups(scans: readonly SurveyScan[]): SurveyScan[][] {
   const groups = new Map<string, SurveyScan[]>();
   for (const s of scans) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
   return [...groups.values()];
 }
 
-function windowOf(scans: readonly SurveyScan[], survey: Survey): CalibrationWindow {
+/** A group's readings per beacon id, as self-calibration takes a window. */
+export function calibrationWindowOf(
+  scans: readonly SurveyScan[],
+  survey: Survey,
+): CalibrationWindow {
   const readings = new Map<string, number[]>();
   for (const s of scans) {
     s.rssi.forEach((r, c) => {
