@@ -1,14 +1,21 @@
 // Compiles every workspace's src/**/*.ts to dist/**/*.js with swc (type-checking is `npm run typecheck`).
-// One pass over the whole monorepo takes about a second, so `npm start` can always build first.
-import { readFileSync } from 'node:fs';
+// Only files whose source is newer than their output are compiled (all of them when .swcrc or this
+// script changed), so the build that `npm install` (`prepare`) and `npm start` run is a quick
+// up-to-date check once the tree is built; a full pass over the monorepo takes about a second.
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { transformFile } from '@swc/core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
+const swcrcPath = join(root, '.swcrc');
+const swcrc = JSON.parse(readFileSync(swcrcPath, 'utf8'));
 delete swcrc.$schema;
+/** Outputs older than the compiler's settings (or this script) are stale whatever their source. */
+const settingsChanged = Math.max(
+  statSync(swcrcPath).mtimeMs,
+  statSync(fileURLToPath(import.meta.url)).mtimeMs,
+);
 
 async function* walk(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -45,7 +52,10 @@ for (const pattern of workspaces) {
 const CONSOLE = join(root, 'apps', 'console');
 
 let count = 0;
+let upToDate = 0;
 const started = Date.now();
+/** swc, loaded only when a file must be compiled (a production install may lack it). */
+let swc;
 await Promise.all(
   dirs.map(async (pkg) => {
     if (pkg === CONSOLE) return;
@@ -53,44 +63,63 @@ await Promise.all(
     if (!(await exists(src))) return;
     for await (const file of walk(src)) {
       const out = join(pkg, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
-      const { code, map } = await transformFile(file, {
+      const [source, output] = await Promise.all([stat(file), stat(out).catch(() => null)]);
+      if (output && output.mtimeMs >= source.mtimeMs && output.mtimeMs >= settingsChanged) {
+        upToDate += 1;
+        continue;
+      }
+      swc ??= import('@swc/core').catch(() => {
+        throw new Error(
+          `${relative(root, out)} is missing or stale and @swc/core is not installed: run npm install`,
+        );
+      });
+      const { code, map } = await (
+        await swc
+      ).transformFile(file, {
         ...swcrc,
         filename: file,
         swcrc: false,
         sourceMaps: true,
       });
       await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, `${code}\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
       if (map) await writeFile(`${out}.map`, map);
+      await writeFile(out, `${code}\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
       count += 1;
     }
   }),
 );
 if (!process.env.AISLE_QUIET_BUILD) {
-  process.stderr.write(`build: ${count} files in ${Date.now() - started} ms\n`);
+  process.stderr.write(
+    `build: ${count} files compiled, ${upToDate} up to date, in ${Date.now() - started} ms\n`,
+  );
 }
 
 await buildConsole();
 await buildDatabaseTemplate();
 
 /**
- * The embedded database's migrated dump (libs/persistence `ensureFreshTemplate`), made once per
- * PGlite version and set of migrations, so a new data directory starts without `initdb`. Runs in
+ * The embedded database's migrated dump and data directory (libs/persistence
+ * `ensureFreshTemplate`), made once per PGlite version and set of migrations, so a new data
+ * directory starts without `initdb`. Runs in
  * a child process (it loads PGlite); a failure only costs the first start its speed.
  */
 async function buildDatabaseTemplate() {
   if (process.env.AISLE_SKIP_DB_TEMPLATE) return;
   const dist = join(root, 'libs', 'persistence', 'dist');
-  const light = pathToFileURL(join(dist, 'fresh-template.js')).href;
+  // The file name check loads only the migrations; PGlite (in a child) only when the dump must be
+  // made.
+  const { freshTemplatePath, freshTemplateDirPath } = await import(
+    pathToFileURL(join(dist, 'fresh-template.js')).href
+  );
+  if (
+    (await exists(freshTemplatePath())) &&
+    (await exists(join(freshTemplateDirPath(), 'PG_VERSION')))
+  )
+    return;
   const full = pathToFileURL(join(dist, 'index.js')).href;
-  // The file name check loads only the migrations; PGlite only when the dump must be made.
   const script = [
-    `const { existsSync } = await import('node:fs');`,
-    `const t = await import(${JSON.stringify(light)});`,
-    `if (!existsSync(t.freshTemplatePath())) {`,
-    `  const m = await import(${JSON.stringify(full)});`,
-    `  if (await m.ensureFreshTemplate()) console.error('build: database template made');`,
-    `}`,
+    `const m = await import(${JSON.stringify(full)});`,
+    `if (await m.ensureFreshTemplate()) console.error('build: database template made');`,
   ].join('\n');
   const { spawnSync } = await import('node:child_process');
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {

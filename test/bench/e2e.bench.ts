@@ -14,7 +14,8 @@
 //   4. above the ceiling: offered at twice the rate of 1; /health, /metrics and the broker's
 //      share of what waits, sampled every second; nothing lost, drop counters.
 // Flags: `--profile` (phase 1 only, the core under `--cpu-prof`; prints the .cpuprofile's path and
-// its top self time), `--startup` (cold/warm start on the embedded defaults, median of 5),
+// its top self time; `--profile --single`: phase 2's one-observation messages instead), `--compare=<checkout> [--single]`
+// (A/B of the core's CPU per observation against another built checkout, BENCH_E2E_ROUNDS alternating rounds), `--startup` (cold/warm start on the embedded defaults, median of 5),
 // `--memory [--minutes N]` (20,000 devices at 10,000 observations/s, RSS every 5 s).
 // Sizes: BENCH_E2E_FLOOD (observations in 1, default 600,000), BENCH_E2E_COPY (rows of the COPY
 // baseline, default 600,000), BENCH_E2E_SINGLE (messages in 2, default 60,000),
@@ -76,9 +77,9 @@ const load = () => loadavg().map((x) => round(x, 2));
 /** A private broker, a database of its own and the core (the fault suite's rig), torn down by `close()`. */
 type Rig = FaultRig;
 
-function rig(options: { nodeArgs?: string[] } = {}): Promise<Rig> {
+function rig(options: { nodeArgs?: string[]; repoRoot?: string } = {}): Promise<Rig> {
   return startRig({
-    repoRoot: ROOT,
+    repoRoot: options.repoRoot ?? ROOT,
     prefix: 'aisle-e2e-bench-',
     databaseUrl: DATABASE_URL,
     config: STORE_FILE,
@@ -240,7 +241,51 @@ interface FloodResult extends Loss {
   seconds: number;
   perSecond: number;
   brokerAckedPerSecond: number;
+  /**
+   * CPU time (user + system) the core process used from the first publish to the last row
+   * committed, per acknowledged observation: unlike the rates, it hardly moves with the machine's
+   * load, so it is the figure to compare between versions of the core.
+   */
+  coreCpuUsPerObservation: number;
+  /**
+   * The same for the PostgreSQL backends serving the core's database (the server must run on this
+   * machine: NaN otherwise): the database's share of the work, e.g. the receipts.
+   */
+  databaseCpuUsPerObservation: number;
 }
+
+/** CPU time (µs) of each PostgreSQL backend connected to the rig's database, by pid. */
+async function backendCpu(rigged: Rig): Promise<Map<number, number>> {
+  const rows = await rigged.database.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows) out.set(pid, await cpuMicros(pid));
+  return out;
+}
+
+/** CPU the backends used between two {@link backendCpu} readings (a new backend from 0). */
+function backendCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** CPU time (user + system, µs) the process `pid` has used so far, from /proc (Linux). */
+async function cpuMicros(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (in parentheses, may hold spaces): utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN; // not Linux
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
 
 async function flood(
   rigged: Rig,
@@ -252,16 +297,22 @@ async function flood(
   const pub = await publisher(rigged, group, count, total, { batch });
   try {
     const before = await written(rigged);
+    const cpuBefore = await cpuMicros(rigged.core.pid);
+    const databaseBefore = await backendCpu(rigged);
     const started = performance.now();
     await pub.flood(total, window);
     const ackedAt = performance.now();
     if (pub.errors > 0) throw new Error(`${pub.errors} publishes failed`);
     const done = await committed(rigged, before, pub.ackedCount);
+    const cpu = (await cpuMicros(rigged.core.pid)) - cpuBefore;
+    const databaseCpu = backendCpuSpent(databaseBefore, await backendCpu(rigged));
     const seconds = (done - started) / 1000;
     return {
       seconds: round(seconds, 2),
       perSecond: round(pub.ackedCount / seconds),
       brokerAckedPerSecond: round(pub.ackedCount / ((ackedAt - started) / 1000)),
+      coreCpuUsPerObservation: round(cpu / pub.ackedCount, 2),
+      databaseCpuUsPerObservation: round(databaseCpu / pub.ackedCount, 2),
       ...(await loss(rigged, pub, names)),
     };
   } finally {
@@ -496,32 +547,147 @@ export function topSelfTime(
   };
 }
 
-async function profileRun() {
+/**
+ * The core under `--cpu-prof` at its ceiling: 200-observation messages, or with `single` one
+ * observation per QoS 1 message (the per-message costs: packet parse, decode, gate, PUBACK).
+ */
+async function profileRun(single: boolean) {
   const dir = await mkdtemp(join(tmpdir(), 'aisle-e2e-profile-'));
   const rigged = await rig({ nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
   let ok = false;
   try {
     await warmUp(rigged);
-    const batch = await flood(rigged, 'flood', 4, {
-      total: FLOOD,
-      batch: BATCH,
-      window: WINDOW_BATCH,
-    });
+    const phase = single
+      ? await flood(rigged, 'single', 2, { total: SINGLE, batch: 1, window: WINDOW_SINGLE })
+      : await flood(rigged, 'flood', 4, { total: FLOOD, batch: BATCH, window: WINDOW_BATCH });
     await rigged.core.stop('SIGTERM'); // a clean exit writes the profile
     const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile in ${dir} (see ${rigged.folder}/core.log)`);
     const path = join(dir, file);
     const { idlePercent, top } = topSelfTime(JSON.parse(await readFile(path, 'utf8')), 25);
+    const what = single ? 'one observation per QoS 1 message' : '200-observation messages';
     process.stdout.write(
-      `\nCPU profile of the core at its ceiling (200-observation messages, ${batch.perSecond} obs/s under the profiler):\n  ${path}\n` +
+      `\nCPU profile of the core at its ceiling (${what}, ${phase.perSecond} obs/s, ${phase.coreCpuUsPerObservation} µs CPU per observation under the profiler):\n  ${path}\n` +
         `Top self time, share of the busy samples (whole process lifetime: start-up and warm-up included; idle ${idlePercent} % of all samples):\n` +
         top.map((t) => `  ${String(t.selfPercent).padStart(5)} %  ${t.fn}`).join('\n') +
         '\n\n',
     );
     ok = true;
-    return { mode: 'profile', load: load(), profile: path, underProfiler: batch, idlePercent, top };
+    return {
+      mode: single ? 'profile-single' : 'profile',
+      load: load(),
+      profile: path,
+      underProfiler: phase,
+      idlePercent,
+      top,
+    };
   } finally {
     await rigged.close(!ok);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// --compare
+
+/**
+ * A/B of two builds of the core: this checkout's and `other`'s (a checkout with its own
+ * node_modules, built), each with a rig of its own, the same phases run alternately (A B B A …) so
+ * both see the same machine. The figure compared is the core's CPU time per observation (user +
+ * system from /proc), which the machine's load moves far less than the rates.
+ */
+async function compareRun(other: string, single: boolean, rounds: number) {
+  const cores = [
+    { name: 'this', rigged: await rig() },
+    { name: other, rigged: await rig({ repoRoot: other }) },
+  ];
+  let ok = false;
+  try {
+    for (const core of cores) await warmUp(core.rigged);
+    const runs: { core: string; round: number; phase: string; result: FloodResult }[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      const order = round % 2 === 0 ? cores : [...cores].reverse();
+      for (const core of order) {
+        await core.rigged.database.query('TRUNCATE sightings');
+        const phases = single ? (['single'] as const) : (['single', 'batch'] as const);
+        for (const phase of phases) {
+          const result =
+            phase === 'single'
+              ? await flood(core.rigged, 'single', 2, {
+                  total: SINGLE,
+                  batch: 1,
+                  window: WINDOW_SINGLE,
+                })
+              : await flood(core.rigged, 'flood', 4, {
+                  total: FLOOD,
+                  batch: BATCH,
+                  window: WINDOW_BATCH,
+                });
+          if (result.lost > 0 || result.duplicates > 0) {
+            throw new Error(
+              `${core.name} ${phase}: lost ${result.lost}, duplicates ${result.duplicates}`,
+            );
+          }
+          runs.push({ core: core.name, round, phase, result });
+          console.error(
+            `round ${round + 1} ${core.name} ${phase}: ${result.coreCpuUsPerObservation} µs CPU/obs (database ${result.databaseCpuUsPerObservation}), ${result.perSecond} obs/s`,
+          );
+        }
+      }
+    }
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      const m = Math.floor(s.length / 2);
+      return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+    };
+    const summary = (phase: string) => {
+      const of = (core: string) => runs.filter((r) => r.core === core && r.phase === phase);
+      const a = of('this');
+      const b = of(other);
+      if (a.length === 0) return undefined;
+      const cpuA = median(a.map((r) => r.result.coreCpuUsPerObservation));
+      const cpuB = median(b.map((r) => r.result.coreCpuUsPerObservation));
+      return {
+        thisCpuUsPerObservation: round(cpuA, 2),
+        otherCpuUsPerObservation: round(cpuB, 2),
+        cpuRatio: round(cpuA / cpuB, 3),
+        thisDatabaseCpuUsPerObservation: round(
+          median(a.map((r) => r.result.databaseCpuUsPerObservation)),
+          2,
+        ),
+        otherDatabaseCpuUsPerObservation: round(
+          median(b.map((r) => r.result.databaseCpuUsPerObservation)),
+          2,
+        ),
+        thisPerSecond: round(median(a.map((r) => r.result.perSecond))),
+        otherPerSecond: round(median(b.map((r) => r.result.perSecond))),
+      };
+    };
+    const result = {
+      mode: 'compare',
+      other,
+      rounds,
+      load: load(),
+      single: summary('single'),
+      batch: summary('batch'),
+      runs: runs.map((r) => ({ core: r.core, round: r.round, phase: r.phase, ...r.result })),
+    };
+    process.stdout.write(
+      `\nCore CPU per observation, this checkout ÷ ${other} (median of ${rounds} alternating rounds):\n` +
+        (['single', 'batch'] as const)
+          .map((phase) => {
+            const x = result[phase];
+            return x
+              ? `  ${phase === 'single' ? '1 obs/QoS 1 msg' : '200-obs messages'}: ${x.thisCpuUsPerObservation} vs ${x.otherCpuUsPerObservation} µs = ${x.cpuRatio}× (database ${x.thisDatabaseCpuUsPerObservation} vs ${x.otherDatabaseCpuUsPerObservation} µs; rates ${x.thisPerSecond} vs ${x.otherPerSecond} obs/s)`
+              : '';
+          })
+          .filter(Boolean)
+          .join('\n') +
+        '\n\n',
+    );
+    ok = true;
+    return result;
+  } finally {
+    for (const core of cores) await core.rigged.close(!ok);
   }
 }
 
@@ -836,6 +1002,14 @@ export default async function run() {
     }
     return memoryRun(minutes);
   }
-  if (args.includes('--profile')) return profileRun();
+  const compare = args.find((a) => a.startsWith('--compare'));
+  if (compare !== undefined) {
+    const other = compare.slice('--compare='.length);
+    if (!compare.startsWith('--compare=') || other === '') {
+      throw new Error('--compare=<path> needs the path of another checkout whose core is built');
+    }
+    return compareRun(other, args.includes('--single'), envInt('BENCH_E2E_ROUNDS', 3));
+  }
+  if (args.includes('--profile')) return profileRun(args.includes('--single'));
   return mainRun();
 }

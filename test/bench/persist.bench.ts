@@ -170,7 +170,7 @@ export default async function run() {
     // crash). Interleaved, best of two each, so the ratio compares runs under the same load.
     const messageRun = async (receipts: boolean) => {
       await reset();
-      await dataSource.query('TRUNCATE message_receipts');
+      await dataSource.query('TRUNCATE message_receipt_batches');
       const writer = new SightingWriter(dataSource, { batchSize: BATCH, maxBuffered: rows });
       let packetId = 0;
       const seconds = await timed(async () => {

@@ -25,7 +25,10 @@ if (wanted.length === 0) {
   process.exit(2);
 }
 // `e2e --memory --minutes 3` writes bench-results/e2e-memory-minutes-3.json.
-const flags = args.filter((a) => !wanted.includes(a)).map((a) => a.replace(/^-+/, ''));
+// A flag's value given with `=` (`--compare=/path`) is kept out of the file name.
+const flags = args
+  .filter((a) => !wanted.includes(a))
+  .map((a) => a.replace(/^-+/, '').replace(/=.*$/, ''));
 const swcrc = JSON.parse(await readFile(join(root, '.swcrc'), 'utf8'));
 delete swcrc.$schema;
 await mkdir(join(root, 'bench-results'), { recursive: true });

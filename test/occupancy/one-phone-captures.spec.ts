@@ -1,12 +1,16 @@
 // The association on real captures of single phones under MAC randomisation (Baccichet et al.,
 // Politecnico di Milano, ProbingPatternsDataset, GPL-3.0; ../shared/data/probe-requests-one-phone):
 // one phone must stay about one device per interval however many addresses it shows.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pseudonym } from '@aisle/ingest';
 import {
   countOccupancy,
   DEFAULT_ASSOCIATION_OPTIONS,
+  DEFAULT_PHONE_BURSTS_PER_5_MIN,
   deriveAssociationOptions,
+  derivePhoneBursts,
   type ProbeSample,
 } from '@aisle/occupancy';
 import { decodeFrame } from '@aisle/plugin-wifi-sniffer';
@@ -39,19 +43,34 @@ function read(file: string): ProbeSample[] {
   return out.sort((a, b) => a.at - b.at);
 }
 
+/** The three single-phone captures. */
+const CAPTURES = [
+  'OppoFindX3Neo-A_anonymized.pcap',
+  'iPhone11-M_anonymized.pcap',
+  'iPhone12Pro-C_anonymized.pcap',
+];
+
 describe('association on single-phone captures', () => {
   it('ships the window and signal tolerance these captures give by the derivation rules', () => {
-    const phones = [
-      'OppoFindX3Neo-A_anonymized.pcap',
-      'iPhone11-M_anonymized.pcap',
-      'iPhone12Pro-C_anonymized.pcap',
-    ].map(read);
+    const phones = CAPTURES.map(read);
     const sut = deriveAssociationOptions(phones);
     expect(sut).toMatchObject({
       windowMs: DEFAULT_ASSOCIATION_OPTIONS.windowMs,
       rssiTolerance: DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance,
     });
     expect(sut.rises).toBeGreaterThan(100);
+  });
+
+  it('ships the bound on one phone’s bursts per 5 minutes these captures give', () => {
+    const phones = CAPTURES.map(read);
+    const sut = derivePhoneBursts(phones);
+    expect(sut.phoneBurstsPer5Min).toBe(DEFAULT_PHONE_BURSTS_PER_5_MIN);
+    expect(sut.intervals).toBe(20);
+    // Left out in turn, any two phones give the same bound (what leave-one-phone-out judges with).
+    for (let held = 0; held < phones.length; held += 1) {
+      const others = phones.filter((_, i) => i !== held);
+      expect(derivePhoneBursts(others).phoneBurstsPer5Min).toBe(DEFAULT_PHONE_BURSTS_PER_5_MIN);
+    }
   });
 
   it.each([
@@ -80,5 +99,20 @@ describe('association on single-phone captures', () => {
     const second = countOccupancy(room).filter((c) => c.start === start + 300_000)[0]!;
     expect(second.estimate).toBe(2);
     expect(second.addresses).toBeGreaterThan(10);
+  });
+
+  it("counts a room the same from the gate's keyed pseudonyms as from the raw addresses", () => {
+    const iphone = read('iPhone11-M_anonymized.pcap');
+    const oppo = read('OppoFindX3Neo-A_anonymized.pcap');
+    const shift = (xs: ProbeSample[]) => xs.map((s) => ({ ...s, at: s.at - xs[0]!.at + 1e12 }));
+    const room = [...shift(iphone), ...shift(oppo)].sort((a, b) => a.at - b.at);
+    const key = randomBytes(32);
+    const gated = room.map((s) => ({
+      ...s,
+      mac: pseudonym(key, 'wifi', s.mac),
+      ...(s.fingerprint !== undefined ? { fingerprint: pseudonym(key, 'fp', s.fingerprint) } : {}),
+    }));
+    expect(new Set(gated.map((s) => s.mac)).size).toBe(236 + 15);
+    expect(countOccupancy(gated)).toEqual(countOccupancy(room));
   });
 });

@@ -1,4 +1,4 @@
-import { createHub } from './bootstrap.js';
+import { createHub } from './hub.js';
 import type { AppConfig } from './config/app-config.js';
 import { limitHeapGrowth } from './platform/heap-growth.js';
 import { APP_CONFIG } from './platform/platform.tokens.js';

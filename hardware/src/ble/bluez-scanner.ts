@@ -1,4 +1,5 @@
-import NodeBle from 'node-ble';
+// Types only: node-ble (D-Bus, XML) is loaded when a scanner opens, not with the package.
+import type NodeBle from 'node-ble';
 import {
   PluginNotReadyError,
   redactMacs,
@@ -122,7 +123,8 @@ export class BluezScanner implements BleScannerPort {
 
   /** Connects, finds the adapter and starts LE discovery; throws PluginNotReadyError. */
   private async open(adapterName: string): Promise<void> {
-    const session = (this.options.connect ?? NodeBle.createBluetooth)();
+    const connect = this.options.connect ?? (await import('node-ble')).default.createBluetooth;
+    const session = connect();
     this.session = session;
     let refused: ((error: unknown) => void) | undefined;
     const failed = new Promise<never>((_resolve, reject) => (refused = reject));

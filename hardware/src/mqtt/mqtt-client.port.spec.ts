@@ -55,6 +55,24 @@ describe(MqttClientPort.name, () => {
     );
   });
 
+  it('routes a topic already seen to a filter subscribed later, and not to one that left', async () => {
+    const topic = `${prefix}/s1/observations`;
+    const seen: string[] = [];
+    await sut.subscribe(topic, (_t, p) => seen.push(`exact ${p.toString()}`));
+    await device.publishAsync(topic, '1');
+    await eventually('the first message', () => seen.length === 1);
+    // The topic's matching routes are remembered now: a new filter must still be found.
+    const unsubscribe = await sut.subscribe(`${prefix}/+/observations`, (_t, p) =>
+      seen.push(`plus ${p.toString()}`),
+    );
+    await device.publishAsync(topic, '2');
+    await eventually('both handlers', () => seen.length === 3);
+    await unsubscribe();
+    await device.publishAsync(topic, '3');
+    await eventually('the exact handler', () => seen.length === 4);
+    expect(seen.sort()).toEqual(['exact 1', 'exact 2', 'exact 3', 'plus 2']);
+  });
+
   it('subscribes a filter once at the broker and leaves it only when its last handler goes', async () => {
     const filter = `${prefix}/shared/#`;
     const first: string[] = [];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   connect,
   type IClientOptions,
@@ -130,6 +130,8 @@ const CLOSE_GRACE_MS = 2_000;
 const SESSION_EXPIRY_S = 86_400;
 /** Packet ids remembered to recognise redeliveries: more than any receive maximum in use. */
 const MAX_REMEMBERED_ACKS = 70_000;
+/** Topics whose matching routes are remembered (a wildcard may match any number): then forgotten. */
+const MAX_MATCHED_TOPICS = 10_000;
 
 interface Route {
   filter: string;
@@ -146,6 +148,11 @@ interface Route {
  */
 export class MqttClientPort implements MqttPort {
   private readonly routes = new Map<string, Route>();
+  /**
+   * The routes each topic received matches, in subscription order: one lookup per message instead
+   * of matching every filter. Emptied whenever a route is added or removed.
+   */
+  private readonly matching = new Map<string, Route[]>();
   /** UNSUBSCRIBEs in flight per filter: a new SUBSCRIBE for the filter is sent after them. */
   private readonly leaving = new Map<string, Promise<void>>();
   private lastError: string | undefined;
@@ -539,6 +546,7 @@ export class MqttClientPort implements MqttPort {
         ready: previous.then(() => this.brokerSubscribe(topicFilter)),
       };
       this.routes.set(topicFilter, route);
+      this.matching.clear();
     }
     const entry = { handler };
     route.handlers.add(entry);
@@ -585,6 +593,7 @@ export class MqttClientPort implements MqttPort {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.routes.clear();
+      this.matching.clear();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.client.endAsync(),
@@ -609,6 +618,7 @@ export class MqttClientPort implements MqttPort {
     route.handlers.delete(entry);
     if (route.handlers.size > 0 || this.routes.get(route.filter) !== route) return;
     this.routes.delete(route.filter);
+    this.matching.clear();
     // Closing or draining for shutdown: the broker keeps the subscription in the session, so it
     // queues what comes meanwhile for the next start.
     if (this.closing || this.draining) return;
@@ -645,10 +655,7 @@ export class MqttClientPort implements MqttPort {
     // Before ready() the drivers may not have subscribed yet: a sensor's publish (e.g. what it
     // sends again after the hub restarted) waits for them rather than being routed to nobody.
     const early = !this.isReady && origin !== undefined && origin.clientId !== this.session;
-    if (!early && !this.routes.size) return Promise.resolve();
-    if (!early && ![...this.routes.values()].some((route) => topicMatches(route.filter, topic))) {
-      return Promise.resolve();
-    }
+    if (!early && this.routesFor(topic).length === 0) return Promise.resolve();
     const key = messageKey(topic, payload);
     this.preHandled.set(key, (this.preHandled.get(key) ?? 0) + 1);
     if (this.preHandled.size > MAX_REMEMBERED_ACKS) {
@@ -678,9 +685,22 @@ export class MqttClientPort implements MqttPort {
     return true;
   }
 
+  /** The routes whose filter matches `topic`, in subscription order (see {@link matching}). */
+  private routesFor(topic: string): Route[] {
+    let found = this.matching.get(topic);
+    if (found === undefined) {
+      found = [];
+      for (const route of this.routes.values()) {
+        if (topicMatches(route.filter, topic)) found.push(route);
+      }
+      if (this.matching.size >= MAX_MATCHED_TOPICS) this.matching.clear();
+      this.matching.set(topic, found);
+    }
+    return found;
+  }
+
   private dispatch(topic: string, payload: Buffer): void {
-    for (const route of this.routes.values()) {
-      if (!topicMatches(route.filter, topic)) continue;
+    for (const route of this.routesFor(topic)) {
       for (const { handler } of [...route.handlers]) {
         try {
           handler(topic, payload);
@@ -692,9 +712,17 @@ export class MqttClientPort implements MqttPort {
   }
 }
 
-/** Identifies a message's content, to tell a redelivery from a new message reusing a packet id. */
+/**
+ * Identifies a message's content, to tell a redelivery from a new message reusing a packet id:
+ * SHA-1 of topic, NUL, payload (base64), hashed in one call (no Hash object per message).
+ */
 function messageKey(topic: string, payload: Buffer): string {
-  return createHash('sha1').update(topic).update('\u0000').update(payload).digest('base64');
+  const length = Buffer.byteLength(topic, 'utf8');
+  const bytes = Buffer.allocUnsafe(length + 1 + payload.length);
+  bytes.write(topic, 0, 'utf8');
+  bytes[length] = 0;
+  payload.copy(bytes, length + 1);
+  return hash('sha1', bytes, 'base64');
 }
 
 function defaultHandlerError(error: unknown, topic: string): void {

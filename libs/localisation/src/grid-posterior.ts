@@ -77,7 +77,7 @@ export const DEFAULT_ROBUST_MODEL: RobustModel = {
   correlatedShare: 0,
   linkCorrelation: 0,
   censoring: null,
-  radiusScale: 1.2,
+  radiusScale: 1.1,
   obstacleLossDb: 0,
   orientationGainDb: 0,
 };

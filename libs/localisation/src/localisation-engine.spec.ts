@@ -182,6 +182,18 @@ describe(LocalisationEngine.name, () => {
     expect(lagged({})).toBeLessThan(lagged({ lagCompensation: false }));
   });
 
+  it('dates each fix at its readings’ mean time, the position at the update', () => {
+    const sut = engine({ trackedWindowMs: 4_000 });
+    for (const t of [0, 1_000, 2_000]) {
+      for (const s of sightingsAt({ subject: 'walker', at: t, x: 5 + t / 1_000, y: 7 })) {
+        sut.add(s);
+      }
+    }
+    const [u] = sut.updateDetailed(2_500);
+    expect(u!.fixAt).toBe(1_000);
+    expect(u!.position.at).toBe(2_500);
+  });
+
   it('evicts idle subjects and caps how many it tracks', () => {
     const sut = engine({ idleMs: 60_000, maxSubjects: 10 });
     for (let i = 0; i < 25; i += 1) {

@@ -1,4 +1,9 @@
-import { DERIVATION_RULES, deriveAssociationOptions, type PhoneProbe } from './derive-options.js';
+import {
+  DERIVATION_RULES,
+  deriveAssociationOptions,
+  derivePhoneBursts,
+  type PhoneProbe,
+} from './derive-options.js';
 import { DEFAULT_ASSOCIATION_OPTIONS } from './probe-association.js';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -47,5 +52,34 @@ describe(deriveAssociationOptions.name, () => {
     const sut = deriveAssociationOptions([burst(0, -60)]);
     expect(sut.rssiTolerance).toBe(DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance);
     expect(sut.windowMs).toBe(DERIVATION_RULES.windowStepMs);
+  });
+});
+
+describe(derivePhoneBursts.name, () => {
+  it('counts a phone’s bursts per 5-min interval of each session and takes the 95th percentile', () => {
+    const MIN = 60_000;
+    const phone = [
+      ...burst(0, -60),
+      ...burst(MIN, -60),
+      ...burst(2 * MIN, -60), // three bursts in the first interval
+      ...burst(12 * MIN, -60), // none in the second, one in the third
+      ...burst(10 * 3_600_000, -60), // another session: one interval of one burst
+    ];
+    const sut = derivePhoneBursts([phone]);
+    expect(sut.perInterval).toEqual([0, 1, 1, 3]);
+    expect(sut.bursts).toBe(5);
+    expect(sut.phoneBurstsPer5Min).toBe(3); // rank ⌈0.95 × 4⌉ = 4 of 4
+    // Ten intervals of one burst each, the first with `first` bursts (10 s apart). Twenty intervals
+    // pooled over two phones ([1 × 18, 5, 10]): rank 19 of 20, not the single largest.
+    const steady = (first: number) =>
+      [
+        ...Array.from({ length: first }, (_, j) => j * 10_000),
+        ...Array.from({ length: 9 }, (_, i) => (i + 1) * 5 * MIN),
+      ].flatMap((at) => burst(at, -60));
+    expect(derivePhoneBursts([steady(10), steady(5)]).phoneBurstsPer5Min).toBe(5);
+  });
+
+  it('is at least one without any burst', () => {
+    expect(derivePhoneBursts([]).phoneBurstsPer5Min).toBe(1);
   });
 });

@@ -39,6 +39,27 @@ describe(ProbeAssociator.name, () => {
     expect(sut.lastLink).toBe('new');
   });
 
+  it('marks the bursts a device holds by guesses: opened or timing-linked, not a known address', () => {
+    const sut = new ProbeAssociator();
+    const kinds: [string, boolean][] = [];
+    const link = (ms: number, address: string, seq: number) => {
+      sut.link(probe(ms, address, { fingerprint: 'f', seq }));
+      kinds.push([sut.lastLink, sut.lastFreshBurst]);
+    };
+    link(0, 'a', 100); // opens a device
+    link(20, 'b', 900); // the same burst, new address
+    link(30_000, 'c', 1800); // a fresh address after a silence: joined by timing only
+    link(60_000, 'c', 2700); // the same address again: evidence
+    link(90_000, 'd', 2710); // a continuing sequence counter: evidence
+    expect(kinds).toEqual([
+      ['new', true],
+      ['burst', false],
+      ['timing', true],
+      ['address', false],
+      ['sequence', false],
+    ]);
+  });
+
   it('links an address change by sequence continuity across missed frames (hopping sniffer)', () => {
     const sut = new ProbeAssociator({ seqGap: 64 });
     const a = sut.link(probe(0, 'old', { seq: 4090 }));

@@ -120,6 +120,15 @@ export class ProbeAssociator {
    * because the address was new or forgotten).
    */
   lastReturned = false;
+  /**
+   * The last probe began a burst under a fresh address: it opened a device, or only the timing link
+   * (fingerprint and signal after a silence) joined it to one. The bursts a device holds by such
+   * guesses, counted per interval, are checked against one phone's burst rate; bursts under a known
+   * address or a continuing sequence counter are evidence, not counted.
+   */
+  lastFreshBurst = false;
+  /** The last probe's device is shown to keep its address (one phone, whatever its burst rate). */
+  lastStable = false;
 
   constructor(options: Partial<AssociationOptions> = {}) {
     this.o = { ...DEFAULT_ASSOCIATION_OPTIONS, ...options };
@@ -151,6 +160,8 @@ export class ProbeAssociator {
       if (this.period !== undefined && s.period < this.period) {
         this.lastLink = 'new';
         this.lastReturned = false;
+        this.lastFreshBurst = true;
+        this.lastStable = false;
         return (this.nextId += 1);
       }
       this.reset();
@@ -293,6 +304,8 @@ export class ProbeAssociator {
     }
     this.lastLink = kind;
     this.lastReturned = returned;
+    this.lastFreshBurst = (kind === 'new' && !returned) || kind === 'timing';
+    this.lastStable = track.stable;
     return track.id;
   }
 

@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { accuracy, countOccupancy, fitCalibration, type ProbeSample } from './probe-occupancy.js';
+import {
+  accuracy,
+  countOccupancy,
+  DEFAULT_PHONE_BURSTS_PER_5_MIN,
+  fitCalibration,
+  phonesOfChain,
+  type ProbeSample,
+} from './probe-occupancy.js';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 const MIN = 60_000;
@@ -107,6 +114,38 @@ describe(countOccupancy.name, () => {
     expect(sut[0]).toMatchObject({ bursts: 1, estimate: 1, low: 1, high: 3, addresses: 3 });
   });
 
+  it('counts a device of more fresh-address bursts than one phone sends as several phones', () => {
+    // Three phones of one model, one sensor, the same signal, each bursting every 30 s under a fresh
+    // address, 10 s apart: the timing link chains them into one device of 30 bursts in 5 minutes,
+    // where one phone sends at most 11.
+    const samples: ProbeSample[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      samples.push(
+        probe(T0 + i * 10_000, `da0000${String(i).padStart(6, '0')}`, {
+          fingerprint: 'ios',
+          seq: (i * 577) % 4096,
+        }),
+      );
+    }
+    const off = countOccupancy(samples, { ...options, phoneBurstsPer5Min: Infinity });
+    expect(off[0]).toMatchObject({ bursts: 1, addresses: 30 });
+    const sut = countOccupancy(samples, options);
+    expect(DEFAULT_PHONE_BURSTS_PER_5_MIN).toBe(11);
+    expect(sut[0]).toMatchObject({ bursts: 3, estimate: 3, addresses: 30 }); // ⌈30 ÷ 11⌉
+    expect(sut[0]!.low).toBeLessThanOrEqual(3);
+    expect(sut[0]!.high).toBeGreaterThanOrEqual(3);
+    // The bound is per 5 minutes, scaled to the interval: 22 in 10 minutes.
+    expect(countOccupancy(samples, { ...options, intervalMs: 10 * MIN })[0]!.bursts).toBe(2);
+  });
+
+  it('counts a phone that keeps its address as one, however often it bursts', () => {
+    // One address every 5 s for 5 minutes (60 bursts): linked by the address, not by guesses.
+    const samples = Array.from({ length: 60 }, (_, i) =>
+      probe(T0 + i * 5_000, 'da00000000aa', { fingerprint: 'ios', seq: (i * 577) % 4096 }),
+    );
+    expect(countOccupancy(samples, options)[0]).toMatchObject({ bursts: 1, estimate: 1 });
+  });
+
   it('drops weak probes and applies the calibration', () => {
     const samples = [probe(T0, '001122334455', { rssi: -90 }), probe(T0, '001122334466')];
     const sut = countOccupancy(samples, {
@@ -125,6 +164,38 @@ describe(countOccupancy.name, () => {
     }
     const sut = countOccupancy(samples, { ...options, autoFixedShare: 0.5 });
     expect(sut.reduce((s, c) => s + c.devices, 0)).toBe(1);
+  });
+
+  it('never counts fewer with the burst bound than without, nor more than addresses (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 1_800_000 }),
+            mac: fc
+              .integer({ min: 0, max: 255 })
+              .map((n) => `da00000000${n.toString(16).padStart(2, '0')}`),
+            rssi: fc.integer({ min: -70, max: -50 }),
+            seq: fc.integer({ min: 0, max: 4095 }),
+            fingerprint: fc.constantFrom('a', 'b'),
+          }),
+          { maxLength: 80 },
+        ),
+        fc.integer({ min: 1, max: 12 }),
+        (raw, bound) => {
+          const samples = raw.sort((a, b) => a.at - b.at).map((s) => ({ ...s, at: T0 + s.at }));
+          const off = countOccupancy(samples, { ...options, phoneBurstsPer5Min: Infinity });
+          const on = countOccupancy(samples, { ...options, phoneBurstsPer5Min: bound });
+          return on.every(
+            (c, i) =>
+              c.bursts >= off[i]!.bursts &&
+              c.bursts <= c.addresses &&
+              c.low <= c.estimate &&
+              c.estimate <= c.high,
+          );
+        },
+      ),
+    );
   });
 
   it('never counts more units than addresses, and never goes negative (property)', () => {
@@ -153,6 +224,13 @@ describe(countOccupancy.name, () => {
         },
       ),
     );
+  });
+});
+
+describe(phonesOfChain.name, () => {
+  it('is one phone up to the bound, then one more for every further bound of bursts', () => {
+    expect([0, 1, 11, 12, 22, 23].map((b) => phonesOfChain(b, 11))).toEqual([1, 1, 1, 2, 2, 3]);
+    expect(phonesOfChain(5, 2.5)).toBe(2);
   });
 });
 

@@ -5,6 +5,14 @@ import {
 } from './probe-association.js';
 
 /**
+ * One phone's bursts per 5 minutes, the 95th percentile over the single-phone captures' intervals
+ * (`derivePhoneBursts`, rule fixed beforehand; the bench re-derives it and checks it matches): 11,
+ * over 20 intervals of three phones.
+ */
+export const DEFAULT_PHONE_BURSTS_PER_5_MIN = 11;
+const FIVE_MINUTES_MS = 300_000;
+
+/**
  * People present per interval, estimated from Wi-Fi probe requests. Pure: time is in the samples,
  * nothing is read from a clock, nothing is kept between calls.
  *
@@ -15,7 +23,11 @@ import {
  *    linked to devices by {@link ProbeAssociator} (same address, burst, sequence continuity, element
  *    fingerprint with signal continuity) within `mergeWindowMs` only, so a randomised device is not
  *    followed across time.
- * 4. Per interval the estimate is `max(0, a·devices + b·bursts + c)` (a calibration; identity by
+ * 4. A phone's burst rate is bounded: a randomised device holding more bursts under fresh addresses
+ *    in an interval (opened, or joined by the timing link only) than one phone sends
+ *    (`phoneBurstsPer5Min`) is several phones of one model chained by the timing link, counted as
+ *    ⌈bursts ÷ bound⌉; a device shown to keep its address is one phone whatever its rate.
+ * 5. Per interval the estimate is `max(0, a·devices + b·bursts + c)` (a calibration; identity by
  *    default), rounded to one decimal, where `bursts` counts the randomised devices after linking.
  *    `low`..`high` is the range of the same estimate under a looser and a stricter association
  *    (window ×2 and ÷2, signal tolerance ×1.5 and ÷2; the stricter one also refuses a link after a
@@ -58,6 +70,12 @@ export interface OccupancyOptions {
   minProbes: number;
   /** Globally administered addresses present in at least this share of intervals are fixed (>1: off). */
   autoFixedShare: number;
+  /**
+   * Most bursts one phone sends in 5 minutes (scaled to `intervalMs`): a randomised device that the
+   * timing link joined more fresh-address bursts into within one interval is ⌈bursts ÷ this⌉ phones,
+   * unless it is shown to keep its address. `Infinity` turns the bound off.
+   */
+  phoneBurstsPer5Min: number;
   calibration: Calibration;
 }
 
@@ -86,6 +104,7 @@ export const DEFAULT_OCCUPANCY_OPTIONS: OccupancyOptions = {
   rssiTolerance: DEFAULT_ASSOCIATION_OPTIONS.rssiTolerance,
   minProbes: 1,
   autoFixedShare: 0.5,
+  phoneBurstsPer5Min: DEFAULT_PHONE_BURSTS_PER_5_MIN,
   calibration: { devices: 1, bursts: 1, offset: 0 },
 };
 
@@ -149,6 +168,9 @@ interface Bucket {
   main: Map<number, number>;
   loose: Map<number, number>;
   strict: Map<number, number>;
+  /** Per association: bursts per randomised device, and the devices shown to keep their address. */
+  bursts: [Map<number, number>, Map<number, number>, Map<number, number>];
+  kept: [Set<number>, Set<number>, Set<number>];
   addresses: Set<string>;
   /**
    * Randomised address → the devices it was last counted under in this interval (main, looser,
@@ -202,6 +224,8 @@ export function countOccupancy(
           main: new Map(),
           loose: new Map(),
           strict: new Map(),
+          bursts: [new Map<number, number>(), new Map<number, number>(), new Map<number, number>()],
+          kept: [new Set<number>(), new Set<number>(), new Set<number>()],
           addresses: new Set(),
           ids: new Map(),
           alias: [new Map<number, number>(), new Map<number, number>(), new Map<number, number>()],
@@ -233,28 +257,47 @@ export function countOccupancy(
       const alias = b.alias[slot]!;
       // A device opened because the associator forgot the address (not split off as a device of
       // its own) is counted, with whatever links to it later, as the address's earlier device.
-      if (a.lastLink === 'new' && !a.lastReturned && ids[slot] !== 0) alias.set(id, ids[slot]!);
+      const forgotten = a.lastLink === 'new' && !a.lastReturned && ids[slot] !== 0;
+      if (forgotten) alias.set(id, ids[slot]!);
       ids[slot] = alias.get(id) ?? id;
+      // Bursts a device holds by guesses (a known address heard again is not one).
+      if (a.lastStable) b.kept[slot]!.add(ids[slot]!);
+      else if (a.lastFreshBurst && !forgotten) bump(b.bursts[slot]!, ids[slot]!);
     }
     bump(b.main, ids[0]);
     bump(b.loose, ids[1]);
     bump(b.strict, ids[2]);
   }
 
+  // At least one burst per interval, whatever the setting (a phone that is heard sent one).
+  const bound = Math.max(1, (o.phoneBurstsPer5Min * o.intervalMs) / FIVE_MINUTES_MS);
   const counted = (m: Map<unknown, number> | undefined): number => {
     if (!m) return 0;
     let n = 0;
     for (const probes of m.values()) if (probes >= o.minProbes) n += 1;
     return n;
   };
+  /** Randomised devices of one association, a device of more bursts than a phone sends as several. */
+  const phones = (b: Bucket | undefined, slot: 0 | 1 | 2): number => {
+    if (!b) return 0;
+    const m = slot === 0 ? b.main : slot === 1 ? b.loose : b.strict;
+    const bursts = b.bursts[slot];
+    const kept = b.kept[slot];
+    let n = 0;
+    for (const [id, probes] of m) {
+      if (probes < o.minProbes) continue;
+      n += kept.has(id) ? 1 : phonesOfChain(bursts.get(id) ?? 0, bound);
+    }
+    return n;
+  };
   const out: IntervalCount[] = [];
   for (let i = first; i <= last; i += 1) {
     const b = counts.get(i);
     const devices = counted(b?.devices);
-    const bursts = counted(b?.main);
+    const bursts = phones(b, 0);
     const estimate = applyCalibration(o.calibration, devices, bursts);
-    const looser = applyCalibration(o.calibration, devices, counted(b?.loose));
-    const stricter = applyCalibration(o.calibration, devices, counted(b?.strict));
+    const looser = applyCalibration(o.calibration, devices, phones(b, 1));
+    const stricter = applyCalibration(o.calibration, devices, phones(b, 2));
     out.push({
       start: i * o.intervalMs,
       end: (i + 1) * o.intervalMs,
@@ -267,6 +310,15 @@ export function countOccupancy(
     });
   }
   return out;
+}
+
+/**
+ * Phones behind one randomised device (a chain of linked bursts) that holds `bursts` bursts in an
+ * interval where one phone sends at most `bound`: at least one, more when the chain holds more bursts
+ * than one phone sends.
+ */
+export function phonesOfChain(bursts: number, bound: number): number {
+  return bursts <= bound ? 1 : Math.ceil(bursts / bound);
 }
 
 function autoFixed(

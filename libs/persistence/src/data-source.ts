@@ -1,8 +1,16 @@
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type Migration } from 'typeorm';
-import { freshTemplatePath, readFreshTemplate, writeFreshTemplate } from './fresh-template.js';
+import {
+  copyFreshTemplateDir,
+  freshTemplateDirPath,
+  freshTemplatePath,
+  publishFreshTemplateDir,
+  readFreshTemplate,
+  writeFreshTemplate,
+} from './fresh-template.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { Mutex } from './mutex.js';
@@ -93,21 +101,30 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
 }
 
 /**
- * A new embedded data directory starts from the cached migrated dump ({@link readFreshTemplate})
- * when there is one, else from `initdb` and the migrations, after which the dump is cached for
- * the next new directory. A dump that fails to load is dropped and the directory emptied again.
+ * A new embedded data directory starts as a copy of the cached template directory
+ * ({@link copyFreshTemplateDir}), else from the cached migrated dump ({@link readFreshTemplate}),
+ * else from `initdb` and the migrations, after which the dump is cached for the next new
+ * directory. A template that fails to open is dropped and the directory emptied again.
  */
 async function openFreshDataDir(options: DatabaseOptions, dataDir: string): Promise<DataSource> {
+  // The folder may already hold the hub's own files (its lock): only what a template added goes.
+  const before = new Set(await entries(dataDir));
+  const dropAdded = async (): Promise<void> => {
+    for (const entry of await entries(dataDir)) {
+      if (!before.has(entry)) await rm(join(dataDir, entry), { recursive: true, force: true });
+    }
+  };
+  try {
+    if (copyFreshTemplateDir(dataDir)) return await openAndMigrate(options);
+  } catch {
+    await dropAdded();
+  }
   const template = await readFreshTemplate();
   if (template) {
-    // The folder may already hold the hub's own files (its lock): only what the load added goes.
-    const before = new Set(await entries(dataDir));
     try {
       return await openAndMigrate({ ...options, loadDataDir: template });
     } catch {
-      for (const entry of await entries(dataDir)) {
-        if (!before.has(entry)) await rm(join(dataDir, entry), { recursive: true, force: true });
-      }
+      await dropAdded();
     }
   }
   const dataSource = await openAndMigrate(options);
@@ -136,16 +153,25 @@ export async function saveFreshTemplate(dataSource: DataSource): Promise<void> {
 }
 
 /**
- * Builds the cached fresh-database dump when it is missing (`npm run build` calls it, so even
- * the first start of a new data directory skips `initdb`). Returns false when it already existed.
+ * Builds the cached fresh database when it is missing, as a dump and as a cleanly closed data
+ * directory (`npm run build` calls it, so even the first start of a new data directory skips
+ * `initdb`). Returns false when both already existed.
  */
 export async function ensureFreshTemplate(): Promise<boolean> {
-  if (existsSync(freshTemplatePath())) return false;
-  const dataSource = await openAndMigrate({});
+  if (existsSync(freshTemplatePath()) && existsSync(join(freshTemplateDirPath(), 'PG_VERSION'))) {
+    return false;
+  }
+  const work = await mkdtemp(join(tmpdir(), 'aisle-pglite-template-work-'));
   try {
-    await saveFreshTemplate(dataSource);
+    const dataSource = await openAndMigrate({ dataDir: work });
+    try {
+      await saveFreshTemplate(dataSource);
+    } finally {
+      await closeDatabase(dataSource);
+    }
+    await publishFreshTemplateDir(work);
   } finally {
-    await closeDatabase(dataSource);
+    await rm(work, { recursive: true, force: true });
   }
   return true;
 }

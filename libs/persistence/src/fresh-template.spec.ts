@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeDatabase, ensureFreshTemplate, openDatabase } from './data-source.js';
-import { freshTemplatePath } from './fresh-template.js';
+import { freshTemplateDirPath, freshTemplatePath } from './fresh-template.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 describe('a new embedded data directory', () => {
@@ -20,6 +20,9 @@ describe('a new embedded data directory', () => {
   it('starts from the migrated dump and keeps what is written across a restart', async () => {
     await ensureFreshTemplate();
     expect(existsSync(freshTemplatePath())).toBe(true);
+    // …and as a cleanly closed data directory, which a new data directory is a copy of.
+    expect(existsSync(join(freshTemplateDirPath(), 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(freshTemplateDirPath(), 'postmaster.pid'))).toBe(false);
     // The hub's own files (its lock) are already in the folder.
     await mkdir(join(dir, 'data'));
     await writeFile(join(dir, 'data', 'aisle.lock'), 'pid');
@@ -28,6 +31,9 @@ describe('a new embedded data directory', () => {
       const rows: { n: number }[] = await first.query('SELECT count(*)::int AS n FROM migrations');
       expect(rows[0]?.n).toBe(MIGRATIONS.length);
       await first.query(`INSERT INTO migrations (timestamp, name) VALUES (1, 'probe')`);
+      // The copy is open, not the template.
+      expect(existsSync(join(dir, 'data', 'postmaster.pid'))).toBe(true);
+      expect(existsSync(join(freshTemplateDirPath(), 'postmaster.pid'))).toBe(false);
     } finally {
       await closeDatabase(first);
     }

@@ -148,4 +148,24 @@ describe(isoTime.name, () => {
       expect(isoTime(ms)).toBe(new Date(ms).toISOString());
     }
   });
+
+  it('stays right when times of a few minutes alternate (its per-minute cache)', () => {
+    // A row's `at` and its day-aligned `period`, and a third minute now and then.
+    const minutes = [T0 - (T0 % 86_400_000), T0, T0 + 3 * 60_000];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 59_999 })), {
+          minLength: 1,
+          maxLength: 50,
+        }),
+        (times) => {
+          for (const [m, offset] of times) {
+            const ms = minutes[m]! - (minutes[m]! % 60_000) + offset;
+            expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

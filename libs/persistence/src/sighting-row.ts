@@ -161,18 +161,26 @@ function integer(field: string, value: number | null, min: number, max: number):
   return `${field} must be an integer in [${min}, ${max}] (got ${String(value)})`;
 }
 
+/** Two cached minutes: a row's `at` and its day-aligned `period` alternate, one would thrash. */
 let cachedMinute = Number.NaN;
 let cachedPrefix = '';
+let otherMinute = Number.NaN;
+let otherPrefix = '';
 
 /**
  * `new Date(ms).toISOString()` for whole-ms times in years 1..9999, without a Date per call: the
- * `YYYY-MM-DDTHH:MM:` prefix is cached per minute (rows of a batch mostly share it).
+ * `YYYY-MM-DDTHH:MM:` prefix is cached per minute, for the last two minutes seen (rows of a batch
+ * mostly share their `at` minute and their `period`).
  */
 export function isoTime(ms: number): string {
   const minute = Math.floor(ms / 60_000);
   if (minute !== cachedMinute) {
-    cachedPrefix = new Date(minute * 60_000).toISOString().slice(0, 17);
+    const prefix =
+      minute === otherMinute ? otherPrefix : new Date(minute * 60_000).toISOString().slice(0, 17);
+    otherMinute = cachedMinute;
+    otherPrefix = cachedPrefix;
     cachedMinute = minute;
+    cachedPrefix = prefix;
   }
   const rest = ms - minute * 60_000; // 0 … 59999
   const seconds = Math.floor(rest / 1000);

@@ -101,7 +101,9 @@ describe(SightingWriter.name, () => {
       const receipt = { session: 'hub-1', packetId: 7, key: 'k7' };
       const other = { session: 'hub-1', packetId: 8, key: 'k8' };
       sut = writer({ method, batchSize: 100 });
-      await dataSource.query('ALTER TABLE message_receipts RENAME TO message_receipts_off');
+      await dataSource.query(
+        'ALTER TABLE message_receipt_batches RENAME TO message_receipt_batches_off',
+      );
       try {
         sut.enqueue(radios(0, 3));
         void sut.stored(receipt);
@@ -111,7 +113,9 @@ describe(SightingWriter.name, () => {
         expect(sut.failedAttempts).toBe(1);
         expect(await storedCount()).toBe(0); // the rows rolled back with their receipts
       } finally {
-        await dataSource.query('ALTER TABLE message_receipts_off RENAME TO message_receipts');
+        await dataSource.query(
+          'ALTER TABLE message_receipt_batches_off RENAME TO message_receipt_batches',
+        );
       }
       clock.advance(100); // the retry
       await eventually(() => sut.written === 5);
@@ -120,7 +124,7 @@ describe(SightingWriter.name, () => {
       expect(
         await receipts.committed([receipt, other, { ...other, key: 'another message' }]),
       ).toEqual([true, true, false]);
-      await dataSource.query('DELETE FROM message_receipts');
+      await dataSource.query('DELETE FROM message_receipt_batches');
     });
 
     it('never splits a message with a receipt across two transactions: the batch grows to its end', async () => {
@@ -132,7 +136,7 @@ describe(SightingWriter.name, () => {
       await eventually(() => sut.written === 6);
 
       expect(sut.writes).toBe(1);
-      await dataSource.query('DELETE FROM message_receipts');
+      await dataSource.query('DELETE FROM message_receipt_batches');
     });
 
     it('preserves every field of radio and camera sightings', async () => {

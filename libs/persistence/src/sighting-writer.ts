@@ -195,7 +195,12 @@ export class SightingWriter {
   private closing: Promise<void> | null = null;
   private shutDownDone = false;
   private waiters: { target: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /**
+   * Callers of {@link stored}, from index `storedHead`: their targets never decrease (each is the
+   * row count at its call) and rows settle in order, so the settled ones are always a prefix.
+   */
   private storedWaiters: { target: number; resolve: () => void }[] = [];
+  private storedHead = 0;
   private pressureWaiters: (() => void)[] = [];
   /**
    * Receipts of messages, in order: `seq` is the row count when the message's rows were enqueued,
@@ -902,13 +907,17 @@ export class SightingWriter {
         return false;
       });
     }
-    if (this.storedWaiters.length > 0) {
-      this.storedWaiters = this.storedWaiters.filter((waiter) => {
-        if (!this.settled(waiter.target)) return true;
-        waiter.resolve();
-        return false;
-      });
+    const stored = this.storedWaiters;
+    let head = this.storedHead;
+    while (head < stored.length && this.settled(stored[head]!.target)) stored[head++]!.resolve();
+    if (head === stored.length) {
+      if (head > 0) this.storedWaiters = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > stored.length) {
+      this.storedWaiters = stored.slice(head);
+      head = 0;
     }
+    this.storedHead = head;
   }
 
   private reportOverflow(): void {

@@ -52,6 +52,29 @@ describe(InProcessHandOff.name, () => {
     expect(errors).toHaveLength(3); // the bad consumer failed on each message, isolated
   });
 
+  it('gives a handler added during a publish the next message, and none to one removed during it', () => {
+    const sut = new InProcessHandOff(SIGHTING_SCHEMA);
+    const seen: string[] = [];
+    let removeLater: () => void = () => undefined;
+    let added = false;
+    sut.subscribe((m) => {
+      seen.push(`first ${m.at}`);
+      removeLater();
+      if (!added) {
+        added = true;
+        sut.subscribe((n) => seen.push(`added ${n.at}`));
+      }
+    });
+    removeLater = sut.subscribe((m) => seen.push(`removed ${m.at}`));
+    sut.publish(sighting);
+    sut.publish({ ...sighting, at: sighting.at + 1 });
+    expect(seen).toEqual([
+      `first ${sighting.at}`,
+      `first ${sighting.at + 1}`,
+      `added ${sighting.at + 1}`,
+    ]);
+  });
+
   it('is made per contract by the transport and can be observed as a stream', () => {
     const sut = inProcessTransport().create(POSITION_SCHEMA);
     expect(sut.schema.topic).toBe('aisle.positions');

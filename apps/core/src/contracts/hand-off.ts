@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { MessageSchema } from './messages.js';
 
 /** Stops a subscription. */
@@ -32,9 +32,14 @@ export interface HandOffTransport {
   create<T>(schema: MessageSchema<T>): HandOff<T>;
 }
 
-/** In-process hand-off: synchronous delivery in publish order, subscribers isolated. */
+/**
+ * In-process hand-off: synchronous delivery in publish order, subscribers isolated. The handlers
+ * are a copy-on-write array (replaced on subscribe/unsubscribe, never changed in place), so a
+ * publish — once per observation — allocates nothing: a handler added during a publish sees the
+ * next message, one removed during it is not called again.
+ */
 export class InProcessHandOff<T> implements HandOff<T> {
-  private readonly subject = new Subject<T>();
+  private handlers: readonly { handler: (message: T) => void; active: boolean }[] = [];
 
   constructor(
     readonly schema: MessageSchema<T>,
@@ -42,18 +47,26 @@ export class InProcessHandOff<T> implements HandOff<T> {
   ) {}
 
   publish(message: T): void {
-    this.subject.next(message);
-  }
-
-  subscribe(handler: (message: T) => void): Unsubscribe {
-    const subscription = this.subject.subscribe((message) => {
+    const handlers = this.handlers;
+    for (let i = 0; i < handlers.length; i += 1) {
+      const entry = handlers[i]!;
+      if (!entry.active) continue;
       try {
-        handler(message);
+        entry.handler(message);
       } catch (error) {
         this.onError(error, message);
       }
-    });
-    return () => subscription.unsubscribe();
+    }
+  }
+
+  subscribe(handler: (message: T) => void): Unsubscribe {
+    const entry = { handler, active: true };
+    this.handlers = [...this.handlers, entry];
+    return () => {
+      if (!entry.active) return;
+      entry.active = false;
+      this.handlers = this.handlers.filter((e) => e !== entry);
+    };
   }
 }
 

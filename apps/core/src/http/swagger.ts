@@ -38,11 +38,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return addWebhookPayloadSchemas(SwaggerModule.createDocument(app, config));
 }
 
-/** Serves the Swagger UI at `/api/docs` (outside Nest's router: no guard applies). */
-export function setupSwagger(app: INestApplication): OpenAPIObject {
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup(API_DOCS_PATH, app, document, {
+/**
+ * Serves the Swagger UI at `/api/docs` (outside Nest's router: no guard applies). The document is
+ * built on its first request (then kept), not during the start.
+ */
+export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup(API_DOCS_PATH, app, () => buildOpenApiDocument(app), {
     swaggerOptions: { persistAuthorization: true },
   });
-  return document;
 }

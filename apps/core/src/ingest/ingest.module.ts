@@ -185,7 +185,7 @@ import { IngestRuntime, sensorRecords } from './ingest-runtime.js';
           modulesFor: (storeId: string) => policyModules.gateModules(storeId),
           clock,
           metrics: {
-            accepted: (storeId, kind) => metrics.observations.labels(storeId, kind).inc(),
+            accepted: (storeId, kind) => metrics.countObservation(storeId, kind),
             dropped: (reason) => metrics.dropped.labels(reason).inc(),
           },
         });

@@ -5,12 +5,35 @@ import { ingestHealth, type IngestStatus } from '../health/ingest-status.js';
 export class HubMetrics {
   readonly registry = new Registry();
 
+  /**
+   * Accepted observations not yet added to {@link observations}, per store and kind: counted here
+   * (one map lookup per observation, no label hashing) and added when the counter is collected
+   * (every scrape and `get()`). Use {@link countObservation}.
+   */
+  private readonly pendingObservations = new Map<string, Map<string, number>>();
+
   readonly observations = new Counter({
     name: 'aisle_observations_total',
     help: 'Observations accepted by the ingest gate',
     labelNames: ['store', 'kind'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [store, byKind] of this.pendingObservations) {
+        for (const [kind, count] of byKind) this.observations.inc({ store, kind }, count);
+      }
+      this.pendingObservations.clear();
+    },
   });
+
+  /** One observation accepted by the gate (in `aisle_observations_total` from the next collection). */
+  countObservation(storeId: string, kind: string): void {
+    let byKind = this.pendingObservations.get(storeId);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.pendingObservations.set(storeId, byKind);
+    }
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
 
   readonly dropped = new Counter({
     name: 'aisle_observations_dropped_total',

@@ -8,6 +8,7 @@ export * from './member.entity.js';
 export * from './member-consent.entity.js';
 export * from './member-visit.entity.js';
 export * from './message-receipt.entity.js';
+export * from './message-receipt-batch.entity.js';
 export * from './opt-out.entity.js';
 export * from './pseudonym-key.entity.js';
 export * from './sensor.entity.js';
@@ -30,6 +31,7 @@ import { MemberEntity } from './member.entity.js';
 import { MemberConsentEntity } from './member-consent.entity.js';
 import { MemberVisitEntity } from './member-visit.entity.js';
 import { MessageReceiptEntity } from './message-receipt.entity.js';
+import { MessageReceiptBatchEntity } from './message-receipt-batch.entity.js';
 import { OptOutEntity } from './opt-out.entity.js';
 import { PseudonymKeyEntity } from './pseudonym-key.entity.js';
 import { SensorEntity } from './sensor.entity.js';
@@ -66,4 +68,5 @@ export const ENTITIES = [
   WebhookAttemptEntity,
   StoreFloorPlanEntity,
   MessageReceiptEntity,
+  MessageReceiptBatchEntity,
 ];

@@ -14,6 +14,7 @@ const TABLES = [
   'member_consents',
   'member_visits',
   'members',
+  'message_receipt_batches',
   'message_receipts',
   'metric_rollups',
   'opt_outs',

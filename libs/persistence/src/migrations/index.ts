@@ -10,6 +10,7 @@ import { Webhooks1764900000000 } from './1764900000000-webhooks.js';
 import { WebhookPendingIndex1765600000000 } from './1765600000000-webhook-pending-index.js';
 import { StoreFloorPlans1765700000000 } from './1765700000000-store-floor-plans.js';
 import { MessageReceipts1765800000000 } from './1765800000000-message-receipts.js';
+import { MessageReceiptBatches1765900000000 } from './1765900000000-message-receipt-batches.js';
 
 export { InitialSchema1763856000000 } from './1763856000000-initial-schema.js';
 export { OptOuts1763942400000 } from './1763942400000-opt-outs.js';
@@ -23,6 +24,7 @@ export { Webhooks1764900000000 } from './1764900000000-webhooks.js';
 export { WebhookPendingIndex1765600000000 } from './1765600000000-webhook-pending-index.js';
 export { StoreFloorPlans1765700000000 } from './1765700000000-store-floor-plans.js';
 export { MessageReceipts1765800000000 } from './1765800000000-message-receipts.js';
+export { MessageReceiptBatches1765900000000 } from './1765900000000-message-receipt-batches.js';
 
 /** Every migration, oldest first. A new one is appended here (never edit a released one). */
 export const MIGRATIONS = [
@@ -38,4 +40,5 @@ export const MIGRATIONS = [
   WebhookPendingIndex1765600000000,
   StoreFloorPlans1765700000000,
   MessageReceipts1765800000000,
+  MessageReceiptBatches1765900000000,
 ];
