@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
+import { countedTotal } from '../metrics/counted-total.js';
 import type { Observable, Subscription } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
@@ -128,28 +129,19 @@ export class AggregationService {
       registers: deps.registry ? [deps.registry] : [],
     });
     const sessioniser = this.sessioniser;
-    let heatDropped = 0;
-    new Counter({
-      name: 'aisle_aggregation_heat_steps_dropped_total',
-      help: 'Position steps whose dwell added no heat: their cell was past the per-visit cap of heat-grid cells',
-      registers: deps.registry ? [deps.registry] : [],
-      collect() {
-        const now = sessioniser.droppedHeat;
-        if (now > heatDropped) this.inc(now - heatDropped);
-        heatDropped = now;
-      },
-    });
-    let dropped = 0;
-    new Counter({
-      name: 'aisle_aggregation_visit_counts_dropped_total',
-      help: 'Subjects whose repeat-visit count was dropped at the per-store cap (their next visit is numbered as a first one)',
-      registers: deps.registry ? [deps.registry] : [],
-      collect() {
-        const now = sessioniser.droppedVisitCounts;
-        if (now > dropped) this.inc(now - dropped);
-        dropped = now;
-      },
-    });
+    const registers = deps.registry ? [deps.registry] : [];
+    countedTotal(
+      'aisle_aggregation_heat_steps_dropped_total',
+      'Position steps whose dwell added no heat: their cell was past the per-visit cap of heat-grid cells',
+      registers,
+      () => sessioniser.droppedHeat,
+    );
+    countedTotal(
+      'aisle_aggregation_visit_counts_dropped_total',
+      'Subjects whose repeat-visit count was dropped at the per-store cap (their next visit is numbered as a first one)',
+      registers,
+      () => sessioniser.droppedVisitCounts,
+    );
   }
 
   async start(): Promise<void> {

@@ -16,6 +16,7 @@ import {
 } from '@aisle/localisation';
 import type { TrackingMode } from '@aisle/ingest';
 import type { Clock, PositionUpdate, RadioSighting, Sighting, TimerHandle } from '@aisle/sdk';
+import { countedTotal } from '../metrics/counted-total.js';
 import type { SensorSnapshot } from '../stores/store-snapshot.js';
 import type { StoreDirectory } from '../stores/store-directory.js';
 
@@ -165,17 +166,12 @@ export class LocalisationService {
         this.set(engine.stats().subjects);
       },
     });
-    let evicted = 0;
-    this.evictedCounter = new Counter({
-      name: 'aisle_localisation_subjects_evicted_total',
-      help: 'Subjects the localisation engine dropped because it tracked its maximum (least recently heard first)',
+    this.evictedCounter = countedTotal(
+      'aisle_localisation_subjects_evicted_total',
+      'Subjects the localisation engine dropped because it tracked its maximum (least recently heard first)',
       registers,
-      collect() {
-        const now = engine.stats().evicted;
-        if (now > evicted) this.inc(now - evicted);
-        evicted = now;
-      },
-    });
+      () => engine.stats().evicted,
+    );
   }
 
   async start(): Promise<void> {
