@@ -41,9 +41,18 @@ const START = Date.UTC(2026, 2, 14, 10, 0, 0);
  * `centroidPrevious`: the weighted centroid through the engine as it was before the walking/standing
  * tracker (4 s window, constant-velocity Kalman without lag compensation, 1 m + ½·radius zone
  * margin), so Aisle is compared with the better of the two centroid set-ups, not only with a
- * centroid that the new tracker happens to suit less.
+ * centroid that the new tracker happens to suit less. `aisleIndependent`: Aisle with every fix's
+ * error taken as independent of the previous fix's (no persistent share: the tracker before it),
+ * for the tracked position's accuracy and coverage before/after in the same run.
  */
-const STRATEGIES = ['nearest', 'centroid', 'centroidPrevious', 'leastSquares', 'aisle'] as const;
+const STRATEGIES = [
+  'nearest',
+  'centroid',
+  'centroidPrevious',
+  'leastSquares',
+  'aisleIndependent',
+  'aisle',
+] as const;
 type Strategy = (typeof STRATEGIES)[number];
 /** Ground truth kept per person for the fixes' own times, ms (longer than any window). */
 const HISTORY_MS = 10_000;
@@ -138,7 +147,12 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
         ? new LocalisationEngine({ ...PREVIOUS_ENGINE, locate: { strategy: 'centroid' } })
         : strategy === 'leastSquares'
           ? new LocalisationEngine({ locate: { strategy: 'aisle', solver: 'least-squares' } })
-          : new LocalisationEngine({ locate: { strategy } });
+          : strategy === 'aisleIndependent'
+            ? new LocalisationEngine({
+                locate: { strategy: 'aisle' },
+                kalman: { persistentShare: 0 },
+              })
+            : new LocalisationEngine({ locate: { strategy } });
     engine.setStore(store);
     engines.set(strategy, engine);
     acc.set(strategy, {
@@ -234,6 +248,9 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
         const isStatic = (staticSince.get(personId) ?? now) <= now - 4_000; // still for the whole window
         const err = Math.hypot(u.position.x - t.x, u.position.y - t.y);
         a.errors.push(err);
+        // The tracked position states a 1-σ radial (DRMS): its 68 % circle as a Gaussian's.
+        if (err <= GAUSSIAN_RADIUS_68 * u.position.uncertainty) a.trackedCovered68 += 1;
+        a.tracked += 1;
         if (isStatic) a.staticErrors.push(err);
         a.zoned += 1;
         if (u.position.zoneId !== t.zoneId) a.wrongZone += 1;
@@ -276,9 +293,6 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
           }
           if (fixErr <= u.fix.radius68) a.fixCovered68 += 1;
           if (fixErr <= u.fix.radius95) a.fixCovered95 += 1;
-          // The tracked position states a 1-σ radial (DRMS): its 68 % circle as a Gaussian's.
-          if (err <= GAUSSIAN_RADIUS_68 * u.position.uncertainty) a.trackedCovered68 += 1;
-          a.tracked += 1;
           // Every reading of the last 4 s (σ/√n per link), independent of the engine's window.
           const boundAnchors = [...(heard.get(u.position.subject) ?? new Map<string, number[]>())]
             .map(([id, times]) => ({ sensor: radios.find((r) => r.id === id), n: times.length }))
@@ -332,6 +346,7 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
       staticFlapsPerMin: round(a.flaps / Math.max(1e-9, a.staticMs / 60_000)),
       staticReturnsPerMin: round(a.returns / Math.max(1e-9, a.staticMs / 60_000)),
       staticMinutes: round(a.staticMs / 60_000, 1),
+      trackedCoverage68: round(a.trackedCovered68 / Math.max(1, a.tracked)),
     };
     if (strategy === 'aisle') {
       const fixRmse = errorStats(a.fixErrors).rmse;
@@ -341,7 +356,6 @@ function simulateCase(sigmaDb: number, m2PerSensor: number): Record<string, unkn
       Object.assign(result[strategy] as object, {
         fixCoverage68: round(a.fixCovered68 / Math.max(1, a.tracked)),
         fixCoverage95: round(a.fixCovered95 / Math.max(1, a.tracked)),
-        trackedCoverage68: round(a.trackedCovered68 / Math.max(1, a.tracked)),
         fixRmse,
         crlbRmse: bound,
         crlbKnownTxRmse: rms(a.knownTxBounds),
@@ -402,12 +416,15 @@ function survey(): {
   };
 }
 
-function throughput(solver: 'posterior' | 'least-squares'): Record<string, unknown> {
+function throughput(
+  solver: 'posterior' | 'least-squares',
+  kalman: { persistentShare?: number } = {},
+): Record<string, unknown> {
   const SUBJECTS = 10_000;
   const SECONDS_RUN = 12;
   const layout = demoStoreLayout();
   const radios = layout.sensors.filter((s) => !s.kinds.includes('camera'));
-  const engine = new LocalisationEngine({ locate: { solver } });
+  const engine = new LocalisationEngine({ locate: { solver }, kalman });
   engine.setStore({
     storeId: 'demo',
     sensors: radios.map((s) => ({
@@ -494,12 +511,15 @@ function throughput(solver: 'posterior' | 'least-squares'): Record<string, unkno
 /**
  * Each solver twice, in the order posterior, least-squares, least-squares, posterior (so neither
  * gains from running first or last: JIT warm-up, heap growth); each one's better run is reported
- * (the one the machine's other load disturbed least), with the ratio of the two.
+ * (the one the machine's other load disturbed least), with the ratio of the two. The posterior
+ * without the tracker's persistent error share runs in between (A/B of the tracker's cost).
  */
 function throughputBoth(): Record<string, unknown> {
   const p1 = throughput('posterior');
+  const i1 = throughput('posterior', { persistentShare: 0 });
   const l1 = throughput('least-squares');
   const l2 = throughput('least-squares');
+  const i2 = throughput('posterior', { persistentShare: 0 });
   const p2 = throughput('posterior');
   const rate = (r: Record<string, unknown>): number => r.positionUpdatesPerSecond as number;
   const cpuRate = (r: Record<string, unknown>): number => r.positionUpdatesPerCpuSecond as number;
@@ -512,11 +532,16 @@ function throughputBoth(): Record<string, unknown> {
     posteriorVsLeastSquaresCpu: round(
       Math.max(cpuRate(p1), cpuRate(p2)) / Math.max(cpuRate(l1), cpuRate(l2)),
     ),
+    /** The tracker with the persistent error share ÷ the tracker without it (same solver). */
+    persistentVsIndependentCpu: round(
+      Math.max(cpuRate(p1), cpuRate(p2)) / Math.max(cpuRate(i1), cpuRate(i2)),
+    ),
     runs: {
       posterior: [rate(p1), rate(p2)],
       leastSquares: [rate(l1), rate(l2)],
       posteriorCpu: [cpuRate(p1), cpuRate(p2)],
       leastSquaresCpu: [cpuRate(l1), cpuRate(l2)],
+      independentCpu: [cpuRate(i1), cpuRate(i2)],
     },
   };
 }

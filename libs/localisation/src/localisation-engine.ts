@@ -2,7 +2,12 @@ import type { PositionUpdate, SensorKind } from '@aisle/sdk';
 import { buildFloorGrid, type FloorGrid } from './floor-grid.js';
 import { boxAround, type Box, type Point } from './geometry.js';
 import type { RobustModel } from './grid-posterior.js';
-import { DEFAULT_KALMAN, trackUncertainty, type KalmanOptions } from './kalman.js';
+import {
+  DEFAULT_KALMAN,
+  splitFixVariance,
+  trackUncertainty,
+  type KalmanOptions,
+} from './kalman.js';
 import {
   combinedTrack,
   DEFAULT_MOTION,
@@ -380,10 +385,16 @@ export class LocalisationEngine {
       const overlap = o.overlapInflation
         ? Math.min(o.maxSamplesPerLink, Math.max(1, windowMs / Math.max(1, sinceLast)))
         : 1;
-      const variance = ((fix.uncertainty * fix.uncertainty) / 2) * overlap;
+      // The fix's persistent share (its bias at this spot) is neither averaged away nor overlapped.
+      const split = splitFixVariance(
+        (fix.uncertainty * fix.uncertainty) / 2,
+        overlap,
+        fix.sensorCount,
+        o.kalman,
+      );
       const track = previous
-        ? updateMotion(previous, { x: fix.x, y: fix.y, variance, lagS }, motion)
-        : startMotion(now, fix.x, fix.y, variance, motion);
+        ? updateMotion(previous, { x: fix.x, y: fix.y, ...split, lagS }, motion)
+        : startMotion(now, fix.x, fix.y, split.variance, motion, split.biasVariance);
       state.track = { ...track, at: now };
       const combined = combinedTrack(track);
       x = combined.s[0];

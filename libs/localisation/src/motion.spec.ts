@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { GAUSSIAN_RADIUS_68 } from './locate.js';
 import {
   predictTrack,
   startTrack,
@@ -69,6 +70,28 @@ describe('walking/standing tracker (IMM)', () => {
     expect(rmsOf(immErrors.slice(20))).toBeLessThan(1.3 * rmsOf(cvErrors.slice(20)));
   });
 
+  it('keeps a bias shared by all fixes inside the mixed 68 % circle', () => {
+    // A subject standing at (5, 5) whose every fix is 1.5 m east of it (the same geometry's bias).
+    let imm = startMotion(0, 6.5, 5, 0.2, DEFAULT_MOTION, 1.5);
+    let naive = startMotion(0, 6.5, 5, 1.7);
+    for (let i = 1; i <= 60; i += 1) {
+      const fix = { x: 6.5 + 0.2 * Math.sin(i), y: 5 + 0.2 * Math.cos(i) };
+      imm = updateMotion(predictMotion(imm, i * 1_000), {
+        ...fix,
+        variance: 0.2,
+        biasVariance: 1.5,
+      });
+      naive = updateMotion(predictMotion(naive, i * 1_000), { ...fix, variance: 1.7 });
+    }
+    const err = (t: MotionTrack): number => {
+      const c = combinedTrack(t);
+      return Math.hypot(c.s[0] - 5, c.s[1] - 5);
+    };
+    expect(imm.pWalking).toBeLessThan(0.5);
+    expect(err(imm)).toBeLessThanOrEqual(GAUSSIAN_RADIUS_68 * trackUncertainty(combinedTrack(imm)));
+    expect(err(naive)).toBeGreaterThan(GAUSSIAN_RADIUS_68 * trackUncertainty(combinedTrack(naive)));
+  });
+
   it('with the standing model off it is exactly the constant-velocity filter', () => {
     const o = { ...DEFAULT_MOTION, standing: false };
     let imm = startMotion(0, 0, 0, 1, o);
@@ -91,6 +114,7 @@ describe('walking/standing tracker (IMM)', () => {
             y: fc.double({ min: -1e9, max: 1e9, noNaN: true }),
             variance: fc.double({ min: 0, max: 1e9, noNaN: true }),
             lagS: fc.double({ min: 0, max: 10, noNaN: true }),
+            biasVariance: fc.double({ min: 0, max: 1e9, noNaN: true }),
           }),
           { minLength: 1, maxLength: 30 },
         ),
@@ -101,7 +125,9 @@ describe('walking/standing tracker (IMM)', () => {
             t += s.dt;
             track = updateMotion(predictMotion(track, t), s);
             const c = combinedTrack(track);
-            expect([...c.s, ...c.p, track.pWalking].every(Number.isFinite)).toBe(true);
+            expect([...c.s, ...c.p, ...(c.c ?? []), track.pWalking].every(Number.isFinite)).toBe(
+              true,
+            );
             expect(track.pWalking).toBeGreaterThanOrEqual(DEFAULT_MOTION.probabilityFloor);
             expect(track.pWalking).toBeLessThanOrEqual(1 - DEFAULT_MOTION.probabilityFloor);
             expect(trackUncertainty(c)).toBeGreaterThanOrEqual(0);

@@ -57,11 +57,12 @@ export function startMotion(
   y: number,
   variance: number,
   o: MotionOptions = DEFAULT_MOTION,
+  biasVariance = 0,
 ): MotionTrack {
   return {
     at,
-    walking: startTrack(at, x, y, variance, o.kalman),
-    standing: startTrack(at, x, y, variance, o.kalman),
+    walking: startTrack(at, x, y, variance, o.kalman, biasVariance),
+    standing: startTrack(at, x, y, variance, o.kalman, biasVariance),
     pWalking: o.standing ? 0.5 : 1,
   };
 }
@@ -98,6 +99,7 @@ export function predictMotion(
     standing: predictStationary(standing, at, {
       positionNoise: o.stationaryPositionNoise,
       velocityDampingS: o.velocityDampingS,
+      biasCorrelationS: o.kalman.biasCorrelationS,
     }),
     pWalking: clampProbability(cw, o.probabilityFloor),
   };
@@ -124,7 +126,10 @@ export function updateMotion(
   };
 }
 
-/** The IMM output: the probability-weighted mean and covariance (spread of the means included). */
+/**
+ * The IMM output: the probability-weighted mean and covariance (spread of the means included;
+ * the covariance with the persistent bias mixes linearly, the bias having mean 0 in both models).
+ */
 export function combinedTrack(track: MotionTrack): TrackState {
   return mixState(track.walking, track.standing, track.pWalking, track.at);
 }
@@ -148,7 +153,10 @@ function mixState(a: TrackState, b: TrackState, shareA: number, at: number): Tra
         wb * (b.p[r * 4 + c]! + dbr * (b.s[c]! - s[c]!));
     }
   }
-  return { at, s, p };
+  if (!a.c && !b.c) return { at, s, p };
+  const c = new Array<number>(8);
+  for (let i = 0; i < 8; i += 1) c[i] = wa * (a.c?.[i] ?? 0) + wb * (b.c?.[i] ?? 0);
+  return { at, s, p, c };
 }
 
 function clampProbability(p: number, floor: number): number {

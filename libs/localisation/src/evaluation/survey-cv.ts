@@ -3,7 +3,21 @@ import { buildFloorGrid, type FloorGrid } from '../floor-grid.js';
 import { boxAround, type Point } from '../geometry.js';
 import { DEFAULT_ROBUST_MODEL, gridPosterior, type RobustModel } from '../grid-posterior.js';
 import type { Anchor, LinkMeasurement } from '../link.js';
-import { locate } from '../locate.js';
+import {
+  DEFAULT_KALMAN,
+  splitFixVariance,
+  trackUncertainty,
+  type KalmanOptions,
+} from '../kalman.js';
+import { GAUSSIAN_RADIUS_68, locate } from '../locate.js';
+import {
+  combinedTrack,
+  DEFAULT_MOTION,
+  predictMotion,
+  startMotion,
+  updateMotion,
+  type MotionTrack,
+} from '../motion.js';
 import {
   selfCalibrate,
   type CalibrationWindow,
@@ -71,6 +85,19 @@ export interface CvResult {
    * is what a cross-validated radius scale is learned from).
    */
   ratios: { set: string; error: number; radius68: number; radius95: number }[];
+  /**
+   * Aisle's fixes of one point's scans, in order, through the hub's walking/standing tracker (a
+   * subject standing at the point; one scan a second): how often the tracked position's 68 %
+   * circle held the truth and its RMSE, with the persistent error share ({@link DEFAULT_KALMAN})
+   * and without it (every fix independent). Null when no point has two fixes (windows).
+   */
+  tracked: {
+    updates: number;
+    coverage68: number;
+    coverage68Independent: number;
+    rmse: number;
+    rmseIndependent: number;
+  } | null;
 }
 
 export interface SurveyCvFit {
@@ -404,7 +431,18 @@ function run(cases: readonly Case[], txPriorSigmaDb: number): CvResult {
   const heard = { few: [] as boolean[] };
   const ratios: CvResult['ratios'] = [];
   const tx = { mean: 0, sigmaDb: txPriorSigmaDb };
-  for (const c of cases) {
+  const trackers = [
+    { kalman: DEFAULT_KALMAN, covered: 0, squared: 0 },
+    { kalman: { ...DEFAULT_KALMAN, persistentShare: 0 }, covered: 0, squared: 0 },
+  ];
+  const tracks = new Map<string, { at: number; tracks: MotionTrack[] }>();
+  let trackedUpdates = 0;
+  const ordered = [...cases].sort((a, b) =>
+    a.truth.group === b.truth.group
+      ? a.truth.id.localeCompare(b.truth.id)
+      : a.truth.group.localeCompare(b.truth.group),
+  );
+  for (const c of ordered) {
     const { truth } = c;
     heard.few.push(c.links.length < 4);
     e.nearestRaw.push(err(nearestAnchor(c.rawLinks), truth));
@@ -443,6 +481,8 @@ function run(cases: readonly Case[], txPriorSigmaDb: number): CvResult {
     if (fix && ae <= fix.radius68) covered.aisle[0]! += 1;
     if (fix && ae <= fix.radius95) covered.aisle[1]! += 1;
     if (fix) {
+      trackFix(tracks, trackers, c.truth, fix, c.links.length);
+      if ((tracks.get(c.truth.group)?.at ?? 0) > 0) trackedUpdates += 1;
       const k = c.model.radiusScale > 0 ? c.model.radiusScale : 1;
       ratios.push({
         set: truth.set,
@@ -495,7 +535,46 @@ function run(cases: readonly Case[], txPriorSigmaDb: number): CvResult {
       '4+': split(false),
     },
     ratios,
+    tracked:
+      trackedUpdates > 0
+        ? {
+            updates: trackedUpdates,
+            coverage68: round(trackers[0]!.covered / trackedUpdates),
+            coverage68Independent: round(trackers[1]!.covered / trackedUpdates),
+            rmse: round(Math.sqrt(trackers[0]!.squared / trackedUpdates)),
+            rmseIndependent: round(Math.sqrt(trackers[1]!.squared / trackedUpdates)),
+          }
+        : null,
   };
+}
+
+/**
+ * One fix of a point's scan into that point's trackers (one per Kalman option set), as the engine
+ * does it (per-axis variance uncertainty²/2, split by {@link splitFixVariance}); from the second
+ * fix on each tracker's position is scored against the truth.
+ */
+function trackFix(
+  tracks: Map<string, { at: number; tracks: MotionTrack[] }>,
+  trackers: { kalman: KalmanOptions; covered: number; squared: number }[],
+  truth: SurveyScan,
+  fix: { x: number; y: number; uncertainty: number },
+  anchors: number,
+): void {
+  const previous = tracks.get(truth.group);
+  const at = previous ? previous.at + 1_000 : 0;
+  const next = trackers.map((t, i) => {
+    const motion = { ...DEFAULT_MOTION, kalman: t.kalman };
+    const split = splitFixVariance((fix.uncertainty * fix.uncertainty) / 2, 1, anchors, t.kalman);
+    const before = previous?.tracks[i];
+    if (!before) return startMotion(at, fix.x, fix.y, split.variance, motion, split.biasVariance);
+    const track = updateMotion(predictMotion(before, at, motion), { ...fix, ...split }, motion);
+    const c = combinedTrack(track);
+    const error = Math.hypot(c.s[0] - truth.x, c.s[1] - truth.y);
+    if (error <= GAUSSIAN_RADIUS_68 * trackUncertainty(c)) t.covered += 1;
+    t.squared += error * error;
+    return track;
+  });
+  tracks.set(truth.group, { at, tracks: next });
 }
 
 /** Fixes of one data set: each fix's error and its stated radius (before any radius scale). */
