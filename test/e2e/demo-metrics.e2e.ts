@@ -4,8 +4,11 @@ import { startTestHub, type TestHub } from '../support/test-hub.js';
 import { AggregationService, observe, SIGHTINGS, type HandOff, StoreDirectory } from '@aisle/core';
 import { type Sighting } from '@aisle/sdk';
 
-/** A weekday late morning (Berlin), the demo store busy. */
-const T0 = Date.UTC(2026, 2, 10, 10, 0, 0);
+/**
+ * A weekday late morning (Berlin), the demo store busy. Not on the hour: the demo publishes the
+ * second before it starts at once, which must fall in the same hourly bucket as the rest.
+ */
+const T0 = Date.UTC(2026, 2, 10, 10, 0, 30);
 /**
  * Simulated minutes of the running demo: shoppers who came in after the start grace (those inside
  * at the start are not counted) leave, and their visits close 30 s + lateness later.

@@ -6,9 +6,13 @@ export const DEMO_WARM_UP_MS = 10 * 60_000;
 /** A busy afternoon: one shopper every ten seconds. */
 export const DEMO_ARRIVALS_PER_MINUTE = 6;
 
+/** The warm-up's last second, left to the first (immediate) step of `runSimulatorOverMqtt`. */
+export const DEMO_UNPUBLISHED_MS = 1_000;
+
 /**
- * The simulator behind `npm start`'s demo store: started `DEMO_WARM_UP_MS` in the past and run up
- * to `now` without publishing, so shoppers are already inside and every sensor reports at once.
+ * The simulator behind `npm start`'s demo store: started `DEMO_WARM_UP_MS` in the past and run
+ * without publishing up to one second before `now`, so shoppers are already inside and the first
+ * step of `runSimulatorOverMqtt` (at once) publishes every sensor's last second.
  * The store's two reference beacons advertise too (they calibrate localisation).
  */
 export function createDemoSimulator(params: { seed: number; now: number }): StoreSimulator {
@@ -18,6 +22,6 @@ export function createDemoSimulator(params: { seed: number; now: number }): Stor
     arrivalsPerMinute: DEMO_ARRIVALS_PER_MINUTE,
     referenceBeacons: DEMO_REFERENCE_BEACONS,
   });
-  for (let t = 0; t < DEMO_WARM_UP_MS; t += 1_000) simulator.step(1_000);
+  for (let t = 0; t < DEMO_WARM_UP_MS - DEMO_UNPUBLISHED_MS; t += 1_000) simulator.step(1_000);
   return simulator;
 }

@@ -2,6 +2,7 @@ import { connectAsync } from 'mqtt';
 import { FakeClock, FakeMqttPort } from '@aisle/sdk/testing';
 import { MqttClientPort, type MqttPublishOptions } from '../mqtt/mqtt-client.port.js';
 import { startTestBroker, uniqueName } from '../testing/test-broker.js';
+import { createDemoSimulator } from './demo-simulator.js';
 import { demoStoreLayout } from './demo-store.layout.js';
 import { runSimulatorOverMqtt } from './simulator-over-mqtt.js';
 import { StoreSimulator } from './store-simulator.js';
@@ -25,13 +26,19 @@ describe(runSimulatorOverMqtt.name, () => {
     const running = runSimulatorOverMqtt({ simulator, mqtt, signal: abort.signal, clock });
     await flush();
     const sensorIds = demoStoreLayout().sensors.map((s) => s.id);
-    expect(published).toEqual(
-      sensorIds.map((id) => ({
+    // Before any tick: the statuses, then the first step's batches at once (empty heartbeats:
+    // this simulator starts at the clock's time, so it has nothing to catch up on).
+    expect(published).toEqual([
+      ...sensorIds.map((id) => ({
         topic: `aisle/demo/${id}/status`,
         payload: 'online',
         options: { qos: 1, retain: true },
       })),
-    );
+      ...sensorIds.map((id) => ({
+        topic: `aisle/demo/${id}/observations`,
+        payload: JSON.stringify({ v: 1, observations: [] }),
+      })),
+    ]);
     for (let i = 0; i < 90; i += 1) {
       clock.advance(1_000);
       await flush();
@@ -69,6 +76,31 @@ describe(runSimulatorOverMqtt.name, () => {
         options: { qos: 1, retain: true },
       })),
     );
+  });
+
+  it("publishes the demo simulator's last warm-up second at once, before the first tick", async () => {
+    const clock = new FakeClock(START);
+    const published: { topic: string; payload: string }[] = [];
+    const mqtt = {
+      publish: async (topic: string, payload: string | Buffer) => {
+        published.push({ topic, payload: payload.toString() });
+      },
+    };
+    const abort = new AbortController();
+    const simulator = createDemoSimulator({ seed: 1, now: START });
+    const running = runSimulatorOverMqtt({ simulator, mqtt, signal: abort.signal, clock });
+    await flush();
+    expect(clock.pending).toBe(1); // only the wait for the next tick: nothing ran on the clock yet
+    expect(simulator.time).toBe(START);
+    const radios = new Set(
+      published
+        .filter((p) => p.topic.endsWith('/observations'))
+        .filter((p) => (JSON.parse(p.payload) as { observations: unknown[] }).observations.length)
+        .map((p) => p.topic),
+    );
+    expect(radios.size).toBeGreaterThanOrEqual(3);
+    abort.abort();
+    await running;
   });
 
   it('works with a plain MqttPort and keeps going when a publish fails', async () => {

@@ -37,8 +37,8 @@ const MAX_CATCH_UP_MS = 10_000;
 const DEFAULT_TICK_MS = 1_000;
 
 /**
- * Feeds a simulated store to the broker in real time, in Aisle's native format: every `tickMs` the
- * simulator advances by the time that passed and each sensor's observations go out as batches on
+ * Feeds a simulated store to the broker in real time, in Aisle's native format: at once and then
+ * every `tickMs` the simulator advances by the time that passed and each sensor's observations go out as batches on
  * `aisle/<store>/<sensor>/observations` (an empty batch at least every 30 s as heartbeat).
  * Each sensor's `aisle/<store>/<sensor>/status` is `online` (retained) while it runs and `offline`
  * (retained) after `signal` aborts.
@@ -69,8 +69,10 @@ export async function runSimulatorOverMqtt(params: RunSimulatorOverMqttParams): 
 
   if (signal.aborted) return;
   await setStatus('online');
-  let last = clock.now();
-  while (!(await sleep(clock, tickMs, signal))) {
+  // The first step runs at once and catches the simulator up to the clock (a simulator started
+  // in the past, like the demo's, publishes its last moment now instead of a tick later).
+  let last = simulator.time;
+  do {
     const now = clock.now();
     const output = simulator.step(Math.min(Math.max(0, now - last), MAX_CATCH_UP_MS));
     last = now;
@@ -82,7 +84,7 @@ export async function runSimulatorOverMqtt(params: RunSimulatorOverMqttParams): 
       lastSent,
     }).map((m) => publish(m.topic, m.payload));
     await Promise.all(sends);
-  }
+  } while (!(await sleep(clock, tickMs, signal)));
   await setStatus('offline');
 }
 

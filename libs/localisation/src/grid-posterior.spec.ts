@@ -8,6 +8,7 @@ import {
 } from './grid-posterior.js';
 import type { Anchor, LinkMeasurement } from './link.js';
 import { expectedRssi } from './path-loss.js';
+import { gaussians } from './testing/gaussians.js';
 
 const cal = { measuredPower: -50, pathLossExponent: 2.5, receiverOffset: 0 };
 const anchorAt = (id: string, x: number, y: number, z = 0): Anchor => ({
@@ -44,16 +45,6 @@ function linksAt(
       }) + noise(i),
     weight: 1,
   }));
-}
-
-/** Deterministic standard normal draws (Park–Miller + Box–Muller). */
-function gaussians(seed: number): () => number {
-  let s = seed;
-  const u = (): number => {
-    s = (s * 16807) % 2147483647;
-    return s / 2147483647;
-  };
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 
 describe(gridPosterior.name, () => {

@@ -8,6 +8,7 @@ import {
   trackUncertainty,
   updateTrack,
 } from './kalman.js';
+import { gaussians } from './testing/gaussians.js';
 
 describe(updateTrack.name, () => {
   it('averages noisy fixes of a static subject and shrinks the uncertainty', () => {
@@ -68,15 +69,6 @@ describe('updateTrack with a lagged fix', () => {
 describe('updateTrack with a persistent (bias) share', () => {
   /** A subject that barely moves: the filter averages many fixes. */
   const still = { ...DEFAULT_KALMAN, accelerationNoise: 0.001 };
-  /** Park–Miller, so the Monte Carlo runs are the same every time. */
-  function gaussians(seed: number): () => number {
-    let state = seed;
-    const uniform = (): number => {
-      state = (state * 16807) % 2147483647;
-      return state / 2147483647;
-    };
-    return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-  }
 
   function standStill(
     fixes: { x: number; y: number }[],

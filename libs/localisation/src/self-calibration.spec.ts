@@ -1,16 +1,7 @@
 import fc from 'fast-check';
 import { buildFloorGrid, cellCrossings, crossingsAt } from './floor-grid.js';
 import { selfCalibrate, type CalibrationWindow } from './self-calibration.js';
-
-/** Deterministic standard normal draws (Park–Miller + Box–Muller). */
-function gaussians(seed: number): () => number {
-  let s = seed;
-  const u = (): number => {
-    s = (s * 16807) % 2147483647;
-    return s / 2147483647;
-  };
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-}
+import { gaussians } from './testing/gaussians.js';
 
 /** A 4 × 3 grid of anchors over a 24 m × 16 m floor. */
 const anchors = Array.from({ length: 12 }, (_, i) => ({
