@@ -6,10 +6,10 @@ import { setFlagsFromString } from 'node:v8';
  *
  * V8 picks the growth factor itself (up to ×4 on a machine with gigabytes to spare), so a core
  * with ~200 MB live at 20,000 devices settled at 1.2 GB RSS, nearly all of it garbage not yet
- * collected. ×1.3 keeps the old generation at live data + 30 %, at the cost of more frequent full
+ * collected. ×1.2 keeps the old generation at live data + 20 %, at the cost of more frequent full
  * collections (they are mostly concurrent; README "Memory").
  */
-export const HEAP_GROWING_PERCENT = 30;
+export const HEAP_GROWING_PERCENT = 20;
 
 /** Options that say the operator chose the heap's size or growth: then Aisle leaves V8 alone. */
 const OWN_HEAP_OPTIONS = /--(heap-growing-percent|max-old-space-size|max-heap-size)\b/;
