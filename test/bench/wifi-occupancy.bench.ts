@@ -338,6 +338,8 @@ async function labBench(): Promise<object> {
 
 /** As `WifiOccupancyService` keeps a pseudonym's probes: once per this, later repeats folded in. */
 const HUB_REPEAT_MS = 5_000;
+/** As `WifiOccupancyService` (OCCUPANCY_STRETCH_MS): first and latest kept probe per stretch. */
+const HUB_STRETCH_MS = 100_000;
 
 /**
  * The hub's path, replayed as `WifiOccupancyService` runs it (apps/core/src/occupancy): the store's
@@ -350,18 +352,46 @@ const HUB_REPEAT_MS = 5_000;
 function hubPath(day: Day, exclude: ReadonlySet<string>) {
   const { minRssi, mergeWindowMs } = DEFAULT_OCCUPANCY_OPTIONS;
   const kept: ProbeSample[] = [];
-  const last = new Map<string, ProbeSample>();
+  const stretches = new Map<string, { head: ProbeSample; tail: ProbeSample | undefined }>();
+  const interval = (at: number) => Math.floor(at / INTERVAL_MS);
   for (const s of day.samples) {
     if (s.rssi < minRssi || exclude.has(s.mac)) continue;
-    const previous = last.get(s.mac);
+    const stretch = stretches.get(s.mac);
+    const previous = stretch ? (stretch.tail ?? stretch.head) : undefined;
     if (previous !== undefined && Math.abs(s.at - previous.at) < HUB_REPEAT_MS) {
       if (s.seq !== undefined) previous.seq = s.seq;
       continue;
     }
+    if (
+      stretch?.tail !== undefined &&
+      s.at > stretch.tail.at &&
+      s.at - stretch.head.at < HUB_STRETCH_MS &&
+      interval(s.at) === interval(stretch.head.at)
+    ) {
+      Object.assign(stretch.tail, {
+        at: s.at,
+        rssi: s.rssi,
+        sensor: s.sensor,
+        ...(s.seq !== undefined ? { seq: s.seq } : {}),
+        ...(s.fingerprint !== undefined ? { fingerprint: s.fingerprint } : {}),
+      });
+      continue;
+    }
     const sample = { ...s, randomized: s.randomized ?? isRandomisedMac(s.mac) };
-    last.set(s.mac, sample);
+    if (
+      stretch === undefined ||
+      s.at - stretch.head.at >= HUB_STRETCH_MS ||
+      s.at < stretch.head.at ||
+      interval(s.at) !== interval(stretch.head.at)
+    ) {
+      stretches.set(s.mac, { head: sample, tail: undefined });
+    } else {
+      stretch.tail = sample;
+    }
     kept.push(sample);
   }
+  // The latest sample of a stretch moved forward in place: kept is no longer in time order.
+  kept.sort((a, b) => a.at - b.at);
   const off = { autoFixedShare: 2 };
   const raw = new Map(
     paired(day, countOccupancy(day.samples, off, exclude)).map((x) => [x.c.start, x]),

@@ -1,10 +1,13 @@
 import { createHub } from './hub.js';
 import type { AppConfig } from './config/app-config.js';
+import { limitHeapGrowth } from './platform/heap-growth.js';
 import { APP_CONFIG } from './platform/platform.tokens.js';
 
 /** `npm start`: the hub with embedded defaults; prints where the API is. */
 async function main(): Promise<void> {
   const started = Date.now();
+  // RSS ≤ 512 MB at 20,000 devices: V8 would otherwise let garbage grow the heap up to ×4 live.
+  limitHeapGrowth();
   const hub = await createHub();
   const lines = ['', `  Aisle is running (${((Date.now() - started) / 1000).toFixed(1)} s)`];
   if (hub.url) {

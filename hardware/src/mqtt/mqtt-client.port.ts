@@ -340,8 +340,12 @@ export class MqttClientPort implements MqttPort {
         return;
       }
       // At most HOLD_MAX_MS per message (by the wall clock: this is socket flow control), so a
-      // consumer that never lets go slows the input to a trickle instead of stopping it, and the
-      // broker's keep-alive answers behind the held message are read in time.
+      // consumer that never lets go slows the input to a trickle instead of stopping it. The
+      // broker's PINGRESP can still wait behind hundreds of held messages for longer than the
+      // keep-alive, and mqtt.js (which counts only PINGRESPs and acknowledgements as signs of life)
+      // then dropped the connection every 90 s under sustained overload, and the broker delivered
+      // the in-flight window again: a message from the broker is a sign of life too.
+      client.reschedulePing(true);
       this.holding += 1;
       let timer: NodeJS.Timeout | undefined;
       void Promise.race([
@@ -363,7 +367,14 @@ export class MqttClientPort implements MqttPort {
     // and comes back through `_sendPacket` on reconnect: it passes straight (counted once).
     const deferred = new WeakSet<Packet>();
     internals._sendPacket = (packet, cb, ...rest) => {
-      if (packet.cmd !== 'puback' || packet.messageId === undefined || deferred.has(packet)) {
+      if (deferred.has(packet)) {
+        // mqtt.js delivers its offline queue by recursion (each written packet's callback sends
+        // the next): with up to MQTT_RECEIVE_MAXIMUM PUBACKs queued that overflowed the stack and
+        // killed the core on reconnect. The callback runs after the stack has unwound.
+        send(packet, cb && ((error) => queueMicrotask(() => cb(error))), ...rest);
+        return;
+      }
+      if (packet.cmd !== 'puback' || packet.messageId === undefined) {
         send(packet, cb, ...rest);
         return;
       }

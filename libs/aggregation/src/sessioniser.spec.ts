@@ -1,6 +1,7 @@
 import type { PositionUpdate } from '@aisle/sdk';
 import {
   DEFAULT_START_GRACE_MS,
+  MAX_HEAT_CELLS_PER_VISIT,
   Sessioniser,
   visitIdOf,
   type SessionEvent,
@@ -89,6 +90,51 @@ describe(Sessioniser.name, () => {
     expect(visit!.insideMs).toBe(21 * 10_000);
     const started = events.find((e) => e.type === 'visit.started');
     expect(started).toMatchObject({ startedAt: T0, visitId: visit!.visitId });
+  });
+
+  it('numbers repeat visits of at most maxVisitCounts subjects, dropping the first counted', () => {
+    const capped = new Sessioniser({ allowedLatenessMs: 30_000, maxVisitCounts: 2 });
+    capped.configureStore('demo', { ...GEOMETRY, visitGapMs: 120_000, minVisitMs: 60_000 });
+    const walks = (start: number) => ['a', 'b', 'c'].flatMap((s) => shopperWalk(start, s));
+    for (const p of walks(T0)) capped.ingest(p);
+    const visits = ended(capped.advance(T0 + 20 * 60_000));
+    for (const p of walks(T0 + 30 * 60_000)) capped.ingest(p);
+    visits.push(...ended(capped.advance(T0 + 2 * 3_600_000)));
+    // a, b, c counted; a dropped when c came, b when a came back, …: each second visit is a first.
+    expect(visits.map((v) => [v.subject, v.ordinal])).toEqual([
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+    ]);
+    expect(capped.droppedVisitCounts).toBe(4);
+    // Uncapped (the default), the second visits are numbered 2.
+    for (const p of walks(T0)) sut.ingest(p);
+    const numbered = ended(sut.advance(T0 + 20 * 60_000));
+    for (const p of walks(T0 + 30 * 60_000)) sut.ingest(p);
+    numbered.push(...ended(sut.advance(T0 + 2 * 3_600_000)));
+    expect(numbered.map((v) => v.ordinal)).toEqual([1, 1, 1, 2, 2, 2]);
+    expect(sut.droppedVisitCounts).toBe(0);
+  });
+
+  it('keeps at most MAX_HEAT_CELLS_PER_VISIT heat cells per visit and counts the steps past them', () => {
+    const wide = new Sessioniser({ allowedLatenessMs: 30_000 });
+    wide.configureStore('demo', { outsideZoneIds: [], width: 30, height: 20 });
+    // 600 positions 10 s apart, each in a cell of its own (30 × 20 cells of 1 m).
+    const walk = Array.from({ length: 600 }, (_, i) =>
+      pos(T0 + i * 10_000, 'aisle-2', { x: (i % 30) + 0.5, y: Math.floor(i / 30) + 0.5 }),
+    );
+    for (const p of walk) wide.ingest(p);
+    const [visit] = ended(wide.advance(T0 + 3 * 3_600_000));
+    expect(visit!.heat).toHaveLength(MAX_HEAT_CELLS_PER_VISIT);
+    // Each step's dwell goes to the cell it started in: cells 0…255 got 10 s each, the rest none.
+    expect(visit!.heat.every(([, ms]) => ms === 10_000)).toBe(true);
+    expect(visit!.heat.map(([cell]) => cell)).toEqual(
+      Array.from({ length: MAX_HEAT_CELLS_PER_VISIT }, (_, i) => i),
+    );
+    expect(wide.droppedHeat).toBe(599 - MAX_HEAT_CELLS_PER_VISIT);
   });
 
   it('closes a visit after the gap and starts a new one (ordinal 2 in the same period)', () => {

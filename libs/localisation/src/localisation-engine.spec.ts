@@ -205,6 +205,37 @@ describe(LocalisationEngine.name, () => {
     expect(sut.stats().subjects).toBe(0);
   });
 
+  it('at the cap drops the least recently heard 1/64 at once, and counts them', () => {
+    const sut = engine({ idleMs: 3_600_000, maxSubjects: 640 });
+    for (let i = 0; i < 640; i += 1) {
+      sut.add({
+        storeId: 'shop',
+        sensorId: 's1',
+        subject: `s${i}`,
+        period: 1,
+        kind: 'wifi',
+        rssi: -60,
+        at: i,
+      });
+    }
+    expect(sut.stats()).toMatchObject({ subjects: 640, evicted: 0 });
+    sut.add({
+      storeId: 'shop',
+      sensorId: 's1',
+      subject: 'new',
+      period: 1,
+      kind: 'wifi',
+      rssi: -60,
+      at: 1_000,
+    });
+    // 10 of 640 gone (s0…s9, the least recently heard), then the new one tracked.
+    expect(sut.stats()).toMatchObject({ subjects: 631, evicted: 10 });
+    const kept = new Set(sut.update(2_000).map((u) => u.subject));
+    expect(kept.has('s9')).toBe(false);
+    expect(kept.has('s10')).toBe(true);
+    expect(kept.has('new')).toBe(true);
+  });
+
   it('keeps stores apart and forgets a removed store', () => {
     const sut = engine();
     sut.setStore({ storeId: 'other', sensors, zones });

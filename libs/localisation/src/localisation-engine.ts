@@ -89,7 +89,11 @@ export interface EngineOptions {
   maxSamplesPerLink: number;
   /** Subjects not heard for this long are forgotten, ms. */
   idleMs: number;
-  /** Subjects tracked at most over all stores (the least recently heard go first). */
+  /**
+   * Subjects tracked at most over all stores: at the cap the least recently heard 1/64 go at once
+   * (counted in {@link LocalisationEngine.stats} as `evicted`). ~2.6 KB each with three sensors
+   * hearing it, so the default 50,000 (2.5× the 20,000-device goal) is ~130 MB at most.
+   */
   maxSubjects: number;
   /** Prior spread of a device's transmit power around the calibration's typical device, dB. */
   txPriorSigmaDb: number;
@@ -114,7 +118,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   overlapInflation: true,
   maxSamplesPerLink: 12,
   idleMs: 5 * 60_000,
-  maxSubjects: 200_000,
+  maxSubjects: 50_000,
   txPriorSigmaDb: 6,
   txDriftDb2: 0.25,
   tracking: true,
@@ -179,6 +183,7 @@ export class LocalisationEngine {
   private readonly dirty = new Set<string>();
   private lastEvictionAt = -Infinity;
   private rejectedCount = 0;
+  private evictedCount = 0;
 
   constructor(options: EngineConfig = {}) {
     this.options = {
@@ -322,8 +327,13 @@ export class LocalisationEngine {
   }
 
   /** Current counts, for metrics and tests. */
-  stats(): { subjects: number; stores: number; rejected: number } {
-    return { subjects: this.subjects.size, stores: this.stores.size, rejected: this.rejectedCount };
+  stats(): { subjects: number; stores: number; rejected: number; evicted: number } {
+    return {
+      subjects: this.subjects.size,
+      stores: this.stores.size,
+      rejected: this.rejectedCount,
+      evicted: this.evictedCount,
+    };
   }
 
   private updateSubject(state: SubjectState, now: number): DetailedUpdate | null {
@@ -439,19 +449,27 @@ export class LocalisationEngine {
     }
   }
 
+  /**
+   * At the cap: drops the least recently heard 1/64 of the subjects (at least one) in one pass, so
+   * a flood of new subjects costs one scan per 1/64 of the cap, not one per subject.
+   */
   private evictOldest(): void {
-    let oldestKey: string | null = null;
-    let oldest = Infinity;
+    const n = Math.max(1, Math.floor(this.subjects.size / 64));
+    const seen = new Float64Array(this.subjects.size);
+    let i = 0;
+    for (const s of this.subjects.values()) seen[i++] = s.lastSeen;
+    seen.sort();
+    const threshold = seen[n - 1] as number;
+    let evicted = 0;
     for (const [key, s] of this.subjects) {
-      if (s.lastSeen < oldest) {
-        oldest = s.lastSeen;
-        oldestKey = key;
+      if (evicted >= n) break;
+      if (s.lastSeen <= threshold) {
+        this.subjects.delete(key);
+        this.dirty.delete(key);
+        evicted += 1;
       }
     }
-    if (oldestKey !== null) {
-      this.subjects.delete(oldestKey);
-      this.dirty.delete(oldestKey);
-    }
+    this.evictedCount += evicted;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
+import { countedTotal } from '../metrics/counted-total.js';
 import type { Observable, Subscription } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
@@ -127,6 +128,20 @@ export class AggregationService {
       labelNames: ['kind', 'result'] as const,
       registers: deps.registry ? [deps.registry] : [],
     });
+    const sessioniser = this.sessioniser;
+    const registers = deps.registry ? [deps.registry] : [];
+    countedTotal(
+      'aisle_aggregation_heat_steps_dropped_total',
+      'Position steps whose dwell added no heat: their cell was past the per-visit cap of heat-grid cells',
+      registers,
+      () => sessioniser.droppedHeat,
+    );
+    countedTotal(
+      'aisle_aggregation_visit_counts_dropped_total',
+      'Subjects whose repeat-visit count was dropped at the per-store cap (their next visit is numbered as a first one)',
+      registers,
+      () => sessioniser.droppedVisitCounts,
+    );
   }
 
   async start(): Promise<void> {

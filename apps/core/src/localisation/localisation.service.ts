@@ -16,6 +16,7 @@ import {
 } from '@aisle/localisation';
 import type { TrackingMode } from '@aisle/ingest';
 import type { Clock, PositionUpdate, RadioSighting, Sighting, TimerHandle } from '@aisle/sdk';
+import { countedTotal } from '../metrics/counted-total.js';
 import type { SensorSnapshot } from '../stores/store-snapshot.js';
 import type { StoreDirectory } from '../stores/store-directory.js';
 
@@ -120,6 +121,7 @@ export class LocalisationService {
   private readonly outputs: Counter<'result'>;
   /** Read by Prometheus through its collect callback. */
   readonly subjectsGauge: Gauge;
+  readonly evictedCounter: Counter;
 
   constructor(
     private readonly deps: {
@@ -164,6 +166,12 @@ export class LocalisationService {
         this.set(engine.stats().subjects);
       },
     });
+    this.evictedCounter = countedTotal(
+      'aisle_localisation_subjects_evicted_total',
+      'Subjects the localisation engine dropped because it tracked its maximum (least recently heard first)',
+      registers,
+      () => engine.stats().evicted,
+    );
   }
 
   async start(): Promise<void> {

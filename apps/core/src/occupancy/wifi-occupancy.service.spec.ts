@@ -170,6 +170,54 @@ describe(WifiOccupancyService.name, () => {
     expect(flooded.heldSamples('flood')).toBe(0);
   });
 
+  it('holds 20,000 devices heard without pause within its bound, and counts every one', async () => {
+    const { sut, clock, sightings, registry } = setUp({}, 5);
+    const DEVICES = 20_000;
+    const EVERY = 10_000;
+    // Half keep their address, half are randomised with a stable address per visit (pseudonyms
+    // and fingerprints of their own): each device probes every 10 s on one of three sensors.
+    const subject = Array.from({ length: DEVICES }, (_, d) => `dev-${d}`);
+    const fingerprint = Array.from({ length: DEVICES }, (_, d) => `fp-${d}`);
+    let most = 0;
+    for (let t = 0; t < 12 * MIN; t += 1_000) {
+      // Each second a tenth of the devices (those whose phase is this second) is heard.
+      const phase = (t / 1_000) % (EVERY / 1_000);
+      for (let d = phase; d < DEVICES; d += EVERY / 1_000) {
+        const randomized = d % 2 === 1;
+        sightings.next({
+          storeId: 'big',
+          sensorId: SENSORS[d % 3]!,
+          kind: 'wifi',
+          at: clock.now(),
+          period: T0,
+          subject: subject[d]!,
+          rssi: -60,
+          randomized,
+          seq: (t / EVERY) % 4096,
+          ...(randomized ? { fingerprint: fingerprint[d]! } : {}),
+        });
+      }
+      clock.advance(1_000);
+      most = Math.max(most, sut.heldSamples('big'));
+    }
+    expect(most).toBeLessThanOrEqual(OCCUPANCY_MAX_SAMPLES + DEVICES);
+    // Without stretches every sixth probe would be kept: ~20,000 × 52 over 520 s.
+    expect(most).toBeLessThan(DEVICES * 14);
+    const closed = sut.estimate('big')!.series;
+    expect(closed.length).toBeGreaterThanOrEqual(1);
+    for (const point of closed) {
+      expect(point).toMatchObject({
+        estimate: DEVICES,
+        low: DEVICES,
+        high: DEVICES,
+        subjects: DEVICES,
+      });
+    }
+    const inputs = await registry.getSingleMetricAsString('aisle_wifi_occupancy_inputs_total');
+    expect(inputs).not.toContain('result="overflow"');
+    expect(inputs).toMatch(/result="thinned"\} [1-9]/);
+  });
+
   it('works in count-only; an off store gets nothing and a store turned off is forgotten', () => {
     const modes: Record<string, TrackingMode> = { counted: 'count-only', dark: 'off' };
     const { sut, run, registry } = setUp(modes, 2);

@@ -22,11 +22,19 @@ export const OCCUPANCY_SERIES_LENGTH = 12;
  */
 export const OCCUPANCY_REPEAT_MS = 5_000;
 /**
- * Most samples kept per store (current interval plus the association window). A busy store (~200
- * phones, one kept probe per 5 s each) needs ~24,000 over 10 min; past the cap sightings are
- * counted, not kept.
+ * A subject heard without pause is kept as its first and its latest sample per stretch of this
+ * length (a stretch never spans two intervals): the latest one moves forward as the subject is heard
+ * again. Half the association window (200 s), so an address heard all along never falls silent for
+ * the association; its last sequence number, signal and time are the latest frame's.
  */
-export const OCCUPANCY_MAX_SAMPLES = 40_000;
+export const OCCUPANCY_STRETCH_MS = 100_000;
+/**
+ * Most samples kept per store (the open interval plus the association window, ≤ 520 s): 2 per
+ * stretch, ≤ 8 stretches per subject in that time, for 20,000 devices heard without pause
+ * (~70 bytes each: ~22 MB). Past the cap new subjects and stretches are counted (`overflow`), not
+ * kept; the subjects already held still move their latest sample forward.
+ */
+export const OCCUPANCY_MAX_SAMPLES = 20_000 * 2 * 8;
 export { OCCUPANCY_METHOD };
 
 export interface OccupancyPoint {
@@ -55,14 +63,21 @@ export interface OccupancyEstimate {
   series: OccupancyPoint[];
 }
 
+/** A subject's current stretch (see {@link OCCUPANCY_STRETCH_MS}). */
+interface Stretch {
+  head: ProbeSample;
+  /** The latest kept sample after the head, moved forward in place; absent while only the head. */
+  tail: ProbeSample | undefined;
+}
+
 interface StoreState {
   /**
    * Kept probes in arrival order (nearly time order); pseudonyms, keyed fingerprints and sequence
    * numbers only, never persisted, forgotten as the association window moves on.
    */
   samples: ProbeSample[];
-  /** Subject → its last kept sample, for {@link OCCUPANCY_REPEAT_MS}. */
-  lastKept: Map<string, ProbeSample>;
+  /** Subject → the first and latest kept sample of its current stretch. */
+  stretches: Map<string, Stretch>;
   /** Index (at ÷ interval) of the next interval to close. */
   nextToClose: number;
   series: OccupancyPoint[];
@@ -143,7 +158,7 @@ export class WifiOccupancyService {
   /** Samples held for a store (for tests and the memory bound). */
   heldSamples(storeId: string): number {
     const state = this.stores.get(storeId);
-    return state ? state.samples.length + state.lastKept.size : 0;
+    return state ? state.samples.length + state.stretches.size : 0;
   }
 
   /** The store's estimate, or null when no Wi-Fi sighting has reached it since the hub started. */
@@ -172,32 +187,59 @@ export class WifiOccupancyService {
     if (!state) {
       state = {
         samples: [],
-        lastKept: new Map(),
+        stretches: new Map(),
         nextToClose: Math.floor(Math.min(s.at, this.deps.clock.now()) / intervalMs),
         series: [],
       };
       this.stores.set(s.storeId, state);
     }
     if (s.at < state.nextToClose * intervalMs) return this.inputs.labels('late').inc();
-    const last = state.lastKept.get(s.subject);
+    const stretch = state.stretches.get(s.subject);
+    const last = stretch ? (stretch.tail ?? stretch.head) : undefined;
     if (last !== undefined && Math.abs(s.at - last.at) < OCCUPANCY_REPEAT_MS) {
       // The repeat is not kept, but its sequence number is: continuity across the next address
       // change is judged from the last frame heard under this one.
       if (s.seq !== undefined) last.seq = s.seq;
       return this.inputs.labels('repeat').inc();
     }
+    if (
+      stretch !== undefined &&
+      stretch.tail !== undefined &&
+      s.at > stretch.tail.at &&
+      s.at - stretch.head.at < OCCUPANCY_STRETCH_MS &&
+      Math.floor(s.at / intervalMs) === Math.floor(stretch.head.at / intervalMs)
+    ) {
+      // Within the stretch: the latest sample moves forward, no new one is kept.
+      const tail = stretch.tail;
+      tail.at = s.at;
+      tail.rssi = s.rssi;
+      tail.sensor = s.sensorId;
+      if (s.seq !== undefined) tail.seq = s.seq;
+      if (s.fingerprint !== undefined) tail.fingerprint = s.fingerprint;
+      return this.inputs.labels('thinned').inc();
+    }
     if (state.samples.length >= OCCUPANCY_MAX_SAMPLES) return this.inputs.labels('overflow').inc();
     const sample: ProbeSample = {
       at: s.at,
-      mac: s.subject,
+      // The subject's first string: each sighting carries a fresh copy of the pseudonym.
+      mac: stretch?.head.mac ?? s.subject,
       randomized: s.randomized,
       rssi: s.rssi,
       sensor: s.sensorId,
       period: s.period,
-      ...(s.seq !== undefined ? { seq: s.seq } : {}),
-      ...(s.fingerprint !== undefined ? { fingerprint: s.fingerprint } : {}),
+      seq: s.seq,
+      fingerprint: s.fingerprint,
     };
-    state.lastKept.set(s.subject, sample);
+    const opensStretch =
+      stretch === undefined ||
+      s.at - stretch.head.at >= OCCUPANCY_STRETCH_MS ||
+      s.at < stretch.head.at ||
+      Math.floor(s.at / intervalMs) !== Math.floor(stretch.head.at / intervalMs);
+    if (stretch === undefined || opensStretch) {
+      state.stretches.set(sample.mac, { head: sample, tail: undefined });
+    } else {
+      stretch.tail = sample;
+    }
     state.samples.push(sample);
     this.inputs.labels('kept').inc();
   }
@@ -234,8 +276,8 @@ export class WifiOccupancyService {
       }
       const keepFrom = state.nextToClose * intervalMs - mergeWindowMs;
       state.samples = state.samples.filter((p) => p.at >= keepFrom);
-      for (const [subject, sample] of state.lastKept) {
-        if (sample.at < keepFrom) state.lastKept.delete(subject);
+      for (const [subject, stretch] of state.stretches) {
+        if ((stretch.tail ?? stretch.head).at < keepFrom) state.stretches.delete(subject);
       }
     }
   }
