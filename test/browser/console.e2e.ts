@@ -291,13 +291,38 @@ describe('the web console in a real browser', () => {
     // Remove it again: a double click on the corner (Delete from the keyboard does the same).
     await corner(2).dblclick();
     await corner(4).waitFor({ state: 'detached' });
+    // The page reloads the zones after a save; hold that reload until the next edit is made, as
+    // a slow answer would: the reloaded zones must not wipe the edit made meanwhile.
+    const zonesUrl = `**/api/stores/${NEW_STORE}/zones`;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(zonesUrl, async (route) => {
+      if (route.request().method() === 'GET') await held;
+      await route.continue();
+    });
+    const reloadAsked = page.waitForRequest(
+      (r) => r.method() === 'GET' && r.url().endsWith(`/stores/${NEW_STORE}/zones`),
+    );
     zone = await saveZone();
     expect(zone.polygon).toHaveLength(4);
     expect(zone.polygon[2]!.x).toBeCloseTo(10, 0);
     expect(zone.polygon[2]!.y).toBeCloseTo(8, 0);
+    await reloadAsked;
     await corner(1).focus();
     await page.keyboard.press('Delete');
     await corner(3).waitFor({ state: 'detached' });
+    const reloaded = page.waitForResponse(
+      (r) => r.request().method() === 'GET' && r.url().endsWith(`/stores/${NEW_STORE}/zones`),
+    );
+    release();
+    await reloaded;
+    await page.unroute(zonesUrl);
+    // Two frames: React has rendered what the reload set.
+    await page.evaluate(() => {
+      const frame = (globalThis as any).requestAnimationFrame as (f: () => void) => void;
+      return new Promise<void>((resolve) => frame(() => frame(() => resolve())));
+    });
+    expect(await corner(3).count()).toBe(0);
     zone = await saveZone();
     expect(zone.polygon).toHaveLength(3);
   }, 60_000);

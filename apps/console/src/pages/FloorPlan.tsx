@@ -68,8 +68,13 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
   const sensorList = (sensors.data ?? []).map((x) => ({ ...x, ...(moved[x.id] ?? {}) }));
   const selectedZone = zoneList.find((z) => z.id === selected) ?? null;
   const editing = selectedZone && editZones ? (draft ?? selectedZone.polygon) : null;
-  // Saved (or reloaded) zones replace the draft.
-  useEffect(() => setDraft(null), [zones.data]);
+  // The zones reloaded after a save replace the draft that was saved, but not corners moved since
+  // (the reload can land after the next edit: it used to wipe that edit).
+  const savedDraft = useRef<Point[] | null>(null);
+  useEffect(() => {
+    setDraft((current) => (current === savedDraft.current ? null : current));
+    savedDraft.current = null;
+  }, [zones.data]);
 
   const moveSensor = async (sensor: Sensor, point: Point): Promise<void> => {
     setSensorError(null);
@@ -199,6 +204,7 @@ export function FloorPlanPage({ storeId }: { storeId: string }): ReactNode {
                       selectedZone ? setDraft(polygon) : setDrawing(polygon)
                     }
                     onDone={(id) => {
+                      savedDraft.current = draft;
                       setDrawing(null);
                       setSelected(id);
                       zones.reload();
