@@ -28,6 +28,9 @@ export async function launchChromium(): Promise<RunningBrowser> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 900 },
+    // The console then skips its transitions (Mantine's respectReducedMotion): axe and screenshots
+    // see a dialog as it is, not half faded in (a fading button once failed colour contrast).
+    reducedMotion: 'reduce',
     args: [
       '--headless',
       '--no-sandbox',
