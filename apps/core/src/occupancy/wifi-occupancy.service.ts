@@ -30,9 +30,11 @@ export const OCCUPANCY_REPEAT_MS = 5_000;
 export const OCCUPANCY_STRETCH_MS = 100_000;
 /**
  * Most samples kept per store (the open interval plus the association window, ≤ 520 s): 2 per
- * stretch, ≤ 8 stretches per subject in that time, for 20,000 devices heard without pause
- * (~70 bytes each: ~22 MB). Past the cap new subjects and stretches are counted (`overflow`), not
- * kept; the subjects already held still move their latest sample forward.
+ * stretch, ≤ 8 stretches per subject in that time, for 20,000 randomised addresses heard without
+ * pause (~70 bytes each: ~22 MB). A device whose address is not randomised keeps only `minProbes`
+ * samples (1 by default) per interval, and only until its interval closes (`enough`): the estimator
+ * counts it in that interval and never associates it. Past the cap new subjects and stretches are
+ * counted (`overflow`), not kept; the subjects already held still move their latest sample forward.
  */
 export const OCCUPANCY_MAX_SAMPLES = 20_000 * 2 * 8;
 export { OCCUPANCY_METHOD };
@@ -68,6 +70,8 @@ interface Stretch {
   head: ProbeSample;
   /** The latest kept sample after the head, moved forward in place; absent while only the head. */
   tail: ProbeSample | undefined;
+  /** Samples of the subject kept in the head's interval so far (this stretch and earlier ones). */
+  kept: number;
 }
 
 interface StoreState {
@@ -218,6 +222,17 @@ export class WifiOccupancyService {
       if (s.fingerprint !== undefined) tail.fingerprint = s.fingerprint;
       return this.inputs.labels('thinned').inc();
     }
+    const interval = Math.floor(s.at / intervalMs);
+    const keptBefore =
+      stretch !== undefined && Math.floor(stretch.head.at / intervalMs) === interval
+        ? stretch.kept
+        : 0;
+    if (!s.randomized && keptBefore >= this.options.minProbes) {
+      // A device (an address that is not randomised) counts in an interval once it has
+      // `minProbes` samples there; the estimator asks nothing else of its samples (they are never
+      // associated), so the estimate is the same without the rest.
+      return this.inputs.labels('enough').inc();
+    }
     if (state.samples.length >= OCCUPANCY_MAX_SAMPLES) return this.inputs.labels('overflow').inc();
     const sample: ProbeSample = {
       at: s.at,
@@ -236,9 +251,10 @@ export class WifiOccupancyService {
       s.at < stretch.head.at ||
       Math.floor(s.at / intervalMs) !== Math.floor(stretch.head.at / intervalMs);
     if (stretch === undefined || opensStretch) {
-      state.stretches.set(sample.mac, { head: sample, tail: undefined });
+      state.stretches.set(sample.mac, { head: sample, tail: undefined, kept: keptBefore + 1 });
     } else {
       stretch.tail = sample;
+      stretch.kept += 1;
     }
     state.samples.push(sample);
     this.inputs.labels('kept').inc();
@@ -274,8 +290,13 @@ export class WifiOccupancyService {
           this.suppressedGauge.labels(storeId).set(0);
         }
       }
+      // Randomised addresses' samples stay for the association window; a device's only count in
+      // their own interval, so they go as it closes.
       const keepFrom = state.nextToClose * intervalMs - mergeWindowMs;
-      state.samples = state.samples.filter((p) => p.at >= keepFrom);
+      const openFrom = state.nextToClose * intervalMs;
+      state.samples = state.samples.filter(
+        (p) => p.at >= openFrom || (p.at >= keepFrom && p.randomized !== false),
+      );
       for (const [subject, stretch] of state.stretches) {
         if ((stretch.tail ?? stretch.head).at < keepFrom) state.stretches.delete(subject);
       }
