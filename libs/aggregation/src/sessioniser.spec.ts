@@ -188,6 +188,7 @@ describe(Sessioniser.name, () => {
     const stays = ZoneStays.of(visit!.zones);
     expect(stays.toArray()).toEqual(visit!.zones);
     expect(stays.push({ zoneId: 'x', enteredAt: 0, exitedAt: 1 })).toBe(false);
+    expect(new ZoneStays().toArray()).toEqual([]);
   });
 
   it('closes a visit after the gap and starts a new one (ordinal 2 in the same period)', () => {

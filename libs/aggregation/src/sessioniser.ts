@@ -268,12 +268,13 @@ export class HeatCells {
 }
 
 /**
- * An open visit's closed zone stays, packed: entered and exited times in one `Float64Array` (room
- * doubled as needed, 4 stays at first, never past {@link MAX_ZONE_STAYS_PER_VISIT}) and the zone
- * ids (shared strings) beside them: 24 bytes a stay instead of ~90 as objects.
+ * An open visit's closed zone stays, packed: entered and exited times in one `Float64Array` (made
+ * at the first stay — most open visits are still in their first zone — with room for 4, doubled
+ * as needed, never past {@link MAX_ZONE_STAYS_PER_VISIT}) and the zone ids (shared strings)
+ * beside them: 24 bytes a stay instead of ~90 as objects.
  */
 export class ZoneStays {
-  private times = new Float64Array(8);
+  private times: Float64Array | null = null;
   private readonly ids: string[] = [];
 
   get length(): number {
@@ -284,22 +285,25 @@ export class ZoneStays {
   push(stay: ZoneStay): boolean {
     const n = this.ids.length;
     if (n >= MAX_ZONE_STAYS_PER_VISIT) return false;
-    if (2 * n === this.times.length) {
-      const grown = new Float64Array(Math.min(2 * this.times.length, 2 * MAX_ZONE_STAYS_PER_VISIT));
-      grown.set(this.times);
-      this.times = grown;
+    let times = this.times ?? (this.times = new Float64Array(8));
+    if (2 * n === times.length) {
+      const grown = new Float64Array(Math.min(2 * times.length, 2 * MAX_ZONE_STAYS_PER_VISIT));
+      grown.set(times);
+      this.times = times = grown;
     }
-    this.times[2 * n] = stay.enteredAt;
-    this.times[2 * n + 1] = stay.exitedAt;
+    times[2 * n] = stay.enteredAt;
+    times[2 * n + 1] = stay.exitedAt;
     this.ids.push(stay.zoneId);
     return true;
   }
 
   toArray(): ZoneStay[] {
+    const times = this.times;
+    if (times === null) return [];
     return this.ids.map((zoneId, i) => ({
       zoneId,
-      enteredAt: this.times[2 * i]!,
-      exitedAt: this.times[2 * i + 1]!,
+      enteredAt: times[2 * i]!,
+      exitedAt: times[2 * i + 1]!,
     }));
   }
 
