@@ -30,9 +30,10 @@ export const DEFAULT_MAX_VISIT_COUNTS = 200_000;
  */
 export const MAX_HEAT_CELLS_PER_VISIT = 256;
 /**
- * Zone stays one open visit keeps at most (24 bytes each, see {@link ZoneStays}): ≤ 1.5 KB a visit,
- * ≤ 31 MB for 20,000 open visits that each changed zone 64 times. A further stay (a device that
- * goes in and out of zones all day, or a position flickering across a zone's edge) is not kept
+ * Zone stays one open visit keeps at most (~24 bytes each, see {@link ZoneStays}): ≤ ~2 KB a
+ * visit with the arrays' spare room, ≤ ~40 MB for 20,000 open visits that each changed zone 64
+ * times. A further stay (a device that goes in and out of zones all day, or a position flickering
+ * across a zone's edge) is not kept
  * (counted in {@link Sessioniser.droppedZoneStays}): its `zone.entered`/`zone.exited` events are
  * still emitted, but the closed visit's zones, path and zone dwell stop at the 64th stay.
  */
@@ -268,13 +269,15 @@ export class HeatCells {
 }
 
 /**
- * An open visit's closed zone stays, packed: entered and exited times in one `Float64Array` (made
- * at the first stay — most open visits are still in their first zone — with room for 4, doubled
- * as needed, never past {@link MAX_ZONE_STAYS_PER_VISIT}) and the zone ids (shared strings)
- * beside them: 24 bytes a stay instead of ~90 as objects.
+ * An open visit's closed zone stays, packed: entered and exited times as unboxed doubles in one JS
+ * array and the zone ids (shared strings) beside them, never more than
+ * {@link MAX_ZONE_STAYS_PER_VISIT}: ~24 bytes a stay (plus the arrays' spare room) instead of
+ * ~150 as objects with a hidden class each. Plain arrays, not a typed array: most open visits
+ * hold no stay or a few, and an empty array costs ~32 bytes where a typed array and its buffer
+ * take ~250.
  */
 export class ZoneStays {
-  private times: Float64Array | null = null;
+  private readonly times: number[] = [];
   private readonly ids: string[] = [];
 
   get length(): number {
@@ -283,27 +286,17 @@ export class ZoneStays {
 
   /** Keeps a stay; false when {@link MAX_ZONE_STAYS_PER_VISIT} are held. */
   push(stay: ZoneStay): boolean {
-    const n = this.ids.length;
-    if (n >= MAX_ZONE_STAYS_PER_VISIT) return false;
-    let times = this.times ?? (this.times = new Float64Array(8));
-    if (2 * n === times.length) {
-      const grown = new Float64Array(Math.min(2 * times.length, 2 * MAX_ZONE_STAYS_PER_VISIT));
-      grown.set(times);
-      this.times = times = grown;
-    }
-    times[2 * n] = stay.enteredAt;
-    times[2 * n + 1] = stay.exitedAt;
+    if (this.ids.length >= MAX_ZONE_STAYS_PER_VISIT) return false;
+    this.times.push(stay.enteredAt, stay.exitedAt);
     this.ids.push(stay.zoneId);
     return true;
   }
 
   toArray(): ZoneStay[] {
-    const times = this.times;
-    if (times === null) return [];
     return this.ids.map((zoneId, i) => ({
       zoneId,
-      enteredAt: times[2 * i]!,
-      exitedAt: times[2 * i + 1]!,
+      enteredAt: this.times[2 * i]!,
+      exitedAt: this.times[2 * i + 1]!,
     }));
   }
 
