@@ -89,6 +89,30 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
     expect(sut.acknowledgements).toMatchObject({ sent: 3, pending: 0 });
   });
 
+  it('releases the PUBACKs of messages sharing one barrier promise together, in order, after it and the earlier ones', async () => {
+    const first = deferred();
+    const batch = deferred();
+    const last = deferred();
+    const order = [first.promise, batch.promise, batch.promise, batch.promise, last.promise];
+    const sut = await hub(() => order.shift()!);
+    const pubacks = pubacksOf(sut);
+    const seen: number[] = [];
+    await sut.subscribe(`${prefix}/obs`, () => seen.push(seen.length));
+
+    for (let n = 0; n < 5; n += 1) await device.publishAsync(`${prefix}/obs`, `${n}`, { qos: 1 });
+    await eventually('all five handled', () => seen.length === 5);
+    batch.resolve(); // the batch's messages still wait for the first one
+    last.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pubacks).toEqual([]);
+    expect(sut.acknowledgements).toMatchObject({ sent: 0, pending: 5 });
+
+    first.resolve();
+    await eventually('five PUBACKs', () => pubacks.length === 5);
+    expect(pubacks).toEqual([...pubacks].sort((a, b) => a - b)); // arrival order (ids ascend)
+    expect(sut.acknowledgements).toMatchObject({ sent: 5, pending: 0 });
+  });
+
   it('leaves an unstored message with the broker, which delivers it again to the resumed session', async () => {
     const never = new Promise<void>(() => undefined);
     const first = await hub(() => never);

@@ -104,6 +104,15 @@ interface PendingAck {
   stored: Promise<void>;
 }
 
+/** PUBACKs released together: those of consecutive messages whose `stored` is the same promise. */
+interface AckRelease {
+  stored: Promise<void>;
+  packets: Packet[];
+}
+
+/** Marks a PUBACK this port deferred (mqtt.js hands it back from its offline queue on reconnect). */
+const DEFERRED = Symbol('deferred PUBACK');
+
 /** The first connection could not be made. */
 export class MqttConnectError extends Error {
   override readonly name = 'MqttConnectError';
@@ -137,6 +146,11 @@ interface Route {
   filter: string;
   /** One entry per `subscribe` call, so the same function may be subscribed twice independently. */
   handlers: Set<{ handler: MessageHandler }>;
+  /**
+   * `handlers` as an array, replaced (never changed) when one comes or goes: a message is handed
+   * to the handlers there were when it arrived, without copying the set per message.
+   */
+  list: readonly { handler: MessageHandler }[];
   /** Settles when the broker has acknowledged the subscription. */
   ready: Promise<void>;
 }
@@ -171,6 +185,10 @@ export class MqttClientPort implements MqttPort {
   private holding = 0;
   /** The promise of the message before, so PUBACKs go in arrival order. */
   private lastStored: Promise<void> = Promise.resolve();
+  /** What the barrier returned for the message before (`lastStored` covers it already). */
+  private lastBarrier: Promise<void> | undefined;
+  /** The PUBACKs waiting for `lastStored`'s promise, in order (see `acknowledgeAfterCommit`). */
+  private release: AckRelease | undefined;
   private isReady: boolean;
   private ackCounts = { sent: 0, redeliveriesSkipped: 0, committedSkipped: 0, unchecked: 0 };
 
@@ -363,11 +381,21 @@ export class MqttClientPort implements MqttPort {
       _sendPacket: (packet: Packet, cb?: (error?: Error) => void, ...rest: unknown[]) => void;
     };
     const send = internals._sendPacket.bind(client);
+    // The PUBACKs of one release leave in one loop, in arrival order (one callback per committed
+    // batch of messages, not one per message).
+    const flush = (release: AckRelease): void => {
+      if (this.release === release) this.release = undefined;
+      for (const packet of release.packets) {
+        this.unacknowledged -= 1;
+        this.ackCounts.sent += 1;
+        if (this.closing && !client.connected) continue; // the broker redelivers it
+        send(packet);
+      }
+    };
     // A PUBACK deferred here and then sent while the connection was down is queued by mqtt.js
     // and comes back through `_sendPacket` on reconnect: it passes straight (counted once).
-    const deferred = new WeakSet<Packet>();
     internals._sendPacket = (packet, cb, ...rest) => {
-      if (deferred.has(packet)) {
+      if ((packet as { [DEFERRED]?: true })[DEFERRED]) {
         // mqtt.js delivers its offline queue by recursion (each written packet's callback sends
         // the next): with up to MQTT_RECEIVE_MAXIMUM PUBACKs queued that overflowed the stack and
         // killed the core on reconnect. The callback runs after the stack has unwound.
@@ -383,14 +411,16 @@ export class MqttClientPort implements MqttPort {
         send(packet, cb, ...rest);
         return;
       }
-      deferred.add(packet);
+      (packet as { [DEFERRED]?: true })[DEFERRED] = true;
       cb?.(); // let mqtt.js read the next packet; the PUBACK follows when the rows are stored
-      void pending.stored.then(() => {
-        this.unacknowledged -= 1;
-        this.ackCounts.sent += 1;
-        if (this.closing && !client.connected) return; // the broker redelivers it
-        send(packet, undefined, ...rest);
-      });
+      // mqtt.js sends a PUBACK as (packet, done) only: nothing in `rest` to keep.
+      let release = this.release;
+      if (release === undefined || release.stored !== pending.stored) {
+        const next: AckRelease = { stored: pending.stored, packets: [] };
+        void next.stored.then(() => flush(next));
+        this.release = release = next;
+      }
+      release.packets.push(packet);
     };
   }
 
@@ -445,8 +475,13 @@ export class MqttClientPort implements MqttPort {
       { session: this.session, packetId: id, key },
       packet.dup,
     );
-    // In order: a message's PUBACK never overtakes an earlier one's.
-    const ordered = Promise.all([this.lastStored, stored]).then(() => undefined);
+    // In order: a message's PUBACK never overtakes an earlier one's. The barrier gives the same
+    // promise to consecutive messages (the writer's one per batch): then nothing new to wait for.
+    const ordered =
+      stored === this.lastBarrier
+        ? this.lastStored
+        : Promise.all([this.lastStored, stored]).then(() => undefined);
+    this.lastBarrier = stored;
     this.lastStored = ordered;
     this.acks.set(id, { key, stored: ordered });
     this.forgetOldAcks();
@@ -543,6 +578,7 @@ export class MqttClientPort implements MqttPort {
       route = {
         filter: topicFilter,
         handlers: new Set(),
+        list: [],
         ready: previous.then(() => this.brokerSubscribe(topicFilter)),
       };
       this.routes.set(topicFilter, route);
@@ -550,6 +586,7 @@ export class MqttClientPort implements MqttPort {
     }
     const entry = { handler };
     route.handlers.add(entry);
+    route.list = [...route.handlers];
     try {
       await route.ready;
     } catch (error) {
@@ -616,6 +653,7 @@ export class MqttClientPort implements MqttPort {
 
   private async leave(route: Route, entry: { handler: MessageHandler }): Promise<void> {
     route.handlers.delete(entry);
+    route.list = [...route.handlers];
     if (route.handlers.size > 0 || this.routes.get(route.filter) !== route) return;
     this.routes.delete(route.filter);
     this.matching.clear();
@@ -701,7 +739,7 @@ export class MqttClientPort implements MqttPort {
 
   private dispatch(topic: string, payload: Buffer): void {
     for (const route of this.routesFor(topic)) {
-      for (const { handler } of [...route.handlers]) {
+      for (const { handler } of route.list) {
         try {
           handler(topic, payload);
         } catch (error) {
