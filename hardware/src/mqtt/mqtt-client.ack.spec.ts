@@ -52,7 +52,7 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
 
   const hub = async (
     ackAfter: AckBarrier,
-    options: { holdUntilReady?: boolean } = {},
+    options: { holdUntilReady?: boolean; protocolVersion?: 4 | 5 } = {},
   ): Promise<MqttClientPort> => {
     const port = await MqttClientPort.connect(broker.url, {
       clientId: `${prefix}-hub`,
@@ -111,6 +111,26 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
     await eventually('five PUBACKs', () => pubacks.length === 5);
     expect(pubacks).toEqual([...pubacks].sort((a, b) => a - b)); // arrival order (ids ascend)
     expect(sut.acknowledgements).toMatchObject({ sent: 5, pending: 0 });
+  });
+
+  it('MQTT 5 (Mosquitto only): PUBACKs with reason code success, after the commit, in order', async () => {
+    if (!broker.external) return; // the embedded broker (aedes) speaks 3.1.1 only
+    const stored = deferred();
+    const sut = await hub(() => stored.promise, { protocolVersion: 5 });
+    const sent: Packet[] = [];
+    (sut as unknown as { client: MqttClient }).client.on('packetsend', (packet: Packet) => {
+      if (packet.cmd === 'puback') sent.push(packet);
+    });
+    const seen: string[] = [];
+    await sut.subscribe(`${prefix}/obs`, (_topic, payload) => seen.push(payload.toString()));
+
+    for (const n of ['1', '2']) await device.publishAsync(`${prefix}/obs`, n, { qos: 1 });
+    await eventually('both handled', () => seen.length === 2);
+    expect(sent).toEqual([]);
+    stored.resolve();
+    await eventually('two PUBACKs', () => sent.length === 2);
+    expect(sent.map((p) => p.cmd === 'puback' && p.reasonCode)).toEqual([0, 0]);
+    expect(seen).toEqual(['1', '2']);
   });
 
   it('leaves an unstored message with the broker, which delivers it again to the resumed session', async () => {

@@ -104,10 +104,15 @@ interface PendingAck {
   stored: Promise<void>;
 }
 
-/** PUBACKs released together: those of consecutive messages whose `stored` is the same promise. */
+/**
+ * PUBACKs released together: those of consecutive messages whose `stored` is the same promise.
+ * Their packet ids, not mqtt.js's packets: nothing per message is kept alive until the commit.
+ */
 interface AckRelease {
   stored: Promise<void>;
-  packets: Packet[];
+  ids: number[];
+  /** MQTT 5 reason code of mqtt.js's PUBACKs (always success here; absent for 3.1.1). */
+  reasonCode: number | undefined;
 }
 
 /** Marks a PUBACK this port deferred (mqtt.js hands it back from its offline queue on reconnect). */
@@ -235,6 +240,12 @@ export class MqttClientPort implements MqttPort {
       ...(Object.keys(properties).length > 0 ? { properties } : {}),
       reconnectPeriod: RECONNECT_PERIOD_MS,
       connectTimeout: timeoutMs,
+      // mqtt.js's own default (MQTT 5 only): accept every message, without its rest-parameter
+      // array per message.
+      customHandleAcks: acceptMessage,
+      // mqtt.js logs about ten lines per message through `debug`, whose disabled call still
+      // gathers its arguments into an array: a no-op instead unless DEBUG asks for mqtt.js.
+      ...(mqttDebugWanted() ? {} : { log: noLog }),
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
     };
@@ -385,10 +396,14 @@ export class MqttClientPort implements MqttPort {
     // batch of messages, not one per message).
     const flush = (release: AckRelease): void => {
       if (this.release === release) this.release = undefined;
-      for (const packet of release.packets) {
+      for (const messageId of release.ids) {
         this.unacknowledged -= 1;
         this.ackCounts.sent += 1;
         if (this.closing && !client.connected) continue; // the broker redelivers it
+        const packet: Packet & { [DEFERRED]?: true } =
+          release.reasonCode === undefined
+            ? { cmd: 'puback', messageId, [DEFERRED]: true }
+            : { cmd: 'puback', messageId, reasonCode: release.reasonCode, [DEFERRED]: true };
         send(packet);
       }
     };
@@ -411,16 +426,20 @@ export class MqttClientPort implements MqttPort {
         send(packet, cb, ...rest);
         return;
       }
-      (packet as { [DEFERRED]?: true })[DEFERRED] = true;
       cb?.(); // let mqtt.js read the next packet; the PUBACK follows when the rows are stored
       // mqtt.js sends a PUBACK as (packet, done) only: nothing in `rest` to keep.
+      const reasonCode = packet.reasonCode;
       let release = this.release;
-      if (release === undefined || release.stored !== pending.stored) {
-        const next: AckRelease = { stored: pending.stored, packets: [] };
+      if (
+        release === undefined ||
+        release.stored !== pending.stored ||
+        release.reasonCode !== reasonCode
+      ) {
+        const next: AckRelease = { stored: pending.stored, ids: [], reasonCode };
         void next.stored.then(() => flush(next));
         this.release = release = next;
       }
-      release.packets.push(packet);
+      release.ids.push(packet.messageId);
     };
   }
 
@@ -761,6 +780,23 @@ function messageKey(topic: string, payload: Buffer): string {
   bytes[length] = 0;
   payload.copy(bytes, length + 1);
   return hash('sha1', bytes, 'base64');
+}
+
+function acceptMessage(
+  _topic: string,
+  _message: Buffer,
+  _packet: unknown,
+  done: (error: Error | number, code?: number) => void,
+): void {
+  done(0);
+}
+
+function noLog(): void {}
+
+/** Whether `DEBUG` (the `debug` package's setting) names mqtt.js's namespaces. */
+function mqttDebugWanted(): boolean {
+  const wanted = process.env['DEBUG'] ?? '';
+  return /(^|[\s,])(mqtt|\*)/.test(wanted);
 }
 
 function defaultHandlerError(error: unknown, topic: string): void {
