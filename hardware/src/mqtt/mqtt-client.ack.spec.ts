@@ -133,6 +133,29 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
     expect(seen).toEqual(['1', '2']);
   });
 
+  // Mosquitto redelivers the in-flight window to the resumed session with DUP (see withDupBroker).
+  (process.env['MQTT_URL'] ? it : it.skip)(
+    'a redelivery (DUP) after a dropped connection of a message this process handled is acknowledged once stored, not handled again',
+    async () => {
+      const stored = deferred();
+      const sut = await hub(() => stored.promise);
+      const pubacks = pubacksOf(sut);
+      const seen: string[] = [];
+      await sut.subscribe(`${prefix}/obs`, (_topic, payload) => seen.push(payload.toString()));
+      for (const n of ['1', '2']) await device.publishAsync(`${prefix}/obs`, n, { qos: 1 });
+      await eventually('both handled', () => seen.length === 2);
+
+      // The connection drops with both PUBACKs pending: the resumed session gets them again (DUP).
+      (sut as unknown as { client: MqttClient }).client.stream.destroy();
+      await eventually('both redelivered', () => sut.acknowledgements.redeliveriesSkipped === 2);
+      expect(pubacks).toEqual([]);
+      stored.resolve();
+      await eventually('acknowledged', () => sut.acknowledgements.pending === 0);
+      expect(seen).toEqual(['1', '2']); // handled once each
+      expect(pubacks.length).toBeGreaterThanOrEqual(2);
+    },
+  );
+
   it('leaves an unstored message with the broker, which delivers it again to the resumed session', async () => {
     const never = new Promise<void>(() => undefined);
     const first = await hub(() => never);

@@ -98,12 +98,6 @@ interface QueuedMessage {
   release: (stored: Promise<void>) => void;
 }
 
-/** A received QoS 1 message waiting for its PUBACK. */
-interface PendingAck {
-  key: string;
-  stored: Promise<void>;
-}
-
 /**
  * PUBACKs released together: those of consecutive messages whose `stored` is the same promise.
  * Their packet ids, not mqtt.js's packets: nothing per message is kept alive until the commit.
@@ -114,6 +108,9 @@ interface AckRelease {
   /** MQTT 5 reason code of mqtt.js's PUBACKs (always success here; absent for 3.1.1). */
   reasonCode: number | undefined;
 }
+
+/** What a message taken while draining waits for: never (the broker keeps it for the next start). */
+const NEVER = new Promise<void>(() => undefined);
 
 /** Marks a PUBACK this port deferred (mqtt.js hands it back from its offline queue on reconnect). */
 const DEFERRED = Symbol('deferred PUBACK');
@@ -183,8 +180,17 @@ export class MqttClientPort implements MqttPort {
   /** A lookup of redeliveries' receipts is running: later messages queue behind it. */
   private checking = false;
   private readonly session: string;
-  /** By packet id: received, handled, PUBACK waiting for the commit (or recently sent). */
-  private readonly acks = new Map<number, PendingAck>();
+  /**
+   * By packet id: the key of the message last received with it (PUBACK waiting for the commit or
+   * recently sent), to recognise a redelivery.
+   */
+  private readonly acks = new Map<number, string>();
+  /**
+   * The QoS 1 message just received and what its PUBACK waits for: mqtt.js sends that PUBACK
+   * (through `_sendPacket`) before it takes the next packet, so one slot is enough.
+   */
+  private ackId: number | undefined;
+  private ackStored: Promise<void> = NEVER;
   private unacknowledged = 0;
   private inputHold: (() => Promise<void> | null) | undefined;
   private holding = 0;
@@ -421,8 +427,13 @@ export class MqttClientPort implements MqttPort {
         send(packet, cb, ...rest);
         return;
       }
-      const pending = this.acks.get(packet.messageId);
-      if (!pending) {
+      let stored: Promise<void>;
+      if (packet.messageId === this.ackId) {
+        stored = this.ackStored;
+        this.ackId = undefined;
+      } else if (this.acks.has(packet.messageId)) {
+        stored = this.lastStored; // not expected; every message received so far is behind it
+      } else {
         send(packet, cb, ...rest);
         return;
       }
@@ -430,12 +441,8 @@ export class MqttClientPort implements MqttPort {
       // mqtt.js sends a PUBACK as (packet, done) only: nothing in `rest` to keep.
       const reasonCode = packet.reasonCode;
       let release = this.release;
-      if (
-        release === undefined ||
-        release.stored !== pending.stored ||
-        release.reasonCode !== reasonCode
-      ) {
-        const next: AckRelease = { stored: pending.stored, ids: [], reasonCode };
+      if (release === undefined || release.stored !== stored || release.reasonCode !== reasonCode) {
+        const next: AckRelease = { stored, ids: [], reasonCode };
         void next.stored.then(() => flush(next));
         this.release = release = next;
       }
@@ -461,7 +468,9 @@ export class MqttClientPort implements MqttPort {
     if (this.draining) {
       // Never acknowledged: the broker redelivers it to the next session.
       if (packet.messageId !== undefined && packet.qos > 0) {
-        this.acks.set(packet.messageId, { key: '', stored: new Promise<void>(() => undefined) });
+        this.acks.set(packet.messageId, '');
+        this.ackId = packet.messageId;
+        this.ackStored = NEVER;
       }
       return;
     }
@@ -473,19 +482,21 @@ export class MqttClientPort implements MqttPort {
     if (handled) {
       // Stored before the broker acknowledged it to its publisher: just acknowledge this copy.
       this.unacknowledged += 1;
-      const ordered = this.lastStored;
-      this.acks.set(packet.messageId, { key: messageKey(topic, payload), stored: ordered });
+      this.acks.set(packet.messageId, messageKey(topic, payload));
+      this.ackId = packet.messageId;
+      this.ackStored = this.lastStored;
       return;
     }
     const id = packet.messageId;
     const key = messageKey(topic, payload);
     const known = this.acks.get(id);
     this.unacknowledged += 1;
-    if (packet.dup && known?.key === key) {
-      // Handled already in this process: acknowledge it once that copy is stored.
+    if (packet.dup && known === key) {
+      // Handled already in this process: acknowledged once that copy is stored (it is behind
+      // `lastStored`, with every message received so far).
       this.ackCounts.redeliveriesSkipped += 1;
-      const stored = known.stored;
-      this.acks.set(id, { key, stored });
+      this.ackId = id;
+      this.ackStored = this.lastStored;
       return;
     }
     const stored = this.handleOrHold(
@@ -502,7 +513,9 @@ export class MqttClientPort implements MqttPort {
         : Promise.all([this.lastStored, stored]).then(() => undefined);
     this.lastBarrier = stored;
     this.lastStored = ordered;
-    this.acks.set(id, { key, stored: ordered });
+    this.acks.set(id, key);
+    this.ackId = id;
+    this.ackStored = ordered;
     this.forgetOldAcks();
   }
 
