@@ -370,6 +370,18 @@ describe(SightingWriter.name, () => {
     expect(await sut.stored()).toBeUndefined(); // nothing pending: settled at once
   });
 
+  it('writeNow() writes a partial batch at once, without a promise to wait on', async () => {
+    sut = writer({ batchSize: 100 });
+    sut.enqueue(radios(0, 3));
+    const stored = sut.stored();
+
+    expect(sut.writeNow()).toBeUndefined();
+    await stored; // no clock advance: not the flush interval's doing
+    expect(sut.written).toBe(3);
+    sut.writeNow(); // nothing pending: nothing to do
+    expect(sut.writes).toBe(1);
+  });
+
   it('flushes nothing when empty, and keeps no timer when idle', async () => {
     sut = writer();
 

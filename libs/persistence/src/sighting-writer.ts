@@ -423,6 +423,17 @@ export class SightingWriter {
   }
 
   /**
+   * Starts writing every row buffered now, as {@link flush} does, with nothing to wait on: for a
+   * caller that asks once per message (no promise, no waiter each time).
+   */
+  writeNow(): void {
+    if (this.spilling || this.settled(this.nextSeq)) return;
+    this.clearRetry(); // asked explicitly: try now
+    this.drainAll = true;
+    this.kick();
+  }
+
+  /**
    * Writes every row buffered now (to the database, or to the spill file while spilling). Rejects
    * when a write fails meanwhile (the rows stay buffered and are retried in the background).
    */
