@@ -1,14 +1,14 @@
 // Compiles every workspace's src/**/*.ts to dist/**/*.js with swc (type-checking is `npm run typecheck`).
 // Only files whose source is newer than their output are compiled (all of them when .swcrc or this
-// script changed), so the build that `npm install` (`prepare`) and `npm start` run is a quick
+// script changed), outputs it compiled from a source now gone are removed, so the build that `npm install` (`prepare`) and `npm start` run is a quick
 // up-to-date check once the tree is built; a full pass over the monorepo takes about a second.
 // Without the build tools (devDependencies: an install with --omit=dev) a built tree passes with a
 // one-line note and an unbuilt or stale one stops with one line saying what to do (README
 // "Production install").
 import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,23 +81,64 @@ function fail(message) {
 const HOW_TO_BUILD =
   'build with the devDependencies installed (npm ci), then drop them (npm prune --omit=dev); see README "Production install"';
 
-// First the plan: which outputs are missing or older than their sources.
+/** Every file under `dir` (none when it does not exist). */
+async function* files(dir) {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* files(path);
+    else yield path;
+  }
+}
+
+/** The last line this script writes into every output (so it knows the files it made). */
+const mapComment = (out) => `//# sourceMappingURL=${basename(out)}.map\n`;
+
+/** Whether `out` is a file this script compiled: it ends with the source-map line it writes. */
+async function compiledHere(out) {
+  const text = await readFile(out, 'utf8').catch(() => '');
+  return text.endsWith(`\n${mapComment(out)}`);
+}
+
+// First the plan: which outputs are missing or older than their sources, and which outputs this
+// script made from a source that is gone (deleted or renamed: left in place, they could still be
+// imported, or shadow an index).
 const stale = [];
+const orphans = [];
 let upToDate = 0;
 await Promise.all(
   dirs.map(async (pkg) => {
     if (pkg === CONSOLE) return;
     const src = join(pkg, 'src');
-    if (!(await exists(src))) return;
-    for await (const file of walk(src)) {
-      const out = join(pkg, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
-      const [source, output] = await Promise.all([stat(file), stat(out).catch(() => null)]);
-      if (output && output.mtimeMs >= source.mtimeMs && output.mtimeMs >= settingsChanged) {
-        upToDate += 1;
-      } else stale.push({ file, out });
+    const dist = join(pkg, 'dist');
+    const outputs = new Set();
+    if (await exists(src)) {
+      for await (const file of walk(src)) {
+        const out = join(dist, relative(src, file)).replace(/\.ts$/, '.js');
+        outputs.add(out);
+        const [source, output] = await Promise.all([stat(file), stat(out).catch(() => null)]);
+        if (output && output.mtimeMs >= source.mtimeMs && output.mtimeMs >= settingsChanged) {
+          upToDate += 1;
+        } else stale.push({ file, out });
+      }
+    }
+    for await (const out of files(dist)) {
+      if (out.endsWith('.js') && !outputs.has(out) && (await compiledHere(out))) {
+        orphans.push({ dist, out });
+      }
     }
   }),
 );
+for (const { dist, out } of orphans) {
+  await rm(out);
+  await rm(`${out}.map`, { force: true });
+  // And the folders that held only such files.
+  for (let dir = dirname(out); dir !== dist; dir = dirname(dir)) {
+    if ((await readdir(dir)).length > 0) break;
+    await rmdir(dir);
+  }
+}
+const removed = orphans.length > 0 ? `, ${orphans.length} removed (source gone)` : '';
 
 // The compiler is loaded only when a file must be compiled: a production install lacks it.
 if (stale.length > 0 && !installed('@swc/core')) {
@@ -107,7 +148,7 @@ if (stale.length > 0 && !installed('@swc/core')) {
 }
 if (stale.length === 0 && !installed('@swc/core') && !quiet) {
   process.stderr.write(
-    `build: dist/ is up to date (${upToDate} files) and the build tools are not installed (production install): nothing compiled\n`,
+    `build: dist/ is up to date (${upToDate} files${removed}) and the build tools are not installed (production install): nothing compiled\n`,
   );
 }
 const swc = stale.length > 0 ? await import('@swc/core') : undefined;
@@ -121,12 +162,12 @@ await Promise.all(
     });
     await mkdir(dirname(out), { recursive: true });
     if (map) await writeFile(`${out}.map`, map);
-    await writeFile(out, `${code}\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
+    await writeFile(out, `${code}\n${mapComment(out)}`);
   }),
 );
 if (!quiet && (stale.length > 0 || installed('@swc/core'))) {
   process.stderr.write(
-    `build: ${stale.length} files compiled, ${upToDate} up to date, in ${Date.now() - started} ms\n`,
+    `build: ${stale.length} files compiled, ${upToDate} up to date${removed}, in ${Date.now() - started} ms\n`,
   );
 }
 

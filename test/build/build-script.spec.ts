@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   rmSync,
@@ -52,17 +53,17 @@ function build(root: string): { status: number | null; lines: string[] } {
   return { status: result.status, lines: result.stderr.split('\n').filter((l) => l !== '') };
 }
 
-describe('scripts/build.mjs without the build tools (npm ci --omit=dev)', () => {
-  const roots: string[] = [];
-  const make = (options?: { withTools?: boolean }): string => {
-    const root = tree(options);
-    roots.push(root);
-    return root;
-  };
-  afterAll(() => {
-    for (const root of roots) rmSync(root, { recursive: true, force: true });
-  });
+const roots: string[] = [];
+const make = (options?: { withTools?: boolean }): string => {
+  const root = tree(options);
+  roots.push(root);
+  return root;
+};
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
 
+describe('scripts/build.mjs without the build tools (npm ci --omit=dev)', () => {
   it('the test tree cannot see the build tools', () => {
     const root = make();
     expect(() => createRequire(join(root, 'scripts', 'build.mjs')).resolve('@swc/core')).toThrow();
@@ -98,5 +99,44 @@ describe('scripts/build.mjs without the build tools (npm ci --omit=dev)', () => 
     const { status, lines } = build(root);
     expect(status).toBe(0);
     expect(lines[0]).toMatch(/^build: 1 files compiled, 0 up to date/);
+  });
+});
+
+describe('scripts/build.mjs: outputs whose source is gone', () => {
+  const dist = (root: string, ...path: string[]): string =>
+    join(root, 'libs', 'a', 'dist', ...path);
+
+  it('removes what it compiled from a deleted source (and the emptied folder), nothing else', () => {
+    const root = make({ withTools: true });
+    mkdirSync(join(root, 'libs', 'a', 'src', 'old'));
+    writeFileSync(join(root, 'libs', 'a', 'src', 'old', 'gone.ts'), 'export const gone = 1;\n');
+    expect(build(root).status).toBe(0);
+    expect(existsSync(dist(root, 'old', 'gone.js'))).toBe(true);
+    // Files in dist/ the build did not make stay, whatever their names.
+    writeFileSync(dist(root, 'notes.txt'), 'kept');
+    writeFileSync(dist(root, 'by-hand.js'), 'export const kept = 1;\n');
+
+    rmSync(join(root, 'libs', 'a', 'src', 'old', 'gone.ts'));
+    const { status, lines } = build(root);
+
+    expect(status).toBe(0);
+    expect(lines[0]).toMatch(/^build: 0 files compiled, 1 up to date, 1 removed \(source gone\)/);
+    expect(existsSync(dist(root, 'old'))).toBe(false);
+    expect(existsSync(dist(root, 'index.js'))).toBe(true);
+    expect(existsSync(dist(root, 'index.js.map'))).toBe(true);
+    expect(existsSync(dist(root, 'notes.txt'))).toBe(true);
+    expect(existsSync(dist(root, 'by-hand.js'))).toBe(true);
+  });
+
+  it('removes them in a production install too (no build tools needed)', () => {
+    const root = make();
+    output(root, 'index');
+    output(root, 'renamed');
+    const { status, lines } = build(root);
+    expect(status).toBe(0);
+    expect(lines[0]).toContain('dist/ is up to date (1 files, 1 removed (source gone))');
+    expect(existsSync(dist(root, 'renamed.js'))).toBe(false);
+    expect(existsSync(dist(root, 'renamed.js.map'))).toBe(false);
+    expect(existsSync(dist(root, 'index.js'))).toBe(true);
   });
 });
