@@ -129,14 +129,19 @@ await Promise.all(
     }
   }),
 );
+/** Removes `dir` if it is empty: false when it is not (or is gone already). */
+const removeIfEmpty = (dir) =>
+  rmdir(dir).then(
+    () => true,
+    () => false,
+  );
 for (const { dist, out } of orphans) {
-  await rm(out);
+  // `force`: another build (tests run them side by side) may be removing the same files.
+  await rm(out, { force: true });
   await rm(`${out}.map`, { force: true });
   // And the folders that held only such files.
-  for (let dir = dirname(out); dir !== dist; dir = dirname(dir)) {
-    if ((await readdir(dir)).length > 0) break;
-    await rmdir(dir);
-  }
+  let dir = dirname(out);
+  while (dir !== dist && (await removeIfEmpty(dir))) dir = dirname(dir);
 }
 const removed = orphans.length > 0 ? `, ${orphans.length} removed (source gone)` : '';
 
