@@ -144,8 +144,9 @@ describe(Sessioniser.name, () => {
   it('packs heat in INITIAL_HEAT_CELLS cells of room, then MAX_HEAT_CELLS_PER_VISIT, never more', () => {
     const heat = new HeatCells();
     expect(heat.capacity).toBe(INITIAL_HEAT_CELLS);
-    for (let cell = 0; cell < INITIAL_HEAT_CELLS; cell += 1)
+    for (let cell = 0; cell < INITIAL_HEAT_CELLS; cell += 1) {
       expect(heat.add(cell, 1000)).toBe(true);
+    }
     expect(heat.capacity).toBe(INITIAL_HEAT_CELLS);
     // The next new cell takes the room straight to the cap.
     expect(heat.add(INITIAL_HEAT_CELLS, 500)).toBe(true);
