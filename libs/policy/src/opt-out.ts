@@ -62,6 +62,9 @@ export class OptOutList {
   }
 }
 
+/** A gate's acceptance: one frozen object, not one per observation. */
+const GATE_ACCEPT: GateDecision = Object.freeze({ accept: true });
+
 /** Gate reason for an opted-out device (shown as detail of `policy_rejected`). */
 export const OPTED_OUT = 'opted_out';
 
@@ -69,7 +72,7 @@ export const OPTED_OUT = 'opted_out';
 export function optOutModule(list: OptOutList): PolicyModule {
   return {
     gate: (observation): GateDecision =>
-      list.covers(observation) ? { accept: false, reason: OPTED_OUT } : { accept: true },
+      list.covers(observation) ? { accept: false, reason: OPTED_OUT } : GATE_ACCEPT,
   };
 }
 
@@ -88,6 +91,6 @@ export const FIXED_DEVICE = 'fixed_device';
 export function fixedDeviceModule(list: OptOutList): PolicyModule {
   return {
     gate: (observation): GateDecision =>
-      list.covers(observation) ? { accept: false, reason: FIXED_DEVICE } : { accept: true },
+      list.covers(observation) ? { accept: false, reason: FIXED_DEVICE } : GATE_ACCEPT,
   };
 }
