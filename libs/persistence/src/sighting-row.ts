@@ -174,6 +174,18 @@ let otherPrefix = '';
  */
 export function isoTime(ms: number): string {
   const minute = Math.floor(ms / 60_000);
+  isoMinutePrefix(minute);
+  const rest = ms - minute * 60_000; // 0 … 59999
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  return `${cachedPrefix}${seconds < 10 ? '0' : ''}${seconds}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:` of the minute `minute` (epoch ms ÷ 60,000) in years 1..9999, from the cache
+ * of the last two minutes seen ({@link isoTime}'s; the COPY writer writes the rest digit by digit).
+ */
+export function isoMinutePrefix(minute: number): string {
   if (minute !== cachedMinute) {
     const prefix =
       minute === otherMinute ? otherPrefix : new Date(minute * 60_000).toISOString().slice(0, 17);
@@ -182,8 +194,5 @@ export function isoTime(ms: number): string {
     cachedMinute = minute;
     cachedPrefix = prefix;
   }
-  const rest = ms - minute * 60_000; // 0 … 59999
-  const seconds = Math.floor(rest / 1000);
-  const millis = rest - seconds * 1000;
-  return `${cachedPrefix}${seconds < 10 ? '0' : ''}${seconds}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
+  return cachedPrefix;
 }
