@@ -364,14 +364,13 @@ export class SightingWriter {
     let invalid = 0;
     let firstProblem = '';
     for (const sighting of sightings) {
-      const row = checkedRow(sighting);
+      const row = checkedRow(sighting, queuedAt);
       if (typeof row === 'string') {
         invalid += 1;
         firstProblem ||= row;
         continue;
       }
-      (row as QueuedRow).queuedAt = queuedAt;
-      target.push(row as QueuedRow);
+      target.push(row);
       this.nextSeq += 1;
     }
     if (invalid > 0) {
@@ -1026,9 +1025,9 @@ export class SightingWriter {
 }
 
 /** The row, or why it cannot be written. */
-function checkedRow(sighting: Sighting): SightingValues | string {
+function checkedRow(sighting: Sighting, queuedAt: number): SightingValues | string {
   try {
-    const row = toSightingValues(sighting);
+    const row = toSightingValues(sighting, queuedAt);
     return sightingProblem(row) ?? row;
   } catch (error) {
     return error instanceof Error ? error.message : String(error); // not even a Sighting
