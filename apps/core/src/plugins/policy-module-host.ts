@@ -476,7 +476,10 @@ function describe(error: unknown): string {
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     if (!Object.isFrozen(value)) Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    // Own enumerable keys (as `Object.keys`), without an array of them: it runs per observation.
+    for (const key in value) {
+      if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key]);
+    }
   }
   return value;
 }
