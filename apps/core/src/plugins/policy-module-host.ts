@@ -297,13 +297,16 @@ export class PolicyModuleHost {
     }
     const asked = entry.modules.filter((r) => typeof r.module.gate === 'function');
     if (asked.length === 0) return [];
+    // The built-ins (this repository's code, which only reads) see the gate's own copy as it is
+    // (frozen by the gate); a plugin's module, frozen all the way down.
+    const trusted = asked.every((r) => r.builtIn);
     // One gate for all of the store's modules, asked in order (the first rejection wins, an error
     // is the gate's `policy_error`): the observation is frozen once, the clock read once per module.
     return [
       {
         gate: (observation): GateDecision => {
-          // The gate hands over its own validated copy; frozen all the way down.
-          const frozen = deepFreeze(observation);
+          // The gate hands over its own validated copy.
+          const frozen = trusted ? observation : deepFreeze(observation);
           let started = this.stopwatch();
           for (const r of asked) {
             const verdict = this.judge(r, 'gate', frozen, started);
