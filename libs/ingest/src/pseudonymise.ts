@@ -50,6 +50,25 @@ export function pseudonym(key: Buffer, namespace: PseudonymNamespace, id: string
 }
 
 /**
+ * Hex HMAC-SHA256(key, `${prefix}:${id}`), all 64 digits: `createHmac(…).digest('hex')` of the
+ * same input, by the same precomputed-pad path as {@link pseudonym} for inputs of up to 55 ASCII
+ * bytes (the opt-out and fixed-device lists digest every Wi-Fi and BLE observation with it while
+ * they are not empty).
+ */
+export function keyedDigestHex(key: Buffer, prefix: string, id: string): string {
+  if (prefix.length + 1 + id.length <= MAX_SINGLE_BLOCK) {
+    const state = padState(key);
+    if (state !== null) {
+      const hex = hmacShortAscii(state, prefix, id, true);
+      if (hex !== null) {
+        return hex;
+      }
+    }
+  }
+  return createHmac('sha256', key).update(`${prefix}:${id}`).digest('hex');
+}
+
+/**
  * Drops the cached pad state of a key (the keyring calls it when it destroys the key), so no
  * material derived from a destroyed key stays in memory until the buffer is collected. Harmless
  * when nothing is cached.
@@ -187,10 +206,15 @@ function padState(key: Buffer): PadState | null {
 }
 
 /**
- * Truncated hex HMAC of `${namespace}:${id}` (at most 55 characters), or null when a character is
- * not ASCII.
+ * Truncated (`full`: whole) hex HMAC of `${namespace}:${id}` (at most 55 characters), or null
+ * when a character is not ASCII.
  */
-function hmacShortAscii(state: PadState, namespace: string, id: string): string | null {
+function hmacShortAscii(
+  state: PadState,
+  namespace: string,
+  id: string,
+  full = false,
+): string | null {
   const prefix = namespace.length + 1;
   const n = prefix + id.length;
   W.fill(0, 0, 16);
@@ -216,6 +240,10 @@ function hmacShortAscii(state: PadState, namespace: string, id: string): string 
   W.fill(0, 9, 15);
   W[15] = (BLOCK_BYTES + 32) * 8;
   compress(state.midstates, 8, digest);
+  if (full) {
+    for (let i = 0; i < 64; i++) FULL_HEX[i] = nibble(digest[i >> 3]!, 28 - 4 * (i & 7));
+    return String.fromCharCode.apply(null, FULL_HEX);
+  }
   // One flat string of the first PSEUDONYM_HEX_LENGTH (32) digits, not 16 concatenations.
   return String.fromCharCode(
     nibble(digest[0]!, 28),
@@ -252,6 +280,9 @@ function hmacShortAscii(state: PadState, namespace: string, id: string): string 
     nibble(digest[3]!, 0),
   );
 }
+
+/** Character codes of a whole digest's 64 hex digits (filled per call). */
+const FULL_HEX: number[] = new Array<number>(64).fill(0);
 
 /** The character code of the hex digit of `word`'s 4 bits at `shift`. */
 function nibble(word: number, shift: number): number {

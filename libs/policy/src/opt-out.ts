@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { normaliseMac, type GateDecision, type Observation, type PolicyModule } from '@aisle/sdk';
+import { keyedDigestHex } from '@aisle/ingest';
 
 /** What a shopper may submit to opt out: a device address (Wi-Fi or BLE), or a beacon id. */
 export type OptOutSubject = { kind: 'device'; address: string } | { kind: 'beacon'; id: string };
@@ -18,16 +19,14 @@ export class OptOutList {
 
   /** Digest of a subject, or null when the address is not a MAC address. */
   digest(subject: OptOutSubject): string | null {
+    // `keyedDigestHex` is `createHmac('sha256', key).update(`${prefix}:${id}`).digest('hex')`,
+    // with the key's pad state hashed once (this runs per observation while the list is not empty).
     if (subject.kind === 'device') {
       const mac = normaliseMac(subject.address);
-      return mac === null ? null : this.hmac(`device:${mac}`);
+      return mac === null ? null : keyedDigestHex(this.key, 'device', mac);
     }
     const id = subject.id.trim().toLowerCase();
-    return id === '' ? null : this.hmac(`beacon:${id}`);
-  }
-
-  private hmac(text: string): string {
-    return createHmac('sha256', this.key).update(text).digest('hex');
+    return id === '' ? null : keyedDigestHex(this.key, 'beacon', id);
   }
 
   add(hash: string): void {
