@@ -1,5 +1,5 @@
-import { createHub } from './hub.js';
 import type { AppConfig } from './config/app-config.js';
+import { startDatabaseEarly } from './database/early-start.js';
 import { limitHeapGrowth } from './platform/heap-growth.js';
 import { APP_CONFIG } from './platform/platform.tokens.js';
 
@@ -8,7 +8,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   // RSS ≤ 512 MB at 20,000 devices: V8 would otherwise let garbage grow the heap up to ×4 live.
   limitHeapGrowth();
-  const hub = await createHub();
+  // The embedded database starts opening first; the hub's modules load meanwhile.
+  const early = startDatabaseEarly(process.env);
+  const { createHub } = await import('./hub.js');
+  const hub = await createHub(early ? { started: early } : {});
   const lines = ['', `  Aisle is running (${((Date.now() - started) / 1000).toFixed(1)} s)`];
   if (hub.url) {
     lines.push(
