@@ -16,7 +16,7 @@ import { MIGRATIONS } from './migrations/index.js';
  */
 export function freshTemplatePath(): string {
   const hash = createHash('sha256');
-  hash.update(`template-v1\0${pgliteVersion()}\0`);
+  hash.update(`template-v2\0${pgliteVersion()}\0`);
   for (const migration of MIGRATIONS) {
     hash.update(`${migration.name}\0${String(migration.prototype.up)}\0`);
   }
