@@ -1,5 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { freshTemplateDirPath } from './fresh-template.js';
 import { Mutex } from './mutex.js';
@@ -65,9 +67,12 @@ export function startEmbeddedDatabase(dataDir: string): EmbeddedStart {
     if (pgliteState.live || pgliteState.starting) throw pgliteAlreadyOpen();
     pgliteState.starting = true;
     try {
+      // PGlite's wasm compiles (V8 compiles it on background threads) while the folder is copied.
+      const artifacts = loadPGliteArtifacts();
       if (fresh && !(await copyFreshTemplateDirInWorker(dataDir))) return false;
       const { PGliteDriver, getPGliteInstance } = await import('typeorm-pglite');
-      new PGliteDriver(pgliteOptions(dataDir)); // typeorm-pglite keeps its options in a static
+      // typeorm-pglite keeps its options in a static
+      new PGliteDriver({ ...pgliteOptions(dataDir), ...(await artifacts) });
       await getPGliteInstance();
       return true;
     } finally {
@@ -76,6 +81,38 @@ export function startEmbeddedDatabase(dataDir: string): EmbeddedStart {
   })();
   opened.catch(() => undefined); // awaited by openDatabase; failing before that is not unhandled
   return { dataDir, fresh, before, opened };
+}
+
+/** A compiled `WebAssembly.Module` (the project's TypeScript settings have no DOM types). */
+type WasmModule = object;
+interface PGliteArtifacts {
+  pgliteWasmModule?: WasmModule;
+  initdbWasmModule?: WasmModule;
+  fsBundle?: Blob;
+}
+/** The global `WebAssembly` (the project's TypeScript settings have no DOM types). */
+const wasm = (
+  globalThis as unknown as { WebAssembly: { compile(bytes: Buffer): Promise<WasmModule> } }
+).WebAssembly;
+
+/**
+ * PGlite's compiled wasm modules and file system bundle (what `PGlite.create` otherwise reads and
+ * compiles itself, once the folder is there); empty when they cannot be found, and PGlite loads
+ * them.
+ */
+async function loadPGliteArtifacts(): Promise<PGliteArtifacts> {
+  try {
+    // …/@electric-sql/pglite/dist/index.cjs: the build typeorm-pglite loads
+    const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    const [pgliteWasmModule, initdbWasmModule, fsBundle] = await Promise.all([
+      readFile(join(dist, 'pglite.wasm')).then((bytes) => wasm.compile(bytes)),
+      readFile(join(dist, 'initdb.wasm')).then((bytes) => wasm.compile(bytes)),
+      readFile(join(dist, 'pglite.data')).then((bytes) => new Blob([bytes])),
+    ]);
+    return { pgliteWasmModule, initdbWasmModule, fsBundle };
+  } catch {
+    return {};
+  }
 }
 
 /** PGlite's options for an on-disk folder (the same for an early start and a data source). */
