@@ -29,10 +29,13 @@ import {
   derivePhoneBursts,
   fitCalibration,
   isRandomisedMac,
+  keepProbe,
   OCCUPANCY_METHOD,
   ProbeAssociator,
+  thinProbe,
   type OccupancyOptions,
   type ProbeSample,
+  type ProbeStretch,
 } from '@aisle/occupancy';
 import { decodeFrame } from '@aisle/plugin-wifi-sniffer';
 
@@ -336,58 +339,25 @@ async function labBench(): Promise<object> {
   };
 }
 
-/** As `WifiOccupancyService` keeps a pseudonym's probes: once per this, later repeats folded in. */
-const HUB_REPEAT_MS = 5_000;
-/** As `WifiOccupancyService` (OCCUPANCY_STRETCH_MS): first and latest kept probe per stretch. */
-const HUB_STRETCH_MS = 100_000;
-
 /**
  * The hub's path, replayed as `WifiOccupancyService` runs it (apps/core/src/occupancy): the store's
- * own devices never arrive (the gate drops them), weak probes are not kept, a pseudonym's probe is
- * kept once per {@link HUB_REPEAT_MS} (a repeat only carries its sequence number onto the kept one),
- * automatic fixed-device detection is off, and each interval is counted from the kept probes of the
+ * own devices never arrive (the gate drops them), weak probes are not kept, a pseudonym's probes are
+ * thinned by the service's own rule (`thinProbe`/`keepProbe` of `@aisle/occupancy`: a repeat within
+ * 5 s only carries its sequence number onto the kept sample, and a subject heard without pause
+ * keeps its first and latest sample per 100-s stretch), automatic fixed-device detection is off, and each interval is counted from the kept probes of the
  * interval and of the association window before it. Beside it, the raw capture with automatic
  * fixed-device detection off too, so the difference is the hub's thinning and windowing alone.
  */
 function hubPath(day: Day, exclude: ReadonlySet<string>) {
   const { minRssi, mergeWindowMs } = DEFAULT_OCCUPANCY_OPTIONS;
   const kept: ProbeSample[] = [];
-  const stretches = new Map<string, { head: ProbeSample; tail: ProbeSample | undefined }>();
-  const interval = (at: number) => Math.floor(at / INTERVAL_MS);
+  const stretches = new Map<string, ProbeStretch>();
   for (const s of day.samples) {
     if (s.rssi < minRssi || exclude.has(s.mac)) continue;
     const stretch = stretches.get(s.mac);
-    const previous = stretch ? (stretch.tail ?? stretch.head) : undefined;
-    if (previous !== undefined && Math.abs(s.at - previous.at) < HUB_REPEAT_MS) {
-      if (s.seq !== undefined) previous.seq = s.seq;
-      continue;
-    }
-    if (
-      stretch?.tail !== undefined &&
-      s.at > stretch.tail.at &&
-      s.at - stretch.head.at < HUB_STRETCH_MS &&
-      interval(s.at) === interval(stretch.head.at)
-    ) {
-      Object.assign(stretch.tail, {
-        at: s.at,
-        rssi: s.rssi,
-        sensor: s.sensor,
-        ...(s.seq !== undefined ? { seq: s.seq } : {}),
-        ...(s.fingerprint !== undefined ? { fingerprint: s.fingerprint } : {}),
-      });
-      continue;
-    }
+    if (thinProbe(stretch, s, s.sensor, INTERVAL_MS) !== 'keep') continue;
     const sample = { ...s, randomized: s.randomized ?? isRandomisedMac(s.mac) };
-    if (
-      stretch === undefined ||
-      s.at - stretch.head.at >= HUB_STRETCH_MS ||
-      s.at < stretch.head.at ||
-      interval(s.at) !== interval(stretch.head.at)
-    ) {
-      stretches.set(s.mac, { head: sample, tail: undefined });
-    } else {
-      stretch.tail = sample;
-    }
+    keepProbe(stretches, stretch, sample, INTERVAL_MS);
     kept.push(sample);
   }
   // The latest sample of a stretch moved forward in place: kept is no longer in time order.

@@ -79,7 +79,8 @@ describe(runSimulatorOverMqtt.name, () => {
   });
 
   it("publishes the demo simulator's last warm-up second at once, before the first tick", async () => {
-    const clock = new FakeClock(START);
+    const now = START + 30_000; // mid-minute: the whole second is left to the first step
+    const clock = new FakeClock(now);
     const published: { topic: string; payload: string }[] = [];
     const mqtt = {
       publish: async (topic: string, payload: string | Buffer) => {
@@ -87,11 +88,11 @@ describe(runSimulatorOverMqtt.name, () => {
       },
     };
     const abort = new AbortController();
-    const simulator = createDemoSimulator({ seed: 1, now: START });
+    const simulator = createDemoSimulator({ seed: 1, now });
     const running = runSimulatorOverMqtt({ simulator, mqtt, signal: abort.signal, clock });
     await flush();
     expect(clock.pending).toBe(1); // only the wait for the next tick: nothing ran on the clock yet
-    expect(simulator.time).toBe(START);
+    expect(simulator.time).toBe(now);
     const radios = new Set(
       published
         .filter((p) => p.topic.endsWith('/observations'))
@@ -101,6 +102,31 @@ describe(runSimulatorOverMqtt.name, () => {
     expect(radios.size).toBeGreaterThanOrEqual(3);
     abort.abort();
     await running;
+  });
+
+  it('a demo started within a second after the hour publishes nothing timed in the hour before', async () => {
+    const clock = new FakeClock(START + 400); // 09:00:00.400
+    const times: number[] = [];
+    const mqtt = {
+      publish: async (topic: string, payload: string | Buffer) => {
+        if (!topic.endsWith('/observations')) return;
+        const batch = JSON.parse(payload.toString()) as { observations: { at: number }[] };
+        times.push(...batch.observations.map((o) => o.at));
+      },
+    };
+    const abort = new AbortController();
+    const simulator = createDemoSimulator({ seed: 1, now: clock.now() });
+    const running = runSimulatorOverMqtt({ simulator, mqtt, signal: abort.signal, clock });
+    await flush();
+    for (let i = 0; i < 5; i += 1) {
+      clock.advance(1_000);
+      await flush();
+    }
+    abort.abort();
+    await running;
+
+    expect(times.length).toBeGreaterThan(0);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(START); // no bucket in 08:00 for 08:59:59
   });
 
   it('works with a plain MqttPort and keeps going when a publish fails', async () => {

@@ -4,9 +4,14 @@ import type { TrackingMode } from '@aisle/ingest';
 import {
   DEFAULT_OCCUPANCY_OPTIONS,
   OCCUPANCY_METHOD,
+  OCCUPANCY_REPEAT_MS,
+  OCCUPANCY_STRETCH_MS,
   countOccupancy,
+  keepProbe,
+  thinProbe,
   type OccupancyOptions,
   type ProbeSample,
+  type ProbeStretch,
 } from '@aisle/occupancy';
 import type { Clock, Sighting, TimerHandle } from '@aisle/sdk';
 
@@ -17,25 +22,13 @@ export const OCCUPANCY_CLOSE_LAG_MS = 10_000;
 /** Closed intervals kept per store for the API: one hour at 5 min. */
 export const OCCUPANCY_SERIES_LENGTH = 12;
 /**
- * A subject heard again within this time is kept once: several sensors hear the same probe burst,
- * and the estimator only asks whether a device or burst was heard in an interval.
- */
-export const OCCUPANCY_REPEAT_MS = 5_000;
-/**
- * A subject heard without pause is kept as its first and its latest sample per stretch of this
- * length (a stretch never spans two intervals): the latest one moves forward as the subject is heard
- * again. Half the association window (200 s), so an address heard all along never falls silent for
- * the association; its last sequence number, signal and time are the latest frame's.
- */
-export const OCCUPANCY_STRETCH_MS = 100_000;
-/**
  * Most samples kept per store (the open interval plus the association window, ≤ 520 s): 2 per
  * stretch, ≤ 8 stretches per subject in that time, for 20,000 devices heard without pause
  * (~70 bytes each: ~22 MB). Past the cap new subjects and stretches are counted (`overflow`), not
  * kept; the subjects already held still move their latest sample forward.
  */
 export const OCCUPANCY_MAX_SAMPLES = 20_000 * 2 * 8;
-export { OCCUPANCY_METHOD };
+export { OCCUPANCY_METHOD, OCCUPANCY_REPEAT_MS, OCCUPANCY_STRETCH_MS };
 
 export interface OccupancyPoint {
   /** Epoch ms, inclusive. */
@@ -63,13 +56,6 @@ export interface OccupancyEstimate {
   series: OccupancyPoint[];
 }
 
-/** A subject's current stretch (see {@link OCCUPANCY_STRETCH_MS}). */
-interface Stretch {
-  head: ProbeSample;
-  /** The latest kept sample after the head, moved forward in place; absent while only the head. */
-  tail: ProbeSample | undefined;
-}
-
 interface StoreState {
   /**
    * Kept probes in arrival order (nearly time order); pseudonyms, keyed fingerprints and sequence
@@ -77,7 +63,7 @@ interface StoreState {
    */
   samples: ProbeSample[];
   /** Subject → the first and latest kept sample of its current stretch. */
-  stretches: Map<string, Stretch>;
+  stretches: Map<string, ProbeStretch>;
   /** Index (at ÷ interval) of the next interval to close. */
   nextToClose: number;
   series: OccupancyPoint[];
@@ -195,29 +181,10 @@ export class WifiOccupancyService {
     }
     if (s.at < state.nextToClose * intervalMs) return this.inputs.labels('late').inc();
     const stretch = state.stretches.get(s.subject);
-    const last = stretch ? (stretch.tail ?? stretch.head) : undefined;
-    if (last !== undefined && Math.abs(s.at - last.at) < OCCUPANCY_REPEAT_MS) {
-      // The repeat is not kept, but its sequence number is: continuity across the next address
-      // change is judged from the last frame heard under this one.
-      if (s.seq !== undefined) last.seq = s.seq;
-      return this.inputs.labels('repeat').inc();
-    }
-    if (
-      stretch !== undefined &&
-      stretch.tail !== undefined &&
-      s.at > stretch.tail.at &&
-      s.at - stretch.head.at < OCCUPANCY_STRETCH_MS &&
-      Math.floor(s.at / intervalMs) === Math.floor(stretch.head.at / intervalMs)
-    ) {
-      // Within the stretch: the latest sample moves forward, no new one is kept.
-      const tail = stretch.tail;
-      tail.at = s.at;
-      tail.rssi = s.rssi;
-      tail.sensor = s.sensorId;
-      if (s.seq !== undefined) tail.seq = s.seq;
-      if (s.fingerprint !== undefined) tail.fingerprint = s.fingerprint;
-      return this.inputs.labels('thinned').inc();
-    }
+    // The repeat and stretch rules (`@aisle/occupancy` thinProbe): a repeat only leaves its
+    // sequence number on the last kept sample, a probe within the stretch moves its latest one.
+    const thinned = thinProbe(stretch, s, s.sensorId, intervalMs);
+    if (thinned !== 'keep') return this.inputs.labels(thinned).inc();
     if (state.samples.length >= OCCUPANCY_MAX_SAMPLES) return this.inputs.labels('overflow').inc();
     const sample: ProbeSample = {
       at: s.at,
@@ -230,16 +197,7 @@ export class WifiOccupancyService {
       seq: s.seq,
       fingerprint: s.fingerprint,
     };
-    const opensStretch =
-      stretch === undefined ||
-      s.at - stretch.head.at >= OCCUPANCY_STRETCH_MS ||
-      s.at < stretch.head.at ||
-      Math.floor(s.at / intervalMs) !== Math.floor(stretch.head.at / intervalMs);
-    if (stretch === undefined || opensStretch) {
-      state.stretches.set(sample.mac, { head: sample, tail: undefined });
-    } else {
-      stretch.tail = sample;
-    }
+    keepProbe(state.stretches, stretch, sample, intervalMs);
     state.samples.push(sample);
     this.inputs.labels('kept').inc();
   }
