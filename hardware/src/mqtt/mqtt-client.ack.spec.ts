@@ -52,7 +52,7 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
 
   const hub = async (
     ackAfter: AckBarrier,
-    options: { holdUntilReady?: boolean } = {},
+    options: { holdUntilReady?: boolean; protocolVersion?: 4 | 5 } = {},
   ): Promise<MqttClientPort> => {
     const port = await MqttClientPort.connect(broker.url, {
       clientId: `${prefix}-hub`,
@@ -88,6 +88,73 @@ describe(`${MqttClientPort.name} (acknowledge after commit)`, () => {
     await eventually('three PUBACKs', () => pubacks.length === 3);
     expect(sut.acknowledgements).toMatchObject({ sent: 3, pending: 0 });
   });
+
+  it('releases the PUBACKs of messages sharing one barrier promise together, in order, after it and the earlier ones', async () => {
+    const first = deferred();
+    const batch = deferred();
+    const last = deferred();
+    const order = [first.promise, batch.promise, batch.promise, batch.promise, last.promise];
+    const sut = await hub(() => order.shift()!);
+    const pubacks = pubacksOf(sut);
+    const seen: number[] = [];
+    await sut.subscribe(`${prefix}/obs`, () => seen.push(seen.length));
+
+    for (let n = 0; n < 5; n += 1) await device.publishAsync(`${prefix}/obs`, `${n}`, { qos: 1 });
+    await eventually('all five handled', () => seen.length === 5);
+    batch.resolve(); // the batch's messages still wait for the first one
+    last.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pubacks).toEqual([]);
+    expect(sut.acknowledgements).toMatchObject({ sent: 0, pending: 5 });
+
+    first.resolve();
+    await eventually('five PUBACKs', () => pubacks.length === 5);
+    expect(pubacks).toEqual([...pubacks].sort((a, b) => a - b)); // arrival order (ids ascend)
+    expect(sut.acknowledgements).toMatchObject({ sent: 5, pending: 0 });
+  });
+
+  it('MQTT 5 (Mosquitto only): PUBACKs with reason code success, after the commit, in order', async () => {
+    if (!broker.external) return; // the embedded broker (aedes) speaks 3.1.1 only
+    const stored = deferred();
+    const sut = await hub(() => stored.promise, { protocolVersion: 5 });
+    const sent: Packet[] = [];
+    (sut as unknown as { client: MqttClient }).client.on('packetsend', (packet: Packet) => {
+      if (packet.cmd === 'puback') sent.push(packet);
+    });
+    const seen: string[] = [];
+    await sut.subscribe(`${prefix}/obs`, (_topic, payload) => seen.push(payload.toString()));
+
+    for (const n of ['1', '2']) await device.publishAsync(`${prefix}/obs`, n, { qos: 1 });
+    await eventually('both handled', () => seen.length === 2);
+    expect(sent).toEqual([]);
+    stored.resolve();
+    await eventually('two PUBACKs', () => sent.length === 2);
+    expect(sent.map((p) => p.cmd === 'puback' && p.reasonCode)).toEqual([0, 0]);
+    expect(seen).toEqual(['1', '2']);
+  });
+
+  // Mosquitto redelivers the in-flight window to the resumed session with DUP (see withDupBroker).
+  (process.env['MQTT_URL'] ? it : it.skip)(
+    'a redelivery (DUP) after a dropped connection of a message this process handled is acknowledged once stored, not handled again',
+    async () => {
+      const stored = deferred();
+      const sut = await hub(() => stored.promise);
+      const pubacks = pubacksOf(sut);
+      const seen: string[] = [];
+      await sut.subscribe(`${prefix}/obs`, (_topic, payload) => seen.push(payload.toString()));
+      for (const n of ['1', '2']) await device.publishAsync(`${prefix}/obs`, n, { qos: 1 });
+      await eventually('both handled', () => seen.length === 2);
+
+      // The connection drops with both PUBACKs pending: the resumed session gets them again (DUP).
+      (sut as unknown as { client: MqttClient }).client.stream.destroy();
+      await eventually('both redelivered', () => sut.acknowledgements.redeliveriesSkipped === 2);
+      expect(pubacks).toEqual([]);
+      stored.resolve();
+      await eventually('acknowledged', () => sut.acknowledgements.pending === 0);
+      expect(seen).toEqual(['1', '2']); // handled once each
+      expect(pubacks.length).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it('leaves an unstored message with the broker, which delivers it again to the resumed session', async () => {
     const never = new Promise<void>(() => undefined);

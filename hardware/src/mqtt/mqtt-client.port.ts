@@ -98,11 +98,22 @@ interface QueuedMessage {
   release: (stored: Promise<void>) => void;
 }
 
-/** A received QoS 1 message waiting for its PUBACK. */
-interface PendingAck {
-  key: string;
+/**
+ * PUBACKs released together: those of consecutive messages whose `stored` is the same promise.
+ * Their packet ids, not mqtt.js's packets: nothing per message is kept alive until the commit.
+ */
+interface AckRelease {
   stored: Promise<void>;
+  ids: number[];
+  /** MQTT 5 reason code of mqtt.js's PUBACKs (always success here; absent for 3.1.1). */
+  reasonCode: number | undefined;
 }
+
+/** What a message taken while draining waits for: never (the broker keeps it for the next start). */
+const NEVER = new Promise<void>(() => undefined);
+
+/** Marks a PUBACK this port deferred (mqtt.js hands it back from its offline queue on reconnect). */
+const DEFERRED = Symbol('deferred PUBACK');
 
 /** The first connection could not be made. */
 export class MqttConnectError extends Error {
@@ -137,6 +148,11 @@ interface Route {
   filter: string;
   /** One entry per `subscribe` call, so the same function may be subscribed twice independently. */
   handlers: Set<{ handler: MessageHandler }>;
+  /**
+   * `handlers` as an array, replaced (never changed) when one comes or goes: a message is handed
+   * to the handlers there were when it arrived, without copying the set per message.
+   */
+  list: readonly { handler: MessageHandler }[];
   /** Settles when the broker has acknowledged the subscription. */
   ready: Promise<void>;
 }
@@ -164,13 +180,26 @@ export class MqttClientPort implements MqttPort {
   /** A lookup of redeliveries' receipts is running: later messages queue behind it. */
   private checking = false;
   private readonly session: string;
-  /** By packet id: received, handled, PUBACK waiting for the commit (or recently sent). */
-  private readonly acks = new Map<number, PendingAck>();
+  /**
+   * By packet id: the key of the message last received with it (PUBACK waiting for the commit or
+   * recently sent), to recognise a redelivery.
+   */
+  private readonly acks = new Map<number, string>();
+  /**
+   * The QoS 1 message just received and what its PUBACK waits for: mqtt.js sends that PUBACK
+   * (through `_sendPacket`) before it takes the next packet, so one slot is enough.
+   */
+  private ackId: number | undefined;
+  private ackStored: Promise<void> = NEVER;
   private unacknowledged = 0;
   private inputHold: (() => Promise<void> | null) | undefined;
   private holding = 0;
   /** The promise of the message before, so PUBACKs go in arrival order. */
   private lastStored: Promise<void> = Promise.resolve();
+  /** What the barrier returned for the message before (`lastStored` covers it already). */
+  private lastBarrier: Promise<void> | undefined;
+  /** The PUBACKs waiting for `lastStored`'s promise, in order (see `acknowledgeAfterCommit`). */
+  private release: AckRelease | undefined;
   private isReady: boolean;
   private ackCounts = { sent: 0, redeliveriesSkipped: 0, committedSkipped: 0, unchecked: 0 };
 
@@ -217,6 +246,12 @@ export class MqttClientPort implements MqttPort {
       ...(Object.keys(properties).length > 0 ? { properties } : {}),
       reconnectPeriod: RECONNECT_PERIOD_MS,
       connectTimeout: timeoutMs,
+      // mqtt.js's own default (MQTT 5 only): accept every message, without its rest-parameter
+      // array per message.
+      customHandleAcks: acceptMessage,
+      // mqtt.js logs about ten lines per message through `debug`, whose disabled call still
+      // gathers its arguments into an array: a no-op instead unless DEBUG asks for mqtt.js.
+      ...(mqttDebugWanted() ? {} : { log: noLog }),
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
     };
@@ -363,11 +398,25 @@ export class MqttClientPort implements MqttPort {
       _sendPacket: (packet: Packet, cb?: (error?: Error) => void, ...rest: unknown[]) => void;
     };
     const send = internals._sendPacket.bind(client);
+    // The PUBACKs of one release leave in one loop, in arrival order (one callback per committed
+    // batch of messages, not one per message).
+    const flush = (release: AckRelease): void => {
+      if (this.release === release) this.release = undefined;
+      for (const messageId of release.ids) {
+        this.unacknowledged -= 1;
+        this.ackCounts.sent += 1;
+        if (this.closing && !client.connected) continue; // the broker redelivers it
+        const packet: Packet & { [DEFERRED]?: true } =
+          release.reasonCode === undefined
+            ? { cmd: 'puback', messageId, [DEFERRED]: true }
+            : { cmd: 'puback', messageId, reasonCode: release.reasonCode, [DEFERRED]: true };
+        send(packet);
+      }
+    };
     // A PUBACK deferred here and then sent while the connection was down is queued by mqtt.js
     // and comes back through `_sendPacket` on reconnect: it passes straight (counted once).
-    const deferred = new WeakSet<Packet>();
     internals._sendPacket = (packet, cb, ...rest) => {
-      if (deferred.has(packet)) {
+      if ((packet as { [DEFERRED]?: true })[DEFERRED]) {
         // mqtt.js delivers its offline queue by recursion (each written packet's callback sends
         // the next): with up to MQTT_RECEIVE_MAXIMUM PUBACKs queued that overflowed the stack and
         // killed the core on reconnect. The callback runs after the stack has unwound.
@@ -378,19 +427,26 @@ export class MqttClientPort implements MqttPort {
         send(packet, cb, ...rest);
         return;
       }
-      const pending = this.acks.get(packet.messageId);
-      if (!pending) {
+      let stored: Promise<void>;
+      if (packet.messageId === this.ackId) {
+        stored = this.ackStored;
+        this.ackId = undefined;
+      } else if (this.acks.has(packet.messageId)) {
+        stored = this.lastStored; // not expected; every message received so far is behind it
+      } else {
         send(packet, cb, ...rest);
         return;
       }
-      deferred.add(packet);
       cb?.(); // let mqtt.js read the next packet; the PUBACK follows when the rows are stored
-      void pending.stored.then(() => {
-        this.unacknowledged -= 1;
-        this.ackCounts.sent += 1;
-        if (this.closing && !client.connected) return; // the broker redelivers it
-        send(packet, undefined, ...rest);
-      });
+      // mqtt.js sends a PUBACK as (packet, done) only: nothing in `rest` to keep.
+      const reasonCode = packet.reasonCode;
+      let release = this.release;
+      if (release === undefined || release.stored !== stored || release.reasonCode !== reasonCode) {
+        const next: AckRelease = { stored, ids: [], reasonCode };
+        void next.stored.then(() => flush(next));
+        this.release = release = next;
+      }
+      release.ids.push(packet.messageId);
     };
   }
 
@@ -412,7 +468,9 @@ export class MqttClientPort implements MqttPort {
     if (this.draining) {
       // Never acknowledged: the broker redelivers it to the next session.
       if (packet.messageId !== undefined && packet.qos > 0) {
-        this.acks.set(packet.messageId, { key: '', stored: new Promise<void>(() => undefined) });
+        this.acks.set(packet.messageId, '');
+        this.ackId = packet.messageId;
+        this.ackStored = NEVER;
       }
       return;
     }
@@ -424,19 +482,21 @@ export class MqttClientPort implements MqttPort {
     if (handled) {
       // Stored before the broker acknowledged it to its publisher: just acknowledge this copy.
       this.unacknowledged += 1;
-      const ordered = this.lastStored;
-      this.acks.set(packet.messageId, { key: messageKey(topic, payload), stored: ordered });
+      this.acks.set(packet.messageId, messageKey(topic, payload));
+      this.ackId = packet.messageId;
+      this.ackStored = this.lastStored;
       return;
     }
     const id = packet.messageId;
     const key = messageKey(topic, payload);
     const known = this.acks.get(id);
     this.unacknowledged += 1;
-    if (packet.dup && known?.key === key) {
-      // Handled already in this process: acknowledge it once that copy is stored.
+    if (packet.dup && known === key) {
+      // Handled already in this process: acknowledged once that copy is stored (it is behind
+      // `lastStored`, with every message received so far).
       this.ackCounts.redeliveriesSkipped += 1;
-      const stored = known.stored;
-      this.acks.set(id, { key, stored });
+      this.ackId = id;
+      this.ackStored = this.lastStored;
       return;
     }
     const stored = this.handleOrHold(
@@ -445,10 +505,17 @@ export class MqttClientPort implements MqttPort {
       { session: this.session, packetId: id, key },
       packet.dup,
     );
-    // In order: a message's PUBACK never overtakes an earlier one's.
-    const ordered = Promise.all([this.lastStored, stored]).then(() => undefined);
+    // In order: a message's PUBACK never overtakes an earlier one's. The barrier gives the same
+    // promise to consecutive messages (the writer's one per batch): then nothing new to wait for.
+    const ordered =
+      stored === this.lastBarrier
+        ? this.lastStored
+        : Promise.all([this.lastStored, stored]).then(() => undefined);
+    this.lastBarrier = stored;
     this.lastStored = ordered;
-    this.acks.set(id, { key, stored: ordered });
+    this.acks.set(id, key);
+    this.ackId = id;
+    this.ackStored = ordered;
     this.forgetOldAcks();
   }
 
@@ -543,6 +610,7 @@ export class MqttClientPort implements MqttPort {
       route = {
         filter: topicFilter,
         handlers: new Set(),
+        list: [],
         ready: previous.then(() => this.brokerSubscribe(topicFilter)),
       };
       this.routes.set(topicFilter, route);
@@ -550,6 +618,7 @@ export class MqttClientPort implements MqttPort {
     }
     const entry = { handler };
     route.handlers.add(entry);
+    route.list = [...route.handlers];
     try {
       await route.ready;
     } catch (error) {
@@ -616,6 +685,7 @@ export class MqttClientPort implements MqttPort {
 
   private async leave(route: Route, entry: { handler: MessageHandler }): Promise<void> {
     route.handlers.delete(entry);
+    route.list = [...route.handlers];
     if (route.handlers.size > 0 || this.routes.get(route.filter) !== route) return;
     this.routes.delete(route.filter);
     this.matching.clear();
@@ -701,7 +771,7 @@ export class MqttClientPort implements MqttPort {
 
   private dispatch(topic: string, payload: Buffer): void {
     for (const route of this.routesFor(topic)) {
-      for (const { handler } of [...route.handlers]) {
+      for (const { handler } of route.list) {
         try {
           handler(topic, payload);
         } catch (error) {
@@ -723,6 +793,23 @@ function messageKey(topic: string, payload: Buffer): string {
   bytes[length] = 0;
   payload.copy(bytes, length + 1);
   return hash('sha1', bytes, 'base64');
+}
+
+function acceptMessage(
+  _topic: string,
+  _message: Buffer,
+  _packet: unknown,
+  done: (error: Error | number, code?: number) => void,
+): void {
+  done(0);
+}
+
+function noLog(): void {}
+
+/** Whether `DEBUG` (the `debug` package's setting) names mqtt.js's namespaces. */
+function mqttDebugWanted(): boolean {
+  const wanted = process.env['DEBUG'] ?? '';
+  return /(^|[\s,])(mqtt|\*)/.test(wanted);
 }
 
 function defaultHandlerError(error: unknown, topic: string): void {

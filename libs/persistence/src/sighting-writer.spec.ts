@@ -345,6 +345,43 @@ describe(SightingWriter.name, () => {
     expect(sut.dropped).toBe(0);
   });
 
+  it('gives consecutive stored() callers one promise until a write takes their rows, at most a batch of rows', async () => {
+    sut = writer({ batchSize: 4 });
+    const promises: Promise<void>[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      sut.enqueue(radios(i, 1));
+      promises.push(sut.stored());
+    }
+    // The first four rows are one batch: one promise; the fifth row would make the group bigger.
+    expect(new Set(promises.slice(0, 4)).size).toBe(1);
+    expect(promises[4]).not.toBe(promises[0]);
+    await promises[0];
+    expect(sut.written).toBe(4); // settled once the last of the group is stored, not before
+    let fifth = false;
+    void promises[4]!.then(() => (fifth = true));
+    sut.enqueue(radios(5, 1));
+    const sixth = sut.stored();
+    expect(sixth).toBe(promises[4]); // rows 4 and 5 still wait: same group
+    await Promise.resolve();
+    expect(fifth).toBe(false);
+    clock.advance(250); // the flush interval writes the partial batch
+    await sixth;
+    expect(sut.written).toBe(6);
+    expect(await sut.stored()).toBeUndefined(); // nothing pending: settled at once
+  });
+
+  it('writeNow() writes a partial batch at once, without a promise to wait on', async () => {
+    sut = writer({ batchSize: 100 });
+    sut.enqueue(radios(0, 3));
+    const stored = sut.stored();
+
+    expect(sut.writeNow()).toBeUndefined();
+    await stored; // no clock advance: not the flush interval's doing
+    expect(sut.written).toBe(3);
+    sut.writeNow(); // nothing pending: nothing to do
+    expect(sut.writes).toBe(1);
+  });
+
   it('flushes nothing when empty, and keeps no timer when idle', async () => {
     sut = writer();
 

@@ -138,6 +138,17 @@ const COLUMNS: readonly (readonly [name: string, value: (row: SightingValues) =>
 const COLUMN_LIST = COLUMNS.map(([name]) => `"${name}"`).join(', ');
 const MAX_ROWS_PER_STATEMENT = Math.floor(MAX_PARAMETERS / COLUMNS.length);
 
+/** What {@link SightingWriter.stored} returns when nothing is pending (one object, not one per call). */
+const STORED: Promise<void> = Promise.resolve();
+
+/** Callers of `stored()` sharing one promise: rows from `from` up to `target` (see `stored`). */
+interface StoredWaiter {
+  from: number;
+  target: number;
+  resolve: () => void;
+  promise: Promise<void>;
+}
+
 /**
  * Buffers sightings and writes them in batches: when `batchSize` rows are waiting, and at the
  * latest `flushIntervalMs` after a row arrived. A failed write keeps its rows and retries with
@@ -199,7 +210,7 @@ export class SightingWriter {
    * Callers of {@link stored}, from index `storedHead`: their targets never decrease (each is the
    * row count at its call) and rows settle in order, so the settled ones are always a prefix.
    */
-  private storedWaiters: { target: number; resolve: () => void }[] = [];
+  private storedWaiters: StoredWaiter[] = [];
   private storedHead = 0;
   private pressureWaiters: (() => void)[] = [];
   /**
@@ -389,11 +400,37 @@ export class SightingWriter {
     const target = this.nextSeq;
     const start = this.markSeq;
     this.markSeq = target;
-    if (this.settled(target)) return Promise.resolve();
+    if (this.settled(target)) return STORED;
     // Committed in the transaction of the batch that holds the message's last row (a message
     // without rows pending needs none: a redelivery of it stores nothing either).
     if (receipt) this.receipts.push({ start, seq: target, receipt });
-    return new Promise<void>((resolve) => this.storedWaiters.push({ target, resolve }));
+    // One promise for consecutive callers while none of their rows has been taken into a write,
+    // up to a batch of rows: it settles once the last of them is stored (so never before any
+    // caller's own rows), and a flood of one-row messages makes one promise per batch, not one
+    // per message. Past a cut the group closes, so a caller waits at most for the next batch.
+    const stored = this.storedWaiters;
+    const last = stored.length > this.storedHead ? stored[stored.length - 1]! : undefined;
+    if (last !== undefined && last.from >= this.headSeq && target - last.from <= this.batchSize) {
+      last.target = target;
+      return last.promise;
+    }
+    let resolve!: () => void;
+    const promise = new Promise<void>((settle) => {
+      resolve = settle;
+    });
+    stored.push({ from: start, target, resolve, promise });
+    return promise;
+  }
+
+  /**
+   * Starts writing every row buffered now, as {@link flush} does, with nothing to wait on: for a
+   * caller that asks once per message (no promise, no waiter each time).
+   */
+  writeNow(): void {
+    if (this.spilling || this.settled(this.nextSeq)) return;
+    this.clearRetry(); // asked explicitly: try now
+    this.drainAll = true;
+    this.kick();
   }
 
   /**
@@ -402,7 +439,7 @@ export class SightingWriter {
    */
   flush(): Promise<void> {
     const target = this.nextSeq;
-    if (this.settled(target)) return Promise.resolve();
+    if (this.settled(target)) return STORED;
     const done = new Promise<void>((resolve, reject) => {
       this.waiters.push({ target, resolve, reject });
     });

@@ -1,4 +1,5 @@
 import { AvailabilityWatchdog } from './availability.js';
+import type { Clock } from './clock.js';
 import { FakeClock } from './testing/fake-clock.js';
 
 function statusLog(): {
@@ -41,6 +42,43 @@ describe(AvailabilityWatchdog.name, () => {
     expect(statuses).toEqual(['available', 'unavailable: no advertisement for 30 s']);
     sut.seen();
     expect(statuses.at(-1)).toBe('available');
+  });
+
+  it('keeps one timer however many inputs come, and still reports the silence after the last one', () => {
+    const { sut, clock, statuses } = setup();
+    sut.start();
+    for (let i = 0; i < 100; i += 1) {
+      clock.advance(250);
+      sut.seen();
+      expect(clock.pending).toBe(1);
+    }
+    // The timer armed at start fired meanwhile and waited for the rest of the silence.
+    clock.advance(29_999);
+    expect(statuses).toEqual(['available']);
+    clock.advance(1);
+    expect(statuses).toEqual(['available', 'unavailable: no advertisement for 30 s']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a wall clock set back an hour delays the report by at most one more timeout, not an hour', () => {
+    const clock = new FakeClock();
+    let offset = 0;
+    const skewed: Clock = {
+      now: () => clock.now() + offset,
+      setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+      setInterval: (fn, ms) => clock.setInterval(fn, ms),
+      clearInterval: (handle) => clock.clearInterval(handle),
+    };
+    const { statuses, status } = statusLog();
+    const sut = AvailabilityWatchdog.forDriver(
+      { clock: skewed, status },
+      { unavailableAfterSeconds: 30, silence: 'no advertisement' },
+    );
+    sut.seen();
+    offset = -3_600_000;
+    clock.advance(60_000);
+    expect(statuses).toEqual(['available', 'unavailable: no advertisement for 30 s']);
   });
 
   it('reports unavailable when nothing ever arrived', () => {

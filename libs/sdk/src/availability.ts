@@ -10,6 +10,8 @@ import type { AvailabilityReporter, DriverContext } from './plugin.js';
 export class AvailabilityWatchdog {
   private timer: TimerHandle | undefined;
   private reported: 'nothing' | 'available' | 'unavailable' = 'nothing';
+  /** When the silence began: the last `seen()` (or `start()`). */
+  private since = 0;
 
   constructor(
     private readonly options: {
@@ -39,12 +41,18 @@ export class AvailabilityWatchdog {
 
   /** Starts the timer without declaring the driver available (nothing seen yet). */
   start(): void {
-    this.arm();
+    this.since = this.options.clock.now();
+    this.arm(this.options.timeoutMs);
   }
 
+  /**
+   * Called per message or advertisement: notes the time only. The one timer, when it fires, looks
+   * how long the silence has lasted and waits for the rest (no timer made per input).
+   */
   seen(): void {
     this.report('available');
-    this.arm();
+    this.since = this.options.clock.now();
+    if (this.timer === undefined) this.arm(this.options.timeoutMs);
   }
 
   /**
@@ -61,13 +69,25 @@ export class AvailabilityWatchdog {
     this.timer = undefined;
   }
 
-  private arm(): void {
+  private arm(delayMs: number): void {
     this.stop();
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = undefined;
-      const seconds = Math.round(this.options.timeoutMs / 1000);
+      const timeoutMs = this.options.timeoutMs;
+      const left = this.since + timeoutMs - this.options.clock.now();
+      if (left > timeoutMs) {
+        // The clock went back: the silence counts from now.
+        this.since = this.options.clock.now();
+        this.arm(timeoutMs);
+        return;
+      }
+      if (left > 0) {
+        this.arm(left); // something came meanwhile
+        return;
+      }
+      const seconds = Math.round(timeoutMs / 1000);
       this.report('unavailable', this.options.reason ?? `nothing received for ${seconds} s`);
-    }, this.options.timeoutMs);
+    }, delayMs);
   }
 
   private report(state: 'available' | 'unavailable', reason = ''): void {

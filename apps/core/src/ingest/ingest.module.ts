@@ -308,7 +308,7 @@ export class IngestModule
       (unacknowledged, receipt) => {
         // The broker's window is full: write now rather than at the end of the flush interval.
         if (unacknowledged >= this.config.MQTT_RECEIVE_MAXIMUM) {
-          this.writer.flush().catch(() => undefined);
+          this.writer.writeNow();
         }
         const stored = this.writer.stored(receipt);
         // In a chain (ingest role), also once JetStream confirmed the message's sightings (PubAck).
