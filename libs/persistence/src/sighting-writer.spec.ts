@@ -96,6 +96,28 @@ describe(SightingWriter.name, () => {
       query.mockRestore();
     });
 
+    it('writes a backlog in larger transactions: backlogBatchSize rows while that many wait, then batchSize', async () => {
+      sut = writer({ method, batchSize: 100, flushIntervalMs: 250 }); // backlog 4 × 100
+
+      sut.enqueue(radios(0, 1000));
+      await eventually(() => sut.written === 1000);
+
+      // 400 + 400 while ≥ 400 waited, then 100 + 100 for the last 200.
+      expect(sut.writes).toBe(4);
+      expect(await storedCount()).toBe(1000);
+      expect(errors).toEqual([]);
+    });
+
+    it('refuses a backlog batch outside batchSize..maxBuffered, naming the values', () => {
+      expect(() => writer({ method, batchSize: 100, backlogBatchSize: 50 })).toThrow(
+        'backlogBatchSize (50) must be between batchSize (100) and maxBuffered (100000)',
+      );
+      expect(() =>
+        writer({ method, batchSize: 10, maxBuffered: 20, backlogBatchSize: 30 }),
+      ).toThrow(/backlogBatchSize \(30\)/);
+      expect(writer({ method, batchSize: 10, maxBuffered: 20 })).toBeInstanceOf(SightingWriter);
+    });
+
     it('commits a message receipt with its rows: a failed transaction stores neither', async () => {
       const receipts = new MessageReceiptStore(dataSource);
       const receipt = { session: 'hub-1', packetId: 7, key: 'k7' };

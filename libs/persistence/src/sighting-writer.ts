@@ -25,6 +25,13 @@ export type SightingWriteMethod = 'auto' | 'insert' | 'copy';
 export interface SightingWriterOptions {
   /** Rows per write; a full buffer of this many is written at once. Default 1000. */
   batchSize?: number;
+  /**
+   * Rows per write while at least this many wait: a backlog (the database is behind, or the input
+   * comes faster than one batch per round trip) is written in larger COPYs, so a transaction's
+   * round trips and its commit are paid once per this many rows. Between `batchSize` and
+   * `maxBuffered`; default 4 × `batchSize` (at most `maxBuffered`).
+   */
+  backlogBatchSize?: number;
   /** A row waits at most about this long before it is written. Default 250 ms. */
   flushIntervalMs?: number;
   /**
@@ -172,6 +179,7 @@ interface StoredWaiter {
  */
 export class SightingWriter {
   private readonly batchSize: number;
+  private readonly backlogBatchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxBuffered: number;
   private readonly retryDelayMs: number;
@@ -246,6 +254,15 @@ export class SightingWriter {
     if (this.batchSize > this.maxBuffered) {
       throw new RangeError(
         `batchSize (${this.batchSize}) exceeds maxBuffered (${this.maxBuffered})`,
+      );
+    }
+    this.backlogBatchSize = positiveInteger(
+      'backlogBatchSize',
+      options.backlogBatchSize ?? Math.min(4 * this.batchSize, this.maxBuffered),
+    );
+    if (this.backlogBatchSize < this.batchSize || this.backlogBatchSize > this.maxBuffered) {
+      throw new RangeError(
+        `backlogBatchSize (${this.backlogBatchSize}) must be between batchSize (${this.batchSize}) and maxBuffered (${this.maxBuffered})`,
       );
     }
     this.clock = options.clock ?? systemClock;
@@ -630,7 +647,11 @@ export class SightingWriter {
   /** Writes batches until there is nothing (due) to write; false when a write failed. */
   private async run(): Promise<boolean> {
     while (this.retryTimer === null && !this.spilling) {
-      let count = Math.min(this.waitingCount, this.batchSize);
+      const waiting = this.waitingCount;
+      let count =
+        waiting >= this.backlogBatchSize
+          ? this.backlogBatchSize
+          : Math.min(waiting, this.batchSize);
       if (count === 0 || (count < this.batchSize && !this.drainAll)) break;
       count = this.toMessageEnd(count);
       const rows = this.waiting.slice(this.head, this.head + count);
