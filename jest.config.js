@@ -20,6 +20,7 @@ export default {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@aisle/sdk/testing$': '<rootDir>/libs/sdk/src/testing/index.ts',
+    '^@aisle/persistence/embedded$': '<rootDir>/libs/persistence/src/embedded-start.ts',
     '^@aisle/(sdk|ingest|persistence|policy|localisation|aggregation|webhooks|occupancy)$': '<rootDir>/libs/$1/src/index.ts',
     '^@aisle/hardware$': '<rootDir>/hardware/src/index.ts',
     '^@aisle/core/plugins$': '<rootDir>/apps/core/src/plugins/index.ts',

@@ -9,6 +9,7 @@ import { SightingWriter, closeDatabase, openDatabase } from '@aisle/persistence'
 import type { EmbeddedBroker } from '@aisle/hardware';
 import { systemClock, type Clock } from '@aisle/sdk';
 import { lockDataDir } from './database/data-dir-lock.js';
+import type { EarlyDatabase } from './database/early-start.js';
 import { hubMqttClientId } from './config/mqtt-client-id.js';
 import { loadAppConfig, rolesOf, type AppConfig } from './config/app-config.js';
 import type { Chain } from './bus/chain-wiring.js';
@@ -29,6 +30,11 @@ export interface HubOptions {
   preferSource?: boolean;
   /** An already-migrated database (tests); otherwise opened from the config. */
   dataSource?: DataSource;
+  /**
+   * The embedded database folder, locked and its opening begun before this module loaded
+   * (`startDatabaseEarly`, `npm start`); it must be the folder the configuration names.
+   */
+  started?: EarlyDatabase;
   clock?: Clock;
   /** Carries the stage hand-offs (default: in process). */
   transport?: HandOffTransport;
@@ -86,8 +92,21 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   };
 
   try {
+    const { started } = options;
+    if (started) {
+      cleanups.push(() => started.lock.release());
+      if (
+        options.dataSource ||
+        config.DATABASE_URL ||
+        resolve(config.AISLE_DATA_DIR) !== started.database.dataDir
+      ) {
+        throw new Error(
+          `the embedded database started in ${started.database.dataDir} is not the configured one`,
+        );
+      }
+    }
     // Two hubs on one embedded database folder would corrupt it: the second one is refused.
-    if (!options.dataSource && !config.DATABASE_URL) {
+    else if (!options.dataSource && !config.DATABASE_URL) {
       const lock = lockDataDir(resolve(config.AISLE_DATA_DIR));
       cleanups.push(() => lock.release());
     }
@@ -102,7 +121,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
                   url: config.DATABASE_URL,
                   ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
                 }
-              : { dataDir: resolve(config.AISLE_DATA_DIR) },
+              : {
+                  dataDir: resolve(config.AISLE_DATA_DIR),
+                  ...(started ? { started: started.database } : {}),
+                },
           );
     opening.catch(() => undefined); // awaited below; failing while modules load is not unhandled
     if (!options.dataSource) {

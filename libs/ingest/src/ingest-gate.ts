@@ -98,6 +98,12 @@ const MAX_DETAIL_LENGTH = 64;
 
 const INVALID = 'invalid_observation';
 
+/**
+ * The problems of the observation being parsed: one list, emptied per observation (`process` is
+ * synchronous and reads it before it returns), not one per observation.
+ */
+const PROBLEMS: Problem[] = [];
+
 interface Problem {
   field: string;
   value: unknown;
@@ -133,7 +139,8 @@ export class IngestGate {
   process(input: unknown, storeId?: string, sensorId?: string): GateResult {
     let storeLabel: string | undefined;
     try {
-      const problems: Problem[] = [];
+      const problems = PROBLEMS;
+      problems.length = 0;
       const parsed = parse(input, problems, storeId, sensorId);
       if (!parsed) {
         return this.drop(

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import {
+  keyedDigestHex,
   PSEUDONYM_HEX_LENGTH,
   PSEUDONYM_NAMESPACES,
   forgetPseudonymKey,
@@ -52,5 +53,24 @@ describe(pseudonym.name, () => {
     forgetPseudonymKey(k);
     forgetPseudonymKey(k);
     expect(pseudonym(k, 'wifi', '3c22fb123456')).toBe(reference(k, 'wifi:3c22fb123456'));
+  });
+});
+
+describe(keyedDigestHex.name, () => {
+  it('is the whole hex HMAC-SHA256 of `prefix:id`, for every input length and key size', () => {
+    for (const keyBytes of [0, 32, 64, 65]) {
+      const key = randomBytes(keyBytes);
+      for (let length = 0; length <= 70; length += 1) {
+        const id = 'a1:'.repeat(24).slice(0, length);
+        for (const prefix of ['device', 'beacon']) {
+          expect(keyedDigestHex(key, prefix, id)).toBe(
+            createHmac('sha256', key).update(`${prefix}:${id}`).digest('hex'),
+          );
+        }
+      }
+      expect(keyedDigestHex(key, 'beacon', 'café')).toBe(
+        createHmac('sha256', key).update('beacon:café').digest('hex'),
+      );
+    }
   });
 });

@@ -33,17 +33,39 @@ export const PSEUDONYM_HEX_LENGTH = 32;
  * `createHmac`. Both paths give the same bytes (fixed vectors in the spec).
  */
 export function pseudonym(key: Buffer, namespace: PseudonymNamespace, id: string): string {
-  const input = `${namespace}:${id}`;
-  if (input.length <= MAX_SINGLE_BLOCK) {
+  if (namespace.length + 1 + id.length <= MAX_SINGLE_BLOCK) {
     const state = padState(key);
     if (state !== null) {
-      const hex = hmacShortAscii(state, input);
+      // The input `${namespace}:${id}` is read in its two parts, never built as a string.
+      const hex = hmacShortAscii(state, namespace, id);
       if (hex !== null) {
         return hex;
       }
     }
   }
-  return createHmac('sha256', key).update(input).digest('hex').slice(0, PSEUDONYM_HEX_LENGTH);
+  return createHmac('sha256', key)
+    .update(`${namespace}:${id}`)
+    .digest('hex')
+    .slice(0, PSEUDONYM_HEX_LENGTH);
+}
+
+/**
+ * Hex HMAC-SHA256(key, `${prefix}:${id}`), all 64 digits: `createHmac(…).digest('hex')` of the
+ * same input, by the same precomputed-pad path as {@link pseudonym} for inputs of up to 55 ASCII
+ * bytes (the opt-out and fixed-device lists digest every Wi-Fi and BLE observation with it while
+ * they are not empty).
+ */
+export function keyedDigestHex(key: Buffer, prefix: string, id: string): string {
+  if (prefix.length + 1 + id.length <= MAX_SINGLE_BLOCK) {
+    const state = padState(key);
+    if (state !== null) {
+      const hex = hmacShortAscii(state, prefix, id, true);
+      if (hex !== null) {
+        return hex;
+      }
+    }
+  }
+  return createHmac('sha256', key).update(`${prefix}:${id}`).digest('hex');
 }
 
 /**
@@ -90,7 +112,8 @@ const IV = new Int32Array([
 /** Message schedule, shared: the function is synchronous and never re-entered. */
 const W = new Int32Array(64);
 const digest = new Int32Array(8);
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Character codes of the hex digits 0-f. */
+const HEX_CODES = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
 
 /** One SHA-256 compression of the block in `W[0..15]` onto `state[offset..offset+7]`, into `out`. */
 function compress(state: Int32Array, offset: number, out: Int32Array): void {
@@ -182,12 +205,26 @@ function padState(key: Buffer): PadState | null {
   return state;
 }
 
-/** Truncated hex HMAC of an input of at most 55 characters, or null when one is not ASCII. */
-function hmacShortAscii(state: PadState, input: string): string | null {
-  const n = input.length;
+/**
+ * Truncated (`full`: whole) hex HMAC of `${namespace}:${id}` (at most 55 characters), or null
+ * when a character is not ASCII.
+ */
+function hmacShortAscii(
+  state: PadState,
+  namespace: string,
+  id: string,
+  full = false,
+): string | null {
+  const prefix = namespace.length + 1;
+  const n = prefix + id.length;
   W.fill(0, 0, 16);
   for (let i = 0; i < n; i++) {
-    const code = input.charCodeAt(i);
+    const code =
+      i < prefix - 1
+        ? namespace.charCodeAt(i)
+        : i === prefix - 1
+          ? 0x3a
+          : id.charCodeAt(i - prefix);
     if (code > 0x7f) {
       return null;
     }
@@ -203,10 +240,51 @@ function hmacShortAscii(state: PadState, input: string): string | null {
   W.fill(0, 9, 15);
   W[15] = (BLOCK_BYTES + 32) * 8;
   compress(state.midstates, 8, digest);
-  let hex = '';
-  for (let i = 0; i < PSEUDONYM_HEX_LENGTH / 8; i++) {
-    const v = digest[i]!;
-    hex += HEX[(v >>> 24) & 255]! + HEX[(v >>> 16) & 255]! + HEX[(v >>> 8) & 255]! + HEX[v & 255]!;
+  if (full) {
+    for (let i = 0; i < 64; i++) FULL_HEX[i] = nibble(digest[i >> 3]!, 28 - 4 * (i & 7));
+    return String.fromCharCode.apply(null, FULL_HEX);
   }
-  return hex;
+  // One flat string of the first PSEUDONYM_HEX_LENGTH (32) digits, not 16 concatenations.
+  return String.fromCharCode(
+    nibble(digest[0]!, 28),
+    nibble(digest[0]!, 24),
+    nibble(digest[0]!, 20),
+    nibble(digest[0]!, 16),
+    nibble(digest[0]!, 12),
+    nibble(digest[0]!, 8),
+    nibble(digest[0]!, 4),
+    nibble(digest[0]!, 0),
+    nibble(digest[1]!, 28),
+    nibble(digest[1]!, 24),
+    nibble(digest[1]!, 20),
+    nibble(digest[1]!, 16),
+    nibble(digest[1]!, 12),
+    nibble(digest[1]!, 8),
+    nibble(digest[1]!, 4),
+    nibble(digest[1]!, 0),
+    nibble(digest[2]!, 28),
+    nibble(digest[2]!, 24),
+    nibble(digest[2]!, 20),
+    nibble(digest[2]!, 16),
+    nibble(digest[2]!, 12),
+    nibble(digest[2]!, 8),
+    nibble(digest[2]!, 4),
+    nibble(digest[2]!, 0),
+    nibble(digest[3]!, 28),
+    nibble(digest[3]!, 24),
+    nibble(digest[3]!, 20),
+    nibble(digest[3]!, 16),
+    nibble(digest[3]!, 12),
+    nibble(digest[3]!, 8),
+    nibble(digest[3]!, 4),
+    nibble(digest[3]!, 0),
+  );
+}
+
+/** Character codes of a whole digest's 64 hex digits (filled per call). */
+const FULL_HEX: number[] = new Array<number>(64).fill(0);
+
+/** The character code of the hex digit of `word`'s 4 bits at `shift`. */
+function nibble(word: number, shift: number): number {
+  return HEX_CODES[(word >>> shift) & 15]!;
 }

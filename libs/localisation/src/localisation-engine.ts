@@ -156,6 +156,12 @@ interface StoreModel {
   sigmaDb: number;
   grid: FloorGrid | undefined;
   model: Partial<RobustModel> | undefined;
+  /**
+   * The store's subjects by pseudonym: one lookup of the sighting's own string per sighting, no
+   * composite key built. Subjects of another period or kind with the same string (different keys
+   * and namespaces make that practically never happen) are chained behind it ({@link SubjectState.next}).
+   */
+  subjects: Map<string, SubjectState>;
 }
 
 interface SubjectState {
@@ -168,6 +174,8 @@ interface SubjectState {
   track: MotionTrack | null;
   zone: ZoneState;
   tx: { mean: number; variance: number };
+  /** The next subject of the store with the same pseudonym string (another period or kind). */
+  next: SubjectState | undefined;
 }
 
 /**
@@ -179,8 +187,9 @@ interface SubjectState {
 export class LocalisationEngine {
   private readonly options: EngineOptions;
   private readonly stores = new Map<string, StoreModel>();
-  private readonly subjects = new Map<string, SubjectState>();
-  private readonly dirty = new Set<string>();
+  /** Subjects tracked over all stores (each is in its store's {@link StoreModel.subjects}). */
+  private subjectCount = 0;
+  private readonly dirty = new Set<SubjectState>();
   private lastEvictionAt = -Infinity;
   private rejectedCount = 0;
   private evictedCount = 0;
@@ -221,6 +230,7 @@ export class LocalisationEngine {
       bounds,
       grid,
       model: store.model,
+      subjects: new Map(),
       sigmaDb:
         store.sigmaDb !== undefined && store.sigmaDb > 0
           ? store.sigmaDb
@@ -251,13 +261,16 @@ export class LocalisationEngine {
 
   /** Forgets a store and everything tracked in it. */
   removeStore(storeId: string): void {
+    const store = this.stores.get(storeId);
+    if (!store) return;
     this.stores.delete(storeId);
-    for (const [key, s] of this.subjects) {
-      if (s.store.storeId === storeId) {
-        this.subjects.delete(key);
-        this.dirty.delete(key);
+    for (const head of store.subjects.values()) {
+      for (let state: SubjectState | undefined = head; state !== undefined; state = state.next) {
+        this.dirty.delete(state);
+        this.subjectCount -= 1;
       }
     }
+    store.subjects.clear();
   }
 
   /**
@@ -275,10 +288,15 @@ export class LocalisationEngine {
       this.rejectedCount += 1;
       return false;
     }
-    const key = `${sighting.storeId}\u0000${sighting.period}\u0000${sighting.kind}\u0000${sighting.subject}`;
-    let state = this.subjects.get(key);
+    let state = store.subjects.get(sighting.subject);
+    while (
+      state !== undefined &&
+      (state.period !== sighting.period || state.kind !== sighting.kind)
+    ) {
+      state = state.next;
+    }
     if (!state) {
-      if (this.subjects.size >= this.options.maxSubjects) this.evictOldest();
+      if (this.subjectCount >= this.options.maxSubjects) this.evictOldest();
       state = {
         store,
         subject: sighting.subject,
@@ -289,8 +307,10 @@ export class LocalisationEngine {
         track: null,
         zone: INITIAL_ZONE_STATE,
         tx: { mean: 0, variance: this.options.txPriorSigmaDb ** 2 },
+        next: store.subjects.get(sighting.subject),
       };
-      this.subjects.set(key, state);
+      store.subjects.set(sighting.subject, state);
+      this.subjectCount += 1;
     }
     let link = state.links.get(sighting.sensorId);
     if (!link) {
@@ -299,7 +319,7 @@ export class LocalisationEngine {
     }
     pushReading(link, sighting.at, sighting.rssi, this.options.maxSamplesPerLink);
     if (sighting.at > state.lastSeen) state.lastSeen = sighting.at;
-    this.dirty.add(key);
+    this.dirty.add(state);
     return true;
   }
 
@@ -312,9 +332,7 @@ export class LocalisationEngine {
   updateDetailed(now: number): DetailedUpdate[] {
     const out: DetailedUpdate[] = [];
     if (!Number.isFinite(now)) return out;
-    for (const key of this.dirty) {
-      const state = this.subjects.get(key);
-      if (!state) continue;
+    for (const state of this.dirty) {
       const update = this.updateSubject(state, now);
       if (update) out.push(update);
     }
@@ -329,7 +347,7 @@ export class LocalisationEngine {
   /** Current counts, for metrics and tests. */
   stats(): { subjects: number; stores: number; rejected: number; evicted: number } {
     return {
-      subjects: this.subjects.size,
+      subjects: this.subjectCount,
       stores: this.stores.size,
       rejected: this.rejectedCount,
       evicted: this.evictedCount,
@@ -441,12 +459,37 @@ export class LocalisationEngine {
   }
 
   private evictIdle(now: number): void {
-    for (const [key, s] of this.subjects) {
-      if (now - s.lastSeen > this.options.idleMs) {
-        this.subjects.delete(key);
-        this.dirty.delete(key);
+    const idleMs = this.options.idleMs;
+    this.drop((s) => now - s.lastSeen > idleMs, Infinity);
+  }
+
+  /**
+   * Forgets the subjects `doomed` picks, in store and pseudonym order, at most `limit` of them;
+   * returns how many went.
+   */
+  private drop(doomed: (s: SubjectState) => boolean, limit: number): number {
+    let dropped = 0;
+    for (const store of this.stores.values()) {
+      for (const [subject, head] of store.subjects) {
+        if (dropped >= limit) return dropped;
+        let first: SubjectState | undefined = head;
+        let previous: SubjectState | undefined;
+        for (let s: SubjectState | undefined = head; s !== undefined; s = s.next) {
+          if (dropped < limit && doomed(s)) {
+            if (previous) previous.next = s.next;
+            else first = s.next;
+            this.dirty.delete(s);
+            this.subjectCount -= 1;
+            dropped += 1;
+          } else {
+            previous = s;
+          }
+        }
+        if (first === undefined) store.subjects.delete(subject);
+        else if (first !== head) store.subjects.set(subject, first);
       }
     }
+    return dropped;
   }
 
   /**
@@ -454,22 +497,19 @@ export class LocalisationEngine {
    * a flood of new subjects costs one scan per 1/64 of the cap, not one per subject.
    */
   private evictOldest(): void {
-    const n = Math.max(1, Math.floor(this.subjects.size / 64));
-    const seen = new Float64Array(this.subjects.size);
+    const n = Math.max(1, Math.floor(this.subjectCount / 64));
+    const seen = new Float64Array(this.subjectCount);
     let i = 0;
-    for (const s of this.subjects.values()) seen[i++] = s.lastSeen;
-    seen.sort();
-    const threshold = seen[n - 1] as number;
-    let evicted = 0;
-    for (const [key, s] of this.subjects) {
-      if (evicted >= n) break;
-      if (s.lastSeen <= threshold) {
-        this.subjects.delete(key);
-        this.dirty.delete(key);
-        evicted += 1;
+    for (const store of this.stores.values()) {
+      for (const head of store.subjects.values()) {
+        for (let s: SubjectState | undefined = head; s !== undefined; s = s.next) {
+          seen[i++] = s.lastSeen;
+        }
       }
     }
-    this.evictedCount += evicted;
+    seen.sort();
+    const threshold = seen[n - 1] as number;
+    this.evictedCount += this.drop((s) => s.lastSeen <= threshold, n);
   }
 }
 

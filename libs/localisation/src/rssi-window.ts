@@ -13,11 +13,25 @@ export function pushReading(
   rssi: number,
   maxSamples: number,
 ): void {
-  window.at.push(at);
-  window.rssi.push(rssi);
-  if (window.at.length > maxSamples) {
-    window.at.shift();
-    window.rssi.shift();
+  const times = window.at;
+  const levels = window.rssi;
+  const n = times.length;
+  if (n > 0 && n >= maxSamples) {
+    // Full: the oldest reading goes by moving the rest down in place (`push` + `shift` would
+    // give the arrays a new backing store every few readings).
+    for (let i = 1; i < n; i += 1) {
+      times[i - 1] = times[i]!;
+      levels[i - 1] = levels[i]!;
+    }
+    times[n - 1] = at;
+    levels[n - 1] = rssi;
+    return;
+  }
+  times.push(at);
+  levels.push(rssi);
+  if (times.length > maxSamples) {
+    times.shift();
+    levels.shift();
   }
 }
 

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type Migration } from 'typeorm';
 import {
-  copyFreshTemplateDir,
+  pgliteAlreadyOpen,
+  pgliteOptions,
+  pgliteState,
+  startEmbeddedDatabase,
+  type EmbeddedStart,
+} from './embedded-start.js';
+import {
   freshTemplateDirPath,
   freshTemplatePath,
   publishFreshTemplateDir,
@@ -13,7 +19,6 @@ import {
 } from './fresh-template.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
-import { Mutex } from './mutex.js';
 
 export interface DatabaseOptions {
   /** PostgreSQL connection string. Without it, the embedded PGlite database is used. */
@@ -26,6 +31,11 @@ export interface DatabaseOptions {
   logging?: boolean;
   /** PGlite only: start from this dump of a data directory (`PGlite.dumpDataDir()`). */
   loadDataDir?: Blob;
+  /**
+   * PGlite only: the opening of `dataDir` already begun ({@link startEmbeddedDatabase}, what
+   * `npm start` does before it loads the rest of the hub).
+   */
+  started?: EmbeddedStart;
 }
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -67,11 +77,7 @@ export async function createDataSource(options: DatabaseOptions): Promise<DataSo
     });
   }
   const driver = await serialisedPGliteDriver(
-    {
-      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
-      parsers: PGLITE_PARSERS,
-    },
+    pgliteOptions(options.dataDir, options.loadDataDir),
     schema,
   );
   return new DataSource({ ...common, driver });
@@ -88,46 +94,59 @@ export async function runMigrations(dataSource: DataSource): Promise<Migration[]
 
 /** Creates, initialises and migrates a data source: what the hub and the CLI start with. */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
-  const { dataDir } = options;
-  if (
-    options.url === undefined &&
-    options.loadDataDir === undefined &&
-    dataDir !== undefined &&
-    !existsSync(join(dataDir, 'PG_VERSION'))
-  ) {
-    return openFreshDataDir(options, dataDir);
+  const { dataDir, started } = options;
+  if (started !== undefined) {
+    if (
+      options.url !== undefined ||
+      options.loadDataDir !== undefined ||
+      dataDir !== started.dataDir
+    ) {
+      throw new Error('started applies to its own PGlite data directory only');
+    }
+    return openStarted(options, started);
+  }
+  if (options.url === undefined && options.loadDataDir === undefined && dataDir !== undefined) {
+    return openStarted(options, startEmbeddedDatabase(dataDir));
   }
   return openAndMigrate(options);
 }
 
 /**
- * A new embedded data directory starts as a copy of the cached template directory
- * ({@link copyFreshTemplateDir}), else from the cached migrated dump ({@link readFreshTemplate}),
- * else from `initdb` and the migrations, after which the dump is cached for the next new
- * directory. A template that fails to open is dropped and the directory emptied again.
+ * An on-disk folder whose opening has begun. A new one starts as a copy of the cached template
+ * directory (made in {@link startEmbeddedDatabase}), else from the cached migrated dump
+ * ({@link readFreshTemplate}), else from `initdb` and the migrations, after which the dump is
+ * cached for the next new directory. A template that fails to open is dropped and the directory
+ * emptied again.
  */
-async function openFreshDataDir(options: DatabaseOptions, dataDir: string): Promise<DataSource> {
+async function openStarted(options: DatabaseOptions, started: EmbeddedStart): Promise<DataSource> {
+  const { started: _started, ...plain } = options;
+  if (!started.fresh) {
+    await started.opened;
+    return openAndMigrate(plain);
+  }
+  const dataDir = started.dataDir;
   // The folder may already hold the hub's own files (its lock): only what a template added goes.
-  const before = new Set(await entries(dataDir));
+  const before = new Set(started.before);
   const dropAdded = async (): Promise<void> => {
     for (const entry of await entries(dataDir)) {
       if (!before.has(entry)) await rm(join(dataDir, entry), { recursive: true, force: true });
     }
   };
   try {
-    if (copyFreshTemplateDir(dataDir)) return await openAndMigrate(options);
-  } catch {
+    if (await started.opened) return await openAndMigrate(plain);
+  } catch (error) {
+    if (pgliteState.live) throw error; // another data source holds PGlite: nothing of ours to drop
     await dropAdded();
   }
   const template = await readFreshTemplate();
   if (template) {
     try {
-      return await openAndMigrate({ ...options, loadDataDir: template });
+      return await openAndMigrate({ ...plain, loadDataDir: template });
     } catch {
       await dropAdded();
     }
   }
-  const dataSource = await openAndMigrate(options);
+  const dataSource = await openAndMigrate(plain);
   await saveFreshTemplate(dataSource).catch(() => undefined); // a cache: failing is fine
   return dataSource;
 }
@@ -165,6 +184,7 @@ export async function ensureFreshTemplate(): Promise<boolean> {
   try {
     const dataSource = await openAndMigrate({ dataDir: work });
     try {
+      await dropTemplateDatabases(dataSource);
       await saveFreshTemplate(dataSource);
     } finally {
       await closeDatabase(dataSource);
@@ -174,6 +194,20 @@ export async function ensureFreshTemplate(): Promise<boolean> {
     await rm(work, { recursive: true, force: true });
   }
   return true;
+}
+
+/**
+ * `template0` and `template1` (what `CREATE DATABASE` copies; the hub never creates a database in
+ * PGlite) are 55 % of a fresh data directory's files (~600 of 1,090, 14.5 of 40 MB): without them
+ * the template directory every new data directory is copied from, and the dump, are that much
+ * smaller. The hub's database is `postgres`.
+ */
+async function dropTemplateDatabases(dataSource: DataSource): Promise<void> {
+  await dataSource.query(
+    `UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')`,
+  );
+  await dataSource.query('DROP DATABASE IF EXISTS template0');
+  await dataSource.query('DROP DATABASE IF EXISTS template1');
 }
 
 async function openAndMigrate(options: DatabaseOptions): Promise<DataSource> {
@@ -211,23 +245,12 @@ function checkSchemaName(schema: string): string {
   return schema;
 }
 
-// PGlite's own parsers return bigint as a JS number and bytea as a Uint8Array; `pg` returns a
-// string and a Buffer. Parse like `pg` so code behaves the same on both databases.
-const PG_TYPE_BYTEA = 17; // pg_type oid of bytea
-const PG_TYPE_INT8 = 20; // pg_type oid of bigint
-const PGLITE_PARSERS = {
-  [PG_TYPE_INT8]: (text: string): string => text,
-  [PG_TYPE_BYTEA]: (text: string): Buffer => Buffer.from(text.slice(2), 'hex'), // '\x0a1b…'
-};
-
 /**
  * typeorm-pglite keeps one PGlite database per process, and every "connection" it hands out is
  * that database's single session: two TypeORM query runners would share one transaction (a
  * rolled-back insert stays, reads see uncommitted rows). This pool hands out one connection at a
- * time: `connect` waits on a mutex that is held until the query runner is released.
+ * time: `connect` waits on a mutex (`pgliteState.mutex`) held until the query runner is released.
  */
-const pgliteState = { mutex: new Mutex(), live: false };
-
 type PGliteModule = typeof import('typeorm-pglite');
 // Types as typeorm-pglite (CommonJS) sees them: @electric-sql/pglite's ESM typings would differ.
 type PGliteOptions = NonNullable<ConstructorParameters<PGliteModule['PGliteDriver']>[0]>;
@@ -296,11 +319,4 @@ async function serialisedPGliteDriver(
     }
   }
   return { Pool: SerialisedPGlitePool };
-}
-
-function pgliteAlreadyOpen(): Error {
-  return new Error(
-    'a PGlite data source is already open in this process (typeorm-pglite keeps one PGlite ' +
-      'database per process); close it before opening another',
-  );
 }

@@ -30,6 +30,9 @@ describe('a new embedded data directory', () => {
     try {
       const rows: { n: number }[] = await first.query('SELECT count(*)::int AS n FROM migrations');
       expect(rows[0]?.n).toBe(MIGRATIONS.length);
+      // The template databases were dropped from the template (the hub's database is postgres).
+      const databases: { datname: string }[] = await first.query('SELECT datname FROM pg_database');
+      expect(databases.map((d) => d.datname)).toEqual(['postgres']);
       await first.query(`INSERT INTO migrations (timestamp, name) VALUES (1, 'probe')`);
       // The copy is open, not the template.
       expect(existsSync(join(dir, 'data', 'postmaster.pid'))).toBe(true);

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import { MIGRATIONS } from './migrations/index.js';
  */
 export function freshTemplatePath(): string {
   const hash = createHash('sha256');
-  hash.update(`template-v1\0${pgliteVersion()}\0`);
+  hash.update(`template-v2\0${pgliteVersion()}\0`);
   for (const migration of MIGRATIONS) {
     hash.update(`${migration.name}\0${String(migration.prototype.up)}\0`);
   }
@@ -32,28 +31,6 @@ export function freshTemplatePath(): string {
  */
 export function freshTemplateDirPath(): string {
   return freshTemplatePath().replace(/\.tar$/, '');
-}
-
-/**
- * Copies the template directory into `dataDir` (which may already hold the hub's own files);
- * false when there is no template directory. Synchronous copies: one `copyFile` per file (a
- * reflink where the file system has them), much faster than queued asynchronous copies.
- */
-export function copyFreshTemplateDir(dataDir: string): boolean {
-  const template = freshTemplateDirPath();
-  if (!existsSync(join(template, 'PG_VERSION'))) return false;
-  copyTree(template, dataDir);
-  return true;
-}
-
-function copyTree(from: string, to: string): void {
-  mkdirSync(to, { recursive: true });
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const source = join(from, entry.name);
-    const target = join(to, entry.name);
-    if (entry.isDirectory()) copyTree(source, target);
-    else copyFileSync(source, target, constants.COPYFILE_FICLONE);
-  }
 }
 
 /**

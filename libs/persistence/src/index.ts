@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 export * from './data-source.js';
+export * from './embedded-start.js';
 export * from './fresh-template.js';
 export * from './entities/index.js';
 export * from './key-store.js';

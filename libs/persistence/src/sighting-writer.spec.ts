@@ -96,6 +96,28 @@ describe(SightingWriter.name, () => {
       query.mockRestore();
     });
 
+    it('writes a backlog in larger transactions: backlogBatchSize rows while that many wait, then batchSize', async () => {
+      sut = writer({ method, batchSize: 100, flushIntervalMs: 250 }); // backlog 4 × 100
+
+      sut.enqueue(radios(0, 1000));
+      await eventually(() => sut.written === 1000);
+
+      // 400 + 400 while ≥ 400 waited, then 100 + 100 for the last 200.
+      expect(sut.writes).toBe(4);
+      expect(await storedCount()).toBe(1000);
+      expect(errors).toEqual([]);
+    });
+
+    it('refuses a backlog batch outside batchSize..maxBuffered, naming the values', () => {
+      expect(() => writer({ method, batchSize: 100, backlogBatchSize: 50 })).toThrow(
+        'backlogBatchSize (50) must be between batchSize (100) and maxBuffered (100000)',
+      );
+      expect(() =>
+        writer({ method, batchSize: 10, maxBuffered: 20, backlogBatchSize: 30 }),
+      ).toThrow(/backlogBatchSize \(30\)/);
+      expect(writer({ method, batchSize: 10, maxBuffered: 20 })).toBeInstanceOf(SightingWriter);
+    });
+
     it('commits a message receipt with its rows: a failed transaction stores neither', async () => {
       const receipts = new MessageReceiptStore(dataSource);
       const receipt = { session: 'hub-1', packetId: 7, key: 'k7' };
@@ -408,6 +430,58 @@ describe(copyText.name, () => {
     expect(cells[9]).toBe('\\N');
     expect(cells[7]).toBe('t');
     expect(cells[3]).toBe(new Date(T0).toISOString());
+  });
+
+  it('writes times, integers and plain ids as their strings would read', () => {
+    const camera: CameraSighting = {
+      storeId: 'demo',
+      sensorId: 'door-cam',
+      kind: 'camera',
+      at: Date.UTC(1969, 11, 31, 23, 59, 59, 7),
+      period: Date.UTC(9999, 11, 31),
+      lineId: 'entrance',
+      entries: 2_147_483_647,
+      exits: 0,
+      occupancy: 40,
+      intervalStart: Date.UTC(2026, 0, 1, 9, 0, 5, 120),
+    };
+    const rows = [
+      toSightingValues(camera),
+      toSightingValues(
+        radio(7, { rssi: -32768, channel: 165, txPower: -4, subject: 'x'.repeat(70) }),
+      ),
+      toSightingValues(radio(8, { sensorId: 'tilde~ and space', at: T0 + 59_999 })),
+    ];
+    const cell = (v: string | number | boolean | null) =>
+      v === null ? '\\N' : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v);
+    const expected = rows
+      .map((r) =>
+        [
+          r.storeId,
+          r.sensorId,
+          r.kind,
+          new Date(r.at).toISOString(),
+          new Date(r.period).toISOString(),
+          r.subject,
+          r.rssi,
+          r.randomized,
+          r.beacon,
+          r.channel,
+          r.txPower,
+          r.fingerprint,
+          r.lineId,
+          r.zoneId,
+          r.entries,
+          r.exits,
+          r.occupancy,
+          r.intervalStart === null ? null : new Date(r.intervalStart).toISOString(),
+        ]
+          .map(cell)
+          .join('\t'),
+      )
+      .join('\n');
+
+    expect(copyText(rows)).toBe(`${expected}\n`);
   });
 
   it('writes the bytes straight into a buffer that grows past its estimate, UTF-8 intact', () => {

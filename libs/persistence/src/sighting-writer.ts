@@ -6,7 +6,13 @@ import type { DataSource } from 'typeorm';
 import { databaseKind, rawPGlite } from './data-source.js';
 import { SightingEntity } from './entities/sighting.entity.js';
 import { receiptStatements, type MessageReceipt } from './message-receipts.js';
-import { isoTime, sightingProblem, toSightingValues, type SightingValues } from './sighting-row.js';
+import {
+  isoMinutePrefix,
+  isoTime,
+  sightingProblem,
+  toSightingValues,
+  type SightingValues,
+} from './sighting-row.js';
 import { SpillFile, type QueuedRow } from './spill-file.js';
 
 /**
@@ -19,6 +25,13 @@ export type SightingWriteMethod = 'auto' | 'insert' | 'copy';
 export interface SightingWriterOptions {
   /** Rows per write; a full buffer of this many is written at once. Default 1000. */
   batchSize?: number;
+  /**
+   * Rows per write while at least this many wait: a backlog (the database is behind, or the input
+   * comes faster than one batch per round trip) is written in larger COPYs, so a transaction's
+   * round trips and its commit are paid once per this many rows. Between `batchSize` and
+   * `maxBuffered`; default 4 × `batchSize` (at most `maxBuffered`).
+   */
+  backlogBatchSize?: number;
   /** A row waits at most about this long before it is written. Default 250 ms. */
   flushIntervalMs?: number;
   /**
@@ -166,6 +179,7 @@ interface StoredWaiter {
  */
 export class SightingWriter {
   private readonly batchSize: number;
+  private readonly backlogBatchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxBuffered: number;
   private readonly retryDelayMs: number;
@@ -240,6 +254,15 @@ export class SightingWriter {
     if (this.batchSize > this.maxBuffered) {
       throw new RangeError(
         `batchSize (${this.batchSize}) exceeds maxBuffered (${this.maxBuffered})`,
+      );
+    }
+    this.backlogBatchSize = positiveInteger(
+      'backlogBatchSize',
+      options.backlogBatchSize ?? Math.min(4 * this.batchSize, this.maxBuffered),
+    );
+    if (this.backlogBatchSize < this.batchSize || this.backlogBatchSize > this.maxBuffered) {
+      throw new RangeError(
+        `backlogBatchSize (${this.backlogBatchSize}) must be between batchSize (${this.batchSize}) and maxBuffered (${this.maxBuffered})`,
       );
     }
     this.clock = options.clock ?? systemClock;
@@ -369,14 +392,13 @@ export class SightingWriter {
     let invalid = 0;
     let firstProblem = '';
     for (const sighting of sightings) {
-      const row = checkedRow(sighting);
+      const row = checkedRow(sighting, queuedAt);
       if (typeof row === 'string') {
         invalid += 1;
         firstProblem ||= row;
         continue;
       }
-      (row as QueuedRow).queuedAt = queuedAt;
-      target.push(row as QueuedRow);
+      target.push(row);
       this.nextSeq += 1;
     }
     if (invalid > 0) {
@@ -625,7 +647,11 @@ export class SightingWriter {
   /** Writes batches until there is nothing (due) to write; false when a write failed. */
   private async run(): Promise<boolean> {
     while (this.retryTimer === null && !this.spilling) {
-      let count = Math.min(this.waitingCount, this.batchSize);
+      const waiting = this.waitingCount;
+      let count =
+        waiting >= this.backlogBatchSize
+          ? this.backlogBatchSize
+          : Math.min(waiting, this.batchSize);
       if (count === 0 || (count < this.batchSize && !this.drainAll)) break;
       count = this.toMessageEnd(count);
       const rows = this.waiting.slice(this.head, this.head + count);
@@ -1057,9 +1083,9 @@ export class SightingWriter {
 }
 
 /** The row, or why it cannot be written. */
-function checkedRow(sighting: Sighting): SightingValues | string {
+function checkedRow(sighting: Sighting, queuedAt: number): SightingValues | string {
   try {
-    const row = toSightingValues(sighting);
+    const row = toSightingValues(sighting, queuedAt);
     return sightingProblem(row) ?? row;
   } catch (error) {
     return error instanceof Error ? error.message : String(error); // not even a Sighting
@@ -1096,6 +1122,21 @@ export function copyBuffer(rows: readonly SightingValues[]): Buffer {
   let at = 0;
   for (const row of rows) {
     for (let c = 0; c < COLUMNS.length; c++) {
+      const time = COPY_TIMES[c];
+      if (time !== undefined) {
+        const ms = time(row);
+        if (ms !== null && Number.isInteger(ms)) {
+          // `YYYY-MM-DDTHH:MM:SS.mmmZ` written in place (the cached minute, then digits): no string.
+          if (at + 32 > buffer.length) {
+            const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, at + 32));
+            buffer.copy(grown, 0, 0, at);
+            buffer = grown;
+          }
+          if (c > 0) buffer[at++] = TAB;
+          at = writeTime(buffer, at, ms);
+          continue;
+        }
+      }
       const value = COLUMNS[c]![1](row);
       // Worst case: every UTF-16 unit as 3 UTF-8 bytes, escaped (×2), plus the separator.
       const room = typeof value === 'string' ? value.length * 6 + 1 : 32;
@@ -1111,7 +1152,12 @@ export function copyBuffer(rows: readonly SightingValues[]): Buffer {
       } else if (typeof value === 'boolean') {
         buffer[at++] = value ? 0x74 : 0x66; // t / f
       } else if (typeof value === 'number') {
-        at += buffer.write(String(value), at, 'latin1');
+        at = Number.isSafeInteger(value)
+          ? writeInteger(buffer, at, value)
+          : at + buffer.write(String(value), at, 'latin1');
+      } else if (value.length <= SHORT_TEXT && plainAscii(value)) {
+        // Ids and pseudonyms: plain ASCII, copied unit by unit (no native call, no regex).
+        for (let i = 0; i < value.length; i++) buffer[at++] = value.charCodeAt(i);
       } else if (COPY_SPECIAL_TEST.test(value)) {
         at += buffer.write(
           value.replace(COPY_SPECIAL, (ch) => COPY_ESCAPES[ch] ?? ch),
@@ -1130,6 +1176,64 @@ export function copyBuffer(rows: readonly SightingValues[]): Buffer {
     buffer[at++] = NEWLINE;
   }
   return buffer.subarray(0, at);
+}
+
+/** The time columns as epoch ms (null for none), by column index; undefined for the others. */
+const COPY_TIMES: readonly (((row: SightingValues) => number | null) | undefined)[] = COLUMNS.map(
+  ([name]) =>
+    name === 'at'
+      ? (r: SightingValues) => r.at
+      : name === 'period'
+        ? (r: SightingValues) => r.period
+        : name === 'interval_start'
+          ? (r: SightingValues) => r.intervalStart
+          : undefined,
+);
+
+/** Strings up to this length are checked and copied in JS; longer ones by `Buffer.write`. */
+const SHORT_TEXT = 64;
+
+/** Printable ASCII and space only: nothing to escape, one byte per unit. */
+function plainAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === BACKSLASH) return false;
+  }
+  return true;
+}
+
+/** A safe integer's decimal digits (as `String(value)` gives them) at `at`; returns the end. */
+function writeInteger(buffer: Buffer, at: number, value: number): number {
+  let v = value;
+  if (v < 0) {
+    buffer[at++] = 0x2d; // -
+    v = -v;
+  }
+  let digits = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits += 1;
+  for (let i = digits - 1; i >= 0; i--) {
+    buffer[at + i] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return at + digits;
+}
+
+/** `isoTime(ms)`'s characters at `at` (whole ms, years 1..9999, as the rows are checked); returns the end. */
+function writeTime(buffer: Buffer, at: number, ms: number): number {
+  const minute = Math.floor(ms / 60_000);
+  const prefix = isoMinutePrefix(minute);
+  for (let i = 0; i < prefix.length; i++) buffer[at++] = prefix.charCodeAt(i);
+  const rest = ms - minute * 60_000; // 0 … 59999
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  buffer[at++] = 0x30 + Math.floor(seconds / 10);
+  buffer[at++] = 0x30 + (seconds % 10);
+  buffer[at++] = 0x2e; // .
+  buffer[at++] = 0x30 + Math.floor(millis / 100);
+  buffer[at++] = 0x30 + (Math.floor(millis / 10) % 10);
+  buffer[at++] = 0x30 + (millis % 10);
+  buffer[at++] = 0x5a; // Z
+  return at;
 }
 
 const COPY_SPECIAL = /[\\\n\r\t]/g;

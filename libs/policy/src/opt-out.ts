@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { normaliseMac, type GateDecision, type Observation, type PolicyModule } from '@aisle/sdk';
+import { keyedDigestHex } from '@aisle/ingest';
 
 /** What a shopper may submit to opt out: a device address (Wi-Fi or BLE), or a beacon id. */
 export type OptOutSubject = { kind: 'device'; address: string } | { kind: 'beacon'; id: string };
@@ -18,16 +19,14 @@ export class OptOutList {
 
   /** Digest of a subject, or null when the address is not a MAC address. */
   digest(subject: OptOutSubject): string | null {
+    // `keyedDigestHex` is `createHmac('sha256', key).update(`${prefix}:${id}`).digest('hex')`,
+    // with the key's pad state hashed once (this runs per observation while the list is not empty).
     if (subject.kind === 'device') {
       const mac = normaliseMac(subject.address);
-      return mac === null ? null : this.hmac(`device:${mac}`);
+      return mac === null ? null : keyedDigestHex(this.key, 'device', mac);
     }
     const id = subject.id.trim().toLowerCase();
-    return id === '' ? null : this.hmac(`beacon:${id}`);
-  }
-
-  private hmac(text: string): string {
-    return createHmac('sha256', this.key).update(text).digest('hex');
+    return id === '' ? null : keyedDigestHex(this.key, 'beacon', id);
   }
 
   add(hash: string): void {
@@ -62,6 +61,9 @@ export class OptOutList {
   }
 }
 
+/** A gate's acceptance: one frozen object, not one per observation. */
+const GATE_ACCEPT: GateDecision = Object.freeze({ accept: true });
+
 /** Gate reason for an opted-out device (shown as detail of `policy_rejected`). */
 export const OPTED_OUT = 'opted_out';
 
@@ -69,7 +71,7 @@ export const OPTED_OUT = 'opted_out';
 export function optOutModule(list: OptOutList): PolicyModule {
   return {
     gate: (observation): GateDecision =>
-      list.covers(observation) ? { accept: false, reason: OPTED_OUT } : { accept: true },
+      list.covers(observation) ? { accept: false, reason: OPTED_OUT } : GATE_ACCEPT,
   };
 }
 
@@ -88,6 +90,6 @@ export const FIXED_DEVICE = 'fixed_device';
 export function fixedDeviceModule(list: OptOutList): PolicyModule {
   return {
     gate: (observation): GateDecision =>
-      list.covers(observation) ? { accept: false, reason: FIXED_DEVICE } : { accept: true },
+      list.covers(observation) ? { accept: false, reason: FIXED_DEVICE } : GATE_ACCEPT,
   };
 }

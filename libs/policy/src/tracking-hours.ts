@@ -48,12 +48,15 @@ export function windowErrors(
  */
 export class TrackingHours extends WeeklyHours {}
 
+/** A gate's acceptance: one frozen object, not one per observation. */
+const GATE_ACCEPT: GateDecision = Object.freeze({ accept: true });
+
 /** Gate reason for observations outside the store's tracking hours. */
 export const OUTSIDE_HOURS = 'outside_hours';
 
 export function trackingHoursModule(hours: TrackingHours): PolicyModule {
   return {
     gate: (observation: Readonly<Observation>): GateDecision =>
-      hours.isOpen(observation.at) ? { accept: true } : { accept: false, reason: OUTSIDE_HOURS },
+      hours.isOpen(observation.at) ? GATE_ACCEPT : { accept: false, reason: OUTSIDE_HOURS },
   };
 }

@@ -1,5 +1,23 @@
 import fc from 'fast-check';
-import { formatMac, isLocallyAdministered, normaliseMac, redactMacs } from './mac.js';
+import { formatMac, isLocallyAdministered, isMulticast, normaliseMac, redactMacs } from './mac.js';
+
+/** The notation rules as regexes (what the character-by-character fast paths must agree with). */
+function byRegex(input: string): string | null {
+  const text = input.trim();
+  if (/^[0-9a-f]{12}$/i.test(text)) return text.toLowerCase();
+  const separated =
+    /^([0-9a-f]{2})([:-])([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})$/i.exec(
+      text,
+    );
+  if (separated) {
+    return [1, 3, 4, 5, 6, 7]
+      .map((i) => separated[i])
+      .join('')
+      .toLowerCase();
+  }
+  const cisco = /^([0-9a-f]{4})\.([0-9a-f]{4})\.([0-9a-f]{4})$/i.exec(text);
+  return cisco ? `${cisco[1]}${cisco[2]}${cisco[3]}`.toLowerCase() : null;
+}
 
 describe(normaliseMac.name, () => {
   it.each([
@@ -18,6 +36,44 @@ describe(normaliseMac.name, () => {
       expect(normaliseMac(input)).toBeNull();
     },
   );
+
+  it.each([
+    'aa:bb:cc:dd:ee:f',
+    'aa:bb:cc:dd:ee:fg',
+    'aa.bb.cc.dd.ee.ff',
+    'aa:bb:cc:dd:ee-ff',
+    'aa:bb:cc:dd:eeXff',
+    'Aabbccddeeff',
+    'aabbccddeefg',
+    ' aabbccddeef',
+    'aa:bb:cc:dd:ee:ff\n',
+    'a:abb:cc:dd:ee:ff',
+  ])('agrees with the notation rules on %p', (input) => {
+    expect(normaliseMac(input)).toBe(byRegex(input));
+  });
+
+  it('agrees with the notation rules on any 12- or 17-character text of MAC characters', () => {
+    const char = fc.constantFrom(...'0123456789abcdefABCDEFgG:-. '.split(''));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(char, { minLength: 12, maxLength: 12 }),
+          fc.array(char, { minLength: 17, maxLength: 17 }),
+        ),
+        (chars) => normaliseMac(chars.join('')) === byRegex(chars.join('')),
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads the group and locally-administered bits of every first octet', () => {
+    for (let octet = 0; octet < 256; octet += 1) {
+      const mac = `${octet.toString(16).padStart(2, '0')}0000000000`;
+      expect(isMulticast(mac)).toBe((octet & 1) !== 0);
+      expect(isLocallyAdministered(mac)).toBe((octet & 2) !== 0);
+      expect(isMulticast(mac.toUpperCase())).toBe((octet & 1) !== 0);
+    }
+  });
 
   it('gives one form for every notation of the same address', () => {
     fc.assert(

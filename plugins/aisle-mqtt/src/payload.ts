@@ -68,6 +68,11 @@ const FIELDS: Record<DriverObservation['kind'], readonly string[]> = {
     'trackId',
   ],
 };
+const FIELD_SETS: Record<DriverObservation['kind'], ReadonlySet<string>> = {
+  wifi: new Set(FIELDS.wifi),
+  ble: new Set(FIELDS.ble),
+  camera: new Set(FIELDS.camera),
+};
 
 /**
  * Parses one native batch (`{"v":1,"observations":[…]}`, see hardware/mqtt-topics.md). Pure and
@@ -157,14 +162,19 @@ export function parseBatch(payload: Uint8Array, options: { maxBatch: number }): 
   }
   const observations: DriverObservation[] = [];
   const rejections: Rejection[] = [];
-  list.forEach((item: unknown, index) => {
-    const path = `observations[${index}]`;
-    const problems: Problem[] = [];
-    const observation = parseObservation(item, problems);
+  // One problem list and one reader for the batch (emptied per observation): a valid observation
+  // allocates nothing but itself.
+  const problems: Problem[] = [];
+  const read = new FieldReader(problems);
+  for (let index = 0; index < list.length; index += 1) {
+    const item: unknown = list[index];
+    problems.length = 0;
+    const observation = parseObservation(item, problems, read);
     if (observation && problems.length === 0) {
       observations.push(observation);
-      return;
+      continue;
     }
+    const path = `observations[${index}]`;
     const first = problems[0] ?? { field: '', message: 'is not a valid observation', value: item };
     rejections.push({
       reason: reasonFor(first),
@@ -173,11 +183,15 @@ export function parseBatch(payload: Uint8Array, options: { maxBatch: number }): 
         .map((p) => `${join(path, p.field)}: ${p.message} (got ${got(p)})`)
         .join('; '),
     });
-  });
+  }
   return { envelopeOk: true, observations, rejections };
 }
 
-function parseObservation(item: unknown, problems: Problem[]): DriverObservation | null {
+function parseObservation(
+  item: unknown,
+  problems: Problem[],
+  read: FieldReader,
+): DriverObservation | null {
   if (!isRecord(item)) {
     problems.push({
       field: '',
@@ -196,8 +210,11 @@ function parseObservation(item: unknown, problems: Problem[]): DriverObservation
   if (typeof at !== 'number' || !Number.isFinite(at) || at < 0 || at > MAX_EPOCH_MS) {
     problems.push({ field: 'at', message: 'must be a time in epoch milliseconds', value: at });
   }
-  for (const key of Object.keys(item)) {
-    if (!FIELDS[kind].includes(key)) {
+  const fields = FIELD_SETS[kind];
+  // Own enumerable keys (a JSON object has no others), without an array of them per observation.
+  for (const key in item) {
+    if (!Object.hasOwn(item, key)) continue;
+    if (!fields.has(key)) {
       problems.push({
         field: safeKey(key),
         message: `is not a field of a ${kind} observation`,
@@ -206,7 +223,7 @@ function parseObservation(item: unknown, problems: Problem[]): DriverObservation
       });
     }
   }
-  const read = new FieldReader(item, problems);
+  read.raw = item;
   const time = at as number;
   switch (kind) {
     case 'wifi':
@@ -218,16 +235,23 @@ function parseObservation(item: unknown, problems: Problem[]): DriverObservation
   }
 }
 
+/** Field rules of the Wi-Fi fields, made once (read for every observation). */
+const REQUIRED_UNICAST = { required: true, unicastOnly: true } as const;
+const REQUIRED = { required: true } as const;
+const CHANNEL_RANGE = { min: 1, max: MAX_CHANNEL } as const;
+const SEQ_RANGE = { min: 0, max: MAX_SEQ } as const;
+const TOKEN_RULES = { maxLength: MAX_TOKEN_LENGTH } as const;
+
 type Wifi = Omit<WifiObservation, 'storeId' | 'sensorId'>;
 type Ble = Omit<BleObservation, 'storeId' | 'sensorId'>;
 type Camera = Omit<CameraObservation, 'storeId' | 'sensorId'>;
 
 function wifi(read: FieldReader, at: number): Wifi | null {
-  const mac = read.address('mac', { required: true, unicastOnly: true });
-  const rssi = read.signal('rssi', { required: true });
-  const channel = read.integer('channel', { min: 1, max: MAX_CHANNEL });
-  const seq = read.integer('seq', { min: 0, max: MAX_SEQ });
-  const fingerprint = read.token('fingerprint', { maxLength: MAX_TOKEN_LENGTH });
+  const mac = read.address('mac', REQUIRED_UNICAST);
+  const rssi = read.signal('rssi', REQUIRED);
+  const channel = read.integer('channel', CHANNEL_RANGE);
+  const seq = read.integer('seq', SEQ_RANGE);
+  const fingerprint = read.token('fingerprint', TOKEN_RULES);
   if (mac === undefined || rssi === undefined) return null;
   const out: Wifi = { kind: 'wifi', mac, rssi, at };
   if (channel !== undefined) out.channel = channel;
@@ -280,12 +304,11 @@ function camera(read: FieldReader, at: number): Camera | null {
   return out;
 }
 
-/** Reads typed fields of one observation, recording a problem for each bad one. */
+/** Reads typed fields of one observation (`raw`, set per observation), recording a problem for each bad one. */
 class FieldReader {
-  constructor(
-    private readonly raw: Record<string, unknown>,
-    private readonly problems: Problem[],
-  ) {}
+  raw: Record<string, unknown> = {};
+
+  constructor(private readonly problems: Problem[]) {}
 
   has(field: string): boolean {
     return this.raw[field] !== undefined;

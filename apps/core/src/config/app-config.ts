@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PluginConfigError, validatePlain } from '@aisle/sdk';
+import { DEFAULT_DATA_DIR } from './defaults.js';
 
 const TRUE_WORDS = ['true', '1', 'yes', 'on'];
 const FALSE_WORDS = ['false', '0', 'no', 'off'];
@@ -37,7 +38,7 @@ export class AppConfig {
   DATABASE_URL?: string;
 
   @IsString()
-  AISLE_DATA_DIR = './data';
+  AISLE_DATA_DIR = DEFAULT_DATA_DIR;
 
   /** MQTT broker URL; when absent an embedded broker starts on MQTT_HOST:MQTT_PORT. */
   @IsOptional()

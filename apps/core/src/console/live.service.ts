@@ -60,7 +60,8 @@ export interface LiveSnapshot {
  */
 @Injectable()
 export class LiveService implements OnModuleInit, OnModuleDestroy {
-  private readonly lastSighting = new Map<string, number>();
+  /** Store → sensor → its last sighting's time (per sighting: two lookups, no key string built). */
+  private readonly lastSighting = new Map<string, Map<string, number>>();
   private unsubscribe?: Unsubscribe;
 
   constructor(
@@ -74,7 +75,12 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe = this.sightings.subscribe((s) => {
-      this.lastSighting.set(`${s.storeId}\u0000${s.sensorId}`, s.at);
+      let sensors = this.lastSighting.get(s.storeId);
+      if (sensors === undefined) {
+        sensors = new Map();
+        this.lastSighting.set(s.storeId, sensors);
+      }
+      sensors.set(s.sensorId, s.at);
     });
   }
 
@@ -103,7 +109,7 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
       if (p.zoneId) zones.set(p.zoneId, (zones.get(p.zoneId) ?? 0) + 1);
     }
     const sensors = this.host.driverStates(storeId).map((s) => {
-      const last = this.lastSighting.get(`${storeId}\u0000${s.sensorId}`);
+      const last = this.lastSighting.get(storeId)?.get(s.sensorId);
       return {
         sensorId: s.sensorId,
         domain: s.domain,

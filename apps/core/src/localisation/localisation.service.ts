@@ -15,8 +15,8 @@ import {
   type ReferenceFitResult,
 } from '@aisle/localisation';
 import type { TrackingMode } from '@aisle/ingest';
-import type { Clock, PositionUpdate, RadioSighting, Sighting, TimerHandle } from '@aisle/sdk';
-import { countedTotal } from '../metrics/counted-total.js';
+import type { Clock, PositionUpdate, Sighting, TimerHandle } from '@aisle/sdk';
+import { countedTotal, TalliedCounter } from '../metrics/counted-total.js';
 import type { SensorSnapshot } from '../stores/store-snapshot.js';
 import type { StoreDirectory } from '../stores/store-directory.js';
 
@@ -117,7 +117,7 @@ export class LocalisationService {
   private lastFitAt = -Infinity;
   /** Key of the per-API-key subject pseudonyms the positions API hands out (this process only). */
   private readonly viewKey = randomBytes(32);
-  private readonly inputs: Counter<'result'>;
+  private readonly inputs: TalliedCounter<'result'>;
   private readonly outputs: Counter<'result'>;
   /** Read by Prometheus through its collect callback. */
   readonly subjectsGauge: Gauge;
@@ -145,10 +145,10 @@ export class LocalisationService {
   ) {
     this.engine = new LocalisationEngine(deps.engine);
     const registers = deps.registry ? [deps.registry] : [];
-    this.inputs = new Counter({
+    this.inputs = new TalliedCounter({
       name: 'aisle_localisation_inputs_total',
       help: 'Radio sightings into localisation, by result (accepted, reference, unknown_sensor, invalid, …)',
-      labelNames: ['result'] as const,
+      labelName: 'result',
       registers,
     });
     this.outputs = new Counter({
@@ -327,7 +327,7 @@ export class LocalisationService {
       // A malformed sighting never stops the stream (and its content is never logged).
       result = 'internal_error';
     }
-    if (result !== 'camera') this.inputs.labels(result).inc();
+    if (result !== 'camera') this.inputs.inc(result);
   }
 
   private take(sighting: Sighting): InputResult | 'camera' {
@@ -359,7 +359,8 @@ export class LocalisationService {
       });
       return ok ? 'reference' : 'invalid';
     }
-    return this.engine.add(radio(sighting)) ? 'accepted' : 'invalid';
+    // The engine only reads the sighting's fields (and keeps its subject string): no copy.
+    return this.engine.add(sighting) ? 'accepted' : 'invalid';
   }
 
   private route(position: PositionUpdate): void {
@@ -494,18 +495,6 @@ export class LocalisationService {
       .digest('hex')
       .slice(0, 32);
   }
-}
-
-function radio(s: RadioSighting) {
-  return {
-    storeId: s.storeId,
-    sensorId: s.sensorId,
-    subject: s.subject,
-    period: s.period,
-    kind: s.kind,
-    rssi: s.rssi,
-    at: s.at,
-  };
 }
 
 /** Position and calibration of a sensor: its calibration first, then numbers in its plugin config. */

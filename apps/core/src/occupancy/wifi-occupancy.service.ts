@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { TrackingMode } from '@aisle/ingest';
 import {
   DEFAULT_OCCUPANCY_OPTIONS,
@@ -15,6 +15,7 @@ import {
   type ProbeStretch,
 } from '@aisle/occupancy';
 import type { Clock, Sighting, TimerHandle } from '@aisle/sdk';
+import { TalliedCounter } from '../metrics/counted-total.js';
 
 /** How often intervals are closed and old samples forgotten. */
 export const OCCUPANCY_TICK_MS = 10_000;
@@ -90,7 +91,7 @@ export class WifiOccupancyService {
   private firstFull = 0;
   private readonly gauge: Gauge<'store'>;
   private readonly suppressedGauge: Gauge<'store'>;
-  private readonly inputs: Counter<'result'>;
+  private readonly inputs: TalliedCounter<'result'>;
 
   constructor(
     private readonly deps: {
@@ -116,10 +117,10 @@ export class WifiOccupancyService {
       labelNames: ['store'] as const,
       registers: [deps.registry],
     });
-    this.inputs = new Counter({
+    this.inputs = new TalliedCounter({
       name: 'aisle_wifi_occupancy_inputs_total',
       help: 'Wi-Fi sightings offered to the occupancy estimator, by result',
-      labelNames: ['result'] as const,
+      labelName: 'result',
       registers: [deps.registry],
     });
   }
@@ -169,8 +170,8 @@ export class WifiOccupancyService {
   private offer(s: Sighting): void {
     if (s.kind !== 'wifi') return;
     const mode = this.deps.modeFor(s.storeId);
-    if (mode === undefined || mode === 'off') return this.inputs.labels('off').inc();
-    if (s.rssi < this.options.minRssi) return this.inputs.labels('weak').inc();
+    if (mode === undefined || mode === 'off') return this.inputs.inc('off');
+    if (s.rssi < this.options.minRssi) return this.inputs.inc('weak');
     const { intervalMs } = this.options;
     let state = this.stores.get(s.storeId);
     if (!state) {
@@ -182,19 +183,19 @@ export class WifiOccupancyService {
       };
       this.stores.set(s.storeId, state);
     }
-    if (s.at < state.nextToClose * intervalMs) return this.inputs.labels('late').inc();
+    if (s.at < state.nextToClose * intervalMs) return this.inputs.inc('late');
     const stretch = state.stretches.get(s.subject);
     // The repeat and stretch rules (`@aisle/occupancy` thinProbe): a repeat only leaves its
     // sequence number on the last kept sample, a probe within the stretch moves its latest one.
     const thinned = thinProbe(stretch, s, s.sensorId, intervalMs);
-    if (thinned !== 'keep') return this.inputs.labels(thinned).inc();
+    if (thinned !== 'keep') return this.inputs.inc(thinned);
     if (!s.randomized && keptInInterval(stretch, s.at, intervalMs) >= this.options.minProbes) {
       // A device (an address that is not randomised) counts in an interval once it has
       // `minProbes` samples there; the estimator asks nothing else of its samples (they are never
       // associated), so the estimate is the same without the rest.
-      return this.inputs.labels('enough').inc();
+      return this.inputs.inc('enough');
     }
-    if (state.samples.length >= OCCUPANCY_MAX_SAMPLES) return this.inputs.labels('overflow').inc();
+    if (state.samples.length >= OCCUPANCY_MAX_SAMPLES) return this.inputs.inc('overflow');
     const sample: ProbeSample = {
       at: s.at,
       // The subject's first string: each sighting carries a fresh copy of the pseudonym.
@@ -208,7 +209,7 @@ export class WifiOccupancyService {
     };
     keepProbe(state.stretches, stretch, sample, intervalMs);
     state.samples.push(sample);
-    this.inputs.labels('kept').inc();
+    this.inputs.inc('kept');
   }
 
   /** Closes due intervals, forgets what the estimator no longer needs, drops stores turned off. */

@@ -62,6 +62,9 @@ interface StoreModules {
 
 type Judgement = 'accept' | 'error' | { reason: string };
 
+/** What the store's gate answers when every module accepts (frozen: the same object every time). */
+const GATE_ACCEPT: GateDecision = Object.freeze({ accept: true });
+
 export class PolicyModuleUnavailableError extends Error {
   override readonly name = 'PolicyModuleUnavailableError';
 }
@@ -88,6 +91,8 @@ export class PolicyModuleHost {
   private stores = new Map<string, StoreModules>();
   private applying: Promise<void> = Promise.resolve();
   private readonly stopwatch: () => number;
+  /** The stopwatch's reading after the last hook {@link judge} timed. */
+  private judgedAt = 0;
   private stopped = false;
   /** A loaded policy plugin by domain (undefined: none loaded, or not a policy plugin). */
   private lookup: (domain: string) => PolicyPlugin | undefined = () => undefined;
@@ -290,18 +295,29 @@ export class PolicyModuleHost {
         },
       ];
     }
-    return entry.modules
-      .filter((r) => typeof r.module.gate === 'function')
-      .map((r) => ({
+    const asked = entry.modules.filter((r) => typeof r.module.gate === 'function');
+    if (asked.length === 0) return [];
+    // The built-ins (this repository's code, which only reads) see the gate's own copy as it is
+    // (frozen by the gate); a plugin's module, frozen all the way down.
+    const trusted = asked.every((r) => r.builtIn);
+    // One gate for all of the store's modules, asked in order (the first rejection wins, an error
+    // is the gate's `policy_error`): the observation is frozen once, the clock read once per module.
+    return [
+      {
         gate: (observation): GateDecision => {
-          // The gate hands over its own validated copy; frozen all the way down.
-          const verdict = this.judge(r, 'gate', deepFreeze(observation));
-          if (verdict === 'error') throw new PolicyModuleUnavailableError(r.domain);
-          return verdict === 'accept'
-            ? { accept: true }
-            : { accept: false, reason: verdict.reason };
+          // The gate hands over its own validated copy.
+          const frozen = trusted ? observation : deepFreeze(observation);
+          let started = this.stopwatch();
+          for (const r of asked) {
+            const verdict = this.judge(r, 'gate', frozen, started);
+            if (verdict === 'error') throw new PolicyModuleUnavailableError(r.domain);
+            if (verdict !== 'accept') return { accept: false, reason: verdict.reason };
+            started = this.judgedAt;
+          }
+          return GATE_ACCEPT;
         },
-      }));
+      },
+    ];
   }
 
   /** False when a module drops the position (or a module of its store is unavailable). */
@@ -341,11 +357,19 @@ export class PolicyModuleHost {
     return undefined;
   }
 
-  /** One module's answer, reduced to a verdict; every misbehaviour is counted as an error. */
-  private judge(running: Running, hook: PolicyHook, item: object): Judgement {
+  /**
+   * One module's answer, reduced to a verdict; every misbehaviour is counted as an error.
+   * `started`: the stopwatch just before (read here when not given); the reading after the hook
+   * is left in {@link judgedAt} (the next module's start).
+   */
+  private judge(
+    running: Running,
+    hook: PolicyHook,
+    item: object,
+    started: number = this.stopwatch(),
+  ): Judgement {
     const fn = running.module[hook] as ((item: object) => unknown) | undefined;
     if (typeof fn !== 'function') return 'accept';
-    const started = this.stopwatch();
     let verdict: Judgement;
     try {
       verdict = asVerdict(fn.call(running.module, item));
@@ -353,7 +377,8 @@ export class PolicyModuleHost {
       this.count(running.domain, hook, 'threw');
       return 'error';
     }
-    if (this.stopwatch() - started > POLICY_HOOK_BUDGET_MS) {
+    this.judgedAt = this.stopwatch();
+    if (this.judgedAt - started > POLICY_HOOK_BUDGET_MS) {
       this.count(running.domain, hook, 'slow');
     }
     if (verdict === 'error') {
@@ -454,7 +479,10 @@ function describe(error: unknown): string {
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     if (!Object.isFrozen(value)) Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    // Own enumerable keys (as `Object.keys`), without an array of them: it runs per observation.
+    for (const key in value) {
+      if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key]);
+    }
   }
   return value;
 }
