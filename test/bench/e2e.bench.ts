@@ -21,7 +21,10 @@
 // baseline, default 600,000), BENCH_E2E_SINGLE (messages in 2, default 60,000),
 // BENCH_E2E_SECONDS (length of 3 and 4, default 15), BENCH_E2E_RECEIVE_MAXIMUM (see below),
 // BENCH_E2E_MEMORY_RATE (observations/s of --memory, default 10,000), BENCH_E2E_CORE_NODE_ARGS
-// (Node.js options for the core of --memory, space-separated, e.g. --max-old-space-size=512).
+// (Node.js options for the core of --memory, space-separated, e.g. --max-old-space-size=512),
+// BENCH_E2E_MEMORY_SNAPSHOTS (minutes at which --memory has the core write a V8 heap snapshot,
+// comma-separated, e.g. 3,5,10: the core runs with --heapsnapshot-signal=SIGUSR2 and writes them
+// to BENCH_E2E_SNAPSHOT_DIR, default a fresh folder under the OS temp dir, printed at the end).
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -759,6 +762,22 @@ async function memoryRun(minutes: number) {
   const rate = envInt('BENCH_E2E_MEMORY_RATE', 10_000);
   const devices = 20_000;
   const nodeArgs = (process.env['BENCH_E2E_CORE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const snapshotMinutes = (process.env['BENCH_E2E_MEMORY_SNAPSHOTS'] ?? '')
+    .split(',')
+    .filter((m) => m.trim() !== '')
+    .map((m) => {
+      const value = Number(m);
+      if (!(value > 0)) throw new Error(`BENCH_E2E_MEMORY_SNAPSHOTS: "${m}" is not a minute`);
+      return value;
+    })
+    .sort((a, b) => a - b);
+  let snapshotDir: string | null = null;
+  if (snapshotMinutes.length > 0) {
+    snapshotDir =
+      process.env['BENCH_E2E_SNAPSHOT_DIR'] ?? (await mkdtemp(join(tmpdir(), 'aisle-heap-')));
+    await mkdir(snapshotDir, { recursive: true });
+    nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);
+  }
   const rigged = await rig({ nodeArgs });
   let ok = false;
   try {
@@ -782,9 +801,33 @@ async function memoryRun(minutes: number) {
       const status = await readFile(`/proc/${rigged.core.pid}/status`, 'utf8');
       return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, 1);
     };
+    /** The core's heap and external memory from its /metrics (prom-client's Node.js figures), MB. */
+    const heapFigures = async () => {
+      const text = await (await fetch(`${rigged.core.url}/metrics`)).text();
+      const value = (name: string, label = '') => {
+        let total = 0;
+        for (const line of text.split('\n')) {
+          if (
+            line.startsWith(`${name}{${label}`) ||
+            (label === '' && line.startsWith(`${name} `))
+          ) {
+            total += Number(line.slice(line.lastIndexOf(' ') + 1));
+          }
+        }
+        return round(total / 1048576, 1);
+      };
+      return {
+        heapTotalMb: value('aisle_nodejs_heap_size_total_bytes'),
+        heapUsedMb: value('aisle_nodejs_heap_size_used_bytes'),
+        oldSpaceMb: value('aisle_nodejs_heap_space_size_total_bytes', 'space="old"'),
+        newSpaceMb: value('aisle_nodejs_heap_space_size_total_bytes', 'space="new"'),
+        externalMb: value('aisle_nodejs_external_memory_bytes'),
+      };
+    };
     const samples: {
       s: number;
       rssMb: number;
+      heap: Awaited<ReturnType<typeof heapFigures>>;
       acked: number;
       stored: number;
       backlogRows: number;
@@ -793,14 +836,24 @@ async function memoryRun(minutes: number) {
     const before = await written(rigged);
     const started = performance.now();
     let running = true;
+    const snapshots: { s: number; rssMbBefore: number }[] = [];
     const sampler = (async () => {
       while (running) {
+        const elapsedMinutes = (performance.now() - started) / 60_000;
+        if (
+          snapshots.length < snapshotMinutes.length &&
+          elapsedMinutes >= snapshotMinutes[snapshots.length]!
+        ) {
+          snapshots.push({ s: round(elapsedMinutes * 60), rssMbBefore: await rssMb() });
+          process.kill(rigged.core.pid!, 'SIGUSR2');
+        }
         const rss = await rssMb();
         const health = await rigged.core.health();
         const ingest = (health.details?.['ingest'] ?? {}) as { backlogRows?: number };
         samples.push({
           s: round((performance.now() - started) / 1000),
           rssMb: rss,
+          heap: await heapFigures(),
           acked: pub.ackedCount,
           stored: (await written(rigged)) - before,
           backlogRows: ingest.backlogRows ?? 0,
@@ -827,6 +880,7 @@ async function memoryRun(minutes: number) {
     const mean = (xs: typeof samples) => xs.reduce((a, b) => a + b.rssMb, 0) / xs.length;
     const firstHalf = samples.slice(1, Math.floor(half)); // the first sample is before any load
     const secondHalf = samples.slice(Math.ceil(half));
+    const flatness = secondHalfFlatness(samples, minutes * 60);
     const result = {
       mode: 'memory',
       load: load(),
@@ -841,6 +895,13 @@ async function memoryRun(minutes: number) {
       firstHalfMeanRssMb: round(mean(firstHalf), 1),
       secondHalfMeanRssMb: round(mean(secondHalf), 1),
       secondHalfGrowthMb: round(secondHalf.at(-1)!.rssMb - secondHalf[0]!.rssMb, 1),
+      /**
+       * Flatness of the second half: mean RSS of its first and second quarter of the run
+       * (minutes 5–7.5 and 7.5–10 of a 10-minute run), their difference, and the least-squares
+       * slope of RSS over the second half in MB per minute.
+       */
+      ...flatness,
+      heapSnapshots: snapshotDir === null ? undefined : { dir: snapshotDir, taken: snapshots },
       acked: pub.ackedCount,
       stored,
       /** Acknowledged but not committed 5 minutes after the load stopped (spill file still replaying). */
@@ -851,14 +912,53 @@ async function memoryRun(minutes: number) {
     process.stdout.write(
       `\nMemory: ${devices} devices at ${rate} obs/s offered (${result.brokerAckedPerSecond} acknowledged/s, ${result.storedPerSecondDuringLoad} committed/s while loaded) for ${minutes} min: ` +
         `RSS at end ${end} MB, max ${result.maxRssMb} MB; mean ${result.firstHalfMeanRssMb} MB (first half) → ${result.secondHalfMeanRssMb} MB (second half), ` +
-        `growth within the second half ${result.secondHalfGrowthMb} MB; acknowledged but not yet stored 5 min after the load: ${result.notStoredAfterWait}; load ${result.load.join(' ')}\n` +
-        `  RSS every 5 s: ${samples.map((x) => x.rssMb).join(' ')}\n\n`,
+        `growth within the second half ${result.secondHalfGrowthMb} MB; ` +
+        `flatness: mean ${flatness.thirdQuarterMeanRssMb} MB (3rd quarter) → ${flatness.fourthQuarterMeanRssMb} MB (4th quarter), ${flatness.quarterDifferenceMb} MB, ` +
+        `slope of the second half ${flatness.secondHalfSlopeMbPerMinute} MB/min; acknowledged but not yet stored 5 min after the load: ${result.notStoredAfterWait}; load ${result.load.join(' ')}\n` +
+        `  RSS every 5 s: ${samples.map((x) => x.rssMb).join(' ')}\n` +
+        `  V8 heap (total/used) every 5 s: ${samples.map((x) => `${x.heap.heapTotalMb}/${x.heap.heapUsedMb}`).join(' ')}\n` +
+        `  external every 5 s: ${samples.map((x) => x.heap.externalMb).join(' ')}\n` +
+        (snapshotDir === null
+          ? ''
+          : `  heap snapshots (${snapshots.map((x) => `${round(x.s / 60, 1)} min`).join(', ')}) in ${snapshotDir}\n`) +
+        '\n',
     );
     ok = true;
     return result;
   } finally {
     await rigged.close(!ok);
   }
+}
+
+/**
+ * How flat RSS is in the second half of a run of `seconds`: the mean of the samples in its third
+ * quarter and in its fourth, their difference, and the least-squares slope over the second half
+ * (MB per minute). Samples taken after the load (s > seconds) are left out.
+ */
+export function secondHalfFlatness(
+  samples: readonly { s: number; rssMb: number }[],
+  seconds: number,
+) {
+  const within = (from: number, to: number) => samples.filter((x) => x.s >= from && x.s < to);
+  const mean = (xs: readonly { rssMb: number }[]) =>
+    xs.length === 0 ? NaN : xs.reduce((a, b) => a + b.rssMb, 0) / xs.length;
+  const third = within(seconds / 2, (seconds * 3) / 4);
+  const fourth = within((seconds * 3) / 4, seconds + 1);
+  const half = [...third, ...fourth];
+  const mx = half.reduce((a, b) => a + b.s, 0) / half.length;
+  const my = mean(half);
+  let sxy = 0;
+  let sxx = 0;
+  for (const x of half) {
+    sxy += (x.s - mx) * (x.rssMb - my);
+    sxx += (x.s - mx) ** 2;
+  }
+  return {
+    thirdQuarterMeanRssMb: round(mean(third), 1),
+    fourthQuarterMeanRssMb: round(mean(fourth), 1),
+    quarterDifferenceMb: round(mean(fourth) - mean(third), 1),
+    secondHalfSlopeMbPerMinute: sxx === 0 ? NaN : round((sxy / sxx) * 60, 2),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 import type { PositionUpdate } from '@aisle/sdk';
 import {
   DEFAULT_START_GRACE_MS,
+  HeatCells,
+  INITIAL_HEAT_CELLS,
   MAX_HEAT_CELLS_PER_VISIT,
+  MAX_ZONE_STAYS_PER_VISIT,
   Sessioniser,
+  ZoneStays,
   visitIdOf,
   type SessionEvent,
 } from './sessioniser.js';
@@ -135,6 +139,57 @@ describe(Sessioniser.name, () => {
       Array.from({ length: MAX_HEAT_CELLS_PER_VISIT }, (_, i) => i),
     );
     expect(wide.droppedHeat).toBe(599 - MAX_HEAT_CELLS_PER_VISIT);
+  });
+
+  it('packs heat in INITIAL_HEAT_CELLS cells of room, then MAX_HEAT_CELLS_PER_VISIT, never more', () => {
+    const heat = new HeatCells();
+    expect(heat.capacity).toBe(INITIAL_HEAT_CELLS);
+    for (let cell = 0; cell < INITIAL_HEAT_CELLS; cell += 1) {
+      expect(heat.add(cell, 1000)).toBe(true);
+    }
+    expect(heat.capacity).toBe(INITIAL_HEAT_CELLS);
+    // The next new cell takes the room straight to the cap.
+    expect(heat.add(INITIAL_HEAT_CELLS, 500)).toBe(true);
+    expect(heat.capacity).toBe(MAX_HEAT_CELLS_PER_VISIT);
+    for (let cell = INITIAL_HEAT_CELLS + 1; cell < MAX_HEAT_CELLS_PER_VISIT + 10; cell += 1) {
+      heat.add(cell, 1);
+    }
+    expect(heat.size).toBe(MAX_HEAT_CELLS_PER_VISIT);
+    expect(heat.capacity).toBe(MAX_HEAT_CELLS_PER_VISIT);
+    // A cell already held still adds up; dwell in whole ms, a sum stops at 2³² − 1.
+    expect(heat.add(3, 250.4)).toBe(true);
+    expect(heat.add(5, 2 ** 33)).toBe(true);
+    expect(heat.add(MAX_HEAT_CELLS_PER_VISIT + 20, 1)).toBe(false);
+    const entries = new Map(heat.entries());
+    expect(entries.get(3)).toBe(1250);
+    expect(entries.get(5)).toBe(2 ** 32 - 1);
+    expect(entries.get(INITIAL_HEAT_CELLS)).toBe(500);
+    expect(HeatCells.of(heat.entries()).entries()).toEqual(heat.entries());
+  });
+
+  it('keeps at most MAX_ZONE_STAYS_PER_VISIT zone stays per visit, still emitting every zone event', () => {
+    const flicker = new Sessioniser({ allowedLatenessMs: 30_000 });
+    flicker.configureStore('demo', GEOMETRY);
+    // 200 positions 10 s apart, alternating between two zones: 199 stays closed by a zone change
+    // and one by the visit's end.
+    const walk = Array.from({ length: 200 }, (_, i) =>
+      pos(T0 + i * 10_000, i % 2 === 0 ? 'aisle-2' : 'entrance'),
+    );
+    for (const p of walk) flicker.ingest(p);
+    const events = flicker.advance(T0 + 3 * 3_600_000);
+    const [visit] = ended(events);
+    expect(visit!.zones).toHaveLength(MAX_ZONE_STAYS_PER_VISIT);
+    expect(visit!.zones[0]).toEqual({ zoneId: 'aisle-2', enteredAt: T0, exitedAt: T0 + 10_000 });
+    expect(visit!.zones.at(-1)!.exitedAt).toBe(T0 + MAX_ZONE_STAYS_PER_VISIT * 10_000);
+    expect(visit!.path).toHaveLength(MAX_ZONE_STAYS_PER_VISIT);
+    expect(flicker.droppedZoneStays).toBe(200 - MAX_ZONE_STAYS_PER_VISIT);
+    expect(events.filter((e) => e.type === 'zone.exited')).toHaveLength(200);
+    expect(events.filter((e) => e.type === 'zone.entered')).toHaveLength(200);
+    // Packed stays come back as they went in (snapshot / restore).
+    const stays = ZoneStays.of(visit!.zones);
+    expect(stays.toArray()).toEqual(visit!.zones);
+    expect(stays.push({ zoneId: 'x', enteredAt: 0, exitedAt: 1 })).toBe(false);
+    expect(new ZoneStays().toArray()).toEqual([]);
   });
 
   it('closes a visit after the gap and starts a new one (ordinal 2 in the same period)', () => {

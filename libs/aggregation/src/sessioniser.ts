@@ -23,11 +23,21 @@ export const DEFAULT_START_GRACE_MS = 90_000;
  */
 export const DEFAULT_MAX_VISIT_COUNTS = 200_000;
 /**
- * Heat-grid cells one open visit keeps at most (8 bytes each): 20,000 open visits take ≤ 41 MB
- * however long they last. A position in a further cell adds no heat (counted in
- * {@link Sessioniser.droppedHeat}); the visit's other figures are unaffected.
+ * Heat-grid cells one open visit keeps at most (8 bytes each, see {@link HeatCells}): 20,000 open
+ * visits take ≤ 41 MB (plus ~0.2 KB of object headers each) however long they last. A position in
+ * a further cell adds no heat (counted in {@link Sessioniser.droppedHeat}); the visit's other
+ * figures are unaffected.
  */
 export const MAX_HEAT_CELLS_PER_VISIT = 256;
+/**
+ * Zone stays one open visit keeps at most (~24 bytes each, see {@link ZoneStays}): ≤ ~2 KB a
+ * visit with the arrays' spare room, ≤ ~40 MB for 20,000 open visits that each changed zone 64
+ * times. A further stay (a device that goes in and out of zones all day, or a position flickering
+ * across a zone's edge) is not kept
+ * (counted in {@link Sessioniser.droppedZoneStays}): its `zone.entered`/`zone.exited` events are
+ * still emitted, but the closed visit's zones, path and zone dwell stop at the 64th stay.
+ */
+export const MAX_ZONE_STAYS_PER_VISIT = 64;
 /** Heat-grid cell edge, metres: about one shelf bay. */
 export const DEFAULT_HEAT_CELL_M = 1;
 
@@ -102,7 +112,8 @@ export interface SessionSnapshot {
     period: number;
     pending: Point[];
     lastProcessedAt: number | null;
-    visit: (Omit<OpenVisit, 'heat'> & { heat: [number, number][] }) | null;
+    visit:
+      (Omit<OpenVisit, 'heat' | 'zones'> & { heat: [number, number][]; zones: ZoneStay[] }) | null;
   }[];
 }
 
@@ -122,7 +133,7 @@ interface OpenVisit {
   last: Point;
   insideMs: number;
   started: boolean;
-  zones: ZoneStay[];
+  zones: ZoneStays;
   /** Zone of the last position and when it was entered. */
   current: { zoneId: string; enteredAt: number } | null;
   heat: HeatCells;
@@ -193,33 +204,106 @@ class PendingPositions {
   }
 }
 
-/** Dwell per heat-grid cell of one visit, packed (two arrays of small integers, not a Map). */
-class HeatCells {
-  private readonly cells: number[] = [];
-  private readonly ms: number[] = [];
+/**
+ * Cells an open visit's heat has room for before it needs more: a visit that crossed this many
+ * cells is likely to cross many more (a long visit, or a device placed with a few metres of noise),
+ * so its next growth goes straight to {@link MAX_HEAT_CELLS_PER_VISIT}. 256 bytes until then.
+ */
+export const INITIAL_HEAT_CELLS = 32;
+
+/**
+ * Dwell per heat-grid cell of one visit, packed in one `Uint32Array` of (cell, whole
+ * milliseconds) pairs: 8 bytes a cell, {@link INITIAL_HEAT_CELLS} of room at first, then
+ * {@link MAX_HEAT_CELLS_PER_VISIT} (2 KB) — never more, and no slack beyond the cap as with a
+ * growing JS array (whose elements take 8 bytes each, twice over, with up to half again spare).
+ * A step's dwell is rounded to the millisecond (positions' times are whole milliseconds in the
+ * hub); a cell's sum stops at 2³² − 1 ms (49 days).
+ */
+export class HeatCells {
+  private data = new Uint32Array(2 * INITIAL_HEAT_CELLS);
+  private count = 0;
   private last = -1;
+
+  /** Cells held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Cells there is room for without growing. */
+  get capacity(): number {
+    return this.data.length / 2;
+  }
 
   /** Adds dwell to a cell; false when the cell is new and {@link MAX_HEAT_CELLS_PER_VISIT} are held. */
   add(cell: number, dt: number): boolean {
-    let i = this.last >= 0 && this.cells[this.last] === cell ? this.last : this.cells.indexOf(cell);
+    const data = this.data;
+    let i = this.last >= 0 && data[2 * this.last] === cell ? this.last : -1;
+    for (let k = 0; i < 0 && k < this.count; k += 1) if (data[2 * k] === cell) i = k;
     if (i < 0) {
-      if (this.cells.length >= MAX_HEAT_CELLS_PER_VISIT) return false;
-      i = this.cells.push(cell) - 1;
-      this.ms.push(0);
+      if (this.count >= MAX_HEAT_CELLS_PER_VISIT) return false;
+      if (2 * this.count === data.length) {
+        const grown = new Uint32Array(2 * MAX_HEAT_CELLS_PER_VISIT);
+        grown.set(data);
+        this.data = grown;
+      }
+      i = this.count;
+      this.count += 1;
+      this.data[2 * i] = cell;
     }
-    this.ms[i] = (this.ms[i] as number) + dt;
+    this.data[2 * i + 1] = Math.min(0xffffffff, this.data[2 * i + 1]! + Math.round(dt));
     this.last = i;
     return true;
   }
 
   entries(): [number, number][] {
-    return this.cells.map((cell, i) => [cell, this.ms[i] as number]);
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.count; i += 1) out.push([this.data[2 * i]!, this.data[2 * i + 1]!]);
+    return out;
   }
 
   static of(entries: readonly (readonly [number, number])[]): HeatCells {
     const heat = new HeatCells();
     for (const [cell, ms] of entries) heat.add(cell, ms);
     return heat;
+  }
+}
+
+/**
+ * An open visit's closed zone stays, packed: entered and exited times as unboxed doubles in one JS
+ * array and the zone ids (shared strings) beside them, never more than
+ * {@link MAX_ZONE_STAYS_PER_VISIT}: ~24 bytes a stay (plus the arrays' spare room) instead of
+ * ~150 as objects with a hidden class each. Plain arrays, not a typed array: most open visits
+ * hold no stay or a few, and an empty array costs ~32 bytes where a typed array and its buffer
+ * take ~250.
+ */
+export class ZoneStays {
+  private readonly times: number[] = [];
+  private readonly ids: string[] = [];
+
+  get length(): number {
+    return this.ids.length;
+  }
+
+  /** Keeps a stay; false when {@link MAX_ZONE_STAYS_PER_VISIT} are held. */
+  push(stay: ZoneStay): boolean {
+    if (this.ids.length >= MAX_ZONE_STAYS_PER_VISIT) return false;
+    this.times.push(stay.enteredAt, stay.exitedAt);
+    this.ids.push(stay.zoneId);
+    return true;
+  }
+
+  toArray(): ZoneStay[] {
+    return this.ids.map((zoneId, i) => ({
+      zoneId,
+      enteredAt: this.times[2 * i]!,
+      exitedAt: this.times[2 * i + 1]!,
+    }));
+  }
+
+  static of(stays: readonly ZoneStay[]): ZoneStays {
+    const packed = new ZoneStays();
+    for (const stay of stays) packed.push(stay);
+    return packed;
   }
 }
 
@@ -277,6 +361,7 @@ export class Sessioniser {
   private readonly lateness: number;
   private dropped = 0;
   private heatDropped = 0;
+  private staysDropped = 0;
 
   constructor(private readonly options: SessioniserOptions = {}) {
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
@@ -405,7 +490,7 @@ export class Sessioniser {
           ? {
               ...state.visit,
               last: { ...state.visit.last },
-              zones: state.visit.zones.map((z) => ({ ...z })),
+              zones: state.visit.zones.toArray(),
               current: state.visit.current ? { ...state.visit.current } : null,
               heat: state.visit.heat.entries(),
             }
@@ -440,7 +525,13 @@ export class Sessioniser {
         period: saved.period,
         pending: PendingPositions.of(saved.pending),
         lastProcessedAt: number(saved.lastProcessedAt, -Infinity),
-        visit: saved.visit ? { ...saved.visit, heat: HeatCells.of(saved.visit.heat) } : null,
+        visit: saved.visit
+          ? {
+              ...saved.visit,
+              heat: HeatCells.of(saved.visit.heat),
+              zones: ZoneStays.of(saved.visit.zones),
+            }
+          : null,
       });
       restored += 1;
     }
@@ -469,6 +560,11 @@ export class Sessioniser {
   /** Steps whose dwell fell in a cell past {@link MAX_HEAT_CELLS_PER_VISIT} (for metrics). */
   get droppedHeat(): number {
     return this.heatDropped;
+  }
+
+  /** Zone stays not kept past {@link MAX_ZONE_STAYS_PER_VISIT} since the start (for metrics). */
+  get droppedZoneStays(): number {
+    return this.staysDropped;
   }
 
   /** Positions waiting for the watermark (for metrics). */
@@ -511,7 +607,7 @@ export class Sessioniser {
       last: point,
       insideMs: 0,
       started: false,
-      zones: [],
+      zones: new ZoneStays(),
       current: null,
       heat: new HeatCells(),
       unseenStart:
@@ -542,7 +638,7 @@ export class Sessioniser {
     }
     if ((visit.current?.zoneId ?? null) !== point.zoneId) {
       if (visit.current) {
-        visit.zones.push({ ...visit.current, exitedAt: point.at });
+        this.keepStay(visit, { ...visit.current, exitedAt: point.at });
         events.push({
           type: 'zone.exited',
           storeId,
@@ -569,6 +665,10 @@ export class Sessioniser {
     visit.lastAt = point.at;
   }
 
+  private keepStay(visit: OpenVisit, stay: ZoneStay): void {
+    if (!visit.zones.push(stay)) this.staysDropped += 1;
+  }
+
   private close(state: SubjectState, store: StoreState, events: SessionEvent[]): void {
     const visit = state.visit as OpenVisit;
     state.visit = null;
@@ -576,7 +676,7 @@ export class Sessioniser {
     if (visit.unseenStart) return;
     const { storeId, subject, period } = state;
     if (visit.current) {
-      visit.zones.push({ ...visit.current, exitedAt: visit.lastAt });
+      this.keepStay(visit, { ...visit.current, exitedAt: visit.lastAt });
       events.push({
         type: 'zone.exited',
         storeId,
@@ -602,8 +702,9 @@ export class Sessioniser {
       }
       store.visitCounts.set(countKey, ordinal);
     }
+    const zones = visit.zones.toArray();
     const path: string[] = [];
-    for (const stay of visit.zones) {
+    for (const stay of zones) {
       if (path[path.length - 1] !== stay.zoneId) path.push(stay.zoneId);
     }
     const record: VisitRecord = {
@@ -620,7 +721,7 @@ export class Sessioniser {
         !passerBy &&
         (this.options.returningMember?.({ storeId, subject, period, startedAt: visit.startedAt }) ??
           false),
-      zones: visit.zones,
+      zones,
       path,
       heat: visit.heat.entries().sort((a, b) => a[0] - b[0]),
     };

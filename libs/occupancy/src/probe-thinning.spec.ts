@@ -1,6 +1,7 @@
 import type { ProbeSample } from './probe-occupancy.js';
 import {
   keepProbe,
+  keptInInterval,
   OCCUPANCY_REPEAT_MS,
   OCCUPANCY_STRETCH_MS,
   thinProbe,
@@ -10,7 +11,11 @@ import {
 const INTERVAL_MS = 300_000;
 
 /** Offers probes of one subject at `times` (s); returns what was kept and each outcome. */
-function run(times: number[]): { kept: ProbeSample[]; results: string[] } {
+function run(times: number[]): {
+  kept: ProbeSample[];
+  results: string[];
+  stretches: Map<string, ProbeStretch>;
+} {
   const stretches = new Map<string, ProbeStretch>();
   const kept: ProbeSample[] = [];
   const results: string[] = [];
@@ -24,7 +29,7 @@ function run(times: number[]): { kept: ProbeSample[]; results: string[] } {
     keepProbe(stretches, stretch, sample, INTERVAL_MS);
     kept.push(sample);
   });
-  return { kept, results };
+  return { kept, results, stretches };
 }
 
 describe('probe thinning (repeat and stretch rules)', () => {
@@ -47,5 +52,17 @@ describe('probe thinning (repeat and stretch rules)', () => {
     const { kept, results } = run([280, 290, 302]);
     expect(results).toEqual(['keep', 'keep', 'keep']);
     expect(kept.map((s) => s.at)).toEqual([280_000, 290_000, 302_000]);
+  });
+
+  it('counts the samples kept in the interval across its stretches, from 0 in the next', () => {
+    const { stretches } = run([0, 10, 20, 105, 110, 205]);
+    // kept: 0 and 20 (stretch 1), 105 and 110 (stretch 2), 205 (stretch 3): 5 in interval 0
+    const stretch = stretches.get('a');
+    expect(stretch?.kept).toBe(5);
+    expect(keptInInterval(stretch, 250_000, INTERVAL_MS)).toBe(5);
+    expect(keptInInterval(stretch, 301_000, INTERVAL_MS)).toBe(0);
+    expect(keptInInterval(undefined, 0, INTERVAL_MS)).toBe(0);
+    const next = run([0, 10, 302]).stretches.get('a');
+    expect(next?.kept).toBe(1);
   });
 });

@@ -18,6 +18,23 @@ export interface ProbeStretch {
   head: ProbeSample;
   /** The latest kept sample after the head, moved forward in place; absent while only the head. */
   tail: ProbeSample | undefined;
+  /** Samples of the subject kept in the head's interval so far (this stretch and earlier ones). */
+  kept: number;
+}
+
+/**
+ * Samples of a subject already kept in the interval of `at` (0 when its stretch is of another
+ * interval): a device whose address is not randomised needs no more than `minProbes` of them.
+ */
+export function keptInInterval(
+  stretch: ProbeStretch | undefined,
+  at: number,
+  intervalMs: number,
+): number {
+  return stretch !== undefined &&
+    Math.floor(stretch.head.at / intervalMs) === Math.floor(at / intervalMs)
+    ? stretch.kept
+    : 0;
 }
 
 /** What {@link thinProbe} did with a probe. */
@@ -77,8 +94,13 @@ export function keepProbe(
     sample.at < stretch.head.at ||
     Math.floor(sample.at / intervalMs) !== Math.floor(stretch.head.at / intervalMs)
   ) {
-    stretches.set(sample.mac, { head: sample, tail: undefined });
+    stretches.set(sample.mac, {
+      head: sample,
+      tail: undefined,
+      kept: keptInInterval(stretch, sample.at, intervalMs) + 1,
+    });
   } else {
     stretch.tail = sample;
+    stretch.kept += 1;
   }
 }

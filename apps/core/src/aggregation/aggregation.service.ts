@@ -137,6 +137,12 @@ export class AggregationService {
       () => sessioniser.droppedHeat,
     );
     countedTotal(
+      'aisle_aggregation_zone_stays_dropped_total',
+      'Zone stays not kept with their open visit: past the per-visit cap of zone stays (their events were still emitted)',
+      registers,
+      () => sessioniser.droppedZoneStays,
+    );
+    countedTotal(
       'aisle_aggregation_visit_counts_dropped_total',
       'Subjects whose repeat-visit count was dropped at the per-store cap (their next visit is numbered as a first one)',
       registers,

@@ -170,6 +170,66 @@ describe(WifiOccupancyService.name, () => {
     expect(flooded.heldSamples('flood')).toBe(0);
   });
 
+  it.each([1, 2])(
+    'keeps a device (address not randomised) to minProbes = %i samples per interval, and counts it',
+    async (minProbes) => {
+      const clock = new FakeClock(T0);
+      const sightings = new Subject<Sighting>();
+      const registry = new Registry();
+      const sut = new WifiOccupancyService({
+        sightings,
+        clock,
+        modeFor: () => 'count-only',
+        kFor: () => 5,
+        registry,
+        options: { minProbes },
+      });
+      sut.start();
+      const DEVICES = 300;
+      const held: number[] = [];
+      // Every device heard every 2 s for 16 min, by one of three sensors; a randomised phone too.
+      for (let t = 0; t < 16 * MIN; t += 2_000) {
+        for (let d = 0; d < DEVICES; d += 1) {
+          sightings.next({
+            storeId: 'shop',
+            sensorId: SENSORS[d % 3]!,
+            kind: 'wifi',
+            at: clock.now(),
+            period: T0,
+            subject: `dev-${d}`,
+            rssi: -60,
+            randomized: false,
+          });
+        }
+        sightings.next({
+          storeId: 'shop',
+          sensorId: 's1',
+          kind: 'wifi',
+          at: clock.now(),
+          period: T0,
+          subject: `phone-${Math.floor(t / (3 * MIN))}`,
+          rssi: -60,
+          randomized: true,
+          fingerprint: 'fp-phone',
+        });
+        clock.advance(2_000);
+        held.push(sut.heldSamples('shop'));
+      }
+      // ≤ minProbes a device in the open interval and, until the tick after it closed (the close
+      // lag), in the one before; the index of current stretches (one per subject); the phone's
+      // samples and stretches (≤ 2 per 100 s over the interval and the association window, a new
+      // address every 3 min: < 30). Before, a device kept 2 samples per 100 s over both (~10).
+      expect(Math.max(...held)).toBeLessThanOrEqual(DEVICES * (2 * minProbes + 1) + 30);
+      const series = sut.estimate('shop')!.series;
+      expect(series.length).toBeGreaterThanOrEqual(2);
+      for (const point of series) expect(point.estimate).toBe(DEVICES + 1);
+      const enough = (await registry.getSingleMetric('aisle_wifi_occupancy_inputs_total')!.get())
+        .values;
+      expect(enough.find((v) => v.labels['result'] === 'enough')?.value).toBeGreaterThan(0);
+      sut.stop();
+    },
+  );
+
   it('holds 20,000 devices heard without pause within its bound, and counts every one', async () => {
     const { sut, clock, sightings, registry } = setUp({}, 5);
     const DEVICES = 20_000;

@@ -8,6 +8,7 @@ import {
   OCCUPANCY_STRETCH_MS,
   countOccupancy,
   keepProbe,
+  keptInInterval,
   thinProbe,
   type OccupancyOptions,
   type ProbeSample,
@@ -24,9 +25,11 @@ export const OCCUPANCY_CLOSE_LAG_MS = 10_000;
 export const OCCUPANCY_SERIES_LENGTH = 12;
 /**
  * Most samples kept per store (the open interval plus the association window, ≤ 520 s): 2 per
- * stretch, ≤ 8 stretches per subject in that time, for 20,000 devices heard without pause
- * (~70 bytes each: ~22 MB). Past the cap new subjects and stretches are counted (`overflow`), not
- * kept; the subjects already held still move their latest sample forward.
+ * stretch, ≤ 8 stretches per subject in that time, for 20,000 randomised addresses heard without
+ * pause (~70 bytes each: ~22 MB). A device whose address is not randomised keeps only `minProbes`
+ * samples (1 by default) per interval, and only until its interval closes (`enough`): the estimator
+ * counts it in that interval and never associates it. Past the cap new subjects and stretches are
+ * counted (`overflow`), not kept; the subjects already held still move their latest sample forward.
  */
 export const OCCUPANCY_MAX_SAMPLES = 20_000 * 2 * 8;
 export { OCCUPANCY_METHOD, OCCUPANCY_REPEAT_MS, OCCUPANCY_STRETCH_MS };
@@ -186,6 +189,12 @@ export class WifiOccupancyService {
     // sequence number on the last kept sample, a probe within the stretch moves its latest one.
     const thinned = thinProbe(stretch, s, s.sensorId, intervalMs);
     if (thinned !== 'keep') return this.inputs.inc(thinned);
+    if (!s.randomized && keptInInterval(stretch, s.at, intervalMs) >= this.options.minProbes) {
+      // A device (an address that is not randomised) counts in an interval once it has
+      // `minProbes` samples there; the estimator asks nothing else of its samples (they are never
+      // associated), so the estimate is the same without the rest.
+      return this.inputs.inc('enough');
+    }
     if (state.samples.length >= OCCUPANCY_MAX_SAMPLES) return this.inputs.inc('overflow');
     const sample: ProbeSample = {
       at: s.at,
@@ -233,8 +242,13 @@ export class WifiOccupancyService {
           this.suppressedGauge.labels(storeId).set(0);
         }
       }
+      // Randomised addresses' samples stay for the association window; a device's only count in
+      // their own interval, so they go as it closes.
       const keepFrom = state.nextToClose * intervalMs - mergeWindowMs;
-      state.samples = state.samples.filter((p) => p.at >= keepFrom);
+      const openFrom = state.nextToClose * intervalMs;
+      state.samples = state.samples.filter(
+        (p) => p.at >= openFrom || (p.at >= keepFrom && p.randomized !== false),
+      );
       for (const [subject, stretch] of state.stretches) {
         if ((stretch.tail ?? stretch.head).at < keepFrom) state.stretches.delete(subject);
       }
