@@ -33,20 +33,7 @@ export const PSEUDONYM_HEX_LENGTH = 32;
  * `createHmac`. Both paths give the same bytes (fixed vectors in the spec).
  */
 export function pseudonym(key: Buffer, namespace: PseudonymNamespace, id: string): string {
-  if (namespace.length + 1 + id.length <= MAX_SINGLE_BLOCK) {
-    const state = padState(key);
-    if (state !== null) {
-      // The input `${namespace}:${id}` is read in its two parts, never built as a string.
-      const hex = hmacShortAscii(state, namespace, id);
-      if (hex !== null) {
-        return hex;
-      }
-    }
-  }
-  return createHmac('sha256', key)
-    .update(`${namespace}:${id}`)
-    .digest('hex')
-    .slice(0, PSEUDONYM_HEX_LENGTH);
+  return keyedHex(key, namespace, id, false);
 }
 
 /**
@@ -56,16 +43,26 @@ export function pseudonym(key: Buffer, namespace: PseudonymNamespace, id: string
  * they are not empty).
  */
 export function keyedDigestHex(key: Buffer, prefix: string, id: string): string {
+  return keyedHex(key, prefix, id, true);
+}
+
+/**
+ * Hex HMAC-SHA256(key, `${prefix}:${id}`), truncated to {@link PSEUDONYM_HEX_LENGTH} digits unless
+ * `full`: the precomputed-pad path for inputs of up to 55 ASCII bytes, else `createHmac`.
+ */
+function keyedHex(key: Buffer, prefix: string, id: string, full: boolean): string {
   if (prefix.length + 1 + id.length <= MAX_SINGLE_BLOCK) {
     const state = padState(key);
     if (state !== null) {
-      const hex = hmacShortAscii(state, prefix, id, true);
+      // The input `${prefix}:${id}` is read in its two parts, never built as a string.
+      const hex = hmacShortAscii(state, prefix, id, full);
       if (hex !== null) {
         return hex;
       }
     }
   }
-  return createHmac('sha256', key).update(`${prefix}:${id}`).digest('hex');
+  const hex = createHmac('sha256', key).update(`${prefix}:${id}`).digest('hex');
+  return full ? hex : hex.slice(0, PSEUDONYM_HEX_LENGTH);
 }
 
 /**
